@@ -1,0 +1,3 @@
+//! AWS: the IAM policy language and its evaluation.
+
+pub mod policy;

@@ -1,0 +1,64 @@
+//! The AWS IAM policy language: documents as AWS accepts them, matching, conditions and evaluation.
+
+mod condition;
+mod document;
+mod eval;
+mod variables;
+
+pub use condition::{Condition, ConditionOp, RequestContext, SetQualifier};
+pub use document::{
+    DocumentKind,
+    ActionSpec, DocError, Effect, PolicyDocument, PolicyVersion, PrincipalSpec, ResourceSpec, Statement,
+};
+pub use eval::{simulate, Decision, MatchedStatement, PolicyRole, Request, Simulation, SimulationInput};
+pub use variables::Template;
+
+/// Three-valued logic: a condition whose context is unknown is neither true nor false.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Truth {
+    /// Holds.
+    True,
+    /// Does not hold.
+    False,
+    /// Depends on request context that was not supplied.
+    Unknown,
+}
+
+impl Truth {
+    /// From a plain bool.
+    pub fn of(b: bool) -> Truth {
+        if b {
+            Truth::True
+        } else {
+            Truth::False
+        }
+    }
+
+    /// Kleene conjunction.
+    pub fn and(self, other: Truth) -> Truth {
+        match (self, other) {
+            (Truth::False, _) | (_, Truth::False) => Truth::False,
+            (Truth::True, Truth::True) => Truth::True,
+            _ => Truth::Unknown,
+        }
+    }
+
+    /// Kleene disjunction.
+    pub fn or(self, other: Truth) -> Truth {
+        match (self, other) {
+            (Truth::True, _) | (_, Truth::True) => Truth::True,
+            (Truth::False, Truth::False) => Truth::False,
+            _ => Truth::Unknown,
+        }
+    }
+
+    /// Negation.
+    pub fn not(self) -> Truth {
+        match self {
+            Truth::True => Truth::False,
+            Truth::False => Truth::True,
+            Truth::Unknown => Truth::Unknown,
+        }
+    }
+}

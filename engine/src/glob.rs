@@ -1,0 +1,115 @@
+//! Wildcard matching as IAM does it: `*` matches any sequence (including `:` and `/`), `?` matches
+//! exactly one character. Everything else is literal.
+
+/// One element of a compiled wildcard pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Tok {
+    /// A literal character.
+    Lit(char),
+    /// `*`: any sequence of characters, possibly empty.
+    Star,
+    /// `?`: exactly one character.
+    One,
+}
+
+/// Compiles `pattern`, treating `*` and `?` as wildcards.
+pub(crate) fn compile(pattern: &str) -> Vec<Tok> {
+    pattern
+        .chars()
+        .map(|c| match c {
+            '*' => Tok::Star,
+            '?' => Tok::One,
+            c => Tok::Lit(c),
+        })
+        .collect()
+}
+
+/// True when the pattern contains a wildcard.
+pub(crate) fn has_wildcard(pattern: &str) -> bool {
+    pattern.contains(['*', '?'])
+}
+
+/// Matches `text` against compiled tokens; `fold` compares literals case-insensitively (ASCII).
+pub(crate) fn matches_toks(toks: &[Tok], text: &str, fold: bool) -> bool {
+    let eq = |p: char, t: char| if fold { p.eq_ignore_ascii_case(&t) } else { p == t };
+    if text.is_ascii() {
+        // Action names and most ARNs are ASCII: match bytes without allocating.
+        match_slice(toks, text.as_bytes(), |p, t: u8| eq(p, t as char))
+    } else {
+        let chars: Vec<char> = text.chars().collect();
+        match_slice(toks, &chars, eq)
+    }
+}
+
+/// Iterative matcher with a single backtrack point: linear in practice.
+fn match_slice<T: Copy>(toks: &[Tok], text: &[T], eq: impl Fn(char, T) -> bool) -> bool {
+    let (mut p, mut t) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match toks.get(p) {
+            Some(Tok::Star) => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(Tok::One) => {
+                p += 1;
+                t += 1;
+            }
+            Some(Tok::Lit(c)) if eq(*c, text[t]) => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    toks[p..].iter().all(|k| *k == Tok::Star)
+}
+
+/// Matches `text` against a wildcard `pattern`.
+pub(crate) fn matches(pattern: &str, text: &str, fold: bool) -> bool {
+    if !has_wildcard(pattern) {
+        return if fold { pattern.eq_ignore_ascii_case(text) } else { pattern == text };
+    }
+    matches_toks(&compile(pattern), text, fold)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn star_matches_across_separators() {
+        assert!(matches("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b/c", false));
+        assert!(matches("arn:aws:iam::*", "arn:aws:iam::123456789012:role/x", false));
+        assert!(matches("*", "", false));
+        assert!(matches("a*b*c", "aXXbYYc", false));
+        assert!(!matches("a*b*c", "aXXbYY", false));
+    }
+
+    #[test]
+    fn question_mark_is_exactly_one_char() {
+        assert!(matches("s3:Get?bject", "s3:GetObject", false));
+        assert!(!matches("s3:Get?bject", "s3:Getbject", false));
+        assert!(matches("arn:aws:s3:::b/?", "arn:aws:s3:::b/é", false));
+    }
+
+    #[test]
+    fn case_folding_is_opt_in() {
+        assert!(matches("S3:get*", "s3:GetObject", true));
+        assert!(!matches("arn:aws:s3:::Bucket", "arn:aws:s3:::bucket", false));
+    }
+
+    #[test]
+    fn backtracking_finds_late_match() {
+        assert!(matches("iam:*Policy*", "iam:PutRolePolicy", true));
+        assert!(matches("*Policy", "iam:PolicyPolicy", true));
+        assert!(!matches("*Policy", "iam:PolicyPolicyX", true));
+    }
+}

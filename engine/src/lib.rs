@@ -1,0 +1,11 @@
+//! whittle-engine: the least-privilege engine behind the `whittle` CLI.
+//!
+//! Sources are parsed once into the provider-neutral [`model`]; everything after ingest works on
+//! the model. The engine never prints and never exits: it returns values and errors.
+
+pub mod aws;
+pub mod catalog;
+mod glob;
+mod source;
+
+pub use source::{InputError, Location, SourceFile};
