@@ -5,7 +5,15 @@
 
 pub mod aws;
 pub mod catalog;
+mod effective;
 mod glob;
 mod source;
 
 pub use source::{InputError, Location, SourceFile};
+pub mod ingest;
+pub mod model;
+
+pub use effective::{
+    resolve_all, ActionGrant, EffectiveGrant, EffectivePermissions, Limit, LimitKind, Origin, Resolver, ResourceScope,
+    UnknownAction,
+};

@@ -14,6 +14,9 @@ pub struct RequestContext {
     /// When true, a key not in the context is absent from the request; when false (the default) it
     /// is unknown and conditions on it are "conditional".
     pub complete: bool,
+    /// Lower-case key prefixes whose keys are known in full: a key under one of them that is not
+    /// set is absent (for example `aws:principaltag/` when the principal's tags are known).
+    known_prefixes: Vec<String>,
 }
 
 /// What the context says about a key.
@@ -29,15 +32,23 @@ impl RequestContext {
         self.values.entry(key.to_ascii_lowercase()).or_default().push(value.to_string());
     }
 
+    /// Declares every key starting with `prefix` known: unset ones are absent, not unknown.
+    pub fn know_prefix(&mut self, prefix: &str) {
+        self.known_prefixes.push(prefix.to_ascii_lowercase());
+    }
+
     /// True when no key is set.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
     }
 
     pub(crate) fn lookup(&self, key: &str) -> Lookup<'_> {
-        match self.values.get(&key.to_ascii_lowercase()) {
+        let key = key.to_ascii_lowercase();
+        match self.values.get(&key) {
             Some(v) => Lookup::Values(v),
-            None if self.complete => Lookup::Absent,
+            None if self.complete || self.known_prefixes.iter().any(|p| key.starts_with(p.as_str())) => {
+                Lookup::Absent
+            }
             None => Lookup::Unknown,
         }
     }

@@ -11,7 +11,7 @@ pub use document::{
     ActionSpec, DocError, Effect, PolicyDocument, PolicyVersion, PrincipalSpec, ResourceSpec, Statement,
 };
 pub use eval::{simulate, Decision, MatchedStatement, PolicyRole, Request, Simulation, SimulationInput};
-pub use variables::Template;
+pub use variables::{Template, Unresolved};
 
 /// Three-valued logic: a condition whose context is unknown is neither true nor false.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -1,0 +1,519 @@
+//! Effective permissions of a principal: its own inline and attached policies plus its groups',
+//! minus explicit denies, capped by its permission boundary, expanded against the catalog.
+//!
+//! Grants stay statement-shaped (an action *set* per statement) so a principal with `*` costs one
+//! bitset, not 20,000 rows; [`EffectivePermissions::actions`] gives the per-action view.
+
+use crate::aws::policy::{
+    ActionSpec, Condition, Effect, RequestContext, ResourceSpec, Statement, Template, Truth, Unresolved,
+};
+use crate::catalog::{ActionId, ActionSet, AwsCatalog};
+use crate::model::{Inventory, Policy, PolicyKind, Principal, PrincipalKind};
+use crate::source::Location;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Where a grant comes from: the policy and statement, and the group it arrived through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// Policy id (managed policy ARN, or `<principal ARN>#<name>` for inline).
+    pub policy: String,
+    /// Policy name.
+    pub policy_name: String,
+    /// Inline, customer- or AWS-managed.
+    pub policy_kind: PolicyKind,
+    /// The group through which the principal holds it, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via_group: Option<String>,
+    /// Statement index in the document.
+    pub statement: usize,
+    /// Statement Sid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// Where the statement is in the input.
+    pub location: Location,
+}
+
+impl Origin {
+    fn new(policy: &Policy, stmt: &Statement, via_group: Option<&str>) -> Origin {
+        let mut location = policy.location.clone();
+        if let Some(span) = &stmt.span {
+            location.span = Some(span.clone());
+            location.json_path = format!("{}.Statement[{}]", location.json_path, stmt.index);
+        }
+        Origin {
+            policy: policy.id.clone(),
+            policy_name: policy.name.clone(),
+            policy_kind: policy.kind,
+            via_group: via_group.map(str::to_string),
+            statement: stmt.index,
+            sid: stmt.sid.clone(),
+            location,
+        }
+    }
+}
+
+/// The resources a grant covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "patterns", rename_all = "kebab-case")]
+pub enum ResourceScope {
+    /// `*`.
+    Any,
+    /// ARN patterns (policy variables resolved where the principal determines them).
+    Patterns(Vec<String>),
+    /// Everything except these patterns (`NotResource`).
+    Except(Vec<String>),
+}
+
+impl std::fmt::Display for ResourceScope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResourceScope::Any => f.write_str("*"),
+            ResourceScope::Patterns(p) => f.write_str(&p.join(", ")),
+            ResourceScope::Except(p) => write!(f, "everything except {}", p.join(", ")),
+        }
+    }
+}
+
+/// Why part of a grant is narrower than the statement says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LimitKind {
+    /// A Deny statement removes these actions on some resources.
+    DenyOnSomeResources,
+    /// A Deny statement removes these actions under some conditions.
+    ConditionalDeny,
+    /// The permission boundary allows these actions only on some resources or under conditions.
+    Boundary,
+}
+
+/// A narrowing of a grant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Limit {
+    /// What kind.
+    pub kind: LimitKind,
+    /// Number of the grant's actions affected.
+    pub action_count: usize,
+    /// The affected actions.
+    #[serde(skip)]
+    pub actions: ActionSet,
+    /// The deny or boundary statement responsible.
+    pub origin: Origin,
+    /// The deny's or boundary's resources.
+    pub resources: ResourceScope,
+}
+
+/// One statement-level entitlement after denies and boundary.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectiveGrant {
+    /// The catalog actions granted.
+    #[serde(skip)]
+    pub actions: ActionSet,
+    /// `Action`/`NotAction` as written.
+    pub action_spec: ActionSpec,
+    /// True when the action spec has a wildcard or is `NotAction` (covers future actions too).
+    pub via_wildcard: bool,
+    /// Resources.
+    pub resources: ResourceScope,
+    /// Conditions still to be met (those the principal settles are dropped).
+    pub conditions: Vec<Condition>,
+    /// True when the grant depends on request context: conditions, or conditional denies/boundary.
+    pub conditional: bool,
+    /// The statement that grants it.
+    pub origin: Origin,
+    /// Denies and boundary statements that narrow it.
+    pub limits: Vec<Limit>,
+}
+
+/// An action pattern that matches nothing in the catalog.
+#[derive(Debug, Clone, Serialize)]
+pub struct UnknownAction {
+    /// The pattern as written.
+    pub pattern: String,
+    /// Where.
+    pub origin: Origin,
+    /// Close catalog names.
+    pub suggestions: Vec<String>,
+}
+
+/// Effective permissions of one principal.
+#[derive(Debug, Clone, Serialize)]
+pub struct EffectivePermissions {
+    /// Principal id.
+    pub principal: String,
+    /// The grants.
+    pub grants: Vec<EffectiveGrant>,
+    /// Patterns the catalog does not know.
+    pub unknown_actions: Vec<UnknownAction>,
+    /// Policies the principal references that the input lacks: what they grant is unknown.
+    pub missing_policies: Vec<String>,
+    /// Permission boundary, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<String>,
+}
+
+/// One action with every grant that gives it, for the per-action view.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActionGrant<'a> {
+    /// Catalog name.
+    pub action: &'a str,
+    /// Grants giving it.
+    pub via: Vec<&'a EffectiveGrant>,
+}
+
+impl EffectivePermissions {
+    /// All actions held in any way.
+    pub fn held(&self, catalog: &AwsCatalog) -> ActionSet {
+        let mut s = catalog.empty_set();
+        for g in &self.grants {
+            s.union_with(&g.actions);
+        }
+        s
+    }
+
+    /// Actions held on `*` with no condition and no narrowing.
+    pub fn held_unconditionally_on_any(&self, catalog: &AwsCatalog) -> ActionSet {
+        let mut s = catalog.empty_set();
+        for g in self.grants.iter().filter(|g| !g.conditional && g.resources == ResourceScope::Any) {
+            let mut a = g.actions.clone();
+            for l in &g.limits {
+                a.subtract(&l.actions);
+            }
+            s.union_with(&a);
+        }
+        s
+    }
+
+    /// Per-action view, in catalog order, restricted to `filter` when given.
+    pub fn actions<'a>(&'a self, catalog: &'a AwsCatalog, filter: Option<&ActionSet>) -> Vec<ActionGrant<'a>> {
+        let mut by_action: BTreeMap<ActionId, Vec<&EffectiveGrant>> = BTreeMap::new();
+        for g in &self.grants {
+            for id in g.actions.iter() {
+                if filter.is_none_or(|f| f.contains(id)) {
+                    by_action.entry(id).or_default().push(g);
+                }
+            }
+        }
+        by_action.into_iter().map(|(id, via)| ActionGrant { action: &catalog.action(id).name, via }).collect()
+    }
+}
+
+/// Computes effective permissions, caching wildcard expansion across principals.
+pub struct Resolver<'a> {
+    catalog: &'a AwsCatalog,
+    inventory: &'a Inventory,
+    patterns: HashMap<String, ActionSet>,
+    statements: HashMap<(String, usize), ActionSet>,
+}
+
+struct Stmt<'a> {
+    policy: &'a Policy,
+    stmt: &'a Statement,
+    via_group: Option<&'a str>,
+}
+
+impl<'a> Resolver<'a> {
+    /// A resolver over `inventory`.
+    pub fn new(catalog: &'a AwsCatalog, inventory: &'a Inventory) -> Self {
+        Resolver { catalog, inventory, patterns: HashMap::new(), statements: HashMap::new() }
+    }
+
+    fn expand(&mut self, pattern: &str) -> ActionSet {
+        let key = pattern.to_ascii_lowercase();
+        if let Some(s) = self.patterns.get(&key) {
+            return s.clone();
+        }
+        let s = self.catalog.expand(pattern);
+        self.patterns.insert(key, s.clone());
+        s
+    }
+
+    fn statement_actions(&mut self, policy: &Policy, stmt: &Statement) -> ActionSet {
+        let key = (policy.id.clone(), stmt.index);
+        if let Some(s) = self.statements.get(&key) {
+            return s.clone();
+        }
+        let mut set = self.catalog.empty_set();
+        for p in stmt.action.patterns() {
+            set.union_with(&self.expand(p));
+        }
+        if matches!(stmt.action, ActionSpec::NotAction(_)) {
+            set = set.complement(self.catalog.len());
+        }
+        self.statements.insert(key, set.clone());
+        set
+    }
+
+    /// The context a principal determines by itself: its name, ARN, account, tags.
+    fn principal_context(p: &Principal) -> RequestContext {
+        let mut ctx = RequestContext::default();
+        ctx.insert("aws:PrincipalArn", &p.id);
+        ctx.insert("aws:PrincipalAccount", &p.account);
+        ctx.know_prefix("aws:PrincipalArn");
+        ctx.know_prefix("aws:PrincipalAccount");
+        ctx.know_prefix("aws:PrincipalTag/");
+        ctx.know_prefix("aws:username");
+        ctx.know_prefix("aws:PrincipalType");
+        if p.kind == PrincipalKind::User {
+            ctx.insert("aws:username", &p.name);
+            ctx.insert("aws:PrincipalType", "User");
+        } else {
+            ctx.insert("aws:PrincipalType", "AssumedRole");
+        }
+        for (k, v) in &p.tags {
+            ctx.insert(&format!("aws:PrincipalTag/{k}"), v);
+        }
+        ctx
+    }
+
+    /// Effective permissions of `principal`.
+    pub fn resolve(&mut self, principal: &'a Principal) -> EffectivePermissions {
+        let inv = self.inventory;
+        let ctx = Self::principal_context(principal);
+        let mut missing = BTreeSet::new();
+        let mut stmts: Vec<Stmt<'a>> = Vec::new();
+        let mut add = |ids: &'a [String], via: Option<&'a str>, missing: &mut BTreeSet<String>| {
+            for id in ids {
+                match inv.policies.get(id) {
+                    Some(policy) => {
+                        stmts.extend(policy.document.statements.iter().map(|stmt| Stmt { policy, stmt, via_group: via }))
+                    }
+                    None => {
+                        missing.insert(id.clone());
+                    }
+                }
+            }
+        };
+        add(&principal.policies, None, &mut missing);
+        for g in &principal.groups {
+            match inv.principal(g) {
+                Some(group) => add(&group.policies, Some(g.as_str()), &mut missing),
+                None => {
+                    missing.insert(g.clone());
+                }
+            }
+        }
+        let boundary: Option<&'a Policy> = principal.boundary.as_ref().and_then(|b| {
+            let p = inv.policies.get(b);
+            if p.is_none() {
+                missing.insert(b.clone());
+            }
+            p
+        });
+
+        let mut grants = Vec::new();
+        let mut unknown_actions = Vec::new();
+        let mut denies: Vec<(ActionSet, ResourceScope, bool, Origin)> = Vec::new();
+        let boundary_stmts = boundary.map(|b| b.document.statements.iter().map(move |s| Stmt { policy: b, stmt: s, via_group: None }));
+        for s in stmts.iter().chain(boundary_stmts.into_iter().flatten().collect::<Vec<_>>().iter()) {
+            let is_boundary = boundary.is_some_and(|b| std::ptr::eq(b, s.policy));
+            if s.stmt.effect == Effect::Allow && is_boundary {
+                continue;
+            }
+            let origin = Origin::new(s.policy, s.stmt, s.via_group);
+            if let ActionSpec::Action(pats) = &s.stmt.action {
+                for p in pats {
+                    if self.expand(p).is_empty() {
+                        unknown_actions.push(UnknownAction {
+                            pattern: p.clone(),
+                            origin: origin.clone(),
+                            suggestions: self.catalog.suggest(p, 3).into_iter().map(str::to_string).collect(),
+                        });
+                    }
+                }
+            }
+            let Some((conditions, resources)) = settle(s.policy.document.version.supports_variables(), s.stmt, &ctx) else {
+                continue; // the principal's own context rules the statement out
+            };
+            let actions = self.statement_actions(s.policy, s.stmt);
+            match s.stmt.effect {
+                Effect::Deny => denies.push((actions, resources, !conditions.is_empty(), origin)),
+                Effect::Allow => grants.push(EffectiveGrant {
+                    via_wildcard: matches!(s.stmt.action, ActionSpec::NotAction(_))
+                        || s.stmt.action.patterns().iter().any(|p| p.contains(['*', '?'])),
+                    actions,
+                    action_spec: s.stmt.action.clone(),
+                    resources,
+                    conditional: !conditions.is_empty(),
+                    conditions,
+                    origin,
+                    limits: Vec::new(),
+                }),
+            }
+        }
+
+        for g in &mut grants {
+            apply_denies(g, &denies);
+        }
+        if let Some(b) = boundary {
+            grants = self.apply_boundary(grants, b, &ctx);
+        }
+        grants.retain(|g| !g.actions.is_empty());
+        EffectivePermissions {
+            principal: principal.id.clone(),
+            grants,
+            unknown_actions,
+            missing_policies: missing.into_iter().collect(),
+            boundary: principal.boundary.clone(),
+        }
+    }
+
+    fn apply_boundary(&mut self, grants: Vec<EffectiveGrant>, boundary: &Policy, ctx: &RequestContext) -> Vec<EffectiveGrant> {
+        let vars = boundary.document.version.supports_variables();
+        let allows: Vec<(ActionSet, ResourceScope, bool, Origin)> = boundary
+            .document
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+            .filter_map(|s| {
+                let (conds, res) = settle(vars, s, ctx)?;
+                Some((self.statement_actions(boundary, s), res, !conds.is_empty(), Origin::new(boundary, s, None)))
+            })
+            .collect();
+        let mut out = Vec::new();
+        for mut g in grants {
+            let mut full = self.catalog.empty_set();
+            for (acts, res, conditional, _) in &allows {
+                if !*conditional && covers(res, &g.resources) {
+                    let mut a = g.actions.clone();
+                    a.intersect_with(acts);
+                    full.union_with(&a);
+                }
+            }
+            for (acts, res, conditional, origin) in &allows {
+                let mut a = g.actions.clone();
+                a.intersect_with(acts);
+                a.subtract(&full);
+                if a.is_empty() {
+                    continue;
+                }
+                let (resources, exact) = intersect(&g.resources, res);
+                let mut narrowed = g.clone();
+                narrowed.actions = a.clone();
+                narrowed.resources = resources;
+                narrowed.conditional = g.conditional || *conditional || !exact;
+                narrowed.limits.retain(|l| l.actions.intersects(&a));
+                narrowed.limits.push(Limit {
+                    kind: LimitKind::Boundary,
+                    action_count: a.len(),
+                    actions: a,
+                    origin: origin.clone(),
+                    resources: res.clone(),
+                });
+                out.push(narrowed);
+            }
+            g.actions = full;
+            for l in &mut g.limits {
+                l.actions.intersect_with(&g.actions);
+                l.action_count = l.actions.len();
+            }
+            g.limits.retain(|l| !l.actions.is_empty());
+            out.push(g);
+        }
+        out
+    }
+}
+
+/// Evaluates what the principal alone settles: conditions on its own keys, variables in resources.
+/// `None` when the statement cannot apply to this principal.
+fn settle(variables: bool, stmt: &Statement, ctx: &RequestContext) -> Option<(Vec<Condition>, ResourceScope)> {
+    let mut remaining = Vec::new();
+    for c in &stmt.conditions {
+        match c.evaluate(ctx, variables, &mut BTreeSet::new()) {
+            Truth::True => {}
+            Truth::False => return None,
+            Truth::Unknown => remaining.push(c.clone()),
+        }
+    }
+    let resolve = |pats: &[String]| -> Vec<String> {
+        pats.iter()
+            .filter_map(|p| match Template::parse(p, variables).resolve(ctx) {
+                Ok(s) => Some(s),
+                Err(Unresolved::Absent(_)) => None,
+                Err(_) => Some(p.clone()),
+            })
+            .collect()
+    };
+    let resources = match &stmt.resource {
+        None => ResourceScope::Any,
+        Some(r) if r.is_star() => ResourceScope::Any,
+        Some(ResourceSpec::Resource(p)) => {
+            let p = resolve(p);
+            if p.is_empty() {
+                return None;
+            }
+            ResourceScope::Patterns(p)
+        }
+        Some(ResourceSpec::NotResource(p)) => ResourceScope::Except(resolve(p)),
+    };
+    Some((remaining, resources))
+}
+
+/// True when every resource `inner` names is named by `outer` (sound, not complete).
+fn covers(outer: &ResourceScope, inner: &ResourceScope) -> bool {
+    match (outer, inner) {
+        (ResourceScope::Any, _) => true,
+        (ResourceScope::Patterns(o), ResourceScope::Patterns(i)) => i.iter().all(|ip| o.iter().any(|op| pattern_covers(op, ip))),
+        (ResourceScope::Except(o), ResourceScope::Patterns(i)) => {
+            // every inner pattern must be disjoint from every excluded pattern; only provable when literal
+            i.iter().all(|ip| !ip.contains(['*', '?']) && !o.iter().any(|op| crate::glob::matches(op, ip, false)))
+        }
+        _ => false,
+    }
+}
+
+/// True when every ARN matched by `inner` is matched by `outer`: `outer`'s `*` may absorb any part of
+/// `inner` (wildcards included); a `?` in `outer` could meet a `*` in `inner`, so it only matches exactly.
+fn pattern_covers(outer: &str, inner: &str) -> bool {
+    if outer.contains("${") || inner.contains("${") {
+        return outer == inner;
+    }
+    if outer.contains('?') {
+        return outer == inner;
+    }
+    crate::glob::matches(outer, inner, false)
+}
+
+/// Intersection of two scopes, and whether it is exact.
+fn intersect(a: &ResourceScope, b: &ResourceScope) -> (ResourceScope, bool) {
+    if covers(b, a) {
+        (a.clone(), true)
+    } else if covers(a, b) {
+        (b.clone(), true)
+    } else {
+        (a.clone(), false)
+    }
+}
+
+fn apply_denies(g: &mut EffectiveGrant, denies: &[(ActionSet, ResourceScope, bool, Origin)]) {
+    for (acts, res, conditional, origin) in denies {
+        if !g.actions.intersects(acts) {
+            continue;
+        }
+        if !*conditional && covers(res, &g.resources) {
+            g.actions.subtract(acts);
+            continue;
+        }
+        let mut a = g.actions.clone();
+        a.intersect_with(acts);
+        g.limits.push(Limit {
+            kind: if *conditional { LimitKind::ConditionalDeny } else { LimitKind::DenyOnSomeResources },
+            action_count: a.len(),
+            actions: a,
+            origin: origin.clone(),
+            resources: res.clone(),
+        });
+        if *conditional {
+            g.conditional = true;
+        }
+    }
+}
+
+/// Effective permissions of every principal that can act (users and roles), sorted by id.
+pub fn resolve_all(catalog: &AwsCatalog, inventory: &Inventory) -> Vec<EffectivePermissions> {
+    let mut r = Resolver::new(catalog, inventory);
+    inventory.principals.iter().filter(|p| p.kind != PrincipalKind::Group).map(|p| r.resolve(p)).collect()
+}
+
+#[cfg(test)]
+mod tests;

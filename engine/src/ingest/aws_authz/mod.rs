@@ -1,0 +1,459 @@
+//! `aws iam get-account-authorization-details` output: users, groups, roles, managed policies,
+//! inline policies, attachments, group membership, boundaries, tags, `RoleLastUsed`, trust policies.
+//!
+//! Several files (paginated output saved page by page, or several accounts) merge into one
+//! inventory. A bad policy document is reported with its JSON path and position and the rest of
+//! the snapshot still loads; unknown fields are warnings (AWS adds fields over time).
+
+mod diags;
+
+use crate::aws::policy::{DocumentKind, PolicyDocument};
+use crate::model::{Inventory, Policy, PolicyKind, Principal, PrincipalKind, Provider};
+use crate::source::SourceFile;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+pub use diags::LoadReport;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Details<'a> {
+    #[serde(default, borrow)]
+    user_detail_list: Vec<UserDetail<'a>>,
+    #[serde(default, borrow)]
+    group_detail_list: Vec<GroupDetail<'a>>,
+    #[serde(default, borrow)]
+    role_detail_list: Vec<RoleDetail<'a>>,
+    #[serde(default, borrow)]
+    policies: Vec<ManagedPolicy<'a>>,
+    #[serde(default)]
+    is_truncated: bool,
+    #[serde(default)]
+    marker: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct InlinePolicy<'a> {
+    policy_name: String,
+    #[serde(borrow)]
+    policy_document: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Attached {
+    policy_name: String,
+    policy_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Boundary {
+    #[serde(default)]
+    #[allow(dead_code)]
+    permissions_boundary_type: Option<String>,
+    permissions_boundary_arn: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Tag {
+    key: String,
+    value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UserDetail<'a> {
+    #[serde(default)]
+    path: String,
+    user_name: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    user_id: Option<String>,
+    arn: String,
+    #[serde(default)]
+    create_date: Option<String>,
+    #[serde(default, borrow)]
+    user_policy_list: Vec<InlinePolicy<'a>>,
+    #[serde(default)]
+    group_list: Vec<String>,
+    #[serde(default)]
+    attached_managed_policies: Vec<Attached>,
+    #[serde(default)]
+    permissions_boundary: Option<Boundary>,
+    #[serde(default)]
+    tags: Vec<Tag>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GroupDetail<'a> {
+    #[serde(default)]
+    path: String,
+    group_name: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    group_id: Option<String>,
+    arn: String,
+    #[serde(default)]
+    create_date: Option<String>,
+    #[serde(default, borrow)]
+    group_policy_list: Vec<InlinePolicy<'a>>,
+    #[serde(default)]
+    attached_managed_policies: Vec<Attached>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RoleLastUsed {
+    #[serde(default)]
+    last_used_date: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    region: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RoleDetail<'a> {
+    #[serde(default)]
+    path: String,
+    role_name: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    role_id: Option<String>,
+    arn: String,
+    #[serde(default)]
+    create_date: Option<String>,
+    #[serde(default, borrow)]
+    assume_role_policy_document: Option<&'a RawValue>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    instance_profile_list: Vec<serde_json::Value>,
+    #[serde(default, borrow)]
+    role_policy_list: Vec<InlinePolicy<'a>>,
+    #[serde(default)]
+    attached_managed_policies: Vec<Attached>,
+    #[serde(default)]
+    permissions_boundary: Option<Boundary>,
+    #[serde(default)]
+    tags: Vec<Tag>,
+    #[serde(default)]
+    role_last_used: Option<RoleLastUsed>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    description: Option<String>,
+    #[serde(default)]
+    #[allow(dead_code)]
+    max_session_duration: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PolicyVersion<'a> {
+    #[serde(borrow)]
+    document: &'a RawValue,
+    #[serde(default)]
+    version_id: Option<String>,
+    #[serde(default)]
+    is_default_version: bool,
+    #[serde(default)]
+    #[allow(dead_code)]
+    create_date: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+#[allow(dead_code)]
+struct ManagedPolicy<'a> {
+    policy_name: String,
+    #[serde(default)]
+    policy_id: Option<String>,
+    arn: String,
+    #[serde(default)]
+    path: Option<String>,
+    #[serde(default)]
+    default_version_id: Option<String>,
+    #[serde(default)]
+    attachment_count: Option<u64>,
+    #[serde(default)]
+    permissions_boundary_usage_count: Option<u64>,
+    #[serde(default)]
+    is_attachable: Option<bool>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    create_date: Option<String>,
+    #[serde(default)]
+    update_date: Option<String>,
+    #[serde(default, borrow)]
+    policy_version_list: Vec<PolicyVersion<'a>>,
+}
+
+/// Loads and merges snapshot files; problems are collected, never fatal to the other files.
+pub fn load_files(paths: &[impl AsRef<Path>]) -> LoadReport {
+    let mut b = Builder::default();
+    for p in paths {
+        match SourceFile::read(p.as_ref()) {
+            Ok(f) => b.add_file(&f),
+            Err(e) => b.report.errors.push(e),
+        }
+    }
+    b.finish()
+}
+
+/// Loads snapshot text that did not come from a file (tests, stdin).
+pub fn load_sources(files: &[SourceFile]) -> LoadReport {
+    let mut b = Builder::default();
+    for f in files {
+        b.add_file(f);
+    }
+    b.finish()
+}
+
+#[derive(Default)]
+struct Builder {
+    principals: BTreeMap<String, Principal>,
+    policies: BTreeMap<String, Policy>,
+    /// (account, group name) → group ARN, for users' `GroupList`.
+    group_names: HashMap<(String, String), String>,
+    /// users' group names awaiting resolution: (user ARN, account, group name, file, path)
+    pending_groups: Vec<(String, String, String, SourceFile, String)>,
+    /// attachments to check once every file is read: (policy ARN, principal, file, path)
+    attachments: Vec<(String, String, SourceFile, String)>,
+    report: LoadReport,
+}
+
+fn account_of(arn: &str) -> String {
+    arn.split(':').nth(4).unwrap_or_default().to_string()
+}
+
+impl Builder {
+    fn add_file(&mut self, file: &SourceFile) {
+        let text: &str = &file.text;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let mut ignored = Vec::new();
+        let mut on_ignored = |p: serde_ignored::Path<'_>| ignored.push(p.to_string());
+        let parsed: Result<Details, (String, serde_json::Error)> =
+            serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&mut de, &mut on_ignored))
+        .map_err(|e| (e.path().to_string(), e.into_inner()))
+        .and_then(|d| de.end().map(|_| d).map_err(|e| (String::new(), e)));
+        let details = match parsed {
+            Ok(d) => d,
+            Err((path, inner)) => {
+                let offset = (inner.line() > 0).then(|| crate::source::offset_of(text, inner.line(), inner.column()));
+                let msg = inner.to_string();
+                let msg = msg.rfind(" at line ").map_or(msg.clone(), |i| msg[..i].to_string());
+                let path = if path == "." { String::new() } else { path };
+                self.report.errors.push(file.error(path, offset, msg));
+                return;
+            }
+        };
+        for p in ignored {
+            self.report.warnings.push(file.error(p, None, "unknown field, ignored"));
+        }
+        if details.is_truncated {
+            self.report.warnings.push(file.error(
+                "IsTruncated",
+                None,
+                format!(
+                    "this page is truncated (Marker `{}`): load every page, or the inventory is incomplete",
+                    details.marker.as_deref().unwrap_or_default()
+                ),
+            ));
+        }
+        self.report.files += 1;
+        for (i, mp) in details.policies.iter().enumerate() {
+            self.add_managed(file, i, mp);
+        }
+        for (i, g) in details.group_detail_list.iter().enumerate() {
+            let path = format!("GroupDetailList[{i}]");
+            let account = account_of(&g.arn);
+            self.group_names.insert((account.clone(), g.group_name.clone()), g.arn.clone());
+            let mut principal = self.principal(file, &path, PrincipalKind::Group, &g.arn, &g.group_name, &g.path);
+            principal.created = g.create_date.clone();
+            self.add_policies(file, &path, "GroupPolicyList", &mut principal, &g.group_policy_list, &g.attached_managed_policies);
+            self.insert(principal, file, &path);
+        }
+        for (i, u) in details.user_detail_list.iter().enumerate() {
+            let path = format!("UserDetailList[{i}]");
+            let mut principal = self.principal(file, &path, PrincipalKind::User, &u.arn, &u.user_name, &u.path);
+            principal.created = u.create_date.clone();
+            principal.tags = u.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect();
+            principal.boundary = u.permissions_boundary.as_ref().map(|b| b.permissions_boundary_arn.clone());
+            for g in &u.group_list {
+                self.pending_groups.push((u.arn.clone(), principal.account.clone(), g.clone(), file.clone(), format!("{path}.GroupList")));
+            }
+            self.add_policies(file, &path, "UserPolicyList", &mut principal, &u.user_policy_list, &u.attached_managed_policies);
+            self.insert(principal, file, &path);
+        }
+        for (i, r) in details.role_detail_list.iter().enumerate() {
+            let path = format!("RoleDetailList[{i}]");
+            let mut principal = self.principal(file, &path, PrincipalKind::Role, &r.arn, &r.role_name, &r.path);
+            principal.created = r.create_date.clone();
+            principal.tags = r.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect();
+            principal.boundary = r.permissions_boundary.as_ref().map(|b| b.permissions_boundary_arn.clone());
+            principal.last_used = r.role_last_used.as_ref().and_then(|l| l.last_used_date.clone());
+            if let Some(raw) = r.assume_role_policy_document {
+                let dpath = format!("{path}.AssumeRolePolicyDocument");
+                principal.trust_policy = self.parse_document(file, &dpath, raw, DocumentKind::Trust);
+            }
+            self.add_policies(file, &path, "RolePolicyList", &mut principal, &r.role_policy_list, &r.attached_managed_policies);
+            self.insert(principal, file, &path);
+        }
+    }
+
+    fn principal(&self, file: &SourceFile, path: &str, kind: PrincipalKind, arn: &str, name: &str, iam_path: &str) -> Principal {
+        Principal {
+            id: arn.to_string(),
+            provider: Provider::Aws,
+            kind,
+            account: account_of(arn),
+            name: name.to_string(),
+            path: iam_path.to_string(),
+            tags: BTreeMap::new(),
+            groups: Vec::new(),
+            policies: Vec::new(),
+            boundary: None,
+            trust_policy: None,
+            created: None,
+            last_used: None,
+            location: file.location(path, None),
+        }
+    }
+
+    fn insert(&mut self, principal: Principal, file: &SourceFile, path: &str) {
+        if let Some(b) = &principal.boundary {
+            self.attachments.push((b.clone(), principal.id.clone(), file.clone(), format!("{path}.PermissionsBoundary")));
+        }
+        if self.principals.contains_key(&principal.id) {
+            self.report.warnings.push(file.error(path, None, format!("`{}` appears more than once; the first is kept", principal.id)));
+            return;
+        }
+        self.principals.insert(principal.id.clone(), principal);
+    }
+
+    fn add_policies(
+        &mut self,
+        file: &SourceFile,
+        path: &str,
+        inline_field: &str,
+        principal: &mut Principal,
+        inline: &[InlinePolicy<'_>],
+        attached: &[Attached],
+    ) {
+        for (j, ip) in inline.iter().enumerate() {
+            let ppath = format!("{path}.{inline_field}[{j}]");
+            let dpath = format!("{ppath}.PolicyDocument");
+            let Some(document) = self.parse_document(file, &dpath, ip.policy_document, DocumentKind::Identity) else {
+                continue;
+            };
+            let id = format!("{}#{}", principal.id, ip.policy_name);
+            let span = raw_span(file, ip.policy_document);
+            self.policies.insert(
+                id.clone(),
+                Policy { id: id.clone(), name: ip.policy_name.clone(), kind: PolicyKind::Inline, document, location: file.location(dpath, span) },
+            );
+            principal.policies.push(id);
+        }
+        for (j, a) in attached.iter().enumerate() {
+            self.attachments.push((a.policy_arn.clone(), principal.id.clone(), file.clone(), format!("{path}.AttachedManagedPolicies[{j}]")));
+            let _ = &a.policy_name;
+            principal.policies.push(a.policy_arn.clone());
+        }
+    }
+
+    fn add_managed(&mut self, file: &SourceFile, i: usize, mp: &ManagedPolicy<'_>) {
+        let path = format!("Policies[{i}]");
+        let default = mp
+            .policy_version_list
+            .iter()
+            .position(|v| v.is_default_version || (mp.default_version_id.is_some() && v.version_id == mp.default_version_id));
+        let Some(vi) = default else {
+            self.report.errors.push(file.error(&path, None, format!("managed policy `{}` has no default version in PolicyVersionList", mp.arn)));
+            return;
+        };
+        let dpath = format!("{path}.PolicyVersionList[{vi}].Document");
+        let raw = mp.policy_version_list[vi].document;
+        let Some(document) = self.parse_document(file, &dpath, raw, DocumentKind::Identity) else { return };
+        let kind = if mp.arn.contains(":iam::aws:policy/") { PolicyKind::AwsManaged } else { PolicyKind::CustomerManaged };
+        let span = raw_span(file, raw);
+        self.policies.entry(mp.arn.clone()).or_insert(Policy {
+            id: mp.arn.clone(),
+            name: mp.policy_name.clone(),
+            kind,
+            document,
+            location: file.location(dpath, span),
+        });
+    }
+
+    /// Parses an embedded document (object, JSON string, or URL-encoded string); errors are recorded.
+    fn parse_document(&mut self, file: &SourceFile, path: &str, raw: &RawValue, kind: DocumentKind) -> Option<PolicyDocument> {
+        let at = raw_offset(file, raw);
+        let result = if raw.get().starts_with('"') {
+            match serde_json::from_str::<String>(raw.get()) {
+                Ok(s) => PolicyDocument::parse_maybe_encoded(&s, kind).map_err(|e| crate::aws::policy::DocError { offset: None, ..e }),
+                Err(e) => Err(crate::aws::policy::DocError { json_path: String::new(), offset: None, message: e.to_string() }),
+            }
+        } else {
+            PolicyDocument::parse(raw.get(), kind)
+        };
+        match result {
+            Ok(mut doc) => {
+                for s in &mut doc.statements {
+                    s.span = s.span.take().map(|r| r.start + at..r.end + at);
+                }
+                Some(doc)
+            }
+            Err(e) => {
+                let full = if e.json_path.is_empty() { path.to_string() } else { format!("{path}.{}", e.json_path) };
+                let offset = e.offset.map(|o| o + at).or(Some(at));
+                self.report.errors.push(file.error(full, offset, e.message));
+                None
+            }
+        }
+    }
+
+    fn finish(mut self) -> LoadReport {
+        for (user, account, group, file, path) in std::mem::take(&mut self.pending_groups) {
+            let arn = match self.group_names.get(&(account.clone(), group.clone())) {
+                Some(a) => a.clone(),
+                None => {
+                    self.report.warnings.push(file.error(&path, None, format!("group `{group}` is not in the snapshot; its policies are unknown")));
+                    format!("arn:aws:iam::{account}:group/{group}")
+                }
+            };
+            if let Some(u) = self.principals.get_mut(&user) {
+                u.groups.push(arn);
+            }
+        }
+        for (policy, principal, file, path) in std::mem::take(&mut self.attachments) {
+            if !self.policies.contains_key(&policy) {
+                self.report.warnings.push(file.error(
+                    &path,
+                    None,
+                    format!("managed policy `{policy}` (attached to `{principal}`) is not in the snapshot; its permissions are unknown"),
+                ));
+                self.report.missing_policies.insert(policy);
+            }
+        }
+        self.report.inventory = Inventory { principals: self.principals.into_values().collect(), policies: self.policies };
+        self.report
+    }
+}
+
+fn raw_offset(file: &SourceFile, raw: &RawValue) -> usize {
+    raw.get().as_ptr() as usize - file.text.as_ptr() as usize
+}
+
+fn raw_span(file: &SourceFile, raw: &RawValue) -> Option<std::ops::Range<usize>> {
+    let at = raw_offset(file, raw);
+    Some(at..at + raw.get().len())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,3 @@
+//! Ingest: every input format is parsed here, once, into the [`crate::model`].
+
+pub mod aws_authz;

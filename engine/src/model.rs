@@ -1,0 +1,129 @@
+//! The provider-neutral model every source lowers into: principals, policies and their origins.
+
+use crate::aws::policy::PolicyDocument;
+use crate::source::Location;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Cloud provider.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
+    /// Amazon Web Services.
+    Aws,
+}
+
+/// What kind of identity a principal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PrincipalKind {
+    /// An IAM user.
+    User,
+    /// An IAM group: holds policies for its members, cannot act itself.
+    Group,
+    /// An IAM role.
+    Role,
+}
+
+impl PrincipalKind {
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrincipalKind::User => "user",
+            PrincipalKind::Group => "group",
+            PrincipalKind::Role => "role",
+        }
+    }
+}
+
+/// How a policy is attached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolicyKind {
+    /// Embedded in one principal.
+    Inline,
+    /// A customer-managed policy.
+    CustomerManaged,
+    /// An AWS-managed policy (`arn:aws:iam::aws:policy/...`).
+    AwsManaged,
+}
+
+/// A policy document with its identity and where it came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Policy {
+    /// Stable id: the managed policy's ARN, or `<principal ARN>#<policy name>` for inline policies.
+    pub id: String,
+    /// Policy name.
+    pub name: String,
+    /// Inline or managed.
+    pub kind: PolicyKind,
+    /// The document (for managed policies, the default version).
+    pub document: PolicyDocument,
+    /// Where the document is in the input.
+    pub location: Location,
+}
+
+/// An identity that holds permissions.
+#[derive(Debug, Clone, Serialize)]
+pub struct Principal {
+    /// Stable id (ARN for AWS).
+    pub id: String,
+    /// Provider.
+    pub provider: Provider,
+    /// Kind.
+    pub kind: PrincipalKind,
+    /// Account id.
+    pub account: String,
+    /// Name (user, group or role name).
+    pub name: String,
+    /// IAM path.
+    pub path: String,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// Groups the principal is a member of (group ids).
+    pub groups: Vec<String>,
+    /// Own policies: inline policy ids then attached managed policy ARNs.
+    pub policies: Vec<String>,
+    /// Permission boundary (managed policy ARN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<String>,
+    /// Role trust policy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trust_policy: Option<PolicyDocument>,
+    /// Creation time, as the source gives it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    /// Last use (for roles, `RoleLastUsed.LastUsedDate`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<String>,
+    /// Where the principal is described in the input.
+    pub location: Location,
+}
+
+/// Who holds what: principals, their policies and memberships.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Inventory {
+    /// Principals sorted by id.
+    pub principals: Vec<Principal>,
+    /// Policies by id.
+    pub policies: BTreeMap<String, Policy>,
+}
+
+impl Inventory {
+    /// A principal by id (ARN) or, when unambiguous, by name.
+    pub fn find_principal(&self, key: &str) -> Result<&Principal, Vec<&Principal>> {
+        if let Ok(i) = self.principals.binary_search_by(|p| p.id.as_str().cmp(key)) {
+            return Ok(&self.principals[i]);
+        }
+        let by_name: Vec<&Principal> = self.principals.iter().filter(|p| p.name == key).collect();
+        match by_name.as_slice() {
+            [one] => Ok(one),
+            _ => Err(by_name),
+        }
+    }
+
+    /// A principal by exact id.
+    pub fn principal(&self, id: &str) -> Option<&Principal> {
+        self.principals.binary_search_by(|p| p.id.as_str().cmp(id)).ok().map(|i| &self.principals[i])
+    }
+}
