@@ -5,7 +5,8 @@
 //! bitset, not 20,000 rows; [`EffectivePermissions::actions`] gives the per-action view.
 
 use crate::aws::policy::{
-    ActionSpec, Condition, Effect, RequestContext, ResourceSpec, Statement, Template, Truth, Unresolved,
+    ActionSpec, Condition, Effect, RequestContext, ResourceSpec, Statement, Template, Truth,
+    Unresolved,
 };
 use crate::catalog::{ActionId, ActionSet, AwsCatalog};
 use crate::model::{Inventory, Policy, PolicyKind, Principal, PrincipalKind};
@@ -37,9 +38,10 @@ pub struct Origin {
 impl Origin {
     fn new(policy: &Policy, stmt: &Statement, via_group: Option<&str>) -> Origin {
         let mut location = policy.location.clone();
+        location.json_path = format!("{}.Statement[{}]", location.json_path, stmt.index);
         if let Some(span) = &stmt.span {
             location.span = Some(span.clone());
-            location.json_path = format!("{}.Statement[{}]", location.json_path, stmt.index);
+            location.line = stmt.line.or(location.line);
         }
         Origin {
             policy: policy.id.clone(),
@@ -174,7 +176,11 @@ impl EffectivePermissions {
     /// Actions held on `*` with no condition and no narrowing.
     pub fn held_unconditionally_on_any(&self, catalog: &AwsCatalog) -> ActionSet {
         let mut s = catalog.empty_set();
-        for g in self.grants.iter().filter(|g| !g.conditional && g.resources == ResourceScope::Any) {
+        for g in self
+            .grants
+            .iter()
+            .filter(|g| !g.conditional && g.resources == ResourceScope::Any)
+        {
             let mut a = g.actions.clone();
             for l in &g.limits {
                 a.subtract(&l.actions);
@@ -185,7 +191,11 @@ impl EffectivePermissions {
     }
 
     /// Per-action view, in catalog order, restricted to `filter` when given.
-    pub fn actions<'a>(&'a self, catalog: &'a AwsCatalog, filter: Option<&ActionSet>) -> Vec<ActionGrant<'a>> {
+    pub fn actions<'a>(
+        &'a self,
+        catalog: &'a AwsCatalog,
+        filter: Option<&ActionSet>,
+    ) -> Vec<ActionGrant<'a>> {
         let mut by_action: BTreeMap<ActionId, Vec<&EffectiveGrant>> = BTreeMap::new();
         for g in &self.grants {
             for id in g.actions.iter() {
@@ -194,7 +204,13 @@ impl EffectivePermissions {
                 }
             }
         }
-        by_action.into_iter().map(|(id, via)| ActionGrant { action: &catalog.action(id).name, via }).collect()
+        by_action
+            .into_iter()
+            .map(|(id, via)| ActionGrant {
+                action: &catalog.action(id).name,
+                via,
+            })
+            .collect()
     }
 }
 
@@ -215,7 +231,12 @@ struct Stmt<'a> {
 impl<'a> Resolver<'a> {
     /// A resolver over `inventory`.
     pub fn new(catalog: &'a AwsCatalog, inventory: &'a Inventory) -> Self {
-        Resolver { catalog, inventory, patterns: HashMap::new(), statements: HashMap::new() }
+        Resolver {
+            catalog,
+            inventory,
+            patterns: HashMap::new(),
+            statements: HashMap::new(),
+        }
     }
 
     fn expand(&mut self, pattern: &str) -> ActionSet {
@@ -276,7 +297,11 @@ impl<'a> Resolver<'a> {
             for id in ids {
                 match inv.policies.get(id) {
                     Some(policy) => {
-                        stmts.extend(policy.document.statements.iter().map(|stmt| Stmt { policy, stmt, via_group: via }))
+                        stmts.extend(policy.document.statements.iter().map(|stmt| Stmt {
+                            policy,
+                            stmt,
+                            via_group: via,
+                        }))
                     }
                     None => {
                         missing.insert(id.clone());
@@ -304,8 +329,20 @@ impl<'a> Resolver<'a> {
         let mut grants = Vec::new();
         let mut unknown_actions = Vec::new();
         let mut denies: Vec<(ActionSet, ResourceScope, bool, Origin)> = Vec::new();
-        let boundary_stmts = boundary.map(|b| b.document.statements.iter().map(move |s| Stmt { policy: b, stmt: s, via_group: None }));
-        for s in stmts.iter().chain(boundary_stmts.into_iter().flatten().collect::<Vec<_>>().iter()) {
+        let boundary_stmts = boundary.map(|b| {
+            b.document.statements.iter().map(move |s| Stmt {
+                policy: b,
+                stmt: s,
+                via_group: None,
+            })
+        });
+        for s in stmts.iter().chain(
+            boundary_stmts
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .iter(),
+        ) {
             let is_boundary = boundary.is_some_and(|b| std::ptr::eq(b, s.policy));
             if s.stmt.effect == Effect::Allow && is_boundary {
                 continue;
@@ -317,12 +354,19 @@ impl<'a> Resolver<'a> {
                         unknown_actions.push(UnknownAction {
                             pattern: p.clone(),
                             origin: origin.clone(),
-                            suggestions: self.catalog.suggest(p, 3).into_iter().map(str::to_string).collect(),
+                            suggestions: self
+                                .catalog
+                                .suggest(p, 3)
+                                .into_iter()
+                                .map(str::to_string)
+                                .collect(),
                         });
                     }
                 }
             }
-            let Some((conditions, resources)) = settle(s.policy.document.version.supports_variables(), s.stmt, &ctx) else {
+            let Some((conditions, resources)) =
+                settle(s.policy.document.version.supports_variables(), s.stmt, &ctx)
+            else {
                 continue; // the principal's own context rules the statement out
             };
             let actions = self.statement_actions(s.policy, s.stmt);
@@ -330,7 +374,11 @@ impl<'a> Resolver<'a> {
                 Effect::Deny => denies.push((actions, resources, !conditions.is_empty(), origin)),
                 Effect::Allow => grants.push(EffectiveGrant {
                     via_wildcard: matches!(s.stmt.action, ActionSpec::NotAction(_))
-                        || s.stmt.action.patterns().iter().any(|p| p.contains(['*', '?'])),
+                        || s.stmt
+                            .action
+                            .patterns()
+                            .iter()
+                            .any(|p| p.contains(['*', '?'])),
                     actions,
                     action_spec: s.stmt.action.clone(),
                     resources,
@@ -358,7 +406,12 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn apply_boundary(&mut self, grants: Vec<EffectiveGrant>, boundary: &Policy, ctx: &RequestContext) -> Vec<EffectiveGrant> {
+    fn apply_boundary(
+        &mut self,
+        grants: Vec<EffectiveGrant>,
+        boundary: &Policy,
+        ctx: &RequestContext,
+    ) -> Vec<EffectiveGrant> {
         let vars = boundary.document.version.supports_variables();
         let allows: Vec<(ActionSet, ResourceScope, bool, Origin)> = boundary
             .document
@@ -367,10 +420,16 @@ impl<'a> Resolver<'a> {
             .filter(|s| s.effect == Effect::Allow)
             .filter_map(|s| {
                 let (conds, res) = settle(vars, s, ctx)?;
-                Some((self.statement_actions(boundary, s), res, !conds.is_empty(), Origin::new(boundary, s, None)))
+                Some((
+                    self.statement_actions(boundary, s),
+                    res,
+                    !conds.is_empty(),
+                    Origin::new(boundary, s, None),
+                ))
             })
             .collect();
         let mut out = Vec::new();
+        let mut narrowed_grants = Vec::new();
         for mut g in grants {
             let mut full = self.catalog.empty_set();
             for (acts, res, conditional, _) in &allows {
@@ -400,7 +459,7 @@ impl<'a> Resolver<'a> {
                     origin: origin.clone(),
                     resources: res.clone(),
                 });
-                out.push(narrowed);
+                narrowed_grants.push(narrowed);
             }
             g.actions = full;
             for l in &mut g.limits {
@@ -410,13 +469,18 @@ impl<'a> Resolver<'a> {
             g.limits.retain(|l| !l.actions.is_empty());
             out.push(g);
         }
+        out.extend(narrowed_grants);
         out
     }
 }
 
 /// Evaluates what the principal alone settles: conditions on its own keys, variables in resources.
 /// `None` when the statement cannot apply to this principal.
-fn settle(variables: bool, stmt: &Statement, ctx: &RequestContext) -> Option<(Vec<Condition>, ResourceScope)> {
+fn settle(
+    variables: bool,
+    stmt: &Statement,
+    ctx: &RequestContext,
+) -> Option<(Vec<Condition>, ResourceScope)> {
     let mut remaining = Vec::new();
     for c in &stmt.conditions {
         match c.evaluate(ctx, variables, &mut BTreeSet::new()) {
@@ -450,13 +514,17 @@ fn settle(variables: bool, stmt: &Statement, ctx: &RequestContext) -> Option<(Ve
 }
 
 /// True when every resource `inner` names is named by `outer` (sound, not complete).
-fn covers(outer: &ResourceScope, inner: &ResourceScope) -> bool {
+pub(crate) fn covers(outer: &ResourceScope, inner: &ResourceScope) -> bool {
     match (outer, inner) {
         (ResourceScope::Any, _) => true,
-        (ResourceScope::Patterns(o), ResourceScope::Patterns(i)) => i.iter().all(|ip| o.iter().any(|op| pattern_covers(op, ip))),
+        (ResourceScope::Patterns(o), ResourceScope::Patterns(i)) => {
+            i.iter().all(|ip| o.iter().any(|op| pattern_covers(op, ip)))
+        }
         (ResourceScope::Except(o), ResourceScope::Patterns(i)) => {
             // every inner pattern must be disjoint from every excluded pattern; only provable when literal
-            i.iter().all(|ip| !ip.contains(['*', '?']) && !o.iter().any(|op| crate::glob::matches(op, ip, false)))
+            i.iter().all(|ip| {
+                !ip.contains(['*', '?']) && !o.iter().any(|op| crate::glob::matches(op, ip, false))
+            })
         }
         _ => false,
     }
@@ -497,7 +565,11 @@ fn apply_denies(g: &mut EffectiveGrant, denies: &[(ActionSet, ResourceScope, boo
         let mut a = g.actions.clone();
         a.intersect_with(acts);
         g.limits.push(Limit {
-            kind: if *conditional { LimitKind::ConditionalDeny } else { LimitKind::DenyOnSomeResources },
+            kind: if *conditional {
+                LimitKind::ConditionalDeny
+            } else {
+                LimitKind::DenyOnSomeResources
+            },
             action_count: a.len(),
             actions: a,
             origin: origin.clone(),
@@ -512,7 +584,12 @@ fn apply_denies(g: &mut EffectiveGrant, denies: &[(ActionSet, ResourceScope, boo
 /// Effective permissions of every principal that can act (users and roles), sorted by id.
 pub fn resolve_all(catalog: &AwsCatalog, inventory: &Inventory) -> Vec<EffectivePermissions> {
     let mut r = Resolver::new(catalog, inventory);
-    inventory.principals.iter().filter(|p| p.kind != PrincipalKind::Group).map(|p| r.resolve(p)).collect()
+    inventory
+        .principals
+        .iter()
+        .filter(|p| p.kind != PrincipalKind::Group)
+        .map(|p| r.resolve(p))
+        .collect()
 }
 
 #[cfg(test)]

@@ -31,7 +31,13 @@ pub(crate) fn has_wildcard(pattern: &str) -> bool {
 
 /// Matches `text` against compiled tokens; `fold` compares literals case-insensitively (ASCII).
 pub(crate) fn matches_toks(toks: &[Tok], text: &str, fold: bool) -> bool {
-    let eq = |p: char, t: char| if fold { p.eq_ignore_ascii_case(&t) } else { p == t };
+    let eq = |p: char, t: char| {
+        if fold {
+            p.eq_ignore_ascii_case(&t)
+        } else {
+            p == t
+        }
+    };
     if text.is_ascii() {
         // Action names and most ARNs are ASCII: match bytes without allocating.
         match_slice(toks, text.as_bytes(), |p, t: u8| eq(p, t as char))
@@ -75,7 +81,11 @@ fn match_slice<T: Copy>(toks: &[Tok], text: &[T], eq: impl Fn(char, T) -> bool) 
 /// Matches `text` against a wildcard `pattern`.
 pub(crate) fn matches(pattern: &str, text: &str, fold: bool) -> bool {
     if !has_wildcard(pattern) {
-        return if fold { pattern.eq_ignore_ascii_case(text) } else { pattern == text };
+        return if fold {
+            pattern.eq_ignore_ascii_case(text)
+        } else {
+            pattern == text
+        };
     }
     matches_toks(&compile(pattern), text, fold)
 }
@@ -86,8 +96,16 @@ mod tests {
 
     #[test]
     fn star_matches_across_separators() {
-        assert!(matches("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a/b/c", false));
-        assert!(matches("arn:aws:iam::*", "arn:aws:iam::123456789012:role/x", false));
+        assert!(matches(
+            "arn:aws:s3:::bucket/*",
+            "arn:aws:s3:::bucket/a/b/c",
+            false
+        ));
+        assert!(matches(
+            "arn:aws:iam::*",
+            "arn:aws:iam::123456789012:role/x",
+            false
+        ));
         assert!(matches("*", "", false));
         assert!(matches("a*b*c", "aXXbYYc", false));
         assert!(!matches("a*b*c", "aXXbYY", false));
@@ -103,7 +121,11 @@ mod tests {
     #[test]
     fn case_folding_is_opt_in() {
         assert!(matches("S3:get*", "s3:GetObject", true));
-        assert!(!matches("arn:aws:s3:::Bucket", "arn:aws:s3:::bucket", false));
+        assert!(!matches(
+            "arn:aws:s3:::Bucket",
+            "arn:aws:s3:::bucket",
+            false
+        ));
     }
 
     #[test]

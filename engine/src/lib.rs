@@ -8,12 +8,14 @@ pub mod catalog;
 mod effective;
 mod glob;
 mod source;
+mod summary;
 
 pub use source::{InputError, Location, SourceFile};
 pub mod ingest;
 pub mod model;
 
 pub use effective::{
-    resolve_all, ActionGrant, EffectiveGrant, EffectivePermissions, Limit, LimitKind, Origin, Resolver, ResourceScope,
-    UnknownAction,
+    resolve_all, ActionGrant, EffectiveGrant, EffectivePermissions, Limit, LimitKind, Origin,
+    Resolver, ResourceScope, UnknownAction,
 };
+pub use summary::{admin_equivalence, count, AdminEquivalent, AdminReason, Counts};

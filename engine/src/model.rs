@@ -124,6 +124,9 @@ impl Inventory {
 
     /// A principal by exact id.
     pub fn principal(&self, id: &str) -> Option<&Principal> {
-        self.principals.binary_search_by(|p| p.id.as_str().cmp(id)).ok().map(|i| &self.principals[i])
+        self.principals
+            .binary_search_by(|p| p.id.as_str().cmp(id))
+            .ok()
+            .map(|i| &self.principals[i])
     }
 }

@@ -47,22 +47,38 @@ impl SourceFile {
     pub fn read(path: &std::path::Path) -> Result<SourceFile, InputError> {
         let name: Arc<str> = path.display().to_string().into();
         let text = std::fs::read_to_string(path).map_err(|e| InputError::io(&name, &e))?;
-        Ok(SourceFile { path: name, text: text.into() })
+        Ok(SourceFile {
+            path: name,
+            text: text.into(),
+        })
     }
 
     /// Wraps text that did not come from disk (tests, stdin).
     pub fn from_text(path: &str, text: &str) -> SourceFile {
-        SourceFile { path: path.into(), text: text.into() }
+        SourceFile {
+            path: path.into(),
+            text: text.into(),
+        }
     }
 
     /// A location at `json_path` spanning `span` bytes of this file.
     pub fn location(&self, json_path: impl Into<String>, span: Option<Range<usize>>) -> Location {
         let line = span.as_ref().map(|s| line_of(&self.text, s.start));
-        Location { file: self.path.clone(), json_path: json_path.into(), span, line }
+        Location {
+            file: self.path.clone(),
+            json_path: json_path.into(),
+            span,
+            line,
+        }
     }
 
     /// An error at `json_path`, pointing at `offset` when known.
-    pub fn error(&self, json_path: impl Into<String>, offset: Option<usize>, message: impl Into<String>) -> InputError {
+    pub fn error(
+        &self,
+        json_path: impl Into<String>,
+        offset: Option<usize>,
+        message: impl Into<String>,
+    ) -> InputError {
         let (line, column) = match offset {
             Some(o) => {
                 let (l, c) = line_col(&self.text, o);
@@ -76,7 +92,7 @@ impl SourceFile {
             line,
             column,
             message: message.into(),
-            src: offset.map(|_| NamedSource::new(self.path.to_string(), self.text.clone())),
+            src: offset.map(|_| NamedSource::new(&self.path, self.text.clone())),
             span: offset.map(|o| SourceSpan::from((o, 1))),
         }
     }
@@ -84,12 +100,20 @@ impl SourceFile {
 
 /// Byte offset of a 1-based line and column (as serde_json reports them) in `text`.
 pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
-    let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
     (line_start + column.saturating_sub(1)).min(text.len())
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -12,7 +12,9 @@ pub struct ActionSet {
 impl ActionSet {
     /// The empty set over a catalog of `len` actions.
     pub fn empty(len: usize) -> Self {
-        ActionSet { words: vec![0; len.div_ceil(64)] }
+        ActionSet {
+            words: vec![0; len.div_ceil(64)],
+        }
     }
 
     /// Every action of a catalog of `len` actions.
@@ -33,7 +35,9 @@ impl ActionSet {
     /// True when the set holds `id`.
     pub fn contains(&self, id: ActionId) -> bool {
         let i = id.0 as usize;
-        self.words.get(i / 64).is_some_and(|w| w & (1 << (i % 64)) != 0)
+        self.words
+            .get(i / 64)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
     /// Adds every action of `other`.
@@ -71,7 +75,10 @@ impl ActionSet {
 
     /// True when every action of `other` is in the set.
     pub fn is_superset(&self, other: &ActionSet) -> bool {
-        self.words.iter().zip(&other.words).all(|(a, b)| b & !a == 0)
+        self.words
+            .iter()
+            .zip(&other.words)
+            .all(|(a, b)| b & !a == 0)
     }
 
     /// Number of actions.
@@ -115,7 +122,10 @@ mod tests {
         assert!(a.is_superset(&b) && !b.is_superset(&a));
         assert!(a.intersects(&b));
         a.subtract(&b);
-        assert_eq!(a.iter().collect::<Vec<_>>(), vec![ActionId(0), ActionId(129)]);
+        assert_eq!(
+            a.iter().collect::<Vec<_>>(),
+            vec![ActionId(0), ActionId(129)]
+        );
         assert_eq!(b.complement(130).len(), 129);
         assert_eq!(ActionSet::full(130).len(), 130);
     }

@@ -1,0 +1,194 @@
+use super::*;
+use crate::ingest::aws_authz;
+
+fn demo() -> Inventory {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/demo/snapshot/authorization-details.json");
+    let r = aws_authz::load_files(&[path]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    r.inventory
+}
+
+fn cat() -> &'static AwsCatalog {
+    AwsCatalog::embedded()
+}
+
+fn id(name: &str) -> ActionId {
+    cat()
+        .lookup(name)
+        .unwrap_or_else(|| panic!("{name} in catalog"))
+}
+
+/// The grants through which `action` is held.
+fn via<'a>(e: &'a EffectivePermissions, action: &str) -> Vec<&'a EffectiveGrant> {
+    e.grants
+        .iter()
+        .filter(|g| g.actions.contains(id(action)))
+        .collect()
+}
+
+fn resolve(inv: &Inventory, name: &str) -> EffectivePermissions {
+    let p = inv.find_principal(name).expect("principal");
+    Resolver::new(cat(), inv).resolve(p)
+}
+
+#[test]
+fn administrator_access_holds_every_action_unconditionally() {
+    let inv = demo();
+    let e = resolve(&inv, "admin");
+    assert_eq!(e.held_unconditionally_on_any(cat()).len(), cat().len());
+    assert_eq!(
+        e.grants[0].origin.policy,
+        "arn:aws:iam::aws:policy/AdministratorAccess"
+    );
+    assert!(e.grants[0].via_wildcard);
+}
+
+#[test]
+fn not_action_allow_grants_everything_else() {
+    let inv = demo();
+    let e = resolve(&inv, "legacy-ops");
+    let held = e.held(cat());
+    assert!(held.contains(id("ec2:RunInstances")));
+    assert!(held.contains(id("s3:DeleteBucket")));
+    assert!(!held.contains(id("iam:CreateUser")));
+    assert!(!held.contains(id("organizations:LeaveOrganization")));
+    assert!(
+        e.grants[0].via_wildcard,
+        "NotAction grants future actions too"
+    );
+}
+
+#[test]
+fn group_policies_variables_and_conditional_denies() {
+    let inv = demo();
+    let e = resolve(&inv, "alice");
+    // via the readonly group, but a conditional MFA deny makes it conditional
+    let get = via(&e, "s3:GetObject");
+    assert_eq!(get.len(), 1);
+    assert_eq!(
+        get[0].origin.via_group.as_deref(),
+        Some("arn:aws:iam::111122223333:group/readonly")
+    );
+    assert!(get[0].conditional);
+    assert!(get[0]
+        .limits
+        .iter()
+        .any(|l| l.kind == LimitKind::ConditionalDeny
+            && l.origin.sid.as_deref() == Some("DenyWithoutMFA")));
+    // ${aws:username} resolves to the user's own name
+    let put = via(&e, "s3:PutObject");
+    assert_eq!(
+        put[0].resources,
+        ResourceScope::Patterns(vec!["arn:aws:s3:::demo-dev-scratch/home/alice/*".into()])
+    );
+    let change = via(&e, "iam:ChangePassword");
+    assert_eq!(
+        change[0].resources,
+        ResourceScope::Patterns(vec!["arn:aws:iam::*:user/alice".into()])
+    );
+    assert!(
+        change[0].limits.is_empty(),
+        "NotAction in the deny exempts ChangePassword"
+    );
+    // a region condition the principal cannot settle stays
+    let lambda = via(&e, "lambda:InvokeFunction");
+    assert!(lambda[0].conditional);
+    assert_eq!(lambda[0].conditions[0].key, "aws:RequestedRegion");
+    // nothing grants iam:CreateUser
+    assert!(via(&e, "iam:CreateUser").is_empty());
+}
+
+#[test]
+fn boundary_caps_and_narrows() {
+    let inv = demo();
+    let e = resolve(&inv, "data-analyst");
+    let held = e.held(cat());
+    assert!(
+        !held.contains(id("iam:CreateUser")),
+        "boundary allows no iam"
+    );
+    assert!(
+        !held.contains(id("s3:DeleteObject")),
+        "boundary allows no DeleteObject"
+    );
+    assert!(
+        !held.contains(id("glue:CreateTable")),
+        "boundary allows glue:Get* only"
+    );
+    assert!(held.contains(id("glue:GetTable")));
+    assert!(held.contains(id("athena:StartQueryExecution")));
+    // PutObject survives only on the results bucket
+    let put = via(&e, "s3:PutObject");
+    assert_eq!(put.len(), 1);
+    assert_eq!(
+        put[0].resources,
+        ResourceScope::Patterns(vec!["arn:aws:s3:::demo-athena-results/*".into()])
+    );
+    assert!(put[0].limits.iter().any(|l| l.kind == LimitKind::Boundary));
+    // GetObject: on *, minus the PII prefix denied by resource
+    let get = via(&e, "s3:GetObject");
+    assert_eq!(get.len(), 1);
+    assert_eq!(get[0].resources, ResourceScope::Any);
+    assert!(get[0]
+        .limits
+        .iter()
+        .any(|l| l.kind == LimitKind::DenyOnSomeResources));
+    assert!(e
+        .held_unconditionally_on_any(cat())
+        .contains(id("athena:StartQueryExecution")));
+    assert!(
+        !e.held_unconditionally_on_any(cat())
+            .contains(id("s3:GetObject")),
+        "narrowed by a deny"
+    );
+}
+
+#[test]
+fn unconditional_deny_on_star_removes_actions() {
+    let text = r#"{"RoleDetailList":[{"RoleName":"r","Arn":"arn:aws:iam::1:role/r","RolePolicyList":[
+      {"PolicyName":"p","PolicyDocument":{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"s3:*","Resource":"*"},
+        {"Effect":"Deny","Action":"s3:Delete*","Resource":"*"},
+        {"Effect":"Deny","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/*"},
+        {"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::b/x/*"},
+        {"Effect":"Allow","Action":["s3:GetObjecz","nosuch:Thing"],"Resource":"*"}]}}]}]}"#;
+    let r = aws_authz::load_sources(&[crate::SourceFile::from_text("t.json", text)]);
+    let e = resolve(&r.inventory, "r");
+    let held = e.held(cat());
+    assert!(!held.contains(id("s3:DeleteObject")));
+    assert!(held.contains(id("s3:GetObject")));
+    // the b/x/* grant is covered entirely by the b/* deny; the * grant is only narrowed
+    let put = via(&e, "s3:PutObject");
+    assert_eq!(put.len(), 1);
+    assert_eq!(put[0].resources, ResourceScope::Any);
+    let unknown: Vec<&str> = e
+        .unknown_actions
+        .iter()
+        .map(|u| u.pattern.as_str())
+        .collect();
+    assert_eq!(unknown, vec!["s3:GetObjecz", "nosuch:Thing"]);
+    assert_eq!(
+        e.unknown_actions[0].suggestions.first().map(String::as_str),
+        Some("s3:GetObject")
+    );
+}
+
+#[test]
+fn pattern_cover_is_sound() {
+    assert!(pattern_covers("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/*"));
+    assert!(!pattern_covers("arn:aws:s3:::b/x/*", "arn:aws:s3:::b/*"));
+    assert!(!pattern_covers("a?c", "a*c"), "? cannot stand for *");
+    assert!(covers(
+        &ResourceScope::Any,
+        &ResourceScope::Except(vec!["x".into()])
+    ));
+    assert!(!covers(
+        &ResourceScope::Except(vec!["arn:aws:s3:::b/*".into()]),
+        &ResourceScope::Patterns(vec!["arn:aws:s3:::b/k".into()])
+    ));
+    assert!(covers(
+        &ResourceScope::Except(vec!["arn:aws:s3:::b/*".into()]),
+        &ResourceScope::Patterns(vec!["arn:aws:s3:::c/k".into()])
+    ));
+}

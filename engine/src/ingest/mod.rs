@@ -1,3 +1,4 @@
 //! Ingest: every input format is parsed here, once, into the [`crate::model`].
 
 pub mod aws_authz;
+pub mod policy_json;

@@ -29,7 +29,10 @@ pub(crate) enum Lookup<'a> {
 impl RequestContext {
     /// Adds a value for `key` (keys are case-insensitive; repeated keys are multi-valued).
     pub fn insert(&mut self, key: &str, value: &str) {
-        self.values.entry(key.to_ascii_lowercase()).or_default().push(value.to_string());
+        self.values
+            .entry(key.to_ascii_lowercase())
+            .or_default()
+            .push(value.to_string());
     }
 
     /// Declares every key starting with `prefix` known: unset ones are absent, not unknown.
@@ -46,7 +49,12 @@ impl RequestContext {
         let key = key.to_ascii_lowercase();
         match self.values.get(&key) {
             Some(v) => Lookup::Values(v),
-            None if self.complete || self.known_prefixes.iter().any(|p| key.starts_with(p.as_str())) => {
+            None if self.complete
+                || self
+                    .known_prefixes
+                    .iter()
+                    .any(|p| key.starts_with(p.as_str())) =>
+            {
                 Lookup::Absent
             }
             None => Lookup::Unknown,
@@ -141,9 +149,16 @@ impl ConditionOp {
             _ => return Err(format!("unknown condition operator `{name}`")),
         };
         if family == Null && (if_exists || qualifier.is_some()) {
-            return Err(format!("`Null` cannot be combined with IfExists or a set operator in `{name}`"));
+            return Err(format!(
+                "`Null` cannot be combined with IfExists or a set operator in `{name}`"
+            ));
         }
-        Ok(ConditionOp { family, negated, if_exists, qualifier })
+        Ok(ConditionOp {
+            family,
+            negated,
+            if_exists,
+            qualifier,
+        })
     }
 
     /// True for the negated operators (`StringNotEquals`, `NotIpAddress`, …).
@@ -168,7 +183,12 @@ pub struct Condition {
 
 impl Condition {
     /// Evaluates against `ctx`; keys the answer depended on but were unknown go to `unknown`.
-    pub fn evaluate(&self, ctx: &RequestContext, variables: bool, unknown: &mut BTreeSet<String>) -> Truth {
+    pub fn evaluate(
+        &self,
+        ctx: &RequestContext,
+        variables: bool,
+        unknown: &mut BTreeSet<String>,
+    ) -> Truth {
         let ctx_values = match ctx.lookup(&self.key) {
             Lookup::Unknown => {
                 unknown.insert(self.key.clone());
@@ -266,7 +286,12 @@ fn parse_date(s: &str) -> Option<i64> {
     if let Ok(dt) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(dt.timestamp_millis());
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M:%S"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.fZ",
+        "%Y-%m-%dT%H:%M:%SZ",
+        "%Y-%m-%dT%H:%MZ",
+        "%Y-%m-%dT%H:%M:%S",
+    ] {
         if let Ok(dt) = chrono::NaiveDateTime::parse_from_str(s, fmt) {
             return Some(dt.and_utc().timestamp_millis());
         }
@@ -279,7 +304,9 @@ fn parse_date(s: &str) -> Option<i64> {
 
 fn parse_net(s: &str) -> Option<ipnet::IpNet> {
     let s = s.trim();
-    s.parse::<ipnet::IpNet>().ok().or_else(|| s.parse::<IpAddr>().ok().map(ipnet::IpNet::from))
+    s.parse::<ipnet::IpNet>()
+        .ok()
+        .or_else(|| s.parse::<IpAddr>().ok().map(ipnet::IpNet::from))
 }
 
 /// `ArnLike`/`ArnEquals`: the six colon-separated parts are matched separately, each with
@@ -307,7 +334,10 @@ mod tests {
     }
 
     fn ctx(pairs: &[(&str, &str)], complete: bool) -> RequestContext {
-        let mut c = RequestContext { complete, ..Default::default() };
+        let mut c = RequestContext {
+            complete,
+            ..Default::default()
+        };
         for (k, v) in pairs {
             c.insert(k, v);
         }
@@ -320,51 +350,126 @@ mod tests {
 
     #[test]
     fn string_operators() {
-        let c = cond("StringEquals", "aws:PrincipalTag/team", &["platform", "data"]);
-        assert_eq!(eval(&c, &ctx(&[("aws:principaltag/team", "data")], false)), Truth::True);
-        assert_eq!(eval(&c, &ctx(&[("aws:PrincipalTag/team", "Data")], false)), Truth::False);
+        let c = cond(
+            "StringEquals",
+            "aws:PrincipalTag/team",
+            &["platform", "data"],
+        );
+        assert_eq!(
+            eval(&c, &ctx(&[("aws:principaltag/team", "data")], false)),
+            Truth::True
+        );
+        assert_eq!(
+            eval(&c, &ctx(&[("aws:PrincipalTag/team", "Data")], false)),
+            Truth::False
+        );
         let ci = cond("StringEqualsIgnoreCase", "k", &["Data"]);
         assert_eq!(eval(&ci, &ctx(&[("k", "dATA")], false)), Truth::True);
         let like = cond("StringLike", "s3:prefix", &["home/*", "public/?"]);
-        assert_eq!(eval(&like, &ctx(&[("s3:prefix", "home/alice/x")], false)), Truth::True);
-        assert_eq!(eval(&like, &ctx(&[("s3:prefix", "public/ab")], false)), Truth::False);
-        let not = cond("StringNotEquals", "aws:RequestedRegion", &["eu-west-1", "eu-central-1"]);
-        assert_eq!(eval(&not, &ctx(&[("aws:RequestedRegion", "us-east-1")], false)), Truth::True);
-        assert_eq!(eval(&not, &ctx(&[("aws:RequestedRegion", "eu-west-1")], false)), Truth::False);
+        assert_eq!(
+            eval(&like, &ctx(&[("s3:prefix", "home/alice/x")], false)),
+            Truth::True
+        );
+        assert_eq!(
+            eval(&like, &ctx(&[("s3:prefix", "public/ab")], false)),
+            Truth::False
+        );
+        let not = cond(
+            "StringNotEquals",
+            "aws:RequestedRegion",
+            &["eu-west-1", "eu-central-1"],
+        );
+        assert_eq!(
+            eval(&not, &ctx(&[("aws:RequestedRegion", "us-east-1")], false)),
+            Truth::True
+        );
+        assert_eq!(
+            eval(&not, &ctx(&[("aws:RequestedRegion", "eu-west-1")], false)),
+            Truth::False
+        );
     }
 
     #[test]
     fn missing_keys_unknown_or_absent() {
         let c = cond("StringEquals", "aws:SourceVpc", &["vpc-1"]);
         let mut unknown = BTreeSet::new();
-        assert_eq!(c.evaluate(&ctx(&[], false), true, &mut unknown), Truth::Unknown);
+        assert_eq!(
+            c.evaluate(&ctx(&[], false), true, &mut unknown),
+            Truth::Unknown
+        );
         assert!(unknown.contains("aws:SourceVpc"));
         assert_eq!(eval(&c, &ctx(&[], true)), Truth::False);
         let if_exists = cond("StringEqualsIfExists", "aws:SourceVpc", &["vpc-1"]);
         assert_eq!(eval(&if_exists, &ctx(&[], true)), Truth::True);
-        assert_eq!(eval(&if_exists, &ctx(&[("aws:SourceVpc", "vpc-2")], true)), Truth::False);
+        assert_eq!(
+            eval(&if_exists, &ctx(&[("aws:SourceVpc", "vpc-2")], true)),
+            Truth::False
+        );
         assert_eq!(eval(&if_exists, &ctx(&[], false)), Truth::Unknown);
         let negated = cond("StringNotEquals", "aws:SourceVpc", &["vpc-1"]);
         assert_eq!(eval(&negated, &ctx(&[], true)), Truth::True);
         let null_true = cond("Null", "aws:TokenIssueTime", &["true"]);
         assert_eq!(eval(&null_true, &ctx(&[], true)), Truth::True);
-        assert_eq!(eval(&null_true, &ctx(&[("aws:TokenIssueTime", "2020-01-01")], true)), Truth::False);
+        assert_eq!(
+            eval(
+                &null_true,
+                &ctx(&[("aws:TokenIssueTime", "2020-01-01")], true)
+            ),
+            Truth::False
+        );
         let null_false = cond("Null", "aws:TokenIssueTime", &[false.to_string().as_str()]);
-        assert_eq!(eval(&null_false, &ctx(&[("aws:TokenIssueTime", "2020-01-01")], true)), Truth::True);
+        assert_eq!(
+            eval(
+                &null_false,
+                &ctx(&[("aws:TokenIssueTime", "2020-01-01")], true)
+            ),
+            Truth::True
+        );
     }
 
     #[test]
     fn set_operators() {
         let all = cond("ForAllValues:StringEquals", "aws:TagKeys", &["env", "team"]);
-        assert_eq!(eval(&all, &ctx(&[("aws:TagKeys", "env"), ("aws:TagKeys", "team")], true)), Truth::True);
-        assert_eq!(eval(&all, &ctx(&[("aws:TagKeys", "env"), ("aws:TagKeys", "cost")], true)), Truth::False);
-        assert_eq!(eval(&all, &ctx(&[], true)), Truth::True, "ForAllValues holds vacuously");
+        assert_eq!(
+            eval(
+                &all,
+                &ctx(&[("aws:TagKeys", "env"), ("aws:TagKeys", "team")], true)
+            ),
+            Truth::True
+        );
+        assert_eq!(
+            eval(
+                &all,
+                &ctx(&[("aws:TagKeys", "env"), ("aws:TagKeys", "cost")], true)
+            ),
+            Truth::False
+        );
+        assert_eq!(
+            eval(&all, &ctx(&[], true)),
+            Truth::True,
+            "ForAllValues holds vacuously"
+        );
         let any = cond("ForAnyValue:StringEquals", "aws:TagKeys", &["secret"]);
-        assert_eq!(eval(&any, &ctx(&[("aws:TagKeys", "env"), ("aws:TagKeys", "secret")], true)), Truth::True);
+        assert_eq!(
+            eval(
+                &any,
+                &ctx(&[("aws:TagKeys", "env"), ("aws:TagKeys", "secret")], true)
+            ),
+            Truth::True
+        );
         assert_eq!(eval(&any, &ctx(&[], true)), Truth::False);
         let any_not = cond("ForAnyValue:StringNotEquals", "aws:TagKeys", &["env"]);
-        assert_eq!(eval(&any_not, &ctx(&[("aws:TagKeys", "env"), ("aws:TagKeys", "x")], true)), Truth::True);
-        assert_eq!(eval(&any_not, &ctx(&[("aws:TagKeys", "env")], true)), Truth::False);
+        assert_eq!(
+            eval(
+                &any_not,
+                &ctx(&[("aws:TagKeys", "env"), ("aws:TagKeys", "x")], true)
+            ),
+            Truth::True
+        );
+        assert_eq!(
+            eval(&any_not, &ctx(&[("aws:TagKeys", "env")], true)),
+            Truth::False
+        );
     }
 
     #[test]
@@ -372,30 +477,114 @@ mod tests {
         let n = cond("NumericLessThanEquals", "s3:max-keys", &["10"]);
         assert_eq!(eval(&n, &ctx(&[("s3:max-keys", "10")], true)), Truth::True);
         assert_eq!(eval(&n, &ctx(&[("s3:max-keys", "11")], true)), Truth::False);
-        assert_eq!(eval(&n, &ctx(&[("s3:max-keys", "ten")], true)), Truth::False);
+        assert_eq!(
+            eval(&n, &ctx(&[("s3:max-keys", "ten")], true)),
+            Truth::False
+        );
         let d = cond("DateLessThan", "aws:CurrentTime", &["2026-06-01T00:00:00Z"]);
-        assert_eq!(eval(&d, &ctx(&[("aws:CurrentTime", "2026-05-31T23:59:59Z")], true)), Truth::True);
-        assert_eq!(eval(&d, &ctx(&[("aws:CurrentTime", "2026-06-01")], true)), Truth::False);
-        assert_eq!(eval(&d, &ctx(&[("aws:CurrentTime", "1780271999")], true)), Truth::True, "epoch seconds");
+        assert_eq!(
+            eval(
+                &d,
+                &ctx(&[("aws:CurrentTime", "2026-05-31T23:59:59Z")], true)
+            ),
+            Truth::True
+        );
+        assert_eq!(
+            eval(&d, &ctx(&[("aws:CurrentTime", "2026-06-01")], true)),
+            Truth::False
+        );
+        assert_eq!(
+            eval(&d, &ctx(&[("aws:CurrentTime", "1780271999")], true)),
+            Truth::True,
+            "epoch seconds"
+        );
         let b = cond("Bool", "aws:MultiFactorAuthPresent", &["true"]);
-        assert_eq!(eval(&b, &ctx(&[("aws:MultiFactorAuthPresent", "TRUE")], true)), Truth::True);
-        let ip = cond("IpAddress", "aws:SourceIp", &["203.0.113.0/24", "2001:db8::/32"]);
-        assert_eq!(eval(&ip, &ctx(&[("aws:SourceIp", "203.0.113.9")], true)), Truth::True);
-        assert_eq!(eval(&ip, &ctx(&[("aws:SourceIp", "2001:db8::1")], true)), Truth::True);
-        assert_eq!(eval(&ip, &ctx(&[("aws:SourceIp", "198.51.100.1")], true)), Truth::False);
+        assert_eq!(
+            eval(&b, &ctx(&[("aws:MultiFactorAuthPresent", "TRUE")], true)),
+            Truth::True
+        );
+        let ip = cond(
+            "IpAddress",
+            "aws:SourceIp",
+            &["203.0.113.0/24", "2001:db8::/32"],
+        );
+        assert_eq!(
+            eval(&ip, &ctx(&[("aws:SourceIp", "203.0.113.9")], true)),
+            Truth::True
+        );
+        assert_eq!(
+            eval(&ip, &ctx(&[("aws:SourceIp", "2001:db8::1")], true)),
+            Truth::True
+        );
+        assert_eq!(
+            eval(&ip, &ctx(&[("aws:SourceIp", "198.51.100.1")], true)),
+            Truth::False
+        );
         let notip = cond("NotIpAddress", "aws:SourceIp", &["203.0.113.0/24"]);
-        assert_eq!(eval(&notip, &ctx(&[("aws:SourceIp", "198.51.100.1")], true)), Truth::True);
-        let arn = cond("ArnLike", "aws:SourceArn", &["arn:aws:sns:*:123456789012:topic-*"]);
-        assert_eq!(eval(&arn, &ctx(&[("aws:SourceArn", "arn:aws:sns:us-east-1:123456789012:topic-a")], true)), Truth::True);
-        assert_eq!(eval(&arn, &ctx(&[("aws:SourceArn", "arn:aws:sns:us-east-1:999999999999:topic-a")], true)), Truth::False);
+        assert_eq!(
+            eval(&notip, &ctx(&[("aws:SourceIp", "198.51.100.1")], true)),
+            Truth::True
+        );
+        let arn = cond(
+            "ArnLike",
+            "aws:SourceArn",
+            &["arn:aws:sns:*:123456789012:topic-*"],
+        );
+        assert_eq!(
+            eval(
+                &arn,
+                &ctx(
+                    &[(
+                        "aws:SourceArn",
+                        "arn:aws:sns:us-east-1:123456789012:topic-a"
+                    )],
+                    true
+                )
+            ),
+            Truth::True
+        );
+        assert_eq!(
+            eval(
+                &arn,
+                &ctx(
+                    &[(
+                        "aws:SourceArn",
+                        "arn:aws:sns:us-east-1:999999999999:topic-a"
+                    )],
+                    true
+                )
+            ),
+            Truth::False
+        );
     }
 
     #[test]
     fn variables_in_condition_values() {
         let c = cond("StringLike", "s3:prefix", &["home/${aws:username}/*"]);
-        assert_eq!(eval(&c, &ctx(&[("aws:username", "bob"), ("s3:prefix", "home/bob/a")], true)), Truth::True);
-        assert_eq!(eval(&c, &ctx(&[("aws:username", "eve"), ("s3:prefix", "home/bob/a")], true)), Truth::False);
-        assert_eq!(eval(&c, &ctx(&[("s3:prefix", "home/bob/a")], false)), Truth::Unknown);
+        assert_eq!(
+            eval(
+                &c,
+                &ctx(
+                    &[("aws:username", "bob"), ("s3:prefix", "home/bob/a")],
+                    true
+                )
+            ),
+            Truth::True
+        );
+        assert_eq!(
+            eval(
+                &c,
+                &ctx(
+                    &[("aws:username", "eve"), ("s3:prefix", "home/bob/a")],
+                    true
+                )
+            ),
+            Truth::False
+        );
+        assert_eq!(
+            eval(&c, &ctx(&[("s3:prefix", "home/bob/a")], false)),
+            Truth::Unknown
+        );
     }
 
     #[test]

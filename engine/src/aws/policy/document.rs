@@ -119,6 +119,9 @@ pub struct Statement {
     /// Byte span of the statement in the text it was parsed from.
     #[serde(skip)]
     pub span: Option<Range<usize>>,
+    /// 1-based line of the span start.
+    #[serde(skip)]
+    pub line: Option<usize>,
 }
 
 impl Statement {
@@ -218,13 +221,19 @@ impl PolicyDocument {
                 return Err(DocError {
                     json_path: "Version".into(),
                     offset: text.find(other),
-                    message: format!("unknown policy version `{other}`, expected `2012-10-17` or `2008-10-17`"),
+                    message: format!(
+                        "unknown policy version `{other}`, expected `2012-10-17` or `2008-10-17`"
+                    ),
                 })
             }
         };
         let items: Vec<(&RawValue, String)> = if raw.statement.get().trim_start().starts_with('[') {
-            let list: Vec<&RawValue> = from_str_at(raw.statement.get(), "Statement", base(text, raw.statement))?;
-            list.into_iter().enumerate().map(|(i, r)| (r, format!("Statement[{i}]"))).collect()
+            let list: Vec<&RawValue> =
+                from_str_at(raw.statement.get(), "Statement", base(text, raw.statement))?;
+            list.into_iter()
+                .enumerate()
+                .map(|(i, r)| (r, format!("Statement[{i}]")))
+                .collect()
         } else {
             vec![(raw.statement, "Statement".to_string())]
         };
@@ -232,7 +241,11 @@ impl PolicyDocument {
         for (index, (rs, path)) in items.into_iter().enumerate() {
             statements.push(parse_statement(text, rs, &path, index, kind)?);
         }
-        Ok(PolicyDocument { version, id: raw.id, statements })
+        Ok(PolicyDocument {
+            version,
+            id: raw.id,
+            statements,
+        })
     }
 
     /// Parses a document that may be URL-encoded, as `get-account-authorization-details` returns it
@@ -242,15 +255,18 @@ impl PolicyDocument {
         if trimmed.starts_with('{') {
             return Self::parse(text, kind);
         }
-        let decoded = percent_encoding::percent_decode_str(text).decode_utf8().map_err(|e| DocError {
-            json_path: String::new(),
-            offset: None,
-            message: format!("URL-encoded policy document is not UTF-8: {e}"),
-        })?;
+        let decoded = percent_encoding::percent_decode_str(text)
+            .decode_utf8()
+            .map_err(|e| DocError {
+                json_path: String::new(),
+                offset: None,
+                message: format!("URL-encoded policy document is not UTF-8: {e}"),
+            })?;
         // Spans inside a decoded document do not point into the file: drop them.
         let mut doc = Self::parse(&decoded, kind).map_err(|e| DocError { offset: None, ..e })?;
         for s in &mut doc.statements {
             s.span = None;
+            s.line = None;
         }
         Ok(doc)
     }
@@ -262,7 +278,13 @@ fn base(text: &str, raw: &RawValue) -> usize {
 
 fn join(prefix: &str, rest: &str) -> String {
     match (prefix.is_empty(), rest.is_empty() || rest == ".") {
-        (true, _) => if rest == "." { String::new() } else { rest.to_string() },
+        (true, _) => {
+            if rest == "." {
+                String::new()
+            } else {
+                rest.to_string()
+            }
+        }
         (false, true) => prefix.to_string(),
         (false, false) if rest.starts_with('[') => format!("{prefix}{rest}"),
         (false, false) => format!("{prefix}.{rest}"),
@@ -270,7 +292,11 @@ fn join(prefix: &str, rest: &str) -> String {
 }
 
 /// Deserializes `text` (which sits at byte `at` of the whole document) and maps errors to paths.
-fn from_str_at<'a, T: Deserialize<'a>>(text: &'a str, prefix: &str, at: usize) -> Result<T, DocError> {
+fn from_str_at<'a, T: Deserialize<'a>>(
+    text: &'a str,
+    prefix: &str,
+    at: usize,
+) -> Result<T, DocError> {
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = join(prefix, &e.path().to_string());
@@ -307,34 +333,52 @@ fn parse_statement(
 ) -> Result<Statement, DocError> {
     let at = base(text, raw);
     let rs: RawStatement = from_str_at(raw.get(), path, at)?;
-    let err = |message: String| DocError { json_path: path.to_string(), offset: Some(at), message };
+    let err = |message: String| DocError {
+        json_path: path.to_string(),
+        offset: Some(at),
+        message,
+    };
     let action = match (rs.action, rs.not_action) {
         (Some(a), None) => ActionSpec::Action(a.0),
         (None, Some(n)) => ActionSpec::NotAction(n.0),
-        (Some(_), Some(_)) => return Err(err("statement has both `Action` and `NotAction`".into())),
+        (Some(_), Some(_)) => {
+            return Err(err("statement has both `Action` and `NotAction`".into()))
+        }
         (None, None) => return Err(err("statement has neither `Action` nor `NotAction`".into())),
     };
     let resource = match (rs.resource, rs.not_resource) {
         (Some(r), None) => Some(ResourceSpec::Resource(r.0)),
         (None, Some(n)) => Some(ResourceSpec::NotResource(n.0)),
-        (Some(_), Some(_)) => return Err(err("statement has both `Resource` and `NotResource`".into())),
+        (Some(_), Some(_)) => {
+            return Err(err("statement has both `Resource` and `NotResource`".into()))
+        }
         (None, None) => None,
     };
     let principal = match (rs.principal, rs.not_principal) {
         (Some(p), None) => Some(PrincipalSpec::Principal(p.0)),
         (None, Some(n)) => Some(PrincipalSpec::NotPrincipal(n.0)),
-        (Some(_), Some(_)) => return Err(err("statement has both `Principal` and `NotPrincipal`".into())),
+        (Some(_), Some(_)) => {
+            return Err(err(
+                "statement has both `Principal` and `NotPrincipal`".into()
+            ))
+        }
         (None, None) => None,
     };
     match kind {
         DocumentKind::Identity if principal.is_some() => {
-            return Err(err("an identity policy statement cannot have `Principal` or `NotPrincipal`".into()))
+            return Err(err(
+                "an identity policy statement cannot have `Principal` or `NotPrincipal`".into(),
+            ))
         }
         DocumentKind::Identity | DocumentKind::Resource if resource.is_none() => {
-            return Err(err("statement has neither `Resource` nor `NotResource`".into()))
+            return Err(err(
+                "statement has neither `Resource` nor `NotResource`".into()
+            ))
         }
         DocumentKind::Resource | DocumentKind::Trust if principal.is_none() => {
-            return Err(err("statement has neither `Principal` nor `NotPrincipal`".into()))
+            return Err(err(
+                "statement has neither `Principal` nor `NotPrincipal`".into()
+            ))
         }
         _ => {}
     }
@@ -351,7 +395,12 @@ fn parse_statement(
                     message,
                 })?;
                 for (key, values) in keys {
-                    conds.push(Condition { operator: op_name.clone(), op, key, values });
+                    conds.push(Condition {
+                        operator: op_name.clone(),
+                        op,
+                        key,
+                        values,
+                    });
                 }
             }
             (conds, Some(c.to_owned()))
@@ -368,6 +417,7 @@ fn parse_statement(
         conditions,
         condition,
         span: Some(at..at + raw.get().len()),
+        line: Some(text[..at].matches('\n').count() + 1),
     })
 }
 
@@ -410,7 +460,10 @@ impl<'de> Deserialize<'de> for Principals {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Principals, E> {
                 if v == "*" {
-                    Ok(Principals(BTreeMap::from([("AWS".to_string(), vec!["*".to_string()])])))
+                    Ok(Principals(BTreeMap::from([(
+                        "AWS".to_string(),
+                        vec!["*".to_string()],
+                    )])))
                 } else {
                     Err(E::invalid_value(de::Unexpected::Str(v), &self))
                 }
@@ -419,7 +472,10 @@ impl<'de> Deserialize<'de> for Principals {
                 let mut out = BTreeMap::new();
                 while let Some((k, v)) = map.next_entry::<String, StrList>()? {
                     if !["AWS", "Service", "Federated", "CanonicalUser"].contains(&k.as_str()) {
-                        return Err(de::Error::unknown_field(&k, &["AWS", "Service", "Federated", "CanonicalUser"]));
+                        return Err(de::Error::unknown_field(
+                            &k,
+                            &["AWS", "Service", "Federated", "CanonicalUser"],
+                        ));
                     }
                     out.insert(k, v.0);
                 }
@@ -431,14 +487,18 @@ impl<'de> Deserialize<'de> for Principals {
 }
 
 /// `{"Operator": {"key": value | [values]}}`; values may be strings, booleans or numbers.
-struct CondBlock(Vec<(String, Vec<(String, Vec<String>)>)>);
+/// Condition keys of one operator with their values.
+type KeyValues = Vec<(String, Vec<String>)>;
+
+struct CondBlock(Vec<(String, KeyValues)>);
 
 impl<'de> Deserialize<'de> for CondBlock {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct Keys(Vec<(String, Vec<String>)>);
         impl<'de> Deserialize<'de> for Keys {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let m: Vec<(String, CondValues)> = d.deserialize_map(PairsVisitor::<CondValues>::default())?;
+                let m: Vec<(String, CondValues)> =
+                    d.deserialize_map(PairsVisitor::<CondValues>::default())?;
                 Ok(Keys(m.into_iter().map(|(k, v)| (k, v.0)).collect()))
             }
         }
@@ -548,8 +608,14 @@ mod tests {
         let d = parse(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}"#)
             .expect("valid");
         assert_eq!(d.statements.len(), 1);
-        assert_eq!(d.statements[0].action, ActionSpec::Action(vec!["s3:GetObject".into()]));
-        assert!(d.statements[0].resource.as_ref().is_some_and(ResourceSpec::is_star));
+        assert_eq!(
+            d.statements[0].action,
+            ActionSpec::Action(vec!["s3:GetObject".into()])
+        );
+        assert!(d.statements[0]
+            .resource
+            .as_ref()
+            .is_some_and(ResourceSpec::is_star));
         assert_eq!(d.version, PolicyVersion::V2012_10_17);
     }
 
@@ -566,7 +632,11 @@ mod tests {
         assert_eq!(s.conditions.len(), 2);
         assert_eq!(s.conditions[0].values, vec!["false"]);
         assert_eq!(s.conditions[1].values, vec!["10", "20"]);
-        let verbatim = s.condition.as_ref().map(|c| c.get().to_string()).unwrap_or_default();
+        let verbatim = s
+            .condition
+            .as_ref()
+            .map(|c| c.get().to_string())
+            .unwrap_or_default();
         assert!(verbatim.contains(r#""aws:MultiFactorAuthPresent":false"#));
         let span = s.span.clone().expect("span");
         assert!(text[span].starts_with("{\"Sid\":\"x\""));
@@ -577,18 +647,33 @@ mod tests {
         let text = "{\"Version\":\"2012-10-17\",\"Statement\":[\n {\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"},\n {\"Effect\":\"allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
         let e = parse(text).expect_err("bad effect");
         assert_eq!(e.json_path, "Statement[1].Effect");
-        assert!(e.message.contains("unknown variant `allow`"), "{}", e.message);
+        assert!(
+            e.message.contains("unknown variant `allow`"),
+            "{}",
+            e.message
+        );
         let off = e.offset.expect("offset");
-        assert!(text[..off].ends_with("\"Effect\":\"allow\"") || text[off..].starts_with('"') || off > 0);
+        assert!(
+            text[..off].ends_with("\"Effect\":\"allow\"")
+                || text[off..].starts_with('"')
+                || off > 0
+        );
 
-        let e = parse(r#"{"Version":"2012-10-17","Statement":[],"Extra":1}"#).expect_err("unknown field");
+        let e = parse(r#"{"Version":"2012-10-17","Statement":[],"Extra":1}"#)
+            .expect_err("unknown field");
         assert!(e.message.contains("unknown field `Extra`"), "{}", e.message);
 
-        let e = parse(r#"{"Statement":[{"Effect":"Allow","Action":7,"Resource":"*"}]}"#).expect_err("type");
+        let e = parse(r#"{"Statement":[{"Effect":"Allow","Action":7,"Resource":"*"}]}"#)
+            .expect_err("type");
         assert_eq!(e.json_path, "Statement[0].Action");
-        assert!(e.message.contains("a string or an array of strings"), "{}", e.message);
+        assert!(
+            e.message.contains("a string or an array of strings"),
+            "{}",
+            e.message
+        );
 
-        let e = parse(r#"{"Statement":[{"Effect":"Allow","Resource":"*"}]}"#).expect_err("no action");
+        let e =
+            parse(r#"{"Statement":[{"Effect":"Allow","Resource":"*"}]}"#).expect_err("no action");
         assert_eq!(e.json_path, "Statement[0]");
 
         let e = parse(r#"{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqualz":{"a":"b"}}}]}"#)
@@ -604,11 +689,15 @@ mod tests {
     fn document_kinds_require_their_elements() {
         let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
         let d = PolicyDocument::parse(trust, DocumentKind::Trust).expect("trust");
-        assert!(matches!(&d.statements[0].principal, Some(PrincipalSpec::Principal(m)) if m["Service"] == ["ec2.amazonaws.com"]));
+        assert!(
+            matches!(&d.statements[0].principal, Some(PrincipalSpec::Principal(m)) if m["Service"] == ["ec2.amazonaws.com"])
+        );
         assert!(PolicyDocument::parse(trust, DocumentKind::Identity).is_err());
         let star = r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}"#;
         let d = PolicyDocument::parse(star, DocumentKind::Resource).expect("resource policy");
-        assert!(matches!(&d.statements[0].principal, Some(PrincipalSpec::Principal(m)) if m["AWS"] == ["*"]));
+        assert!(
+            matches!(&d.statements[0].principal, Some(PrincipalSpec::Principal(m)) if m["AWS"] == ["*"])
+        );
     }
 
     #[test]

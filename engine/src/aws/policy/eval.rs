@@ -123,7 +123,7 @@ pub(crate) fn statement_applies(
             let any = resource_matches(spec.patterns(), variables, req, unknown);
             match spec {
                 ResourceSpec::Resource(_) => any,
-                ResourceSpec::NotResource(_) => any.not(),
+                ResourceSpec::NotResource(_) => any.negate(),
             }
         }
     };
@@ -140,7 +140,12 @@ pub(crate) fn statement_applies(
     resource.and(cond)
 }
 
-fn resource_matches(patterns: &[String], variables: bool, req: &Request, unknown: &mut BTreeSet<String>) -> Truth {
+fn resource_matches(
+    patterns: &[String],
+    variables: bool,
+    req: &Request,
+    unknown: &mut BTreeSet<String>,
+) -> Truth {
     let mut out = Truth::False;
     for p in patterns {
         let t = match Template::parse(p, variables).resolve_pattern(&req.context) {
@@ -181,7 +186,10 @@ pub fn simulate(req: &Request, policies: &[SimulationInput<'_>]) -> Simulation {
         }
     }
     let any = |pred: &dyn Fn(&MatchedStatement) -> bool| {
-        matched.iter().filter(|m| pred(m)).fold(Truth::False, |acc, m| acc.or(m.applies))
+        matched
+            .iter()
+            .filter(|m| pred(m))
+            .fold(Truth::False, |acc, m| acc.or(m.applies))
     };
     let deny = any(&|m| m.effect == Effect::Deny);
     let identity_allow = any(&|m| m.effect == Effect::Allow && m.role == PolicyRole::Identity);
@@ -191,7 +199,13 @@ pub fn simulate(req: &Request, policies: &[SimulationInput<'_>]) -> Simulation {
     } else {
         Truth::True
     };
-    let pick = |pred: &dyn Fn(&MatchedStatement) -> bool| matched.iter().filter(|m| pred(m)).cloned().collect::<Vec<_>>();
+    let pick = |pred: &dyn Fn(&MatchedStatement) -> bool| {
+        matched
+            .iter()
+            .filter(|m| pred(m))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
     let (decision, deciding, reason) = if deny == Truth::True {
         (
             Decision::ExplicitDeny,
@@ -199,24 +213,42 @@ pub fn simulate(req: &Request, policies: &[SimulationInput<'_>]) -> Simulation {
             "an explicit Deny matches".to_string(),
         )
     } else if identity_allow == Truth::False {
-        (Decision::ImplicitDeny, Vec::new(), "no identity-policy statement allows it".to_string())
+        (
+            Decision::ImplicitDeny,
+            Vec::new(),
+            "no identity-policy statement allows it".to_string(),
+        )
     } else if boundary_allow == Truth::False {
         (
             Decision::ImplicitDeny,
             Vec::new(),
             "the permission boundary does not allow it".to_string(),
         )
-    } else if identity_allow == Truth::True && boundary_allow == Truth::True && deny == Truth::False {
-        (Decision::Allowed, pick(&|m| m.effect == Effect::Allow && m.applies == Truth::True), "allowed".to_string())
+    } else if identity_allow == Truth::True && boundary_allow == Truth::True && deny == Truth::False
+    {
+        (
+            Decision::Allowed,
+            pick(&|m| m.effect == Effect::Allow && m.applies == Truth::True),
+            "allowed".to_string(),
+        )
     } else {
         let reason = if deny == Truth::Unknown {
             "a Deny may match depending on the request context"
         } else {
             "the allow depends on the request context"
         };
-        (Decision::Conditional, pick(&|m| m.applies == Truth::Unknown || m.effect == Effect::Allow), reason.to_string())
+        (
+            Decision::Conditional,
+            pick(&|m| m.applies == Truth::Unknown || m.effect == Effect::Allow),
+            reason.to_string(),
+        )
     };
-    Simulation { decision, deciding, unknown_keys: unknown, reason }
+    Simulation {
+        decision,
+        deciding,
+        unknown_keys: unknown,
+        reason,
+    }
 }
 
 #[cfg(test)]
@@ -234,86 +266,256 @@ mod tests {
         for (k, v) in ctx {
             context.insert(k, v);
         }
-        Request { action: action.into(), resource: resource.into(), context }
+        Request {
+            action: action.into(),
+            resource: resource.into(),
+            context,
+        }
     }
 
     fn decide(docs: &[(&PolicyDocument, PolicyRole)], r: &Request) -> Decision {
-        let inputs: Vec<_> =
-            docs.iter().map(|(d, role)| SimulationInput { name: "p", role: *role, document: d }).collect();
+        let inputs: Vec<_> = docs
+            .iter()
+            .map(|(d, role)| SimulationInput {
+                name: "p",
+                role: *role,
+                document: d,
+            })
+            .collect();
         simulate(r, &inputs).decision
     }
 
     #[test]
     fn not_action_with_allow_grants_everything_else() {
-        let d = doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}"#);
+        let d = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":"iam:*","Resource":"*"}]}"#,
+        );
         let id = [(&d, PolicyRole::Identity)];
-        assert_eq!(decide(&id, &req("s3:PutObject", "arn:aws:s3:::b/k", &[], true)), Decision::Allowed);
-        assert_eq!(decide(&id, &req("IAM:CreateUser", "*", &[], true)), Decision::ImplicitDeny);
+        assert_eq!(
+            decide(&id, &req("s3:PutObject", "arn:aws:s3:::b/k", &[], true)),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(&id, &req("IAM:CreateUser", "*", &[], true)),
+            Decision::ImplicitDeny
+        );
     }
 
     #[test]
     fn deny_with_not_resource_and_explicit_deny_wins() {
-        let d = doc(
-            r#"{"Version":"2012-10-17","Statement":[
+        let d = doc(r#"{"Version":"2012-10-17","Statement":[
             {"Effect":"Allow","Action":"s3:*","Resource":"*"},
-            {"Effect":"Deny","Action":"s3:*","NotResource":["arn:aws:s3:::allowed","arn:aws:s3:::allowed/*"]}]}"#,
-        );
+            {"Effect":"Deny","Action":"s3:*","NotResource":["arn:aws:s3:::allowed","arn:aws:s3:::allowed/*"]}]}"#);
         let id = [(&d, PolicyRole::Identity)];
-        assert_eq!(decide(&id, &req("s3:GetObject", "arn:aws:s3:::allowed/x", &[], true)), Decision::Allowed);
-        assert_eq!(decide(&id, &req("s3:GetObject", "arn:aws:s3:::other/x", &[], true)), Decision::ExplicitDeny);
+        assert_eq!(
+            decide(
+                &id,
+                &req("s3:GetObject", "arn:aws:s3:::allowed/x", &[], true)
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(&id, &req("s3:GetObject", "arn:aws:s3:::other/x", &[], true)),
+            Decision::ExplicitDeny
+        );
     }
 
     #[test]
     fn boundaries_intersect() {
-        let id = doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","iam:*"],"Resource":"*"}]}"#);
-        let b = doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","ec2:*"],"Resource":"*"}]}"#);
+        let id = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","iam:*"],"Resource":"*"}]}"#,
+        );
+        let b = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","ec2:*"],"Resource":"*"}]}"#,
+        );
         let both = [(&id, PolicyRole::Identity), (&b, PolicyRole::Boundary)];
-        assert_eq!(decide(&both, &req("s3:GetObject", "*", &[], true)), Decision::Allowed);
-        assert_eq!(decide(&both, &req("iam:CreateUser", "*", &[], true)), Decision::ImplicitDeny, "boundary blocks");
-        assert_eq!(decide(&both, &req("ec2:RunInstances", "*", &[], true)), Decision::ImplicitDeny, "boundary grants nothing");
+        assert_eq!(
+            decide(&both, &req("s3:GetObject", "*", &[], true)),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(&both, &req("iam:CreateUser", "*", &[], true)),
+            Decision::ImplicitDeny,
+            "boundary blocks"
+        );
+        assert_eq!(
+            decide(&both, &req("ec2:RunInstances", "*", &[], true)),
+            Decision::ImplicitDeny,
+            "boundary grants nothing"
+        );
     }
 
     #[test]
     fn star_matches_across_arn_segments_and_case_rules() {
-        let d = doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"S3:get*","Resource":"arn:aws:s3:::data-*"}]}"#);
+        let d = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"S3:get*","Resource":"arn:aws:s3:::data-*"}]}"#,
+        );
         let id = [(&d, PolicyRole::Identity)];
-        assert_eq!(decide(&id, &req("s3:GetObject", "arn:aws:s3:::data-lake/2026/01/x.parquet", &[], true)), Decision::Allowed);
-        assert_eq!(decide(&id, &req("s3:GetObject", "arn:aws:s3:::Data-lake/x", &[], true)), Decision::ImplicitDeny, "ARNs are case-sensitive");
-        let q = doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/?"}]}"#);
+        assert_eq!(
+            decide(
+                &id,
+                &req(
+                    "s3:GetObject",
+                    "arn:aws:s3:::data-lake/2026/01/x.parquet",
+                    &[],
+                    true
+                )
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(
+                &id,
+                &req("s3:GetObject", "arn:aws:s3:::Data-lake/x", &[], true)
+            ),
+            Decision::ImplicitDeny,
+            "ARNs are case-sensitive"
+        );
+        let q = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/?"}]}"#,
+        );
         let id = [(&q, PolicyRole::Identity)];
-        assert_eq!(decide(&id, &req("s3:GetObject", "arn:aws:s3:::b/a", &[], true)), Decision::Allowed);
-        assert_eq!(decide(&id, &req("s3:GetObject", "arn:aws:s3:::b/ab", &[], true)), Decision::ImplicitDeny);
+        assert_eq!(
+            decide(&id, &req("s3:GetObject", "arn:aws:s3:::b/a", &[], true)),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(&id, &req("s3:GetObject", "arn:aws:s3:::b/ab", &[], true)),
+            Decision::ImplicitDeny
+        );
     }
 
     #[test]
     fn variables_in_resources_follow_the_version() {
-        let v2012 = doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}"#);
+        let v2012 = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}"#,
+        );
         let id = [(&v2012, PolicyRole::Identity)];
-        assert_eq!(decide(&id, &req("s3:GetObject", "arn:aws:s3:::home/alice/f", &[("aws:username", "alice")], true)), Decision::Allowed);
-        assert_eq!(decide(&id, &req("s3:GetObject", "arn:aws:s3:::home/bob/f", &[("aws:username", "alice")], true)), Decision::ImplicitDeny);
-        assert_eq!(decide(&id, &req("s3:GetObject", "arn:aws:s3:::home/alice/f", &[], false)), Decision::Conditional);
-        let v2008 = doc(r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}"#);
+        assert_eq!(
+            decide(
+                &id,
+                &req(
+                    "s3:GetObject",
+                    "arn:aws:s3:::home/alice/f",
+                    &[("aws:username", "alice")],
+                    true
+                )
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(
+                &id,
+                &req(
+                    "s3:GetObject",
+                    "arn:aws:s3:::home/bob/f",
+                    &[("aws:username", "alice")],
+                    true
+                )
+            ),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            decide(
+                &id,
+                &req("s3:GetObject", "arn:aws:s3:::home/alice/f", &[], false)
+            ),
+            Decision::Conditional
+        );
+        let v2008 = doc(
+            r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::home/${aws:username}/*"}]}"#,
+        );
         let id = [(&v2008, PolicyRole::Identity)];
-        assert_eq!(decide(&id, &req("s3:GetObject", "arn:aws:s3:::home/alice/f", &[("aws:username", "alice")], true)), Decision::ImplicitDeny);
-        assert_eq!(decide(&id, &req("s3:GetObject", "arn:aws:s3:::home/${aws:username}/f", &[], true)), Decision::Allowed);
+        assert_eq!(
+            decide(
+                &id,
+                &req(
+                    "s3:GetObject",
+                    "arn:aws:s3:::home/alice/f",
+                    &[("aws:username", "alice")],
+                    true
+                )
+            ),
+            Decision::ImplicitDeny
+        );
+        assert_eq!(
+            decide(
+                &id,
+                &req(
+                    "s3:GetObject",
+                    "arn:aws:s3:::home/${aws:username}/f",
+                    &[],
+                    true
+                )
+            ),
+            Decision::Allowed
+        );
     }
 
     #[test]
     fn unknown_context_is_conditional_never_allowed() {
-        let d = doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"eu-west-1"}}}]}"#);
+        let d = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"eu-west-1"}}}]}"#,
+        );
         let id = [(&d, PolicyRole::Identity)];
         let r = req("ec2:RunInstances", "*", &[], false);
-        let inputs = [SimulationInput { name: "p", role: PolicyRole::Identity, document: &d }];
+        let inputs = [SimulationInput {
+            name: "p",
+            role: PolicyRole::Identity,
+            document: &d,
+        }];
         let sim = simulate(&r, &inputs);
         assert_eq!(sim.decision, Decision::Conditional);
         assert!(sim.unknown_keys.contains("aws:RequestedRegion"));
-        assert_eq!(decide(&id, &req("ec2:RunInstances", "*", &[("aws:RequestedRegion", "eu-west-1")], false)), Decision::Allowed);
-        assert_eq!(decide(&id, &req("ec2:RunInstances", "*", &[("aws:RequestedRegion", "us-east-1")], false)), Decision::ImplicitDeny);
+        assert_eq!(
+            decide(
+                &id,
+                &req(
+                    "ec2:RunInstances",
+                    "*",
+                    &[("aws:RequestedRegion", "eu-west-1")],
+                    false
+                )
+            ),
+            Decision::Allowed
+        );
+        assert_eq!(
+            decide(
+                &id,
+                &req(
+                    "ec2:RunInstances",
+                    "*",
+                    &[("aws:RequestedRegion", "us-east-1")],
+                    false
+                )
+            ),
+            Decision::ImplicitDeny
+        );
         // an unknown deny makes an allow conditional
-        let dd = doc(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#);
+        let dd = doc(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"},{"Effect":"Deny","Action":"*","Resource":"*","Condition":{"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"}}}]}"#,
+        );
         let id = [(&dd, PolicyRole::Identity)];
-        assert_eq!(decide(&id, &req("s3:ListBucket", "*", &[], false)), Decision::Conditional);
-        assert_eq!(decide(&id, &req("s3:ListBucket", "*", &[], true)), Decision::ExplicitDeny, "IfExists with absent key holds");
-        assert_eq!(decide(&id, &req("s3:ListBucket", "*", &[("aws:MultiFactorAuthPresent", "true")], true)), Decision::Allowed);
+        assert_eq!(
+            decide(&id, &req("s3:ListBucket", "*", &[], false)),
+            Decision::Conditional
+        );
+        assert_eq!(
+            decide(&id, &req("s3:ListBucket", "*", &[], true)),
+            Decision::ExplicitDeny,
+            "IfExists with absent key holds"
+        );
+        assert_eq!(
+            decide(
+                &id,
+                &req(
+                    "s3:ListBucket",
+                    "*",
+                    &[("aws:MultiFactorAuthPresent", "true")],
+                    true
+                )
+            ),
+            Decision::Allowed
+        );
     }
 }

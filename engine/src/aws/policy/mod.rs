@@ -7,10 +7,12 @@ mod variables;
 
 pub use condition::{Condition, ConditionOp, RequestContext, SetQualifier};
 pub use document::{
-    DocumentKind,
-    ActionSpec, DocError, Effect, PolicyDocument, PolicyVersion, PrincipalSpec, ResourceSpec, Statement,
+    ActionSpec, DocError, DocumentKind, Effect, PolicyDocument, PolicyVersion, PrincipalSpec,
+    ResourceSpec, Statement,
 };
-pub use eval::{simulate, Decision, MatchedStatement, PolicyRole, Request, Simulation, SimulationInput};
+pub use eval::{
+    simulate, Decision, MatchedStatement, PolicyRole, Request, Simulation, SimulationInput,
+};
 pub use variables::{Template, Unresolved};
 
 /// Three-valued logic: a condition whose context is unknown is neither true nor false.
@@ -54,7 +56,7 @@ impl Truth {
     }
 
     /// Negation.
-    pub fn not(self) -> Truth {
+    pub fn negate(self) -> Truth {
         match self {
             Truth::True => Truth::False,
             Truth::False => Truth::True,

@@ -7,7 +7,10 @@ use crate::glob::{self, Tok};
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Text(String),
-    Var { key: String, default: Option<String> },
+    Var {
+        key: String,
+        default: Option<String>,
+    },
 }
 
 /// A string with policy variables, parsed once.
@@ -29,24 +32,34 @@ impl Template {
     /// Parses `s`; with `variables == false` everything is literal text.
     pub fn parse(s: &str, variables: bool) -> Template {
         if !variables || !s.contains("${") {
-            return Template { parts: vec![Part::Text(s.to_string())] };
+            return Template {
+                parts: vec![Part::Text(s.to_string())],
+            };
         }
         let mut parts = Vec::new();
         let mut rest = s;
         while let Some(start) = rest.find("${") {
-            let Some(len) = rest[start..].find('}') else { break };
+            let Some(len) = rest[start..].find('}') else {
+                break;
+            };
             let inner = &rest[start + 2..start + len];
             if start > 0 {
                 parts.push(Part::Text(rest[..start].to_string()));
             }
             parts.push(match inner {
                 // `${*}`, `${?}`, `${$}` stand for the literal characters.
-                "*" | "?" | "$" => Part::Var { key: String::new(), default: Some(inner.to_string()) },
+                "*" | "?" | "$" => Part::Var {
+                    key: String::new(),
+                    default: Some(inner.to_string()),
+                },
                 _ => {
                     let (key, default) = match inner.split_once(',') {
                         Some((k, d)) => {
                             let d = d.trim();
-                            let d = d.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')).unwrap_or(d);
+                            let d = d
+                                .strip_prefix('\'')
+                                .and_then(|d| d.strip_suffix('\''))
+                                .unwrap_or(d);
                             (k.trim().to_string(), Some(d.to_string()))
                         }
                         None => (inner.trim().to_string(), None),
@@ -64,10 +77,16 @@ impl Template {
 
     /// True when some part depends on the request context.
     pub fn has_variables(&self) -> bool {
-        self.parts.iter().any(|p| matches!(p, Part::Var { key, .. } if !key.is_empty()))
+        self.parts
+            .iter()
+            .any(|p| matches!(p, Part::Var { key, .. } if !key.is_empty()))
     }
 
-    fn value<'c>(key: &str, default: &'c Option<String>, ctx: &'c RequestContext) -> Result<&'c str, Unresolved> {
+    fn value<'c>(
+        key: &str,
+        default: &'c Option<String>,
+        ctx: &'c RequestContext,
+    ) -> Result<&'c str, Unresolved> {
         if key.is_empty() {
             return Ok(default.as_deref().unwrap_or_default());
         }
@@ -75,7 +94,9 @@ impl Template {
             Lookup::Values(v) if !v.is_empty() => Ok(v[0].as_str()),
             // a default only applies when the key is absent; unknown stays unknown
             Lookup::Unknown => Err(Unresolved::Unknown(key.to_string())),
-            _ => default.as_deref().ok_or_else(|| Unresolved::Absent(key.to_string())),
+            _ => default
+                .as_deref()
+                .ok_or_else(|| Unresolved::Absent(key.to_string())),
         }
     }
 
@@ -85,7 +106,9 @@ impl Template {
         for p in &self.parts {
             match p {
                 Part::Text(t) => toks.extend(glob::compile(t)),
-                Part::Var { key, default } => toks.extend(Self::value(key, default, ctx)?.chars().map(Tok::Lit)),
+                Part::Var { key, default } => {
+                    toks.extend(Self::value(key, default, ctx)?.chars().map(Tok::Lit))
+                }
             }
         }
         Ok(toks)
@@ -116,7 +139,10 @@ mod tests {
         assert!(t.has_variables());
         assert_eq!(t.resolve(&ctx).as_deref(), Ok("arn:aws:s3:::home/alice/*"));
         let lit = Template::parse("arn:aws:s3:::home/${aws:username}/*", false);
-        assert_eq!(lit.resolve(&ctx).as_deref(), Ok("arn:aws:s3:::home/${aws:username}/*"));
+        assert_eq!(
+            lit.resolve(&ctx).as_deref(),
+            Ok("arn:aws:s3:::home/${aws:username}/*")
+        );
     }
 
     #[test]
@@ -126,10 +152,20 @@ mod tests {
         let t = Template::parse("team-${aws:PrincipalTag/team, 'shared'}-${*}", true);
         assert_eq!(t.resolve(&ctx).as_deref(), Ok("team-shared-*"));
         let toks = t.resolve_pattern(&ctx).expect("resolves");
-        assert_eq!(toks.last(), Some(&Tok::Lit('*')), "`${{*}}` is a literal star");
+        assert_eq!(
+            toks.last(),
+            Some(&Tok::Lit('*')),
+            "`${{*}}` is a literal star"
+        );
         let missing = Template::parse("${aws:username}", true);
-        assert_eq!(missing.resolve(&ctx), Err(Unresolved::Absent("aws:username".into())));
+        assert_eq!(
+            missing.resolve(&ctx),
+            Err(Unresolved::Absent("aws:username".into()))
+        );
         ctx.complete = false;
-        assert_eq!(missing.resolve(&ctx), Err(Unresolved::Unknown("aws:username".into())));
+        assert_eq!(
+            missing.resolve(&ctx),
+            Err(Unresolved::Unknown("aws:username".into()))
+        );
     }
 }

@@ -239,22 +239,30 @@ impl Builder {
         let mut ignored = Vec::new();
         let mut on_ignored = |p: serde_ignored::Path<'_>| ignored.push(p.to_string());
         let parsed: Result<Details, (String, serde_json::Error)> =
-            serde_path_to_error::deserialize(serde_ignored::Deserializer::new(&mut de, &mut on_ignored))
-        .map_err(|e| (e.path().to_string(), e.into_inner()))
-        .and_then(|d| de.end().map(|_| d).map_err(|e| (String::new(), e)));
+            serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
+                &mut de,
+                &mut on_ignored,
+            ))
+            .map_err(|e| (e.path().to_string(), e.into_inner()))
+            .and_then(|d| de.end().map(|_| d).map_err(|e| (String::new(), e)));
         let details = match parsed {
             Ok(d) => d,
             Err((path, inner)) => {
-                let offset = (inner.line() > 0).then(|| crate::source::offset_of(text, inner.line(), inner.column()));
+                let offset = (inner.line() > 0)
+                    .then(|| crate::source::offset_of(text, inner.line(), inner.column()));
                 let msg = inner.to_string();
-                let msg = msg.rfind(" at line ").map_or(msg.clone(), |i| msg[..i].to_string());
+                let msg = msg
+                    .rfind(" at line ")
+                    .map_or(msg.clone(), |i| msg[..i].to_string());
                 let path = if path == "." { String::new() } else { path };
                 self.report.errors.push(file.error(path, offset, msg));
                 return;
             }
         };
         for p in ignored {
-            self.report.warnings.push(file.error(p, None, "unknown field, ignored"));
+            self.report
+                .warnings
+                .push(file.error(p, None, "unknown field, ignored"));
         }
         if details.is_truncated {
             self.report.warnings.push(file.error(
@@ -273,41 +281,116 @@ impl Builder {
         for (i, g) in details.group_detail_list.iter().enumerate() {
             let path = format!("GroupDetailList[{i}]");
             let account = account_of(&g.arn);
-            self.group_names.insert((account.clone(), g.group_name.clone()), g.arn.clone());
-            let mut principal = self.principal(file, &path, PrincipalKind::Group, &g.arn, &g.group_name, &g.path);
+            self.group_names
+                .insert((account.clone(), g.group_name.clone()), g.arn.clone());
+            let mut principal = self.principal(
+                file,
+                &path,
+                PrincipalKind::Group,
+                &g.arn,
+                &g.group_name,
+                &g.path,
+            );
             principal.created = g.create_date.clone();
-            self.add_policies(file, &path, "GroupPolicyList", &mut principal, &g.group_policy_list, &g.attached_managed_policies);
+            self.add_policies(
+                file,
+                &path,
+                "GroupPolicyList",
+                &mut principal,
+                &g.group_policy_list,
+                &g.attached_managed_policies,
+            );
             self.insert(principal, file, &path);
         }
         for (i, u) in details.user_detail_list.iter().enumerate() {
             let path = format!("UserDetailList[{i}]");
-            let mut principal = self.principal(file, &path, PrincipalKind::User, &u.arn, &u.user_name, &u.path);
+            let mut principal = self.principal(
+                file,
+                &path,
+                PrincipalKind::User,
+                &u.arn,
+                &u.user_name,
+                &u.path,
+            );
             principal.created = u.create_date.clone();
-            principal.tags = u.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect();
-            principal.boundary = u.permissions_boundary.as_ref().map(|b| b.permissions_boundary_arn.clone());
+            principal.tags = u
+                .tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect();
+            principal.boundary = u
+                .permissions_boundary
+                .as_ref()
+                .map(|b| b.permissions_boundary_arn.clone());
             for g in &u.group_list {
-                self.pending_groups.push((u.arn.clone(), principal.account.clone(), g.clone(), file.clone(), format!("{path}.GroupList")));
+                self.pending_groups.push((
+                    u.arn.clone(),
+                    principal.account.clone(),
+                    g.clone(),
+                    file.clone(),
+                    format!("{path}.GroupList"),
+                ));
             }
-            self.add_policies(file, &path, "UserPolicyList", &mut principal, &u.user_policy_list, &u.attached_managed_policies);
+            self.add_policies(
+                file,
+                &path,
+                "UserPolicyList",
+                &mut principal,
+                &u.user_policy_list,
+                &u.attached_managed_policies,
+            );
             self.insert(principal, file, &path);
         }
         for (i, r) in details.role_detail_list.iter().enumerate() {
             let path = format!("RoleDetailList[{i}]");
-            let mut principal = self.principal(file, &path, PrincipalKind::Role, &r.arn, &r.role_name, &r.path);
+            let mut principal = self.principal(
+                file,
+                &path,
+                PrincipalKind::Role,
+                &r.arn,
+                &r.role_name,
+                &r.path,
+            );
             principal.created = r.create_date.clone();
-            principal.tags = r.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect();
-            principal.boundary = r.permissions_boundary.as_ref().map(|b| b.permissions_boundary_arn.clone());
-            principal.last_used = r.role_last_used.as_ref().and_then(|l| l.last_used_date.clone());
+            principal.tags = r
+                .tags
+                .iter()
+                .map(|t| (t.key.clone(), t.value.clone()))
+                .collect();
+            principal.boundary = r
+                .permissions_boundary
+                .as_ref()
+                .map(|b| b.permissions_boundary_arn.clone());
+            principal.last_used = r
+                .role_last_used
+                .as_ref()
+                .and_then(|l| l.last_used_date.clone());
             if let Some(raw) = r.assume_role_policy_document {
                 let dpath = format!("{path}.AssumeRolePolicyDocument");
-                principal.trust_policy = self.parse_document(file, &dpath, raw, DocumentKind::Trust);
+                principal.trust_policy =
+                    self.parse_document(file, &dpath, raw, DocumentKind::Trust);
             }
-            self.add_policies(file, &path, "RolePolicyList", &mut principal, &r.role_policy_list, &r.attached_managed_policies);
+            self.add_policies(
+                file,
+                &path,
+                "RolePolicyList",
+                &mut principal,
+                &r.role_policy_list,
+                &r.attached_managed_policies,
+            );
             self.insert(principal, file, &path);
         }
     }
 
-    fn principal(&self, file: &SourceFile, path: &str, kind: PrincipalKind, arn: &str, name: &str, iam_path: &str) -> Principal {
+    fn principal(
+        &self,
+        file: &SourceFile,
+        path: &str,
+        kind: PrincipalKind,
+        arn: &str,
+        name: &str,
+        iam_path: &str,
+    ) -> Principal {
         Principal {
             id: arn.to_string(),
             provider: Provider::Aws,
@@ -328,10 +411,22 @@ impl Builder {
 
     fn insert(&mut self, principal: Principal, file: &SourceFile, path: &str) {
         if let Some(b) = &principal.boundary {
-            self.attachments.push((b.clone(), principal.id.clone(), file.clone(), format!("{path}.PermissionsBoundary")));
+            self.attachments.push((
+                b.clone(),
+                principal.id.clone(),
+                file.clone(),
+                format!("{path}.PermissionsBoundary"),
+            ));
         }
         if self.principals.contains_key(&principal.id) {
-            self.report.warnings.push(file.error(path, None, format!("`{}` appears more than once; the first is kept", principal.id)));
+            self.report.warnings.push(file.error(
+                path,
+                None,
+                format!(
+                    "`{}` appears more than once; the first is kept",
+                    principal.id
+                ),
+            ));
             return;
         }
         self.principals.insert(principal.id.clone(), principal);
@@ -349,19 +444,32 @@ impl Builder {
         for (j, ip) in inline.iter().enumerate() {
             let ppath = format!("{path}.{inline_field}[{j}]");
             let dpath = format!("{ppath}.PolicyDocument");
-            let Some(document) = self.parse_document(file, &dpath, ip.policy_document, DocumentKind::Identity) else {
+            let Some(document) =
+                self.parse_document(file, &dpath, ip.policy_document, DocumentKind::Identity)
+            else {
                 continue;
             };
             let id = format!("{}#{}", principal.id, ip.policy_name);
             let span = raw_span(file, ip.policy_document);
             self.policies.insert(
                 id.clone(),
-                Policy { id: id.clone(), name: ip.policy_name.clone(), kind: PolicyKind::Inline, document, location: file.location(dpath, span) },
+                Policy {
+                    id: id.clone(),
+                    name: ip.policy_name.clone(),
+                    kind: PolicyKind::Inline,
+                    document,
+                    location: file.location(dpath, span),
+                },
             );
             principal.policies.push(id);
         }
         for (j, a) in attached.iter().enumerate() {
-            self.attachments.push((a.policy_arn.clone(), principal.id.clone(), file.clone(), format!("{path}.AttachedManagedPolicies[{j}]")));
+            self.attachments.push((
+                a.policy_arn.clone(),
+                principal.id.clone(),
+                file.clone(),
+                format!("{path}.AttachedManagedPolicies[{j}]"),
+            ));
             let _ = &a.policy_name;
             principal.policies.push(a.policy_arn.clone());
         }
@@ -369,18 +477,31 @@ impl Builder {
 
     fn add_managed(&mut self, file: &SourceFile, i: usize, mp: &ManagedPolicy<'_>) {
         let path = format!("Policies[{i}]");
-        let default = mp
-            .policy_version_list
-            .iter()
-            .position(|v| v.is_default_version || (mp.default_version_id.is_some() && v.version_id == mp.default_version_id));
+        let default = mp.policy_version_list.iter().position(|v| {
+            v.is_default_version
+                || (mp.default_version_id.is_some() && v.version_id == mp.default_version_id)
+        });
         let Some(vi) = default else {
-            self.report.errors.push(file.error(&path, None, format!("managed policy `{}` has no default version in PolicyVersionList", mp.arn)));
+            self.report.errors.push(file.error(
+                &path,
+                None,
+                format!(
+                    "managed policy `{}` has no default version in PolicyVersionList",
+                    mp.arn
+                ),
+            ));
             return;
         };
         let dpath = format!("{path}.PolicyVersionList[{vi}].Document");
         let raw = mp.policy_version_list[vi].document;
-        let Some(document) = self.parse_document(file, &dpath, raw, DocumentKind::Identity) else { return };
-        let kind = if mp.arn.contains(":iam::aws:policy/") { PolicyKind::AwsManaged } else { PolicyKind::CustomerManaged };
+        let Some(document) = self.parse_document(file, &dpath, raw, DocumentKind::Identity) else {
+            return;
+        };
+        let kind = if mp.arn.contains(":iam::aws:policy/") {
+            PolicyKind::AwsManaged
+        } else {
+            PolicyKind::CustomerManaged
+        };
         let span = raw_span(file, raw);
         self.policies.entry(mp.arn.clone()).or_insert(Policy {
             id: mp.arn.clone(),
@@ -392,12 +513,23 @@ impl Builder {
     }
 
     /// Parses an embedded document (object, JSON string, or URL-encoded string); errors are recorded.
-    fn parse_document(&mut self, file: &SourceFile, path: &str, raw: &RawValue, kind: DocumentKind) -> Option<PolicyDocument> {
+    fn parse_document(
+        &mut self,
+        file: &SourceFile,
+        path: &str,
+        raw: &RawValue,
+        kind: DocumentKind,
+    ) -> Option<PolicyDocument> {
         let at = raw_offset(file, raw);
         let result = if raw.get().starts_with('"') {
             match serde_json::from_str::<String>(raw.get()) {
-                Ok(s) => PolicyDocument::parse_maybe_encoded(&s, kind).map_err(|e| crate::aws::policy::DocError { offset: None, ..e }),
-                Err(e) => Err(crate::aws::policy::DocError { json_path: String::new(), offset: None, message: e.to_string() }),
+                Ok(s) => PolicyDocument::parse_maybe_encoded(&s, kind)
+                    .map_err(|e| crate::aws::policy::DocError { offset: None, ..e }),
+                Err(e) => Err(crate::aws::policy::DocError {
+                    json_path: String::new(),
+                    offset: None,
+                    message: e.to_string(),
+                }),
             }
         } else {
             PolicyDocument::parse(raw.get(), kind)
@@ -406,11 +538,19 @@ impl Builder {
             Ok(mut doc) => {
                 for s in &mut doc.statements {
                     s.span = s.span.take().map(|r| r.start + at..r.end + at);
+                    s.line = s
+                        .span
+                        .as_ref()
+                        .map(|r| file.text[..r.start].matches('\n').count() + 1);
                 }
                 Some(doc)
             }
             Err(e) => {
-                let full = if e.json_path.is_empty() { path.to_string() } else { format!("{path}.{}", e.json_path) };
+                let full = if e.json_path.is_empty() {
+                    path.to_string()
+                } else {
+                    format!("{path}.{}", e.json_path)
+                };
                 let offset = e.offset.map(|o| o + at).or(Some(at));
                 self.report.errors.push(file.error(full, offset, e.message));
                 None
@@ -423,7 +563,11 @@ impl Builder {
             let arn = match self.group_names.get(&(account.clone(), group.clone())) {
                 Some(a) => a.clone(),
                 None => {
-                    self.report.warnings.push(file.error(&path, None, format!("group `{group}` is not in the snapshot; its policies are unknown")));
+                    self.report.warnings.push(file.error(
+                        &path,
+                        None,
+                        format!("group `{group}` is not in the snapshot; its policies are unknown"),
+                    ));
                     format!("arn:aws:iam::{account}:group/{group}")
                 }
             };
@@ -441,7 +585,10 @@ impl Builder {
                 self.report.missing_policies.insert(policy);
             }
         }
-        self.report.inventory = Inventory { principals: self.principals.into_values().collect(), policies: self.policies };
+        self.report.inventory = Inventory {
+            principals: self.principals.into_values().collect(),
+            policies: self.policies,
+        };
         self.report
     }
 }

@@ -1,0 +1,118 @@
+//! Command-line interface: every command, flag and format users' scripts depend on.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// whittle: find the permissions nobody uses, and propose what each principal actually needs.
+#[derive(Debug, Parser)]
+#[command(name = "whittle", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Evaluate one request against policy files: allowed, denied or conditional, and why.
+    Simulate(SimulateArgs),
+    /// Show a principal's effective permissions and where each comes from.
+    Explain(ExplainArgs),
+    /// Look up actions in the embedded AWS catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Summarise a snapshot: counts, and principals with admin-equivalent access.
+    Inventory(InventoryArgs),
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum Format {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// JSON (versioned; see docs/formats.md).
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Identity policy documents (JSON), evaluated together.
+    #[arg(long = "policy", value_name = "FILE", required = true, num_args = 1..)]
+    pub policies: Vec<PathBuf>,
+    /// A permission boundary document that caps the identity policies.
+    #[arg(long, value_name = "FILE")]
+    pub boundary: Option<PathBuf>,
+    /// The IAM action, e.g. `s3:GetObject` (case-insensitive).
+    #[arg(long)]
+    pub action: String,
+    /// The resource ARN, or `*`.
+    #[arg(long, default_value = "*")]
+    pub resource: String,
+    /// Request context as KEY=VALUE (repeat a key for several values).
+    #[arg(long = "context", value_name = "KEY=VALUE", value_parser = parse_key_value)]
+    pub context: Vec<(String, String)>,
+    /// Treat the given context as complete: keys not given are absent from the request, not unknown.
+    #[arg(long)]
+    pub complete_context: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// `aws iam get-account-authorization-details` output; several files merge (pages, accounts).
+    #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
+    pub snapshots: Vec<PathBuf>,
+    /// Principal ARN, or its name when unambiguous.
+    #[arg(long, value_name = "ARN|NAME")]
+    pub principal: String,
+    /// Only actions matching this pattern (`s3:Get*`, `iam:PassRole`); lists each action.
+    #[arg(long, value_name = "PATTERN")]
+    pub action: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Show one action: access level, resource types, condition keys.
+    Show {
+        /// Action name, e.g. `s3:GetObject` (case-insensitive).
+        action: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// List the actions a pattern matches (`s3:Get*`, `*`, `iam:*Policy*`, `?`).
+    Expand {
+        /// Action pattern.
+        pattern: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Where the catalog data comes from, and its size.
+    Info {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct InventoryArgs {
+    /// `aws iam get-account-authorization-details` output; several files merge.
+    #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
+    pub snapshots: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+fn parse_key_value(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected KEY=VALUE, got `{s}`")),
+    }
+}

@@ -1,0 +1,18 @@
+//! One function per command: call the engine, hand the result to `output`, return the exit code.
+
+mod catalog;
+mod explain;
+mod inventory;
+mod simulate;
+
+use crate::cli::{Cli, Command};
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> miette::Result<u8> {
+    match cli.command {
+        Command::Simulate(a) => simulate::run(a),
+        Command::Explain(a) => explain::run(a),
+        Command::Catalog(c) => catalog::run(c),
+        Command::Inventory(a) => inventory::run(a),
+    }
+}

@@ -1,0 +1,599 @@
+//! The one module that writes to the terminal: text and JSON renderings of engine results, and
+//! diagnostics on stderr. A closed stdout (`whittle … | head`) is not an error.
+#![allow(
+    clippy::print_stderr,
+    reason = "this module is where the CLI talks to the user"
+)]
+
+use crate::cli::Format;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use whittle_engine::aws::policy::{Decision, Request, Simulation};
+use whittle_engine::catalog::{ActionId, ActionSet, AwsCatalog};
+use whittle_engine::ingest::aws_authz::LoadReport;
+use whittle_engine::model::{Inventory, Principal};
+use whittle_engine::{
+    AdminEquivalent, AdminReason, Counts, EffectiveGrant, EffectivePermissions, InputError, Origin,
+    SourceFile,
+};
+
+/// JSON wire-format version of every document this CLI prints.
+const JSON_VERSION: u32 = 1;
+
+fn stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> miette::Result<()> {
+    let out = io::stdout();
+    let mut lock = io::BufWriter::new(out.lock());
+    match f(&mut lock).and_then(|_| lock.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(|e| miette::miette!("cannot write output: {e}")),
+    }
+}
+
+fn json_out(value: &serde_json::Value) -> miette::Result<()> {
+    stdout(|w| {
+        serde_json::to_writer_pretty(&mut *w, value)?;
+        writeln!(w)
+    })
+}
+
+/// Prints an error that stopped the command; returns the input-error exit code.
+pub fn fatal(e: &miette::Report) -> u8 {
+    eprintln!("{e:?}");
+    crate::exit::INPUT_ERROR
+}
+
+/// Renders input errors with their source snippets.
+pub fn input_errors(errors: &[InputError]) {
+    for e in errors {
+        eprintln!("{:?}", miette::Report::new(e.clone()));
+    }
+}
+
+/// Errors in full, warnings one line each.
+pub fn load_problems(errors: &[InputError], warnings: &[InputError]) {
+    input_errors(errors);
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+pub fn principal_not_found(key: &str, candidates: &[&Principal], inv: &Inventory) {
+    if candidates.is_empty() {
+        eprintln!(
+            "error: no principal `{key}` in the snapshot ({} principals loaded)",
+            inv.principals.len()
+        );
+        let close: Vec<&str> = inv
+            .principals
+            .iter()
+            .map(|p| p.name.as_str())
+            .filter(|n| n.contains(key) || key.contains(*n))
+            .collect();
+        if !close.is_empty() {
+            eprintln!(
+                "  help: did you mean {}?",
+                close
+                    .iter()
+                    .map(|c| format!("`{c}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    } else {
+        eprintln!("error: `{key}` names several principals; give the ARN:");
+        for c in candidates {
+            eprintln!("  {}", c.id);
+        }
+    }
+}
+
+pub fn unknown_action(pattern: &str, suggestions: &[&str]) {
+    eprintln!("error: `{pattern}` matches no action in the catalog");
+    if !suggestions.is_empty() {
+        eprintln!(
+            "  help: did you mean {}?",
+            suggestions
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
+
+fn line_of(
+    sources: &[&SourceFile],
+    name: &str,
+    span: &Option<std::ops::Range<usize>>,
+) -> Option<usize> {
+    let src = sources.iter().find(|s| &*s.path == name)?;
+    src.location("", span.clone()).line
+}
+
+pub fn simulation(
+    format: Format,
+    req: &Request,
+    known: Option<&str>,
+    suggestions: &[&str],
+    sim: &Simulation,
+    sources: &[&SourceFile],
+) -> miette::Result<()> {
+    match format {
+        Format::Json => {
+            let deciding: Vec<_> = sim
+                .deciding
+                .iter()
+                .map(|m| {
+                    let mut v = serde_json::to_value(m).unwrap_or_default();
+                    if let (Some(line), Some(o)) =
+                        (line_of(sources, &m.policy, &m.span), v.as_object_mut())
+                    {
+                        o.insert("line".into(), json!(line));
+                    }
+                    v
+                })
+                .collect();
+            json_out(&json!({
+                "version": JSON_VERSION,
+                "action": req.action,
+                "known_action": known,
+                "resource": req.resource,
+                "decision": sim.decision,
+                "reason": sim.reason,
+                "deciding": deciding,
+                "unknown_context_keys": sim.unknown_keys,
+            }))
+        }
+        Format::Text => stdout(|w| {
+            writeln!(
+                w,
+                "{} on {}: {}",
+                known.unwrap_or(&req.action),
+                req.resource,
+                sim.decision.as_str()
+            )?;
+            if known.is_none() {
+                write!(w, "  note: `{}` is not in the catalog", req.action)?;
+                if !suggestions.is_empty() {
+                    write!(
+                        w,
+                        " (did you mean {}?)",
+                        suggestions
+                            .iter()
+                            .map(|s| format!("`{s}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )?;
+                }
+                writeln!(w)?;
+            }
+            if sim.decision != Decision::Allowed || sim.deciding.is_empty() {
+                writeln!(w, "  why: {}", sim.reason)?;
+            }
+            for m in &sim.deciding {
+                let sid = m
+                    .sid
+                    .as_deref()
+                    .map(|s| format!(" (Sid `{s}`)"))
+                    .unwrap_or_default();
+                let at = line_of(sources, &m.policy, &m.span)
+                    .map(|l| format!(":{l}"))
+                    .unwrap_or_default();
+                let role = match m.role {
+                    whittle_engine::aws::policy::PolicyRole::Boundary => " [boundary]",
+                    whittle_engine::aws::policy::PolicyRole::Identity => "",
+                };
+                let applies = match m.applies {
+                    whittle_engine::aws::policy::Truth::Unknown => ", depends on context",
+                    _ => "",
+                };
+                writeln!(
+                    w,
+                    "  {:?} {}{at} statement {}{sid}{role}{applies}",
+                    m.effect, m.policy, m.index
+                )?;
+            }
+            if !sim.unknown_keys.is_empty() {
+                let keys: Vec<String> = sim
+                    .unknown_keys
+                    .iter()
+                    .map(|k| format!("--context {k}=…"))
+                    .collect();
+                writeln!(
+                    w,
+                    "  to settle it, supply: {} (or --complete-context if they are absent)",
+                    keys.join(" ")
+                )?;
+            }
+            Ok(())
+        }),
+    }
+}
+
+fn origin_text(o: &Origin) -> String {
+    let sid = o
+        .sid
+        .as_deref()
+        .map(|s| format!(" (Sid `{s}`)"))
+        .unwrap_or_default();
+    let group = o
+        .via_group
+        .as_deref()
+        .map(|g| format!(", via group {}", g.rsplit('/').next().unwrap_or(g)))
+        .unwrap_or_default();
+    let kind = serde_json::to_value(o.policy_kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let line = o.location.line.map(|l| format!(":{l}")).unwrap_or_default();
+    format!(
+        "{} ({kind}{group}) statement {}{sid} — {}{line}",
+        o.policy_name, o.statement, o.location.file
+    )
+}
+
+fn services_summary(catalog: &AwsCatalog, set: &ActionSet) -> String {
+    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+    for id in set.iter() {
+        *by.entry(catalog.action(id).prefix()).or_default() += 1;
+    }
+    let total = by.len();
+    let mut parts: Vec<String> = by
+        .into_iter()
+        .take(8)
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect();
+    if total > 8 {
+        parts.push(format!("… {} more services", total - 8));
+    }
+    parts.join(", ")
+}
+
+fn grant_json(
+    catalog: &AwsCatalog,
+    g: &EffectiveGrant,
+    filter: Option<&ActionSet>,
+) -> serde_json::Value {
+    let names: Vec<&str> = g
+        .actions
+        .iter()
+        .filter(|id| filter.is_none_or(|f| f.contains(*id)))
+        .map(|id| catalog.action(id).name.as_str())
+        .collect();
+    let mut v = serde_json::to_value(g).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.insert("action_count".into(), json!(names.len()));
+        o.insert("actions".into(), json!(names));
+        if let Some(limits) = o.get_mut("limits").and_then(|l| l.as_array_mut()) {
+            for (l, lim) in limits.iter_mut().zip(&g.limits) {
+                let ln: Vec<&str> = lim
+                    .actions
+                    .iter()
+                    .map(|id| catalog.action(id).name.as_str())
+                    .collect();
+                if let Some(lo) = l.as_object_mut() {
+                    lo.insert("actions".into(), json!(ln));
+                }
+            }
+        }
+    }
+    v
+}
+
+pub fn explanation(
+    format: Format,
+    catalog: &AwsCatalog,
+    p: &Principal,
+    eff: &EffectivePermissions,
+    filter: Option<&ActionSet>,
+) -> miette::Result<()> {
+    let held = eff.held(catalog);
+    let unconditional = eff.held_unconditionally_on_any(catalog);
+    match format {
+        Format::Json => {
+            let grants: Vec<_> = eff
+                .grants
+                .iter()
+                .filter(|g| filter.is_none_or(|f| g.actions.intersects(f)))
+                .map(|g| grant_json(catalog, g, filter))
+                .collect();
+            json_out(&json!({
+                "version": JSON_VERSION,
+                "principal": {"id": p.id, "kind": p.kind, "name": p.name, "account": p.account,
+                              "groups": p.groups, "boundary": p.boundary, "tags": p.tags},
+                "actions_held": held.len(),
+                "actions_held_unconditionally_on_any_resource": unconditional.len(),
+                "grants": grants,
+                "unknown_actions": eff.unknown_actions,
+                "missing_policies": eff.missing_policies,
+            }))
+        }
+        Format::Text => stdout(|w| {
+            writeln!(w, "{} {}", p.kind.as_str(), p.id)?;
+            if !p.groups.is_empty() {
+                writeln!(w, "  groups:   {}", p.groups.join(", "))?;
+            }
+            if let Some(b) = &p.boundary {
+                writeln!(w, "  boundary: {b}")?;
+            }
+            writeln!(
+                w,
+                "  holds {} of {} catalog actions ({} unconditionally on every resource)",
+                held.len(),
+                catalog.len(),
+                unconditional.len()
+            )?;
+            for m in &eff.missing_policies {
+                writeln!(w, "  warning: `{m}` is referenced but not in the snapshot: its grants are unknown")?;
+            }
+            for u in &eff.unknown_actions {
+                let hint = u
+                    .suggestions
+                    .first()
+                    .map(|s| format!(" (did you mean `{s}`?)"))
+                    .unwrap_or_default();
+                writeln!(
+                    w,
+                    "  warning: `{}` matches no known action{hint} — {}",
+                    u.pattern,
+                    origin_text(&u.origin)
+                )?;
+            }
+            writeln!(w)?;
+            match filter {
+                Some(f) => explain_actions(w, catalog, eff, f),
+                None => explain_grants(w, catalog, eff),
+            }
+        }),
+    }
+}
+
+fn explain_grants(
+    w: &mut dyn Write,
+    catalog: &AwsCatalog,
+    eff: &EffectivePermissions,
+) -> io::Result<()> {
+    for g in &eff.grants {
+        let spec = g.action_spec.patterns().join(", ");
+        let not = if matches!(
+            g.action_spec,
+            whittle_engine::aws::policy::ActionSpec::NotAction(_)
+        ) {
+            "everything except "
+        } else {
+            ""
+        };
+        writeln!(
+            w,
+            "Allow {not}{spec} on {}{}",
+            g.resources,
+            if g.conditional { "  [conditional]" } else { "" }
+        )?;
+        writeln!(
+            w,
+            "    {} actions: {}",
+            g.actions.len(),
+            services_summary(catalog, &g.actions)
+        )?;
+        writeln!(w, "    from {}", origin_text(&g.origin))?;
+        for c in &g.conditions {
+            writeln!(w, "    when {} {} {:?}", c.operator, c.key, c.values)?;
+        }
+        for l in &g.limits {
+            let kind = serde_json::to_value(&l.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "    narrowed ({kind}, {} actions, {}) by {}",
+                l.action_count,
+                l.resources,
+                origin_text(&l.origin)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn explain_actions(
+    w: &mut dyn Write,
+    catalog: &AwsCatalog,
+    eff: &EffectivePermissions,
+    filter: &ActionSet,
+) -> io::Result<()> {
+    let rows = eff.actions(catalog, Some(filter));
+    for row in &rows {
+        let id = catalog.lookup(row.action).unwrap_or(ActionId(0));
+        writeln!(w, "{}  [{}]", row.action, catalog.action(id).access_level)?;
+        for g in &row.via {
+            let cond = if g.conditional { "  [conditional]" } else { "" };
+            writeln!(
+                w,
+                "    on {}{cond} — {}",
+                g.resources,
+                origin_text(&g.origin)
+            )?;
+            for l in g.limits.iter().filter(|l| l.actions.contains(id)) {
+                let kind = serde_json::to_value(&l.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                writeln!(
+                    w,
+                    "      narrowed ({kind}, {}) by {}",
+                    l.resources,
+                    origin_text(&l.origin)
+                )?;
+            }
+        }
+    }
+    let not_held = filter.len() - rows.len();
+    if not_held > 0 {
+        writeln!(
+            w,
+            "({} of {} matching actions are not held)",
+            not_held,
+            filter.len()
+        )?;
+    }
+    Ok(())
+}
+
+pub fn inventory(
+    format: Format,
+    counts: &Counts,
+    admins: &[AdminEquivalent],
+    report: &LoadReport,
+) -> miette::Result<()> {
+    match format {
+        Format::Json => json_out(&json!({
+            "version": JSON_VERSION,
+            "files": report.files,
+            "counts": counts,
+            "admin_equivalent": admins,
+            "missing_policies": report.missing_policies,
+            "errors": report.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+            "warnings": report.warnings.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
+        })),
+        Format::Text => stdout(|w| {
+            writeln!(
+                w,
+                "{} file(s): {} users, {} groups, {} roles",
+                report.files, counts.users, counts.groups, counts.roles
+            )?;
+            writeln!(
+                w,
+                "policies: {} inline, {} customer-managed, {} AWS-managed; {} principal(s) with a permission boundary",
+                counts.inline_policies, counts.customer_managed_policies, counts.aws_managed_policies, counts.with_boundary
+            )?;
+            if !report.missing_policies.is_empty() {
+                writeln!(
+                    w,
+                    "{} referenced managed policies are not in the snapshot",
+                    report.missing_policies.len()
+                )?;
+            }
+            writeln!(w, "\nadmin-equivalent principals: {}", admins.len())?;
+            for a in admins {
+                let why: Vec<String> = a
+                    .reasons
+                    .iter()
+                    .map(|r| match r {
+                        AdminReason::AllActions => "every action on every resource".to_string(),
+                        AdminReason::CanGrantItself { actions } => {
+                            format!("can grant itself anything via {}", actions.join(", "))
+                        }
+                    })
+                    .collect();
+                writeln!(
+                    w,
+                    "  {} {} — {}",
+                    a.kind.as_str(),
+                    a.principal,
+                    why.join("; ")
+                )?;
+            }
+            Ok(())
+        }),
+    }
+}
+
+pub fn catalog_action(format: Format, catalog: &AwsCatalog, id: ActionId) -> miette::Result<()> {
+    let a = catalog.action(id);
+    let svc = catalog.service_of(id);
+    let arn_of = |rt: &str| {
+        svc.resources
+            .iter()
+            .find(|(n, _)| n == rt)
+            .map(|(_, arn)| arn.as_str())
+            .unwrap_or("")
+    };
+    match format {
+        Format::Json => {
+            let rts: Vec<_> = a
+                .resource_types
+                .iter()
+                .map(|r| json!({"name": r.name, "required": r.required, "arn": arn_of(&r.name)}))
+                .collect();
+            json_out(&json!({
+                "version": JSON_VERSION,
+                "action": a.name, "service": svc.prefix, "service_name": svc.name,
+                "access_level": a.access_level, "resource_level": a.scopable(),
+                "resource_types": rts, "condition_keys": a.condition_keys, "dependent_actions": a.dependent_actions,
+            }))
+        }
+        Format::Text => stdout(|w| {
+            writeln!(w, "{}", a.name)?;
+            writeln!(w, "  service:       {} ({})", svc.prefix, svc.name)?;
+            writeln!(w, "  access level:  {}", a.access_level)?;
+            if a.scopable() {
+                writeln!(w, "  resource types:")?;
+                for r in &a.resource_types {
+                    writeln!(
+                        w,
+                        "    {}{}  {}",
+                        r.name,
+                        if r.required { " (required)" } else { "" },
+                        arn_of(&r.name)
+                    )?;
+                }
+            } else {
+                writeln!(
+                    w,
+                    "  resource types: none — the action only accepts Resource \"*\""
+                )?;
+            }
+            if !a.condition_keys.is_empty() {
+                writeln!(w, "  condition keys: {}", a.condition_keys.join(", "))?;
+            }
+            if !a.dependent_actions.is_empty() {
+                writeln!(w, "  dependent actions: {}", a.dependent_actions.join(", "))?;
+            }
+            Ok(())
+        }),
+    }
+}
+
+pub fn catalog_expansion(
+    format: Format,
+    catalog: &AwsCatalog,
+    pattern: &str,
+    set: &ActionSet,
+) -> miette::Result<()> {
+    match format {
+        Format::Json => {
+            let rows: Vec<_> = set.iter().map(|id| json!({"action": catalog.action(id).name, "access_level": catalog.action(id).access_level})).collect();
+            json_out(
+                &json!({"version": JSON_VERSION, "pattern": pattern, "count": rows.len(), "actions": rows}),
+            )
+        }
+        Format::Text => stdout(|w| {
+            for id in set.iter() {
+                let a = catalog.action(id);
+                writeln!(w, "{}\t{}", a.name, a.access_level)?;
+            }
+            Ok(())
+        }),
+    }
+}
+
+pub fn catalog_info(format: Format, catalog: &AwsCatalog) -> miette::Result<()> {
+    let h = catalog.header();
+    match format {
+        Format::Json => json_out(
+            &json!({"version": JSON_VERSION, "source": h.source, "licence": h.licence, "services": catalog.services().len(), "actions": catalog.len()}),
+        ),
+        Format::Text => stdout(|w| {
+            writeln!(
+                w,
+                "AWS catalog: {} services, {} actions",
+                catalog.services().len(),
+                catalog.len()
+            )?;
+            writeln!(w, "source:  {}", h.source)?;
+            writeln!(w, "licence: {}", h.licence)
+        }),
+    }
+}
