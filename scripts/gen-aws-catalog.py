@@ -89,7 +89,12 @@ def main():
     ap.add_argument("--from-json", help="use a local iam-definition.json instead of downloading")
     ap.add_argument("--check", action="store_true", help="fail if the committed catalog differs")
     args = ap.parse_args()
-    text = compact(load_definition(args.from_json))
+    try:
+        definition = load_definition(args.from_json)
+    except (subprocess.CalledProcessError, OSError, StopIteration) as e:
+        print(f"cannot obtain {PACKAGE}=={VERSION}: {e}", file=sys.stderr)
+        return 3
+    text = compact(definition)
     if args.check:
         if OUT.read_text() != text:
             print(f"{OUT} is out of date: run scripts/gen-aws-catalog.py", file=sys.stderr)

@@ -355,7 +355,16 @@ fn explain_grants(
     eff: &EffectivePermissions,
 ) -> io::Result<()> {
     for g in &eff.grants {
-        let spec = g.action_spec.patterns().join(", ");
+        let pats = g.action_spec.patterns();
+        let mut spec = pats
+            .iter()
+            .take(6)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if pats.len() > 6 {
+            spec.push_str(&format!(", … (+{} more)", pats.len() - 6));
+        }
         let not = if matches!(
             g.action_spec,
             whittle_engine::aws::policy::ActionSpec::NotAction(_)

@@ -3,7 +3,7 @@
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use serde::Serialize;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A position in an input file: the file, the JSON path inside it, and the byte span when known.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -40,6 +40,8 @@ pub struct SourceFile {
     pub path: Arc<str>,
     /// Full text.
     pub text: Arc<str>,
+    /// Byte offsets of line starts, built on first use: line lookups stay O(log n) in big files.
+    line_starts: Arc<OnceLock<Vec<usize>>>,
 }
 
 impl SourceFile {
@@ -50,6 +52,7 @@ impl SourceFile {
         Ok(SourceFile {
             path: name,
             text: text.into(),
+            line_starts: Arc::default(),
         })
     }
 
@@ -58,18 +61,29 @@ impl SourceFile {
         SourceFile {
             path: path.into(),
             text: text.into(),
+            line_starts: Arc::default(),
         }
     }
 
     /// A location at `json_path` spanning `span` bytes of this file.
     pub fn location(&self, json_path: impl Into<String>, span: Option<Range<usize>>) -> Location {
-        let line = span.as_ref().map(|s| line_of(&self.text, s.start));
+        let line = span.as_ref().map(|s| self.line_of(s.start));
         Location {
             file: self.path.clone(),
             json_path: json_path.into(),
             span,
             line,
         }
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line_of(&self, offset: usize) -> usize {
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        starts.partition_point(|&s| s <= offset)
     }
 
     /// An error at `json_path`, pointing at `offset` when known.
@@ -81,8 +95,10 @@ impl SourceFile {
     ) -> InputError {
         let (line, column) = match offset {
             Some(o) => {
-                let (l, c) = line_col(&self.text, o);
-                (Some(l), Some(c))
+                let o = o.min(self.text.len());
+                let line = self.line_of(o);
+                let start = self.text[..o].rfind('\n').map_or(0, |i| i + 1);
+                (Some(line), Some(self.text[start..o].chars().count() + 1))
             }
             None => (None, None),
         };
@@ -106,21 +122,6 @@ pub(crate) fn offset_of(text: &str, line: usize, column: usize) -> usize {
         .map(str::len)
         .sum();
     (line_start + column.saturating_sub(1)).min(text.len())
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
-
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(text.len());
-    let line = line_of(text, offset);
-    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
-    (line, text[start..offset].chars().count() + 1)
 }
 
 /// Bad input: names the file, the JSON path and, where known, the line and column.
@@ -186,8 +187,9 @@ mod tests {
         let text = "{\n  \"a\": 1,\n  \"b\": x\n}";
         let o = offset_of(text, 3, 8);
         assert_eq!(&text[o..o + 1], "x");
-        assert_eq!(line_col(text, o), (3, 8));
         let f = SourceFile::from_text("f.json", text);
+        assert_eq!(f.line_of(o), 3);
+        assert_eq!(f.line_of(0), 1);
         let e = f.error("b", Some(o), "bad value");
         assert_eq!(e.to_string(), "f.json:3:8: at `b`: bad value");
     }

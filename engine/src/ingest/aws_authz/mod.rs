@@ -538,10 +538,7 @@ impl Builder {
             Ok(mut doc) => {
                 for s in &mut doc.statements {
                     s.span = s.span.take().map(|r| r.start + at..r.end + at);
-                    s.line = s
-                        .span
-                        .as_ref()
-                        .map(|r| file.text[..r.start].matches('\n').count() + 1);
+                    s.line = s.span.as_ref().map(|r| file.line_of(r.start));
                 }
                 Some(doc)
             }

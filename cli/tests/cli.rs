@@ -1,0 +1,303 @@
+//! End-to-end tests of the `whittle` binary: exit codes, stdout and stderr as users see them.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn whittle() -> Command {
+    let mut c = Command::cargo_bin("whittle").expect("binary built");
+    c.current_dir(root());
+    c
+}
+
+const DEMO: &str = "testdata/demo/snapshot/authorization-details.json";
+const HOME_POLICY: &str = "testdata/aws/policies/s3-home-prefix-with-mfa-deny.json";
+
+fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
+#[test]
+fn inventory_lists_admin_equivalent_principals() {
+    whittle()
+        .args(["inventory", "--snapshot", DEMO])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2 users, 2 groups, 4 roles"))
+        .stdout(predicate::str::contains(
+            "role arn:aws:iam::111122223333:role/admin — every action on every resource",
+        ))
+        .stdout(predicate::str::contains(
+            "ci-deployer — can grant itself anything via iam:PutRolePolicy",
+        ));
+    let v = json_of(whittle().args(["inventory", "--snapshot", DEMO, "--format", "json"]));
+    assert_eq!(v["version"], 1);
+    assert_eq!(v["counts"]["roles"], 4);
+    let admins: Vec<&str> = v["admin_equivalent"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|a| a["principal"].as_str())
+        .collect();
+    assert_eq!(
+        admins,
+        [
+            "arn:aws:iam::111122223333:role/admin",
+            "arn:aws:iam::111122223333:role/service/ci-deployer"
+        ]
+    );
+}
+
+#[test]
+fn explain_shows_boundary_narrowing_with_origins() {
+    let v = json_of(whittle().args([
+        "explain",
+        "--snapshot",
+        DEMO,
+        "--principal",
+        "data-analyst",
+        "--format",
+        "json",
+    ]));
+    let grants = v["grants"].as_array().expect("grants");
+    let put = grants
+        .iter()
+        .find(|g| {
+            g["actions"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x == "s3:PutObject"))
+        })
+        .expect("PutObject held");
+    assert_eq!(
+        put["resources"]["patterns"][0],
+        "arn:aws:s3:::demo-athena-results/*"
+    );
+    assert_eq!(put["limits"][0]["kind"], "boundary");
+    assert_eq!(
+        put["origin"]["location"]["json_path"],
+        "RoleDetailList[3].RolePolicyList[0].PolicyDocument.Statement[0]"
+    );
+    assert!(grants
+        .iter()
+        .all(|g| g["actions"].as_array().is_some_and(|a| !a
+            .iter()
+            .any(|x| x.as_str().is_some_and(|s| s.starts_with("iam:"))))));
+}
+
+#[test]
+fn explain_one_action_by_name_and_by_arn() {
+    whittle()
+        .args([
+            "explain",
+            "--snapshot",
+            DEMO,
+            "--principal",
+            "alice",
+            "--action",
+            "s3:getobject",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("s3:GetObject  [Read]"))
+        .stdout(predicate::str::contains(
+            "AmazonS3ReadOnlyAccess (aws-managed, via group readonly)",
+        ))
+        .stdout(predicate::str::contains("conditional-deny"));
+    whittle()
+        .args([
+            "explain",
+            "--snapshot",
+            DEMO,
+            "--principal",
+            "arn:aws:iam::111122223333:role/app/orders-api",
+            "--action",
+            "iam:PassRole",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "(1 of 1 matching actions are not held)",
+        ));
+    whittle()
+        .args(["explain", "--snapshot", DEMO, "--principal", "nobody"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no principal `nobody`"));
+}
+
+#[test]
+fn simulate_answers_allowed_conditional_and_denied() {
+    let resource = "arn:aws:s3:::team-bucket/home/alice/notes.txt";
+    whittle()
+        .args([
+            "simulate",
+            "--policy",
+            HOME_POLICY,
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            resource,
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(": conditional"))
+        .stdout(predicate::str::contains(
+            "--context aws:MultiFactorAuthPresent=…",
+        ));
+    whittle()
+        .args([
+            "simulate",
+            "--policy",
+            HOME_POLICY,
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            resource,
+        ])
+        .args([
+            "--context",
+            "aws:username=alice",
+            "--context",
+            "aws:MultiFactorAuthPresent=true",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(": allowed"))
+        .stdout(predicate::str::contains(
+            "s3-home-prefix-with-mfa-deny.json:4 statement 0 (Sid `OwnPrefix`)",
+        ));
+    let v = json_of(
+        whittle()
+            .args([
+                "simulate",
+                "--policy",
+                HOME_POLICY,
+                "--action",
+                "s3:GetObject",
+                "--resource",
+                resource,
+            ])
+            .args([
+                "--context",
+                "aws:username=alice",
+                "--complete-context",
+                "--format",
+                "json",
+            ]),
+    );
+    assert_eq!(v["decision"], "explicit-deny");
+    assert_eq!(v["deciding"][0]["sid"], "DenyWithoutMFA");
+    whittle()
+        .args([
+            "simulate",
+            "--policy",
+            HOME_POLICY,
+            "--boundary",
+            "testdata/aws/policies/boundary-s3-read-only.json",
+        ])
+        .args([
+            "--action",
+            "s3:PutObject",
+            "--resource",
+            resource,
+            "--context",
+            "aws:username=alice",
+        ])
+        .args(["--context", "aws:MultiFactorAuthPresent=true"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "the permission boundary does not allow it",
+        ));
+}
+
+#[test]
+fn bad_policy_file_is_exit_2_with_file_line_and_path() {
+    whittle()
+        .args([
+            "simulate",
+            "--policy",
+            "testdata/aws/policies/unknown-top-level-field.json",
+            "--action",
+            "s3:GetObject",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "unknown-top-level-field.json:6:14: at `Statements`",
+        ))
+        .stderr(predicate::str::contains("unknown field `Statements`"));
+}
+
+#[test]
+fn bad_snapshot_reports_and_the_rest_still_explains() {
+    whittle()
+        .args([
+            "explain",
+            "--snapshot",
+            "testdata/aws/authz/bad-effect-in-second-role-inline-policy.json",
+            "--principal",
+            "fine",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "RoleDetailList[1].RolePolicyList[0].PolicyDocument.Statement[1].Effect",
+        ))
+        .stdout(predicate::str::contains("Allow s3:GetObject on *"));
+    whittle()
+        .args([
+            "inventory",
+            "--snapshot",
+            "testdata/aws/authz/truncated-mid-user.json",
+            DEMO,
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("truncated-mid-user.json"))
+        .stdout(predicate::str::contains("1 file(s): 2 users"));
+}
+
+#[test]
+fn catalog_lookups() {
+    whittle()
+        .args(["catalog", "show", "IAM:passrole"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("iam:PassRole\n"))
+        .stdout(predicate::str::contains("Permissions management"));
+    whittle()
+        .args(["catalog", "show", "iam:PassRoel"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `iam:PassRole`"));
+    let v = json_of(whittle().args(["catalog", "expand", "s3:Get*", "--format", "json"]));
+    let n = v["count"].as_u64().expect("count");
+    assert!(n > 50, "{n}");
+    assert!(v["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .all(|a| a["action"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("s3:Get"))));
+    let text = whittle()
+        .args(["catalog", "expand", "s3:Get*"])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        String::from_utf8_lossy(&text.stdout).lines().count() as u64,
+        n
+    );
+}
