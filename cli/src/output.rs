@@ -15,7 +15,7 @@ use whittle_engine::ingest::aws_authz::LoadReport;
 use whittle_engine::model::{Inventory, Principal};
 use whittle_engine::{
     AdminEquivalent, AdminReason, Counts, EffectiveGrant, EffectivePermissions, InputError, Origin,
-    SourceFile,
+    SourceFile, UnknownAction,
 };
 
 /// JSON wire-format version of every document this CLI prints.
@@ -454,6 +454,7 @@ pub fn inventory(
     format: Format,
     counts: &Counts,
     admins: &[AdminEquivalent],
+    unknown: &[UnknownAction],
     report: &LoadReport,
 ) -> miette::Result<()> {
     match format {
@@ -463,6 +464,7 @@ pub fn inventory(
             "counts": counts,
             "admin_equivalent": admins,
             "missing_policies": report.missing_policies,
+            "unknown_actions": unknown,
             "errors": report.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
             "warnings": report.warnings.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
         })),
@@ -503,6 +505,17 @@ pub fn inventory(
                     a.principal,
                     why.join("; ")
                 )?;
+            }
+            if !unknown.is_empty() {
+                writeln!(w, "\nactions the catalog does not know: {}", unknown.len())?;
+                for u in unknown {
+                    let hint = u
+                        .suggestions
+                        .first()
+                        .map(|s| format!(" (did you mean `{s}`?)"))
+                        .unwrap_or_default();
+                    writeln!(w, "  `{}`{hint} — {}", u.pattern, origin_text(&u.origin))?;
+                }
             }
             Ok(())
         }),

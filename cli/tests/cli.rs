@@ -301,3 +301,31 @@ fn catalog_lookups() {
         n
     );
 }
+
+#[test]
+fn unknown_actions_are_reported_not_dropped() {
+    let snap = "testdata/aws/authz/unknown-actions-in-inline-policy.json";
+    whittle()
+        .args(["inventory", "--snapshot", snap])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("actions the catalog does not know: 2"))
+        .stdout(predicate::str::contains("`s3:GetObjecz` (did you mean `s3:GetObject`?) — hand-written (inline) statement 0 (Sid `Typos`)"));
+    let v = json_of(whittle().args([
+        "explain",
+        "--snapshot",
+        snap,
+        "--principal",
+        "typos",
+        "--format",
+        "json",
+    ]));
+    let unknown: Vec<&str> = v["unknown_actions"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|u| u["pattern"].as_str())
+        .collect();
+    assert_eq!(unknown, ["s3:GetObjecz", "lambda:Invoke"]);
+    assert_eq!(v["actions_held"], 1, "the known action is still held");
+}

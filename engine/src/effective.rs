@@ -138,6 +138,41 @@ pub struct UnknownAction {
     pub suggestions: Vec<String>,
 }
 
+impl UnknownAction {
+    fn new(catalog: &AwsCatalog, pattern: &str, origin: Origin) -> Self {
+        let suggestions = catalog
+            .suggest(pattern, 3)
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        UnknownAction {
+            pattern: pattern.to_string(),
+            origin,
+            suggestions,
+        }
+    }
+}
+
+/// Every action pattern in the inventory's policies that matches no catalog action, once per
+/// policy statement (not once per principal holding it).
+pub fn unknown_actions(catalog: &AwsCatalog, inventory: &Inventory) -> Vec<UnknownAction> {
+    let mut out = Vec::new();
+    for policy in inventory.policies.values() {
+        for stmt in &policy.document.statements {
+            if let ActionSpec::Action(pats) = &stmt.action {
+                for p in pats.iter().filter(|p| catalog.expand(p).is_empty()) {
+                    out.push(UnknownAction::new(
+                        catalog,
+                        p,
+                        Origin::new(policy, stmt, None),
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
+
 /// Effective permissions of one principal.
 #[derive(Debug, Clone, Serialize)]
 pub struct EffectivePermissions {
@@ -351,16 +386,7 @@ impl<'a> Resolver<'a> {
             if let ActionSpec::Action(pats) = &s.stmt.action {
                 for p in pats {
                     if self.expand(p).is_empty() {
-                        unknown_actions.push(UnknownAction {
-                            pattern: p.clone(),
-                            origin: origin.clone(),
-                            suggestions: self
-                                .catalog
-                                .suggest(p, 3)
-                                .into_iter()
-                                .map(str::to_string)
-                                .collect(),
-                        });
+                        unknown_actions.push(UnknownAction::new(self.catalog, p, origin.clone()));
                     }
                 }
             }

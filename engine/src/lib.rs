@@ -15,7 +15,7 @@ pub mod ingest;
 pub mod model;
 
 pub use effective::{
-    resolve_all, ActionGrant, EffectiveGrant, EffectivePermissions, Limit, LimitKind, Origin,
-    Resolver, ResourceScope, UnknownAction,
+    resolve_all, unknown_actions, ActionGrant, EffectiveGrant, EffectivePermissions, Limit,
+    LimitKind, Origin, Resolver, ResourceScope, UnknownAction,
 };
 pub use summary::{admin_equivalence, count, AdminEquivalent, AdminReason, Counts};

@@ -3,7 +3,7 @@ use crate::{exit, output};
 use whittle_engine::catalog::AwsCatalog;
 use whittle_engine::ingest::aws_authz;
 use whittle_engine::model::PrincipalKind;
-use whittle_engine::{admin_equivalence, count, Resolver};
+use whittle_engine::{admin_equivalence, count, unknown_actions, Resolver};
 
 pub fn run(a: InventoryArgs) -> miette::Result<u8> {
     let report = aws_authz::load_files(&a.snapshots);
@@ -17,7 +17,8 @@ pub fn run(a: InventoryArgs) -> miette::Result<u8> {
         .filter(|p| p.kind != PrincipalKind::Group)
         .filter_map(|p| admin_equivalence(catalog, p, &resolver.resolve(p)))
         .collect();
-    output::inventory(a.format, &count(inv), &admins, &report)?;
+    let unknown = unknown_actions(catalog, inv);
+    output::inventory(a.format, &count(inv), &admins, &unknown, &report)?;
     Ok(if report.errors.is_empty() {
         exit::CLEAN
     } else {
