@@ -22,6 +22,68 @@ pub enum Command {
     Catalog(CatalogCommand),
     /// Summarise a snapshot: counts, and principals with admin-equivalent access.
     Inventory(InventoryArgs),
+    /// Read CloudTrail logs into the usage store, incrementally (each log object once).
+    Ingest(IngestArgs),
+    /// Query the usage store.
+    #[command(subcommand)]
+    Usage(UsageCommand),
+}
+
+/// Default location of the usage store.
+pub const DEFAULT_DB: &str = ".whittle/usage.db";
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// Files or directories (walked recursively): CloudTrail `.json`/`.json.gz` in the S3 key
+    /// layout, JSON lines, `lookup-events` output, EventBridge envelopes.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The usage store (SQLite); created when absent.
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_DB)]
+    pub db: PathBuf,
+    /// Commit after this many log objects (smaller: less work lost to a crash, slower).
+    #[arg(long, value_name = "N", default_value_t = 2000, hide = true)]
+    pub commit_every: usize,
+    /// No progress bar, no per-file notes.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Output format of the final report.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsageCommand {
+    /// Totals, and what the logs cover: per account × region (time span, gaps), per service (management and data events).
+    Summary {
+        /// The usage store.
+        #[arg(long, value_name = "FILE", default_value = DEFAULT_DB)]
+        db: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// One principal's use of each permission on each resource.
+    Show {
+        /// Principal ARN (roles: the role ARN, not the session).
+        #[arg(long, value_name = "ARN")]
+        principal: String,
+        /// The usage store.
+        #[arg(long, value_name = "FILE", default_value = DEFAULT_DB)]
+        db: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Events no permission mapping knows (and those that need no permission).
+    Unmapped {
+        /// The usage store.
+        #[arg(long, value_name = "FILE", default_value = DEFAULT_DB)]
+        db: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]

@@ -12,8 +12,7 @@ use std::process::ExitCode;
 pub(crate) mod exit {
     /// Nothing at or above the threshold.
     pub const CLEAN: u8 = 0;
-    /// Findings at or above `--fail-on`.
-    #[allow(dead_code)]
+    /// Findings at or above `--fail-on`; for `ingest`, something was skipped.
     pub const FINDINGS: u8 = 1;
     /// Usage or input error.
     pub const INPUT_ERROR: u8 = 2;

@@ -619,3 +619,305 @@ pub fn catalog_info(format: Format, catalog: &AwsCatalog) -> miette::Result<()> 
         }),
     }
 }
+
+/// Progress bar for `ingest`, on stderr when it is a terminal.
+pub struct IngestProgress {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl IngestProgress {
+    pub fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        let bar = (!quiet && io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {bar:30} {bytes}/{total_bytes} {msg} ({eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        });
+        IngestProgress { bar }
+    }
+}
+
+impl whittle_engine::usage::Progress for IngestProgress {
+    fn start(&self, files: u64, bytes: u64) {
+        if let Some(b) = &self.bar {
+            b.set_length(bytes);
+            b.set_message(format!("0/{files} files"));
+        }
+    }
+    fn advance(&self, bytes: u64, _events: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(bytes);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+pub fn ingest_report(
+    format: Format,
+    db: &std::path::Path,
+    r: &whittle_engine::usage::IngestReport,
+    quiet: bool,
+) -> miette::Result<()> {
+    for e in &r.failed {
+        eprintln!("{:?}", miette::Report::new(e.clone()));
+    }
+    for e in &r.record_errors {
+        eprintln!("warning: {e}");
+    }
+    if !quiet {
+        for s in &r.skipped_files {
+            let level = if s.error { "error" } else { "note" };
+            eprintln!("{level}: skipped {}: {}", s.path.display(), s.reason);
+        }
+    }
+    match format {
+        Format::Json => {
+            let mut v = serde_json::to_value(r).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("version".into(), json!(JSON_VERSION));
+                o.insert("db".into(), json!(db.display().to_string()));
+                o.insert(
+                    "failed".into(),
+                    json!(r.failed.iter().map(|e| e.to_string()).collect::<Vec<_>>()),
+                );
+                o.insert(
+                    "record_errors".into(),
+                    json!(r
+                        .record_errors
+                        .iter()
+                        .map(|e| e.to_string())
+                        .collect::<Vec<_>>()),
+                );
+                o.insert(
+                    "skipped_files".into(),
+                    json!(r.skipped_files.iter().map(|s| json!({"path": s.path.display().to_string(), "reason": s.reason, "error": s.error})).collect::<Vec<_>>()),
+                );
+            }
+            json_out(&v)
+        }
+        Format::Text => stdout(|w| {
+            writeln!(
+                w,
+                "ingested {} log object(s), {} events ({} denied) into {} in {} commit(s)",
+                r.ingested,
+                r.events,
+                r.denied_events,
+                db.display(),
+                r.commits
+            )?;
+            writeln!(
+                w,
+                "found {}: {} already ingested, {} duplicate(s) in this run, {} failed (not marked done), {} record(s) skipped, {} other file(s) skipped",
+                r.found,
+                r.already_ingested,
+                r.duplicates,
+                r.failed.len(),
+                r.skipped_records,
+                r.skipped_files.len()
+            )
+        }),
+    }
+}
+
+pub fn no_store(db: &std::path::Path) {
+    eprintln!("error: no usage store at `{}`", db.display());
+    eprintln!(
+        "  help: run `whittle ingest PATH... --db {}` first",
+        db.display()
+    );
+}
+
+pub fn unknown_principal_in_store(principal: &str, known: &[(String, String)]) {
+    eprintln!("error: no usage recorded for `{principal}`");
+    let close: Vec<&str> = known
+        .iter()
+        .map(|(p, _)| p.as_str())
+        .filter(|p| {
+            let tail = |s: &str| s.rsplit(['/', ':']).next().unwrap_or("").to_string();
+            tail(p) == tail(principal)
+        })
+        .collect();
+    if !close.is_empty() {
+        eprintln!(
+            "  help: did you mean {}?",
+            close
+                .iter()
+                .map(|c| format!("`{c}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
+
+pub fn usage_summary(format: Format, s: &whittle_engine::usage::Summary) -> miette::Result<()> {
+    use whittle_engine::usage::{iso, iso_day};
+    match format {
+        Format::Json => {
+            let mut v = serde_json::to_value(s).unwrap_or_default();
+            if let Some(o) = v.as_object_mut() {
+                o.insert("version".into(), json!(JSON_VERSION));
+            }
+            json_out(&v)
+        }
+        Format::Text => {
+            stdout(|w| {
+                writeln!(
+                    w,
+                    "{} log objects, {} events ({} records skipped)",
+                    s.log_objects, s.events, s.skipped_records
+                )?;
+                writeln!(
+                w,
+                "{} principals, {} (principal, permission, resource) keys, {} allowed calls, {} denied",
+                s.principals, s.usage_keys, s.allowed_calls, s.denied_calls
+            )?;
+                writeln!(w, "{} events need no permission, {} events unmapped (see `whittle usage unmapped`)", s.permissionless_events, s.unmapped_events)?;
+                writeln!(w, "\ncoverage by account and region:")?;
+                for r in &s.regions {
+                    let gaps = if r.gaps.is_empty() {
+                        "no gaps".to_string()
+                    } else {
+                        let g: Vec<String> = r
+                            .gaps
+                            .iter()
+                            .take(5)
+                            .map(|(a, b)| {
+                                if a == b {
+                                    iso_day(*a)
+                                } else {
+                                    format!("{}..{}", iso_day(*a), iso_day(*b))
+                                }
+                            })
+                            .collect();
+                        format!(
+                            "{} gap(s): {}{}",
+                            r.gaps.len(),
+                            g.join(", "),
+                            if r.gaps.len() > 5 { ", …" } else { "" }
+                        )
+                    };
+                    writeln!(
+                        w,
+                        "  {} {:<14} {} .. {}  {} days with events, {}, {} events",
+                        r.account,
+                        r.region,
+                        iso_day(r.first_day),
+                        iso_day(r.last_day),
+                        r.days_with_events,
+                        gaps,
+                        r.events
+                    )?;
+                }
+                writeln!(w, "\ncoverage by service:")?;
+                for c in &s.services {
+                    writeln!(
+                        w,
+                        "  {} {:<14} {:<20} management {:>8}  data {:>8}  {} .. {}",
+                        c.account,
+                        c.region,
+                        c.service,
+                        c.management_events,
+                        c.data_events,
+                        iso(c.first_seen),
+                        iso(c.last_seen)
+                    )?;
+                }
+                Ok(())
+            })
+        }
+    }
+}
+
+pub fn usage_show(
+    format: Format,
+    principal: &str,
+    rows: &[whittle_engine::usage::UsageRow],
+    sessions: &[(String, u64, i64)],
+) -> miette::Result<()> {
+    use whittle_engine::usage::iso;
+    let t = |v: Option<i64>| v.map(iso).unwrap_or_else(|| "-".into());
+    match format {
+        Format::Json => json_out(&json!({
+            "version": JSON_VERSION,
+            "principal": principal,
+            "usage": rows,
+            "sessions": sessions.iter().map(|(s, n, l)| json!({"session": s, "count": n, "last_seen": l})).collect::<Vec<_>>(),
+        })),
+        Format::Text => stdout(|w| {
+            writeln!(w, "{principal}: {} permission/resource pair(s)", rows.len())?;
+            for r in rows {
+                let denied = if r.denied > 0 {
+                    format!("  denied {}× (last {})", r.denied, t(r.denied_last))
+                } else {
+                    String::new()
+                };
+                writeln!(
+                    w,
+                    "  {:<40} {:<60} {:>6}×  {} .. {}{denied}",
+                    r.action,
+                    r.resource,
+                    r.count,
+                    t(r.first_seen),
+                    t(r.last_seen)
+                )?;
+            }
+            if !sessions.is_empty() {
+                writeln!(w, "sessions ({}):", sessions.len())?;
+                for (s, n, l) in sessions.iter().take(20) {
+                    writeln!(w, "  {s}  {n}×, last {}", iso(*l))?;
+                }
+            }
+            Ok(())
+        }),
+    }
+}
+
+pub fn usage_unmapped(
+    format: Format,
+    unmapped: &[whittle_engine::usage::EventCount],
+    permissionless: &[whittle_engine::usage::EventCount],
+) -> miette::Result<()> {
+    match format {
+        Format::Json => json_out(
+            &json!({"version": JSON_VERSION, "unmapped": unmapped, "permissionless": permissionless}),
+        ),
+        Format::Text => stdout(|w| {
+            writeln!(
+                w,
+                "unmapped events (no known IAM permission): {}",
+                unmapped.len()
+            )?;
+            for e in unmapped {
+                writeln!(
+                    w,
+                    "  {:>8}×  {} {}  (last {})",
+                    e.count,
+                    e.event_source,
+                    e.event_name,
+                    whittle_engine::usage::iso(e.last_seen)
+                )?;
+            }
+            writeln!(
+                w,
+                "events that need no IAM permission: {}",
+                permissionless.len()
+            )?;
+            for e in permissionless {
+                writeln!(w, "  {:>8}×  {} {}", e.count, e.event_source, e.event_name)?;
+            }
+            Ok(())
+        }),
+    }
+}

@@ -9,6 +9,7 @@ mod effective;
 mod glob;
 mod source;
 mod summary;
+pub mod usage;
 
 pub use source::{InputError, Location, SourceFile};
 pub mod ingest;

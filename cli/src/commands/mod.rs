@@ -2,8 +2,10 @@
 
 mod catalog;
 mod explain;
+mod ingest;
 mod inventory;
 mod simulate;
+mod usage;
 
 use crate::cli::{Cli, Command};
 
@@ -14,5 +16,7 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
         Command::Explain(a) => explain::run(a),
         Command::Catalog(c) => catalog::run(c),
         Command::Inventory(a) => inventory::run(a),
+        Command::Ingest(a) => ingest::run(a),
+        Command::Usage(c) => usage::run(c),
     }
 }

@@ -1,0 +1,30 @@
+use crate::cli::IngestArgs;
+use crate::{exit, output};
+use whittle_engine::catalog::AwsCatalog;
+use whittle_engine::usage::{ingest, IngestOptions, Store};
+
+pub fn run(a: IngestArgs) -> miette::Result<u8> {
+    let mut store = Store::open(&a.db)?;
+    let opts = IngestOptions {
+        commit_every_files: a.commit_every.max(1),
+        ..IngestOptions::default()
+    };
+    let progress = output::IngestProgress::new(a.quiet);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let report = ingest(
+        &a.paths,
+        &mut store,
+        AwsCatalog::embedded(),
+        opts,
+        &progress,
+        now,
+    )?;
+    output::ingest_report(a.format, &a.db, &report, a.quiet)?;
+    Ok(if report.anything_skipped() {
+        exit::FINDINGS
+    } else {
+        exit::CLEAN
+    })
+}

@@ -1,0 +1,448 @@
+//! AWS CloudTrail: delivery files (`.json`/`.json.gz` in the S3 key layout, organization trails
+//! included), JSON-lines exports, `aws cloudtrail lookup-events` output (the record as a JSON
+//! string) and EventBridge envelopes. Each log object becomes a usage [`Batch`].
+//!
+//! A file that cannot be read or decoded as a whole (truncated gzip, invalid JSON) fails as a
+//! whole: nothing from it is counted and it is not marked done, so a repaired file ingests later.
+//! A bad record inside a readable file (no `eventName`, wrong field types) is skipped and
+//! reported with its index; the rest of the file counts.
+
+mod attribution;
+mod diags;
+mod mapping;
+mod record;
+mod resources;
+
+use attribution::attribute;
+pub use attribution::Attributed;
+pub use diags::{FileOutcome, LogObject, Skipped};
+pub use mapping::{
+    map_event, source_prefix, strip_api_version, Mapping, EXCEPTIONS, PERMISSIONLESS,
+    SOURCE_PREFIXES,
+};
+
+use crate::catalog::AwsCatalog;
+use crate::source::InputError;
+use crate::usage::{Batch, Epoch};
+use record::{opt, Probe, Record, TrailFile, S};
+use rustc_hash::FxHashMap;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Finds log objects under `paths` (files or directories, walked recursively, hidden entries
+/// skipped). Digest files and files that are not JSON are returned as skipped, with the reason.
+pub fn discover(paths: &[PathBuf]) -> (Vec<LogObject>, Vec<Skipped>) {
+    let mut logs = Vec::new();
+    let mut skipped = Vec::new();
+    for root in paths {
+        let walker = walkdir::WalkDir::new(root)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter();
+        for entry in walker
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    let path = e
+                        .path()
+                        .map(Path::to_path_buf)
+                        .unwrap_or_else(|| root.clone());
+                    skipped.push(Skipped {
+                        path,
+                        reason: format!("cannot read: {e}"),
+                        error: true,
+                    });
+                    continue;
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let path = entry.path().to_path_buf();
+            let name = entry.file_name().to_string_lossy().to_string();
+            let lower = name.to_ascii_lowercase();
+            let is_json = [
+                ".json",
+                ".json.gz",
+                ".jsonl",
+                ".jsonl.gz",
+                ".ndjson",
+                ".ndjson.gz",
+            ]
+            .iter()
+            .any(|x| lower.ends_with(x));
+            if path
+                .components()
+                .any(|c| c.as_os_str() == "CloudTrail-Digest")
+                || name.contains("_CloudTrail-Digest_")
+            {
+                skipped.push(Skipped {
+                    path,
+                    reason: "CloudTrail digest file".into(),
+                    error: false,
+                });
+            } else if !is_json {
+                skipped.push(Skipped {
+                    path,
+                    reason: "not a JSON log file".into(),
+                    error: false,
+                });
+            } else {
+                let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
+                logs.push(LogObject::new(path, &name, size));
+            }
+        }
+    }
+    (logs, skipped)
+}
+
+/// Per-thread state: the catalog and a cache of event mappings.
+pub struct Mapper<'c> {
+    catalog: &'c AwsCatalog,
+    cache: FxHashMap<(String, String, bool), Mapping>,
+    buf: Vec<u8>,
+}
+
+impl<'c> Mapper<'c> {
+    /// A mapper over `catalog`.
+    pub fn new(catalog: &'c AwsCatalog) -> Self {
+        Mapper {
+            catalog,
+            cache: FxHashMap::default(),
+            buf: Vec::new(),
+        }
+    }
+
+    fn map(&mut self, source: &str, name: &str, event_type: Option<&str>) -> &Mapping {
+        let special = matches!(
+            event_type,
+            Some("AwsConsoleSignIn" | "AwsServiceEvent" | "AwsCloudTrailInsight")
+        );
+        let key = (source.to_string(), name.to_string(), special);
+        let catalog = self.catalog;
+        self.cache
+            .entry(key)
+            .or_insert_with(|| map_event(catalog, source, name, event_type))
+    }
+}
+
+/// Reads and summarises one log object.
+pub fn read_object(obj: &LogObject, mapper: &mut Mapper<'_>) -> FileOutcome {
+    let path = obj.path.display().to_string();
+    let mut buf = std::mem::take(&mut mapper.buf);
+    buf.clear();
+    let outcome = match load(&obj.path, &mut buf) {
+        Ok(()) => parse(&path, &buf, mapper),
+        Err(e) => FileOutcome::failed(obj, InputError::plain(&path, e)),
+    };
+    mapper.buf = buf;
+    FileOutcome {
+        object: obj.clone(),
+        ..outcome
+    }
+}
+
+/// Reads a file, gunzipping when it starts with the gzip magic bytes.
+fn load(path: &Path, buf: &mut Vec<u8>) -> Result<(), String> {
+    let raw = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    if raw.starts_with(&[0x1f, 0x8b]) {
+        buf.reserve(raw.len() * 8);
+        flate2::read::MultiGzDecoder::new(&raw[..])
+            .read_to_end(buf)
+            .map_err(|e| format!("gzip: {e} (after {} decompressed bytes)", buf.len()))?;
+    } else {
+        *buf = raw;
+    }
+    Ok(())
+}
+
+/// Summarises log text (already decompressed). `path` names it in errors.
+pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
+    let mut out = FileOutcome::empty(path);
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return FileOutcome::failed_path(
+                path,
+                InputError::plain(path, format!("not UTF-8 text: {e}")),
+            )
+        }
+    };
+    // Fast path: a CloudTrail delivery file, parsed in one typed pass.
+    if let Ok(file) = serde_json::from_str::<TrailFile>(text) {
+        for (i, rec) in file.records.iter().enumerate() {
+            if let Err(msg) = process(rec, mapper, &mut out.batch) {
+                out.record_error(path, text, None, i, &msg);
+            }
+        }
+        out.recognised = true;
+        return out;
+    }
+    let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
+    let mut values = Vec::new();
+    let mut stream_error = None;
+    for v in stream.by_ref() {
+        match v {
+            Ok(v) => values.push(v),
+            Err(e) => {
+                stream_error = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(e) = stream_error {
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+        if lines.len() > 1 && lines.iter().all(|l| l.trim_start().starts_with('{')) {
+            // JSON lines with a bad line: each line is a record; bad lines are record errors.
+            let mut offset_line = 0;
+            for (i, line) in text.lines().enumerate() {
+                offset_line += 1;
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<&RawValue>(line) {
+                    Ok(v) => value(path, text, v, i, &mut out, mapper),
+                    Err(e) => out.record_error(
+                        path,
+                        text,
+                        Some(offset_line),
+                        i,
+                        &format!("invalid JSON: {}", strip_pos(&e)),
+                    ),
+                }
+            }
+            return out;
+        }
+        let at = crate::source::offset_of(text, e.line(), e.column());
+        let src = crate::SourceFile::from_text(path, text);
+        return FileOutcome::failed_path(
+            path,
+            src.error("", Some(at), format!("invalid JSON: {}", strip_pos(&e))),
+        );
+    }
+    for (i, v) in values.into_iter().enumerate() {
+        value(path, text, v, i, &mut out, mapper);
+    }
+    out
+}
+
+fn strip_pos(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    s.rfind(" at line ")
+        .map_or(s.clone(), |i| s[..i].to_string())
+}
+
+/// One top-level JSON value: a delivery file, a lookup-events page, an EventBridge envelope, an
+/// array of records, or one record.
+fn value(
+    path: &str,
+    text: &str,
+    v: &RawValue,
+    index: usize,
+    out: &mut FileOutcome,
+    mapper: &mut Mapper<'_>,
+) {
+    let raw = v.get();
+    if raw.starts_with('[') {
+        match serde_json::from_str::<Vec<&RawValue>>(raw) {
+            Ok(items) => {
+                for (i, item) in items.into_iter().enumerate() {
+                    value(path, text, item, i, out, mapper);
+                }
+            }
+            Err(e) => out.record_error(path, text, None, index, &strip_pos(&e)),
+        }
+        return;
+    }
+    let probe: Probe = match serde_json::from_str(raw) {
+        Ok(p) => p,
+        Err(_) => {
+            out.unrecognised += 1;
+            return;
+        }
+    };
+    if probe.digest_start_time.is_some() {
+        out.digest = true;
+        return;
+    }
+    out.recognised = true;
+    if let Some(records) = probe.records {
+        match serde_json::from_str::<Vec<&RawValue>>(records.get()) {
+            Ok(items) => {
+                for (i, item) in items.into_iter().enumerate() {
+                    one_record(path, text, item.get(), i, out, mapper);
+                }
+            }
+            Err(e) => out.record_error(
+                path,
+                text,
+                None,
+                index,
+                &format!("`Records`: {}", strip_pos(&e)),
+            ),
+        }
+    } else if let Some(events) = probe.events {
+        // `aws cloudtrail lookup-events`: {"Events": [{"CloudTrailEvent": "<record as a string>"}]}
+        match serde_json::from_str::<Vec<LookupEvent>>(events.get()) {
+            Ok(items) => {
+                for (i, ev) in items.iter().enumerate() {
+                    match &ev.cloudtrail_event {
+                        Some(s) => one_record(path, text, s.as_str(), i, out, mapper),
+                        None => out.record_error(
+                            path,
+                            text,
+                            None,
+                            i,
+                            "lookup event has no `CloudTrailEvent`",
+                        ),
+                    }
+                }
+            }
+            Err(e) => out.record_error(
+                path,
+                text,
+                None,
+                index,
+                &format!("`Events`: {}", strip_pos(&e)),
+            ),
+        }
+    } else if let Some(ev) = probe.cloudtrail_event {
+        match serde_json::from_str::<S>(ev.get()) {
+            Ok(s) => one_record(path, text, s.as_str(), index, out, mapper),
+            Err(e) => out.record_error(
+                path,
+                text,
+                None,
+                index,
+                &format!("`CloudTrailEvent`: {}", strip_pos(&e)),
+            ),
+        }
+    } else if let (Some(detail), Some(_)) = (probe.detail, probe.detail_type) {
+        one_record(path, text, detail.get(), index, out, mapper);
+    } else if probe.event_name.is_some() || probe.event_source.is_some() {
+        one_record(path, text, raw, index, out, mapper);
+    } else {
+        out.recognised = false;
+        out.unrecognised += 1;
+    }
+}
+
+#[derive(Deserialize)]
+struct LookupEvent<'a> {
+    #[serde(borrow, default, rename = "CloudTrailEvent")]
+    cloudtrail_event: Option<S<'a>>,
+}
+
+fn one_record(
+    path: &str,
+    text: &str,
+    raw: &str,
+    index: usize,
+    out: &mut FileOutcome,
+    mapper: &mut Mapper<'_>,
+) {
+    match serde_json::from_str::<Record>(raw) {
+        Ok(rec) => {
+            if let Err(msg) = process(&rec, mapper, &mut out.batch) {
+                out.record_error(path, text, None, index, &msg);
+            }
+        }
+        Err(e) => out.record_error(path, text, None, index, &strip_pos(&e)),
+    }
+}
+
+/// `2026-08-22T10:15:03Z` (and `2026-08-22 10:15:03Z`, fractions, offsets) → epoch seconds.
+pub fn parse_time(s: &str) -> Option<Epoch> {
+    let b = s.as_bytes();
+    if b.len() == 20 && (b[10] == b'T' || b[10] == b' ') && b[19] == b'Z' {
+        let n = |r: std::ops::Range<usize>| -> Option<u32> {
+            std::str::from_utf8(&b[r]).ok()?.parse().ok()
+        };
+        let date = chrono::NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)?;
+        let t = date.and_hms_opt(n(11..13)?, n(14..16)?, n(17..19)?)?;
+        return Some(t.and_utc().timestamp());
+    }
+    let normalised = s.replacen(' ', "T", 1);
+    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(&normalised) {
+        return Some(d.timestamp());
+    }
+    // Exports that normalise to UTC without a zone (`2022-09-29 23:04:35.000000000`).
+    chrono::NaiveDateTime::parse_from_str(&normalised, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|d| d.and_utc().timestamp())
+}
+
+fn is_denied(code: &str) -> bool {
+    code.ends_with("AccessDenied")
+        || code.ends_with("AccessDeniedException")
+        || code.ends_with("UnauthorizedOperation")
+        || code.starts_with("AuthorizationError")
+        || matches!(
+            code,
+            "NotAuthorized"
+                | "Forbidden"
+                | "ForbiddenException"
+                | "UnauthorizedAccess"
+                | "UnauthorizedException"
+        )
+}
+
+/// Adds one record to the batch; an `Err` is a record-level problem.
+fn process(rec: &Record<'_>, mapper: &mut Mapper<'_>, batch: &mut Batch) -> Result<(), String> {
+    let name = opt(&rec.event_name).ok_or("record has no `eventName`")?;
+    let source = opt(&rec.event_source).ok_or("record has no `eventSource`")?;
+    let time_s = opt(&rec.event_time)
+        .or(opt(&rec.at_timestamp))
+        .ok_or("record has no `eventTime`")?;
+    let at =
+        parse_time(time_s).ok_or_else(|| format!("`eventTime` `{time_s}` is not a date-time"))?;
+    let event_type = opt(&rec.event_type);
+    if event_type == Some("AwsCloudTrailInsight") {
+        return Ok(());
+    }
+    batch.events += 1;
+    let identity = rec.user_identity.as_ref();
+    let account = opt(&rec.recipient_account_id)
+        .or_else(|| identity.and_then(|i| opt(&i.account_id)))
+        .unwrap_or("unknown");
+    let region = opt(&rec.aws_region).unwrap_or("unknown");
+    let data_event =
+        opt(&rec.event_category) == Some("Data") || rec.management_event == Some(false);
+    let prefix = source_prefix(source).to_string();
+    batch.cover(account, region, &prefix, at, data_event);
+    let denied = opt(&rec.error_code).is_some_and(is_denied);
+    if denied {
+        batch.denied_events += 1;
+    }
+    let actions = match mapper.map(source, name, event_type) {
+        Mapping::Permissionless => {
+            batch.permissionless(source, name, at);
+            return Ok(());
+        }
+        Mapping::Unmapped => {
+            batch.unmapped(source, name, at);
+            return Ok(());
+        }
+        Mapping::Actions(ids) => ids.clone(),
+    };
+    let default_identity = Default::default();
+    let who = attribute(identity.unwrap_or(&default_identity));
+    let p = batch.principal(&who.principal, who.kind);
+    if let Some(s) = who.session {
+        batch.session(p, s, at);
+    }
+    for id in actions {
+        let action = mapper.catalog.action(id);
+        for r in resources::resources_of(rec, action.prefix(), action) {
+            batch.record(p, id, &r, at, denied);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,365 @@
+//! The resources a call touched, as ARNs: from request parameters for the services where they
+//! name the resource (S3, IAM, Lambda, DynamoDB, SQS, SNS, KMS, Secrets Manager, SSM parameters),
+//! else from the record's `resources[]`, else `*`.
+
+use super::record::{Record, S};
+use crate::catalog::AwsAction;
+use serde::de::{IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use std::borrow::Cow;
+
+/// A request parameter that is a string here and may be anything elsewhere (DynamoDB's `key` is
+/// an object): strings are kept, every other value is skipped without failing the record.
+#[derive(Default)]
+struct Lenient<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Lenient<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(Lenient(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct Params<'a> {
+    #[serde(borrow, default)]
+    bucket_name: Lenient<'a>,
+    #[serde(borrow, default)]
+    key: Lenient<'a>,
+    #[serde(borrow, default)]
+    role_name: Lenient<'a>,
+    #[serde(borrow, default)]
+    user_name: Lenient<'a>,
+    #[serde(borrow, default)]
+    group_name: Lenient<'a>,
+    #[serde(borrow, default)]
+    policy_arn: Lenient<'a>,
+    #[serde(borrow, default)]
+    instance_profile_name: Lenient<'a>,
+    #[serde(borrow, default)]
+    function_name: Lenient<'a>,
+    #[serde(borrow, default)]
+    table_name: Lenient<'a>,
+    #[serde(borrow, default)]
+    queue_url: Lenient<'a>,
+    #[serde(borrow, default)]
+    topic_arn: Lenient<'a>,
+    #[serde(borrow, default)]
+    target_arn: Lenient<'a>,
+    #[serde(borrow, default)]
+    key_id: Lenient<'a>,
+    #[serde(borrow, default)]
+    secret_id: Lenient<'a>,
+    #[serde(borrow, default)]
+    name: Lenient<'a>,
+    #[serde(borrow, default)]
+    names: Option<Vec<Lenient<'a>>>,
+}
+
+const PARAM_SERVICES: &[&str] = &[
+    "s3",
+    "iam",
+    "lambda",
+    "dynamodb",
+    "sqs",
+    "sns",
+    "kms",
+    "secretsmanager",
+    "ssm",
+];
+
+fn partition(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    }
+}
+
+fn s<'x>(v: &'x Option<S<'_>>) -> Option<&'x str> {
+    v.as_ref().map(S::as_str).filter(|s| !s.is_empty())
+}
+
+fn l<'x>(v: &'x Lenient<'_>) -> Option<&'x str> {
+    v.0.as_deref().filter(|s| !s.is_empty())
+}
+
+/// ARNs for one call of `action`; never empty (`*` when nothing names the resource).
+pub fn resources_of(rec: &Record<'_>, prefix: &str, action: &AwsAction) -> Vec<String> {
+    let region = rec.aws_region.as_ref().map_or("", S::as_str);
+    let account = rec.recipient_account_id.as_ref().map_or("", S::as_str);
+    let part = partition(region);
+    let mut out = Vec::new();
+    if PARAM_SERVICES.contains(&prefix) {
+        if let Some(raw) = rec.request_parameters {
+            if let Ok(p) = serde_json::from_str::<Params>(raw.get()) {
+                from_params(&p, prefix, action, part, region, account, &mut out);
+            }
+        }
+    }
+    if out.is_empty() {
+        if let Some(rs) = &rec.resources {
+            out.extend(
+                rs.iter()
+                    .filter_map(|r| s(&r.arn))
+                    .filter(|a| a.starts_with("arn:"))
+                    .map(str::to_string),
+            );
+        }
+    }
+    if out.is_empty() {
+        out.push("*".to_string());
+    }
+    out
+}
+
+fn from_params(
+    p: &Params<'_>,
+    prefix: &str,
+    action: &AwsAction,
+    part: &str,
+    region: &str,
+    account: &str,
+    out: &mut Vec<String>,
+) {
+    let arn_or = |v: &str, make: &dyn Fn(&str) -> String| {
+        if v.starts_with("arn:") {
+            v.to_string()
+        } else {
+            make(v)
+        }
+    };
+    match prefix {
+        "s3" => {
+            if let Some(bucket) = l(&p.bucket_name) {
+                let object_level = action.resource_types.iter().any(|r| r.name == "object");
+                match l(&p.key) {
+                    Some(key) if object_level => {
+                        out.push(format!("arn:{part}:s3:::{bucket}/{key}"))
+                    }
+                    _ => out.push(format!("arn:{part}:s3:::{bucket}")),
+                }
+            }
+        }
+        "iam" => {
+            let iam = |kind: &str, name: &str| format!("arn:{part}:iam::{account}:{kind}/{name}");
+            if let Some(arn) = l(&p.policy_arn) {
+                out.push(arn.to_string());
+            } else if let Some(n) = l(&p.role_name) {
+                out.push(iam("role", n));
+            } else if let Some(n) = l(&p.user_name) {
+                out.push(iam("user", n));
+            } else if let Some(n) = l(&p.group_name) {
+                out.push(iam("group", n));
+            } else if let Some(n) = l(&p.instance_profile_name) {
+                out.push(iam("instance-profile", n));
+            }
+        }
+        "lambda" => {
+            if let Some(f) = l(&p.function_name) {
+                out.push(arn_or(f, &|n| {
+                    format!("arn:{part}:lambda:{region}:{account}:function:{n}")
+                }));
+            }
+        }
+        "dynamodb" => {
+            if let Some(t) = l(&p.table_name) {
+                out.push(arn_or(t, &|n| {
+                    format!("arn:{part}:dynamodb:{region}:{account}:table/{n}")
+                }));
+            }
+        }
+        "sqs" => {
+            // https://sqs.<region>.amazonaws.com/<account>/<name>
+            if let Some(url) = l(&p.queue_url) {
+                let mut it = url.trim_end_matches('/').rsplit('/');
+                if let (Some(name), Some(acct)) = (it.next(), it.next()) {
+                    out.push(format!("arn:{part}:sqs:{region}:{acct}:{name}"));
+                }
+            }
+        }
+        "sns" => {
+            if let Some(t) = l(&p.topic_arn).or(l(&p.target_arn)) {
+                out.push(t.to_string());
+            }
+        }
+        "kms" => {
+            if let Some(k) = l(&p.key_id) {
+                out.push(arn_or(k, &|k| match k.strip_prefix("alias/") {
+                    Some(a) => format!("arn:{part}:kms:{region}:{account}:alias/{a}"),
+                    None => format!("arn:{part}:kms:{region}:{account}:key/{k}"),
+                }));
+            }
+        }
+        "secretsmanager" => {
+            if let Some(id) = l(&p.secret_id) {
+                out.push(arn_or(id, &|n| {
+                    format!("arn:{part}:secretsmanager:{region}:{account}:secret:{n}")
+                }));
+            }
+        }
+        "ssm" => {
+            let param = |n: &str| {
+                arn_or(n, &|n| {
+                    format!(
+                        "arn:{part}:ssm:{region}:{account}:parameter/{}",
+                        n.trim_start_matches('/')
+                    )
+                })
+            };
+            let parameter_action = action.resource_types.iter().any(|r| r.name == "parameter");
+            if parameter_action {
+                if let Some(n) = l(&p.name) {
+                    out.push(param(n));
+                }
+                for n in p.names.iter().flatten().filter_map(l) {
+                    out.push(param(n));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::AwsCatalog;
+
+    fn res(record: &str, action: &str) -> Vec<String> {
+        let c = AwsCatalog::embedded();
+        let rec: Record = serde_json::from_str(record).expect("record");
+        let a = c.action(c.lookup(action).expect("action"));
+        resources_of(&rec, a.prefix(), a)
+    }
+
+    #[test]
+    fn request_parameters_name_resources() {
+        let base = r#""awsRegion":"eu-west-1","recipientAccountId":"111122223333""#;
+        assert_eq!(
+            res(
+                &format!(r#"{{{base},"requestParameters":{{"bucketName":"b","key":"a/b.txt"}}}}"#),
+                "s3:GetObject"
+            ),
+            ["arn:aws:s3:::b/a/b.txt"]
+        );
+        assert_eq!(
+            res(
+                &format!(r#"{{{base},"requestParameters":{{"bucketName":"b","prefix":"x/"}}}}"#),
+                "s3:ListBucket"
+            ),
+            ["arn:aws:s3:::b"]
+        );
+        assert_eq!(
+            res(
+                &format!(r#"{{{base},"requestParameters":{{"roleName":"app"}}}}"#),
+                "iam:GetRole"
+            ),
+            ["arn:aws:iam::111122223333:role/app"]
+        );
+        assert_eq!(
+            res(
+                &format!(r#"{{{base},"requestParameters":{{"functionName":"orders"}}}}"#),
+                "lambda:InvokeFunction"
+            ),
+            ["arn:aws:lambda:eu-west-1:111122223333:function:orders"]
+        );
+        assert_eq!(
+            res(
+                &format!(r#"{{{base},"requestParameters":{{"tableName":"orders"}}}}"#),
+                "dynamodb:GetItem"
+            ),
+            ["arn:aws:dynamodb:eu-west-1:111122223333:table/orders"]
+        );
+        assert_eq!(
+            res(
+                &format!(
+                    r#"{{{base},"requestParameters":{{"queueUrl":"https://sqs.eu-west-1.amazonaws.com/444455556666/jobs"}}}}"#
+                ),
+                "sqs:SendMessage"
+            ),
+            ["arn:aws:sqs:eu-west-1:444455556666:jobs"]
+        );
+        assert_eq!(
+            res(
+                &format!(r#"{{{base},"requestParameters":{{"keyId":"alias/app"}}}}"#),
+                "kms:Decrypt"
+            ),
+            ["arn:aws:kms:eu-west-1:111122223333:alias/app"]
+        );
+        assert_eq!(
+            res(
+                &format!(
+                    r#"{{{base},"requestParameters":{{"names":["/app/db","/app/api"],"withDecryption":true}}}}"#
+                ),
+                "ssm:GetParameters"
+            ),
+            [
+                "arn:aws:ssm:eu-west-1:111122223333:parameter/app/db",
+                "arn:aws:ssm:eu-west-1:111122223333:parameter/app/api"
+            ]
+        );
+        assert_eq!(
+            res(
+                &format!(
+                    r#"{{{base},"requestParameters":{{"secretId":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"}}}}"#
+                ),
+                "secretsmanager:GetSecretValue"
+            ),
+            ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"]
+        );
+    }
+
+    #[test]
+    fn resources_array_then_star() {
+        assert_eq!(
+            res(
+                r#"{"resources":[{"ARN":"arn:aws:ec2:us-east-1:1:instance/i-1","type":"AWS::EC2::Instance"}]}"#,
+                "ec2:StopInstances"
+            ),
+            ["arn:aws:ec2:us-east-1:1:instance/i-1"]
+        );
+        assert_eq!(
+            res(r#"{"requestParameters":null}"#, "ec2:DescribeInstances"),
+            ["*"]
+        );
+    }
+}

@@ -1,0 +1,317 @@
+use super::*;
+use crate::usage::Batch;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../testdata/aws/cloudtrail")
+        .join(name)
+}
+
+fn read(name: &str) -> FileOutcome {
+    let path = fixture(name);
+    let obj = LogObject::new(path.clone(), name, 0);
+    read_object(&obj, &mut Mapper::new(AwsCatalog::embedded()))
+}
+
+/// (principal, action, resource) → (allowed, denied), by name.
+fn usage(b: &Batch) -> Vec<(String, String, String, u64, u64)> {
+    let c = AwsCatalog::embedded();
+    let mut v: Vec<_> = b
+        .usage
+        .iter()
+        .map(|((p, a, r), s)| {
+            (
+                b.principals.name(*p).to_string(),
+                c.action(*a).name.clone(),
+                b.resources.name(*r).to_string(),
+                s.count,
+                s.denied,
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+fn has(
+    u: &[(String, String, String, u64, u64)],
+    p: &str,
+    a: &str,
+    r: &str,
+    allowed: u64,
+    denied: u64,
+) -> bool {
+    u.iter()
+        .any(|x| x.0 == p && x.1 == a && x.2 == r && x.3 == allowed && x.4 == denied)
+}
+
+#[test]
+fn delivery_file_attribution_mapping_resources_outcomes() {
+    let out = read("delivery-file-mixed-identities.json");
+    assert!(
+        out.succeeded() && out.record_errors.is_empty(),
+        "{:?}",
+        out.record_errors
+    );
+    let b = &out.batch;
+    assert_eq!(b.events, 16);
+    let u = usage(b);
+    let orders = "arn:aws:iam::111122223333:role/app/orders-api";
+    // sessions of one role are one principal; object-level resources for object actions
+    assert!(
+        has(
+            &u,
+            orders,
+            "s3:GetObject",
+            "arn:aws:s3:::invoices/2026/10/a.pdf",
+            2,
+            0
+        ),
+        "{u:#?}"
+    );
+    assert!(
+        has(&u, orders, "s3:ListBucket", "arn:aws:s3:::invoices", 1, 0),
+        "{u:#?}"
+    );
+    assert!(
+        has(
+            &u,
+            orders,
+            "s3:PutObject",
+            "arn:aws:s3:::invoices/copy.pdf",
+            1,
+            0
+        ),
+        "CopyObject writes: {u:#?}"
+    );
+    assert!(
+        has(
+            &u,
+            orders,
+            "s3:GetObject",
+            "arn:aws:s3:::invoices/copy.pdf",
+            1,
+            0
+        ),
+        "CopyObject reads too: {u:#?}"
+    );
+    assert_eq!(b.sessions.len(), 4, "handler-1, handler-2, run-7, audit");
+    assert!(has(
+        &u,
+        "arn:aws:iam::111122223333:role/service/ci-deployer",
+        "lambda:UpdateFunctionCode",
+        "arn:aws:lambda:eu-west-1:111122223333:function:orders-api",
+        1,
+        0
+    ));
+    let alice = "arn:aws:iam::111122223333:user/alice";
+    assert!(has(
+        &u,
+        alice,
+        "lambda:InvokeFunction",
+        "arn:aws:lambda:eu-west-1:111122223333:function:report",
+        1,
+        0
+    ));
+    // denied is never use; other errors are (the call was authorised)
+    assert!(has(
+        &u,
+        alice,
+        "iam:CreateUser",
+        "arn:aws:iam::111122223333:user/tmp",
+        0,
+        1
+    ));
+    assert!(has(
+        &u,
+        alice,
+        "dynamodb:GetItem",
+        "arn:aws:dynamodb:eu-west-1:111122223333:table/orders",
+        1,
+        0
+    ));
+    assert!(has(&u, alice, "cloudwatch:GetMetricData", "*", 1, 0));
+    assert_eq!(b.denied_events, 1);
+    assert!(has(
+        &u,
+        "arn:aws:iam::111122223333:root",
+        "iam:ListUsers",
+        "*",
+        1,
+        0
+    ));
+    assert!(has(
+        &u,
+        "service:cloudtrail.amazonaws.com",
+        "s3:PutObject",
+        "arn:aws:s3:::trail-bucket/AWSLogs/x.json.gz",
+        1,
+        0
+    ));
+    // a caller from another account keeps its own account
+    assert!(has(
+        &u,
+        "arn:aws:iam::444455556666:role/external-auditor",
+        "ec2:DescribeInstances",
+        "*",
+        1,
+        0
+    ));
+    assert!(has(
+        &u,
+        "arn:aws:sts::111122223333:federated-user/bob",
+        "sqs:SendMessage",
+        "arn:aws:sqs:eu-west-1:111122223333:jobs",
+        1,
+        0
+    ));
+    // sign-in and service events need no permission; unknown events are listed, not guessed
+    let pl: Vec<&str> = b.permissionless.keys().map(|(_, n)| n.as_str()).collect();
+    assert!(
+        pl.contains(&"ConsoleLogin") && pl.contains(&"RotateKey"),
+        "{pl:?}"
+    );
+    assert_eq!(
+        b.unmapped
+            .keys()
+            .map(|(s, n)| format!("{s} {n}"))
+            .collect::<Vec<_>>(),
+        ["madeup.amazonaws.com DoSomething"]
+    );
+    // every emitted action exists in the catalog (ids come from it), coverage splits data from management
+    let s3 = &b.services[&(
+        "111122223333".to_string(),
+        "eu-west-1".to_string(),
+        "s3".to_string(),
+    )];
+    assert_eq!((s3.data, s3.management), (5, 0));
+    let days: u64 = b.days.values().sum();
+    assert_eq!(days, 16);
+}
+
+#[test]
+fn lookup_events_and_eventbridge_envelopes() {
+    let out = read("lookup-events-output.json");
+    assert!(
+        out.succeeded() && out.record_errors.is_empty(),
+        "{:?}",
+        out.record_errors
+    );
+    assert_eq!(out.batch.events, 3);
+    assert!(has(
+        &usage(&out.batch),
+        "arn:aws:iam::111122223333:user/alice",
+        "iam:CreateUser",
+        "arn:aws:iam::111122223333:user/tmp",
+        0,
+        1
+    ));
+    let out = read("eventbridge-envelopes.jsonl");
+    assert!(
+        out.succeeded() && out.record_errors.is_empty(),
+        "{:?}",
+        out.record_errors
+    );
+    assert_eq!(out.batch.events, 2);
+    assert!(has(
+        &usage(&out.batch),
+        "arn:aws:iam::111122223333:user/alice",
+        "lambda:InvokeFunction",
+        "arn:aws:lambda:eu-west-1:111122223333:function:report",
+        1,
+        0
+    ));
+}
+
+#[test]
+fn bad_records_are_skipped_with_their_index_and_the_rest_counts() {
+    let out = read("records-without-event-name-and-wrong-type.json");
+    assert!(out.succeeded());
+    assert_eq!(out.skipped_records, 2);
+    assert_eq!(out.batch.events, 1);
+    let msgs: Vec<String> = out.record_errors.iter().map(|e| e.to_string()).collect();
+    assert!(
+        msgs[0].contains("record 0") && msgs[0].contains("no `eventName`"),
+        "{msgs:?}"
+    );
+    assert!(
+        msgs[1].contains("record 1") && msgs[1].contains("invalid type: integer `5`"),
+        "{msgs:?}"
+    );
+
+    let out = read("json-lines-with-one-bad-line.jsonl");
+    assert!(out.succeeded());
+    assert_eq!((out.batch.events, out.skipped_records), (2, 1));
+    assert!(
+        out.record_errors[0].to_string().contains("line 2"),
+        "{}",
+        out.record_errors[0]
+    );
+}
+
+#[test]
+fn truncated_gzip_and_invalid_json_fail_the_whole_file() {
+    let dir = std::env::temp_dir().join(format!("whittle-ct-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let text = std::fs::read(fixture("delivery-file-mixed-identities.json")).expect("fixture");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &text).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    let name = "111122223333_CloudTrail_eu-west-1_20261001T1200Z_TRUNCATEDFIXTURE.json.gz";
+    let path = dir.join(name);
+    std::fs::write(&path, &gz[..gz.len() / 2]).expect("write");
+    let out = read_object(
+        &LogObject::new(path.clone(), name, 0),
+        &mut Mapper::new(AwsCatalog::embedded()),
+    );
+    let e = out.failed.expect("truncated gzip fails");
+    assert!(e.to_string().contains("gzip"), "{e}");
+    assert_eq!(out.batch.events, 0, "nothing from a failed file counts");
+    std::fs::write(&path, &gz).expect("write");
+    let out = read_object(
+        &LogObject::new(path.clone(), name, 0),
+        &mut Mapper::new(AwsCatalog::embedded()),
+    );
+    assert!(out.succeeded());
+    assert_eq!(out.batch.events, 16, "the repaired file reads in full");
+
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, b"{\"Records\": [{\"eventName\": \"GetObject\",").expect("write");
+    let out = read_object(
+        &LogObject::new(broken.clone(), "broken.json", 0),
+        &mut Mapper::new(AwsCatalog::embedded()),
+    );
+    let e = out.failed.expect("invalid JSON fails");
+    assert!(
+        e.to_string().contains("invalid JSON") && e.line == Some(1),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn discovery_skips_digests_and_non_logs() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo/cloudtrail");
+    let (logs, skipped) = discover(&[root]);
+    assert_eq!(logs.len(), 178);
+    assert!(logs
+        .iter()
+        .all(|l| l.key.starts_with("cloudtrail:111122223333_CloudTrail_")));
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0].reason, "CloudTrail digest file");
+    let out = read("not-a-cloudtrail-file.json");
+    assert!(!out.recognised && out.batch.events == 0);
+}
+
+#[test]
+fn times_in_every_shape_seen() {
+    assert_eq!(parse_time("2026-08-22T10:15:03Z"), Some(1_787_393_703));
+    assert_eq!(parse_time("2026-08-22 10:15:03Z"), Some(1_787_393_703));
+    assert_eq!(parse_time("2026-08-22T10:15:03.000Z"), Some(1_787_393_703));
+    assert_eq!(parse_time("2026-08-22T12:15:03+02:00"), Some(1_787_393_703));
+    assert_eq!(
+        parse_time("2026-08-22 10:15:03.000000000"),
+        Some(1_787_393_703)
+    );
+    assert_eq!(parse_time("yesterday"), None);
+}

@@ -1,0 +1,316 @@
+//! The mergeable usage summary: (principal, action, resource) → first/last seen, counts; plus
+//! sessions, unmapped events and coverage. Built per log object, merged, then stored.
+
+use crate::catalog::ActionId;
+use rustc_hash::FxHashMap;
+
+/// Seconds since the Unix epoch.
+pub type Epoch = i64;
+
+/// Strings interned to dense ids.
+#[derive(Debug, Default, Clone)]
+pub struct Interner {
+    ids: FxHashMap<String, u32>,
+    names: Vec<String>,
+}
+
+impl Interner {
+    /// The id of `s`, adding it when new.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(s.to_string());
+        self.ids.insert(s.to_string(), id);
+        id
+    }
+
+    /// The string of an id.
+    pub fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+
+    /// Number of distinct strings.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+/// Use of one permission on one resource by one principal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stats {
+    /// First allowed call (`i64::MAX` when none).
+    pub first_seen: Epoch,
+    /// Last allowed call (`i64::MIN` when none).
+    pub last_seen: Epoch,
+    /// Allowed calls.
+    pub count: u64,
+    /// Denied calls (never counted as use).
+    pub denied: u64,
+    /// Last denied call (`i64::MIN` when none).
+    pub denied_last: Epoch,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            first_seen: Epoch::MAX,
+            last_seen: Epoch::MIN,
+            count: 0,
+            denied: 0,
+            denied_last: Epoch::MIN,
+        }
+    }
+}
+
+impl Stats {
+    /// Records one call.
+    pub fn add(&mut self, at: Epoch, denied: bool) {
+        if denied {
+            self.denied += 1;
+            self.denied_last = self.denied_last.max(at);
+        } else {
+            self.count += 1;
+            self.first_seen = self.first_seen.min(at);
+            self.last_seen = self.last_seen.max(at);
+        }
+    }
+
+    /// Adds another summary of the same key.
+    pub fn merge(&mut self, o: &Stats) {
+        self.first_seen = self.first_seen.min(o.first_seen);
+        self.last_seen = self.last_seen.max(o.last_seen);
+        self.count += o.count;
+        self.denied += o.denied;
+        self.denied_last = self.denied_last.max(o.denied_last);
+    }
+}
+
+/// Counts and time span of events with one (event source, event name).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Events.
+    pub count: u64,
+    /// Last event time.
+    pub last_seen: Epoch,
+}
+
+impl Tally {
+    fn add(&mut self, at: Epoch) {
+        self.count += 1;
+        self.last_seen = self.last_seen.max(at);
+    }
+    fn merge(&mut self, o: &Tally) {
+        self.count += o.count;
+        self.last_seen = self.last_seen.max(o.last_seen);
+    }
+}
+
+/// What the logs show of one service in one account and region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceCoverage {
+    /// Management events seen.
+    pub management: u64,
+    /// Data events seen (S3 objects, Lambda invokes, DynamoDB items…).
+    pub data: u64,
+    /// First event.
+    pub first_seen: Epoch,
+    /// Last event.
+    pub last_seen: Epoch,
+}
+
+impl Default for ServiceCoverage {
+    fn default() -> Self {
+        ServiceCoverage {
+            management: 0,
+            data: 0,
+            first_seen: Epoch::MAX,
+            last_seen: Epoch::MIN,
+        }
+    }
+}
+
+/// The usage summary of some log objects.
+#[derive(Debug, Default, Clone)]
+pub struct Batch {
+    /// Principal ids (ARNs or `service:…`, `account:…`).
+    pub principals: Interner,
+    /// Kind of each principal, by interned id.
+    pub principal_kinds: FxHashMap<u32, &'static str>,
+    /// Resource ARNs (or `*`).
+    pub resources: Interner,
+    /// (principal, action, resource) → use.
+    pub usage: FxHashMap<(u32, ActionId, u32), Stats>,
+    /// (principal, role session name) → calls.
+    pub sessions: FxHashMap<(u32, String), Tally>,
+    /// (event source, event name) the catalog mapping does not know.
+    pub unmapped: FxHashMap<(String, String), Tally>,
+    /// (event source, event name) that need no permission.
+    pub permissionless: FxHashMap<(String, String), Tally>,
+    /// (account, region, day number since epoch) → events.
+    pub days: FxHashMap<(String, String, i64), u64>,
+    /// (account, region, service prefix) → coverage.
+    pub services: FxHashMap<(String, String, String), ServiceCoverage>,
+    /// Events read.
+    pub events: u64,
+    /// Events denied.
+    pub denied_events: u64,
+}
+
+impl Batch {
+    /// Interns a principal of `kind`.
+    pub fn principal(&mut self, id: &str, kind: &'static str) -> u32 {
+        let p = self.principals.intern(id);
+        self.principal_kinds.entry(p).or_insert(kind);
+        p
+    }
+
+    /// Records use of `action` on `resource`.
+    pub fn record(
+        &mut self,
+        principal: u32,
+        action: ActionId,
+        resource: &str,
+        at: Epoch,
+        denied: bool,
+    ) {
+        let r = self.resources.intern(resource);
+        self.usage
+            .entry((principal, action, r))
+            .or_default()
+            .add(at, denied);
+    }
+
+    /// Records a role session.
+    pub fn session(&mut self, principal: u32, session: &str, at: Epoch) {
+        match self.sessions.get_mut(&(principal, session.to_string())) {
+            Some(t) => t.add(at),
+            None => {
+                let mut t = Tally::default();
+                t.add(at);
+                self.sessions.insert((principal, session.to_string()), t);
+            }
+        }
+    }
+
+    /// Records an event with no permission mapping.
+    pub fn unmapped(&mut self, source: &str, name: &str, at: Epoch) {
+        self.unmapped
+            .entry((source.to_string(), name.to_string()))
+            .or_default()
+            .add(at);
+    }
+
+    /// Records an event that needs no permission.
+    pub fn permissionless(&mut self, source: &str, name: &str, at: Epoch) {
+        self.permissionless
+            .entry((source.to_string(), name.to_string()))
+            .or_default()
+            .add(at);
+    }
+
+    /// Records coverage for one event.
+    pub fn cover(
+        &mut self,
+        account: &str,
+        region: &str,
+        service: &str,
+        at: Epoch,
+        data_event: bool,
+    ) {
+        *self
+            .days
+            .entry((
+                account.to_string(),
+                region.to_string(),
+                at.div_euclid(86_400),
+            ))
+            .or_default() += 1;
+        let c = self
+            .services
+            .entry((account.to_string(), region.to_string(), service.to_string()))
+            .or_default();
+        if data_event {
+            c.data += 1;
+        } else {
+            c.management += 1;
+        }
+        c.first_seen = c.first_seen.min(at);
+        c.last_seen = c.last_seen.max(at);
+    }
+
+    /// Adds another batch into this one.
+    pub fn merge(&mut self, o: Batch) {
+        let pmap: Vec<u32> = (0..o.principals.len() as u32)
+            .map(|i| self.principals.intern(o.principals.name(i)))
+            .collect();
+        let rmap: Vec<u32> = (0..o.resources.len() as u32)
+            .map(|i| self.resources.intern(o.resources.name(i)))
+            .collect();
+        for (p, k) in o.principal_kinds {
+            self.principal_kinds.entry(pmap[p as usize]).or_insert(k);
+        }
+        for ((p, a, r), s) in o.usage {
+            self.usage
+                .entry((pmap[p as usize], a, rmap[r as usize]))
+                .or_default()
+                .merge(&s);
+        }
+        for ((p, sess), t) in o.sessions {
+            self.sessions
+                .entry((pmap[p as usize], sess))
+                .or_default()
+                .merge(&t);
+        }
+        for (k, t) in o.unmapped {
+            self.unmapped.entry(k).or_default().merge(&t);
+        }
+        for (k, t) in o.permissionless {
+            self.permissionless.entry(k).or_default().merge(&t);
+        }
+        for (k, n) in o.days {
+            *self.days.entry(k).or_default() += n;
+        }
+        for (k, c) in o.services {
+            let e = self.services.entry(k).or_default();
+            e.management += c.management;
+            e.data += c.data;
+            e.first_seen = e.first_seen.min(c.first_seen);
+            e.last_seen = e.last_seen.max(c.last_seen);
+        }
+        self.events += o.events;
+        self.denied_events += o.denied_events;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_equals_recording_everything_in_one_batch() {
+        let mut a = Batch::default();
+        let mut b = Batch::default();
+        let mut all = Batch::default();
+        for (into_a, t, denied) in [(true, 10, false), (false, 5, false), (false, 20, true)] {
+            let batch = if into_a { &mut a } else { &mut b };
+            let p = batch.principal("arn:aws:iam::1:role/r", "role");
+            batch.record(p, ActionId(7), "arn:aws:s3:::b", t, denied);
+            let p = all.principal("arn:aws:iam::1:role/r", "role");
+            all.record(p, ActionId(7), "arn:aws:s3:::b", t, denied);
+        }
+        a.merge(b);
+        let s = a.usage.values().next().copied().expect("one key");
+        assert_eq!(s, all.usage.values().next().copied().expect("one key"));
+        assert_eq!(
+            (s.first_seen, s.last_seen, s.count, s.denied, s.denied_last),
+            (5, 10, 2, 1, 20)
+        );
+    }
+}

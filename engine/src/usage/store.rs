@@ -1,0 +1,586 @@
+//! The usage store: an embedded SQLite file. One transaction per commit holds both the usage
+//! deltas and the names of the log objects they came from, so a run killed at any moment leaves
+//! either all or none of a commit: re-running adds exactly what is missing.
+//!
+//! Schema (version 1) — see docs/usage.md for the full description:
+//! `principals(id, arn, kind)`, `actions(id, name)`, `resources(id, arn)`,
+//! `usage(principal, action, resource, first_seen, last_seen, count, denied, denied_last)`,
+//! `sessions`, `unmapped`, `permissionless`, `coverage_days`, `coverage_services`, `log_objects`,
+//! and the view `usage_view` with names and ISO times.
+
+use super::aggregate::{Batch, Epoch, Stats, Tally};
+use crate::catalog::{ActionId, AwsCatalog};
+use rusqlite::{params, Connection, OptionalExtension};
+use rustc_hash::{FxHashMap, FxHashSet};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Schema version this build reads and writes.
+pub const SCHEMA_VERSION: i64 = 1;
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS principals (id INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, kind TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS actions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS usage (
+  principal INTEGER NOT NULL REFERENCES principals(id),
+  action INTEGER NOT NULL REFERENCES actions(id),
+  resource INTEGER NOT NULL REFERENCES resources(id),
+  first_seen INTEGER, last_seen INTEGER,
+  count INTEGER NOT NULL, denied INTEGER NOT NULL, denied_last INTEGER,
+  PRIMARY KEY (principal, action, resource)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (
+  principal INTEGER NOT NULL REFERENCES principals(id), session TEXT NOT NULL,
+  count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  PRIMARY KEY (principal, session)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS unmapped (
+  event_source TEXT NOT NULL, event_name TEXT NOT NULL, count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  PRIMARY KEY (event_source, event_name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS permissionless (
+  event_source TEXT NOT NULL, event_name TEXT NOT NULL, count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  PRIMARY KEY (event_source, event_name)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS coverage_days (
+  account TEXT NOT NULL, region TEXT NOT NULL, day INTEGER NOT NULL, events INTEGER NOT NULL,
+  PRIMARY KEY (account, region, day)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS coverage_services (
+  account TEXT NOT NULL, region TEXT NOT NULL, service TEXT NOT NULL,
+  management_events INTEGER NOT NULL, data_events INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  PRIMARY KEY (account, region, service)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS log_objects (
+  key TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL, events INTEGER NOT NULL,
+  skipped_records INTEGER NOT NULL, ingested_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE VIEW IF NOT EXISTS usage_view AS
+  SELECT p.arn AS principal, p.kind AS principal_kind, a.name AS action, r.arn AS resource,
+         datetime(u.first_seen, 'unixepoch') AS first_seen, datetime(u.last_seen, 'unixepoch') AS last_seen,
+         u.count, u.denied, datetime(u.denied_last, 'unixepoch') AS denied_last
+  FROM usage u JOIN principals p ON p.id = u.principal JOIN actions a ON a.id = u.action
+  JOIN resources r ON r.id = u.resource;
+"#;
+
+/// A store problem: the file, and what SQLite said.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("usage store `{path}`: {message}")]
+#[diagnostic(code(whittle::store))]
+pub struct StoreError {
+    path: String,
+    message: String,
+}
+
+/// One row of a principal's usage.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct UsageRow {
+    /// Catalog action name.
+    pub action: String,
+    /// Resource ARN or `*`.
+    pub resource: String,
+    /// First allowed call (epoch seconds).
+    pub first_seen: Option<Epoch>,
+    /// Last allowed call.
+    pub last_seen: Option<Epoch>,
+    /// Allowed calls.
+    pub count: u64,
+    /// Denied calls.
+    pub denied: u64,
+    /// Last denied call.
+    pub denied_last: Option<Epoch>,
+}
+
+/// An event source + name with a count.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct EventCount {
+    /// `eventSource`.
+    pub event_source: String,
+    /// `eventName`.
+    pub event_name: String,
+    /// Events.
+    pub count: u64,
+    /// Last seen.
+    pub last_seen: Epoch,
+}
+
+/// Coverage of one account and region.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RegionCoverage {
+    /// Account id.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// First day with events (days since the epoch).
+    pub first_day: i64,
+    /// Last day with events.
+    pub last_day: i64,
+    /// Days with at least one event.
+    pub days_with_events: u64,
+    /// Gaps: runs of days without events between the first and last day, as (first, last) day.
+    pub gaps: Vec<(i64, i64)>,
+    /// Events.
+    pub events: u64,
+}
+
+/// Coverage of one service in one account and region.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ServiceRow {
+    /// Account id.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// IAM service prefix.
+    pub service: String,
+    /// Management events.
+    pub management_events: u64,
+    /// Data events.
+    pub data_events: u64,
+    /// First event.
+    pub first_seen: Epoch,
+    /// Last event.
+    pub last_seen: Epoch,
+}
+
+/// Totals of the store.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Summary {
+    /// Log objects ingested.
+    pub log_objects: u64,
+    /// Records skipped inside ingested objects.
+    pub skipped_records: u64,
+    /// Events counted.
+    pub events: u64,
+    /// Principals seen.
+    pub principals: u64,
+    /// Distinct (principal, action, resource).
+    pub usage_keys: u64,
+    /// Allowed calls mapped to permissions.
+    pub allowed_calls: u64,
+    /// Denied calls.
+    pub denied_calls: u64,
+    /// Events no mapping knows.
+    pub unmapped_events: u64,
+    /// Events that need no permission.
+    pub permissionless_events: u64,
+    /// Per account and region.
+    pub regions: Vec<RegionCoverage>,
+    /// Per service.
+    pub services: Vec<ServiceRow>,
+}
+
+/// The SQLite usage store.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    principal_ids: FxHashMap<String, i64>,
+    resource_ids: FxHashMap<String, i64>,
+    action_ids: FxHashMap<ActionId, i64>,
+}
+
+impl Store {
+    /// Opens (creating when absent) the store at `path`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let err = |m: String| StoreError {
+            path: path.display().to_string(),
+            message: m,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| err(format!("cannot create `{}`: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path).map_err(|e| err(e.to_string()))?;
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;")
+            .map_err(|e| err(e.to_string()))?;
+        conn.execute_batch(SCHEMA)
+            .map_err(|e| err(format!("not a whittle usage store, or damaged: {e}")))?;
+        let version: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key='schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| err(e.to_string()))?;
+        match version {
+            None => {
+                conn.execute(
+                    "INSERT INTO meta(key, value) VALUES('schema_version', ?1)",
+                    [SCHEMA_VERSION.to_string()],
+                )
+                .map_err(|e| err(e.to_string()))?;
+            }
+            Some(v) if v == SCHEMA_VERSION.to_string() => {}
+            Some(v) => {
+                return Err(err(format!(
+                    "schema version {v}; this whittle reads version {SCHEMA_VERSION}"
+                )))
+            }
+        }
+        Ok(Store {
+            conn,
+            path: path.to_path_buf(),
+            principal_ids: FxHashMap::default(),
+            resource_ids: FxHashMap::default(),
+            action_ids: FxHashMap::default(),
+        })
+    }
+
+    fn err(&self, e: impl std::fmt::Display) -> StoreError {
+        StoreError {
+            path: self.path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Keys of the log objects already ingested.
+    pub fn ingested_keys(&self) -> Result<FxHashSet<String>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT key FROM log_objects")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Writes `batch` and marks `objects` ingested, atomically.
+    pub fn commit(
+        &mut self,
+        batch: &Batch,
+        objects: &[super::LogObjectRecord],
+        catalog: &AwsCatalog,
+        now: Epoch,
+    ) -> Result<(), StoreError> {
+        let path = self.path.display().to_string();
+        let err = |e: rusqlite::Error| StoreError {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        {
+            let mut p_ids = Vec::with_capacity(batch.principals.len());
+            let mut ins_p = tx
+                .prepare_cached("INSERT INTO principals(arn, kind) VALUES(?1, ?2) ON CONFLICT(arn) DO UPDATE SET arn=arn RETURNING id")
+                .map_err(err)?;
+            for i in 0..batch.principals.len() as u32 {
+                let name = batch.principals.name(i);
+                let id = match self.principal_ids.get(name) {
+                    Some(id) => *id,
+                    None => {
+                        let kind = batch.principal_kinds.get(&i).copied().unwrap_or("unknown");
+                        let id: i64 = ins_p
+                            .query_row(params![name, kind], |r| r.get(0))
+                            .map_err(err)?;
+                        self.principal_ids.insert(name.to_string(), id);
+                        id
+                    }
+                };
+                p_ids.push(id);
+            }
+            let mut r_ids = Vec::with_capacity(batch.resources.len());
+            let mut ins_r =
+                tx.prepare_cached("INSERT INTO resources(arn) VALUES(?1) ON CONFLICT(arn) DO UPDATE SET arn=arn RETURNING id").map_err(err)?;
+            for i in 0..batch.resources.len() as u32 {
+                let name = batch.resources.name(i);
+                let id = match self.resource_ids.get(name) {
+                    Some(id) => *id,
+                    None => {
+                        let id: i64 = ins_r.query_row([name], |r| r.get(0)).map_err(err)?;
+                        self.resource_ids.insert(name.to_string(), id);
+                        id
+                    }
+                };
+                r_ids.push(id);
+            }
+            let mut ins_a =
+                tx.prepare_cached("INSERT INTO actions(name) VALUES(?1) ON CONFLICT(name) DO UPDATE SET name=name RETURNING id").map_err(err)?;
+            let mut up = tx
+                .prepare_cached(
+                    "INSERT INTO usage(principal, action, resource, first_seen, last_seen, count, denied, denied_last)
+                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                     ON CONFLICT(principal, action, resource) DO UPDATE SET
+                       first_seen = CASE WHEN excluded.first_seen IS NULL THEN first_seen
+                                         WHEN first_seen IS NULL THEN excluded.first_seen
+                                         ELSE min(first_seen, excluded.first_seen) END,
+                       last_seen = CASE WHEN excluded.last_seen IS NULL THEN last_seen
+                                        WHEN last_seen IS NULL THEN excluded.last_seen
+                                        ELSE max(last_seen, excluded.last_seen) END,
+                       count = count + excluded.count,
+                       denied = denied + excluded.denied,
+                       denied_last = CASE WHEN excluded.denied_last IS NULL THEN denied_last
+                                          WHEN denied_last IS NULL THEN excluded.denied_last
+                                          ELSE max(denied_last, excluded.denied_last) END",
+                )
+                .map_err(err)?;
+            for (&(p, a, r), s) in &batch.usage {
+                let aid = match self.action_ids.get(&a) {
+                    Some(id) => *id,
+                    None => {
+                        let id: i64 = ins_a
+                            .query_row([&catalog.action(a).name], |r| r.get(0))
+                            .map_err(err)?;
+                        self.action_ids.insert(a, id);
+                        id
+                    }
+                };
+                let Stats {
+                    first_seen,
+                    last_seen,
+                    count,
+                    denied,
+                    denied_last,
+                } = *s;
+                up.execute(params![
+                    p_ids[p as usize],
+                    aid,
+                    r_ids[r as usize],
+                    (count > 0).then_some(first_seen),
+                    (count > 0).then_some(last_seen),
+                    count as i64,
+                    denied as i64,
+                    (denied > 0).then_some(denied_last),
+                ])
+                .map_err(err)?;
+            }
+            let mut ses = tx
+                .prepare_cached(
+                    "INSERT INTO sessions(principal, session, count, last_seen) VALUES(?1, ?2, ?3, ?4)
+                     ON CONFLICT(principal, session) DO UPDATE SET count = count + excluded.count,
+                       last_seen = max(last_seen, excluded.last_seen)",
+                )
+                .map_err(err)?;
+            for ((p, s), t) in &batch.sessions {
+                ses.execute(params![p_ids[*p as usize], s, t.count as i64, t.last_seen])
+                    .map_err(err)?;
+            }
+            for (table, map) in [
+                ("unmapped", &batch.unmapped),
+                ("permissionless", &batch.permissionless),
+            ] {
+                let mut st = tx
+                    .prepare_cached(&format!(
+                        "INSERT INTO {table}(event_source, event_name, count, last_seen) VALUES(?1, ?2, ?3, ?4)
+                         ON CONFLICT(event_source, event_name) DO UPDATE SET count = count + excluded.count,
+                           last_seen = max(last_seen, excluded.last_seen)"
+                    ))
+                    .map_err(err)?;
+                for ((src, name), Tally { count, last_seen }) in map {
+                    st.execute(params![src, name, *count as i64, last_seen])
+                        .map_err(err)?;
+                }
+            }
+            let mut days = tx
+                .prepare_cached(
+                    "INSERT INTO coverage_days(account, region, day, events) VALUES(?1, ?2, ?3, ?4)
+                     ON CONFLICT(account, region, day) DO UPDATE SET events = events + excluded.events",
+                )
+                .map_err(err)?;
+            for ((acct, region, day), n) in &batch.days {
+                days.execute(params![acct, region, day, *n as i64])
+                    .map_err(err)?;
+            }
+            let mut svc = tx
+                .prepare_cached(
+                    "INSERT INTO coverage_services(account, region, service, management_events, data_events, first_seen, last_seen)
+                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT(account, region, service) DO UPDATE SET
+                       management_events = management_events + excluded.management_events,
+                       data_events = data_events + excluded.data_events,
+                       first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)",
+                )
+                .map_err(err)?;
+            for ((acct, region, service), c) in &batch.services {
+                svc.execute(params![
+                    acct,
+                    region,
+                    service,
+                    c.management as i64,
+                    c.data as i64,
+                    c.first_seen,
+                    c.last_seen
+                ])
+                .map_err(err)?;
+            }
+            let mut obj = tx
+                .prepare_cached(
+                    "INSERT INTO log_objects(key, path, size, events, skipped_records, ingested_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(err)?;
+            for o in objects {
+                obj.execute(params![
+                    o.key,
+                    o.path,
+                    o.size as i64,
+                    o.events as i64,
+                    o.skipped_records as i64,
+                    now
+                ])
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+
+    /// A principal's usage, by action then resource.
+    pub fn principal_usage(&self, principal: &str) -> Result<Vec<UsageRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT a.name, r.arn, u.first_seen, u.last_seen, u.count, u.denied, u.denied_last
+                 FROM usage u JOIN principals p ON p.id = u.principal JOIN actions a ON a.id = u.action
+                 JOIN resources r ON r.id = u.resource WHERE p.arn = ?1 ORDER BY a.name, r.arn",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([principal], |r| {
+                Ok(UsageRow {
+                    action: r.get(0)?,
+                    resource: r.get(1)?,
+                    first_seen: r.get(2)?,
+                    last_seen: r.get(3)?,
+                    count: r.get::<_, i64>(4)? as u64,
+                    denied: r.get::<_, i64>(5)? as u64,
+                    denied_last: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Known principals (id, kind), sorted.
+    pub fn principals(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT arn, kind FROM principals ORDER BY arn")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// A principal's role sessions: (session name, calls, last seen), most recent first.
+    pub fn sessions(&self, principal: &str) -> Result<Vec<(String, u64, Epoch)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.session, s.count, s.last_seen FROM sessions s JOIN principals p ON p.id = s.principal
+                 WHERE p.arn = ?1 ORDER BY s.last_seen DESC, s.session",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([principal], |r| {
+                Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    fn event_counts(&self, table: &str) -> Result<Vec<EventCount>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!(
+                "SELECT event_source, event_name, count, last_seen FROM {table} ORDER BY count DESC, event_source, event_name"
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(EventCount {
+                    event_source: r.get(0)?,
+                    event_name: r.get(1)?,
+                    count: r.get::<_, i64>(2)? as u64,
+                    last_seen: r.get(3)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Events the mapping does not know, most frequent first.
+    pub fn unmapped(&self) -> Result<Vec<EventCount>, StoreError> {
+        self.event_counts("unmapped")
+    }
+
+    /// Events that need no permission, most frequent first.
+    pub fn permissionless(&self) -> Result<Vec<EventCount>, StoreError> {
+        self.event_counts("permissionless")
+    }
+
+    /// Totals and coverage.
+    pub fn summary(&self) -> Result<Summary, StoreError> {
+        let one = |sql: &str| -> Result<u64, StoreError> {
+            self.conn
+                .query_row(sql, [], |r| r.get::<_, Option<i64>>(0))
+                .map(|v| v.unwrap_or(0) as u64)
+                .map_err(|e| self.err(e))
+        };
+        let mut s = Summary {
+            log_objects: one("SELECT count(*) FROM log_objects")?,
+            skipped_records: one("SELECT sum(skipped_records) FROM log_objects")?,
+            events: one("SELECT sum(events) FROM log_objects")?,
+            principals: one("SELECT count(*) FROM principals")?,
+            usage_keys: one("SELECT count(*) FROM usage")?,
+            allowed_calls: one("SELECT sum(count) FROM usage")?,
+            denied_calls: one("SELECT sum(denied) FROM usage")?,
+            unmapped_events: one("SELECT sum(count) FROM unmapped")?,
+            permissionless_events: one("SELECT sum(count) FROM permissionless")?,
+            ..Default::default()
+        };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT account, region, day, events FROM coverage_days ORDER BY account, region, day")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })
+            .map_err(|e| self.err(e))?;
+        for row in rows {
+            let (account, region, day, events) = row.map_err(|e| self.err(e))?;
+            match s.regions.last_mut() {
+                Some(c) if c.account == account && c.region == region => {
+                    if day > c.last_day + 1 {
+                        c.gaps.push((c.last_day + 1, day - 1));
+                    }
+                    c.last_day = day;
+                    c.days_with_events += 1;
+                    c.events += events as u64;
+                }
+                _ => s.regions.push(RegionCoverage {
+                    account,
+                    region,
+                    first_day: day,
+                    last_day: day,
+                    days_with_events: 1,
+                    gaps: Vec::new(),
+                    events: events as u64,
+                }),
+            }
+        }
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT account, region, service, management_events, data_events, first_seen, last_seen
+                 FROM coverage_services ORDER BY account, region, service",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok(ServiceRow {
+                    account: r.get(0)?,
+                    region: r.get(1)?,
+                    service: r.get(2)?,
+                    management_events: r.get::<_, i64>(3)? as u64,
+                    data_events: r.get::<_, i64>(4)? as u64,
+                    first_seen: r.get(5)?,
+                    last_seen: r.get(6)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        s.services = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+        Ok(s)
+    }
+}
