@@ -19,6 +19,7 @@ pub(crate) mod exit {
 }
 
 fn main() -> ExitCode {
+    output::install_diagnostic_handler();
     let args = cli::Cli::parse();
     let code = match commands::run(args) {
         Ok(code) => code,

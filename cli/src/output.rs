@@ -37,6 +37,16 @@ fn json_out(value: &serde_json::Value) -> miette::Result<()> {
     })
 }
 
+/// Diagnostics wrap to the terminal on a TTY; piped or in CI, lines stay whole so they can be grepped.
+pub fn install_diagnostic_handler() {
+    use std::io::IsTerminal;
+    if !io::stderr().is_terminal() {
+        let _ = miette::set_hook(Box::new(|_| {
+            Box::new(miette::MietteHandlerOpts::new().width(400).build())
+        }));
+    }
+}
+
 /// Prints an error that stopped the command; returns the input-error exit code.
 pub fn fatal(e: &miette::Report) -> u8 {
     eprintln!("{e:?}");

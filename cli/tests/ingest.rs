@@ -1,0 +1,295 @@
+//! `whittle ingest` and `whittle usage` end to end: incremental, crash-safe, bad input.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn whittle() -> Command {
+    let mut c = Command::cargo_bin("whittle").expect("binary built");
+    c.current_dir(root());
+    c
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("whittle-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("tmp dir");
+    d
+}
+
+const DEMO_TRAIL: &str = "testdata/demo/cloudtrail";
+
+fn json(db: &Path, args: &[&str]) -> Value {
+    let out = whittle()
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .args(["--format", "json"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+/// Everything the store holds that counts: totals, coverage, and every principal's usage.
+fn state(db: &Path) -> Value {
+    let summary = json(db, &["usage", "summary"]);
+    let mut per_principal = serde_json::Map::new();
+    for p in [
+        "arn:aws:iam::111122223333:role/app/orders-api",
+        "arn:aws:iam::111122223333:role/service/ci-deployer",
+        "arn:aws:iam::111122223333:user/alice",
+        "arn:aws:iam::111122223333:role/data-analyst",
+        "arn:aws:iam::111122223333:role/admin",
+    ] {
+        per_principal.insert(
+            p.into(),
+            json(db, &["usage", "show", "--principal", p])["usage"].clone(),
+        );
+    }
+    serde_json::json!({"summary": summary, "usage": per_principal})
+}
+
+#[test]
+fn ingest_is_incremental() {
+    let dir = tmp("incremental");
+    let db = dir.join("usage.db");
+    whittle()
+        .args(["ingest", DEMO_TRAIL, "--db"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "ingested 178 log object(s), 1357 events (2 denied)",
+        ))
+        .stderr(predicate::str::contains("CloudTrail digest file"));
+    let first = state(&db);
+    assert_eq!(first["summary"]["events"], 1357);
+    assert_eq!(first["summary"]["log_objects"], 178);
+    whittle()
+        .args(["ingest", DEMO_TRAIL, "--db"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ingested 0 log object(s)"))
+        .stdout(predicate::str::contains("178 already ingested"));
+    assert_eq!(state(&db), first, "re-running adds nothing");
+    // the same objects under another path are the same objects
+    let copy = dir.join("copy");
+    copy_tree(&root().join(DEMO_TRAIL), &copy);
+    whittle()
+        .args(["ingest"])
+        .arg(&copy)
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("178 already ingested"));
+    assert_eq!(state(&db), first);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in walk(from) {
+        let rel = e.strip_prefix(from).expect("under root");
+        let dest = to.join(rel);
+        std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(&e, &dest).expect("copy");
+    }
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn committed_objects(db: &Path) -> i64 {
+    let Ok(conn) =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+    else {
+        return 0;
+    };
+    conn.query_row("SELECT count(*) FROM log_objects", [], |r| r.get(0))
+        .unwrap_or(0)
+}
+
+#[test]
+fn killed_runs_resume_to_exactly_the_uninterrupted_counts() {
+    let dir = tmp("crash");
+    let reference = dir.join("reference.db");
+    whittle()
+        .args(["ingest", DEMO_TRAIL, "-q", "--db"])
+        .arg(&reference)
+        .assert()
+        .success();
+    let expected = state(&reference);
+    let bin = assert_cmd::cargo::cargo_bin("whittle");
+    let mut killed_mid_run = 0;
+    for (i, after_commits) in [1i64, 40, 90, 150].into_iter().enumerate() {
+        let db = dir.join(format!("killed-{i}.db"));
+        // commit after every object so the kill lands between and inside many transactions
+        let mut child = std::process::Command::new(&bin)
+            .current_dir(root())
+            .args(["ingest", DEMO_TRAIL, "-q", "--commit-every", "1", "--db"])
+            .arg(&db)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
+        let started = std::time::Instant::now();
+        while committed_objects(&db) < after_commits && started.elapsed() < Duration::from_secs(20)
+        {
+            if child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_micros(500));
+        }
+        let _ = child.kill(); // SIGKILL: no cleanup runs
+        let _ = child.wait();
+        let at_kill = committed_objects(&db);
+        if at_kill > 0 && at_kill < 178 {
+            killed_mid_run += 1;
+        }
+        whittle()
+            .args(["ingest", DEMO_TRAIL, "-q", "--db"])
+            .arg(&db)
+            .assert()
+            .success();
+        assert_eq!(
+            state(&db),
+            expected,
+            "run killed after {at_kill} committed objects, then resumed"
+        );
+    }
+    assert!(
+        killed_mid_run >= 2,
+        "the kills should land mid-run ({killed_mid_run} did)"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_files_are_reported_not_marked_done_and_ingest_later() {
+    let dir = tmp("bad");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).expect("mkdir");
+    let good =
+        std::fs::read(root().join("testdata/aws/cloudtrail/delivery-file-mixed-identities.json"))
+            .expect("fixture");
+    std::fs::write(logs.join("good.json"), &good).expect("write");
+    std::fs::copy(
+        root().join("testdata/aws/cloudtrail/records-without-event-name-and-wrong-type.json"),
+        logs.join("partly-bad.json"),
+    )
+    .expect("copy");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut gz, &good).expect("gzip");
+    let gz = gz.finish().expect("gzip");
+    let name = "111122223333_CloudTrail_eu-west-1_20261001T1200Z_TRUNCATEDFIXTURE.json.gz";
+    std::fs::write(logs.join(name), &gz[..gz.len() - 40]).expect("write");
+    std::fs::write(logs.join("notes.txt"), "not a log").expect("write");
+    let db = dir.join("usage.db");
+    whittle()
+        .arg("ingest")
+        .arg(&logs)
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(name).and(predicate::str::contains("gzip")))
+        .stderr(predicate::str::contains(
+            "partly-bad.json: at `record 0`: skipped: record has no `eventName`",
+        ))
+        .stderr(predicate::str::contains("not a JSON log file"))
+        .stdout(predicate::str::contains(
+            "1 failed (not marked done), 2 record(s) skipped",
+        ));
+    assert_eq!(json(&db, &["usage", "summary"])["events"], 17);
+    // repair the truncated object: the next run ingests it, and only it
+    std::fs::write(logs.join(name), &gz).expect("write");
+    whittle()
+        .arg("ingest")
+        .arg(&logs)
+        .arg("--db")
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "ingested 1 log object(s), 16 events",
+        ));
+    assert_eq!(json(&db, &["usage", "summary"])["events"], 33);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn usage_queries() {
+    let dir = tmp("queries");
+    let db = dir.join("usage.db");
+    whittle()
+        .args(["ingest", DEMO_TRAIL, "-q", "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    whittle()
+        .args([
+            "usage",
+            "show",
+            "--principal",
+            "arn:aws:iam::111122223333:user/alice",
+            "--db",
+        ])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("iam:CreateUser"))
+        .stdout(predicate::str::contains("denied 1×"));
+    whittle()
+        .args([
+            "usage",
+            "show",
+            "--principal",
+            "arn:aws:iam::111122223333:role/orders-api",
+            "--db",
+        ])
+        .arg(&db)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "did you mean `arn:aws:iam::111122223333:role/app/orders-api`",
+        ));
+    whittle()
+        .args(["usage", "summary", "--db"])
+        .arg(&db)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("111122223333 us-east-1"))
+        .stdout(predicate::str::contains("data"));
+    let v = json(&db, &["usage", "unmapped"]);
+    assert_eq!(v["unmapped"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["permissionless"][0]["event_name"], "ConsoleLogin");
+    whittle()
+        .args(["usage", "summary", "--db"])
+        .arg(dir.join("missing.db"))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no usage store"));
+    std::fs::remove_dir_all(&dir).ok();
+}
