@@ -7,39 +7,12 @@ use rustc_hash::FxHashMap;
 /// Seconds since the Unix epoch.
 pub type Epoch = i64;
 
-/// Strings interned to dense ids.
-#[derive(Debug, Default, Clone)]
-pub struct Interner {
-    ids: FxHashMap<String, u32>,
-    names: Vec<String>,
-}
-
-impl Interner {
-    /// The id of `s`, adding it when new.
-    pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(s.to_string());
-        self.ids.insert(s.to_string(), id);
-        id
-    }
-
-    /// The string of an id.
-    pub fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
-    }
-
-    /// Number of distinct strings.
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
+/// The stable 64-bit id of a principal, resource or session name (xxh3), as stored.
+///
+/// Ids are content hashes so that parse threads can compute them in parallel and summaries merge
+/// by integer keys; the store keeps the name beside each id and counts any collision.
+pub fn name_id(name: &str) -> i64 {
+    xxhash_rust::xxh3::xxh3_64(name.as_bytes()) as i64
 }
 
 /// Use of one permission on one resource by one principal.
@@ -139,16 +112,16 @@ impl Default for ServiceCoverage {
 /// The usage summary of some log objects.
 #[derive(Debug, Default, Clone)]
 pub struct Batch {
-    /// Principal ids (ARNs or `service:…`, `account:…`).
-    pub principals: Interner,
-    /// Kind of each principal, by interned id.
-    pub principal_kinds: FxHashMap<u32, &'static str>,
-    /// Resource ARNs (or `*`).
-    pub resources: Interner,
+    /// Principals by id: (ARN or `service:…`/`account:…`, kind).
+    pub principals: FxHashMap<i64, (String, &'static str)>,
+    /// Resource ARNs (or `*`) by id.
+    pub resources: FxHashMap<i64, String>,
     /// (principal, action, resource) → use.
-    pub usage: FxHashMap<(u32, ActionId, u32), Stats>,
-    /// (principal, role session name) → calls.
-    pub sessions: FxHashMap<(u32, String), Tally>,
+    pub usage: FxHashMap<(i64, ActionId, i64), Stats>,
+    /// Role session names by id.
+    pub session_names: FxHashMap<i64, String>,
+    /// (principal, session) → calls.
+    pub sessions: FxHashMap<(i64, i64), Tally>,
     /// (event source, event name) the catalog mapping does not know.
     pub unmapped: FxHashMap<(String, String), Tally>,
     /// (event source, event name) that need no permission.
@@ -164,78 +137,51 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// Interns a principal of `kind`.
-    pub fn principal(&mut self, id: &str, kind: &'static str) -> u32 {
-        let p = self.principals.intern(id);
-        self.principal_kinds.entry(p).or_insert(kind);
-        p
+    /// The id of a principal of `kind`, recording its name.
+    pub fn principal(&mut self, name: &str, kind: &'static str) -> i64 {
+        let id = name_id(name);
+        self.principals.entry(id).or_insert_with(|| (name.to_string(), kind));
+        id
     }
 
     /// Records use of `action` on `resource`.
-    pub fn record(
-        &mut self,
-        principal: u32,
-        action: ActionId,
-        resource: &str,
-        at: Epoch,
-        denied: bool,
-    ) {
-        let r = self.resources.intern(resource);
-        self.usage
-            .entry((principal, action, r))
-            .or_default()
-            .add(at, denied);
+    pub fn record(&mut self, principal: i64, action: ActionId, resource: &str, at: Epoch, denied: bool) {
+        let r = name_id(resource);
+        self.resources.entry(r).or_insert_with(|| resource.to_string());
+        self.usage.entry((principal, action, r)).or_default().add(at, denied);
     }
 
     /// Records a role session.
-    pub fn session(&mut self, principal: u32, session: &str, at: Epoch) {
-        match self.sessions.get_mut(&(principal, session.to_string())) {
-            Some(t) => t.add(at),
-            None => {
-                let mut t = Tally::default();
-                t.add(at);
-                self.sessions.insert((principal, session.to_string()), t);
-            }
-        }
+    pub fn session(&mut self, principal: i64, session: &str, at: Epoch) {
+        let s = name_id(session);
+        self.session_names.entry(s).or_insert_with(|| session.to_string());
+        self.sessions.entry((principal, s)).or_default().add(at);
     }
 
     /// Records an event with no permission mapping.
     pub fn unmapped(&mut self, source: &str, name: &str, at: Epoch) {
-        self.unmapped
-            .entry((source.to_string(), name.to_string()))
-            .or_default()
-            .add(at);
+        tally(&mut self.unmapped, source, name, at);
     }
 
     /// Records an event that needs no permission.
     pub fn permissionless(&mut self, source: &str, name: &str, at: Epoch) {
-        self.permissionless
-            .entry((source.to_string(), name.to_string()))
-            .or_default()
-            .add(at);
+        tally(&mut self.permissionless, source, name, at);
     }
 
     /// Records coverage for one event.
-    pub fn cover(
-        &mut self,
-        account: &str,
-        region: &str,
-        service: &str,
-        at: Epoch,
-        data_event: bool,
-    ) {
-        *self
-            .days
-            .entry((
-                account.to_string(),
-                region.to_string(),
-                at.div_euclid(86_400),
-            ))
-            .or_default() += 1;
-        let c = self
-            .services
-            .entry((account.to_string(), region.to_string(), service.to_string()))
-            .or_default();
+    pub fn cover(&mut self, account: &str, region: &str, service: &str, at: Epoch, data_event: bool) {
+        let day = at.div_euclid(86_400);
+        // look up by reference first: the key strings are only allocated once per batch
+        match self.days.iter_mut().find(|((a, r, d), _)| *d == day && a == account && r == region) {
+            Some((_, n)) => *n += 1,
+            None => {
+                self.days.insert((account.to_string(), region.to_string(), day), 1);
+            }
+        }
+        let c = match self.services.iter_mut().find(|((a, r, s), _)| s == service && a == account && r == region) {
+            Some((_, c)) => c,
+            None => self.services.entry((account.to_string(), region.to_string(), service.to_string())).or_default(),
+        };
         if data_event {
             c.data += 1;
         } else {
@@ -247,26 +193,20 @@ impl Batch {
 
     /// Adds another batch into this one.
     pub fn merge(&mut self, o: Batch) {
-        let pmap: Vec<u32> = (0..o.principals.len() as u32)
-            .map(|i| self.principals.intern(o.principals.name(i)))
-            .collect();
-        let rmap: Vec<u32> = (0..o.resources.len() as u32)
-            .map(|i| self.resources.intern(o.resources.name(i)))
-            .collect();
-        for (p, k) in o.principal_kinds {
-            self.principal_kinds.entry(pmap[p as usize]).or_insert(k);
+        for (k, v) in o.principals {
+            self.principals.entry(k).or_insert(v);
         }
-        for ((p, a, r), s) in o.usage {
-            self.usage
-                .entry((pmap[p as usize], a, rmap[r as usize]))
-                .or_default()
-                .merge(&s);
+        for (k, v) in o.resources {
+            self.resources.entry(k).or_insert(v);
         }
-        for ((p, sess), t) in o.sessions {
-            self.sessions
-                .entry((pmap[p as usize], sess))
-                .or_default()
-                .merge(&t);
+        for (k, s) in o.usage {
+            self.usage.entry(k).or_default().merge(&s);
+        }
+        for (k, v) in o.session_names {
+            self.session_names.entry(k).or_insert(v);
+        }
+        for (k, t) in o.sessions {
+            self.sessions.entry(k).or_default().merge(&t);
         }
         for (k, t) in o.unmapped {
             self.unmapped.entry(k).or_default().merge(&t);
@@ -286,6 +226,13 @@ impl Batch {
         }
         self.events += o.events;
         self.denied_events += o.denied_events;
+    }
+}
+
+fn tally(map: &mut FxHashMap<(String, String), Tally>, source: &str, name: &str, at: Epoch) {
+    match map.iter_mut().find(|((s, n), _)| s == source && n == name) {
+        Some((_, t)) => t.add(at),
+        None => map.entry((source.to_string(), name.to_string())).or_default().add(at),
     }
 }
 

@@ -3,7 +3,7 @@
 
 mod aggregate;
 
-pub use aggregate::{Batch, Epoch, Interner, ServiceCoverage, Stats, Tally};
+pub use aggregate::{name_id, Batch, Epoch, ServiceCoverage, Stats, Tally};
 mod pipeline;
 mod store;
 

@@ -20,9 +20,10 @@ pub const SCHEMA_VERSION: i64 = 1;
 
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS principals (id INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, kind TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS principals (id INTEGER PRIMARY KEY, arn TEXT NOT NULL, kind TEXT NOT NULL, collisions INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS principals_arn ON principals(arn);
 CREATE TABLE IF NOT EXISTS actions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, arn TEXT NOT NULL, collisions INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS usage (
   principal INTEGER NOT NULL REFERENCES principals(id),
   action INTEGER NOT NULL REFERENCES actions(id),
@@ -31,9 +32,9 @@ CREATE TABLE IF NOT EXISTS usage (
   count INTEGER NOT NULL, denied INTEGER NOT NULL, denied_last INTEGER,
   PRIMARY KEY (principal, action, resource)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sessions (
-  principal INTEGER NOT NULL REFERENCES principals(id), session TEXT NOT NULL,
+  principal INTEGER NOT NULL REFERENCES principals(id), session_id INTEGER NOT NULL, session TEXT NOT NULL,
   count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
-  PRIMARY KEY (principal, session)) WITHOUT ROWID;
+  PRIMARY KEY (principal, session_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS unmapped (
   event_source TEXT NOT NULL, event_name TEXT NOT NULL, count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
   PRIMARY KEY (event_source, event_name)) WITHOUT ROWID;
@@ -151,6 +152,8 @@ pub struct Summary {
     pub principals: u64,
     /// Distinct (principal, action, resource).
     pub usage_keys: u64,
+    /// Names that hashed to an id already taken by another name (expected 0; each merges two names' usage).
+    pub id_collisions: u64,
     /// Allowed calls mapped to permissions.
     pub allowed_calls: u64,
     /// Denied calls.
@@ -169,8 +172,10 @@ pub struct Summary {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
-    principal_ids: FxHashMap<String, i64>,
-    resource_ids: FxHashMap<String, i64>,
+    /// Principal ids whose names this process has written.
+    written_principals: FxHashSet<i64>,
+    /// Resource ids whose names this process has written (a role is both, under one id).
+    written_resources: FxHashSet<i64>,
     action_ids: FxHashMap<ActionId, i64>,
 }
 
@@ -186,7 +191,10 @@ impl Store {
                 .map_err(|e| err(format!("cannot create `{}`: {e}", dir.display())))?;
         }
         let conn = Connection::open(path).map_err(|e| err(e.to_string()))?;
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;")
+        // page_size only takes effect on a new file, before WAL is switched on
+        conn.execute_batch(
+            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+        )
             .map_err(|e| err(e.to_string()))?;
         conn.execute_batch(SCHEMA)
             .map_err(|e| err(format!("not a whittle usage store, or damaged: {e}")))?;
@@ -216,8 +224,8 @@ impl Store {
         Ok(Store {
             conn,
             path: path.to_path_buf(),
-            principal_ids: FxHashMap::default(),
-            resource_ids: FxHashMap::default(),
+            written_principals: FxHashSet::default(),
+            written_resources: FxHashSet::default(),
             action_ids: FxHashMap::default(),
         })
     }
@@ -256,39 +264,32 @@ impl Store {
         };
         let tx = self.conn.transaction().map_err(err)?;
         {
-            let mut p_ids = Vec::with_capacity(batch.principals.len());
+            // Ids are content hashes (`name_id`): names are written once per run, sorted by id so
+            // the b-tree grows by appends; a different name under a known id counts a collision.
             let mut ins_p = tx
-                .prepare_cached("INSERT INTO principals(arn, kind) VALUES(?1, ?2) ON CONFLICT(arn) DO UPDATE SET arn=arn RETURNING id")
+                .prepare_cached(
+                    "INSERT INTO principals(id, arn, kind) VALUES(?1, ?2, ?3)
+                     ON CONFLICT(id) DO UPDATE SET collisions = collisions + 1 WHERE arn <> excluded.arn",
+                )
                 .map_err(err)?;
-            for i in 0..batch.principals.len() as u32 {
-                let name = batch.principals.name(i);
-                let id = match self.principal_ids.get(name) {
-                    Some(id) => *id,
-                    None => {
-                        let kind = batch.principal_kinds.get(&i).copied().unwrap_or("unknown");
-                        let id: i64 = ins_p
-                            .query_row(params![name, kind], |r| r.get(0))
-                            .map_err(err)?;
-                        self.principal_ids.insert(name.to_string(), id);
-                        id
-                    }
-                };
-                p_ids.push(id);
+            let mut new_p: Vec<(&i64, &(String, &str))> =
+                batch.principals.iter().filter(|(id, _)| !self.written_principals.contains(*id)).collect();
+            new_p.sort_unstable_by_key(|(id, _)| **id);
+            for (id, (name, kind)) in new_p {
+                ins_p.execute(params![id, name, kind]).map_err(err)?;
+                self.written_principals.insert(*id);
             }
-            let mut r_ids = Vec::with_capacity(batch.resources.len());
-            let mut ins_r =
-                tx.prepare_cached("INSERT INTO resources(arn) VALUES(?1) ON CONFLICT(arn) DO UPDATE SET arn=arn RETURNING id").map_err(err)?;
-            for i in 0..batch.resources.len() as u32 {
-                let name = batch.resources.name(i);
-                let id = match self.resource_ids.get(name) {
-                    Some(id) => *id,
-                    None => {
-                        let id: i64 = ins_r.query_row([name], |r| r.get(0)).map_err(err)?;
-                        self.resource_ids.insert(name.to_string(), id);
-                        id
-                    }
-                };
-                r_ids.push(id);
+            let mut ins_r = tx
+                .prepare_cached(
+                    "INSERT INTO resources(id, arn) VALUES(?1, ?2)
+                     ON CONFLICT(id) DO UPDATE SET collisions = collisions + 1 WHERE arn <> excluded.arn",
+                )
+                .map_err(err)?;
+            let mut new_r: Vec<(&i64, &String)> = batch.resources.iter().filter(|(id, _)| !self.written_resources.contains(*id)).collect();
+            new_r.sort_unstable_by_key(|(id, _)| **id);
+            for (id, name) in new_r {
+                ins_r.execute(params![id, name]).map_err(err)?;
+                self.written_resources.insert(*id);
             }
             let mut ins_a =
                 tx.prepare_cached("INSERT INTO actions(name) VALUES(?1) ON CONFLICT(name) DO UPDATE SET name=name RETURNING id").map_err(err)?;
@@ -310,28 +311,25 @@ impl Store {
                                           ELSE max(denied_last, excluded.denied_last) END",
                 )
                 .map_err(err)?;
-            for (&(p, a, r), s) in &batch.usage {
+            let mut rows = Vec::with_capacity(batch.usage.len());
+            for (&(p, a, r), st) in &batch.usage {
                 let aid = match self.action_ids.get(&a) {
                     Some(id) => *id,
                     None => {
-                        let id: i64 = ins_a
-                            .query_row([&catalog.action(a).name], |r| r.get(0))
-                            .map_err(err)?;
+                        let id: i64 = ins_a.query_row([&catalog.action(a).name], |r| r.get(0)).map_err(err)?;
                         self.action_ids.insert(a, id);
                         id
                     }
                 };
-                let Stats {
-                    first_seen,
-                    last_seen,
-                    count,
-                    denied,
-                    denied_last,
-                } = *s;
+                rows.push((p, aid, r, st));
+            }
+            rows.sort_unstable_by_key(|&(p, a, r, _)| (p, a, r));
+            for (p, a, r, st) in rows {
+                let Stats { first_seen, last_seen, count, denied, denied_last } = *st;
                 up.execute(params![
-                    p_ids[p as usize],
-                    aid,
-                    r_ids[r as usize],
+                    p,
+                    a,
+                    r,
                     (count > 0).then_some(first_seen),
                     (count > 0).then_some(last_seen),
                     count as i64,
@@ -342,14 +340,16 @@ impl Store {
             }
             let mut ses = tx
                 .prepare_cached(
-                    "INSERT INTO sessions(principal, session, count, last_seen) VALUES(?1, ?2, ?3, ?4)
-                     ON CONFLICT(principal, session) DO UPDATE SET count = count + excluded.count,
+                    "INSERT INTO sessions(principal, session_id, session, count, last_seen) VALUES(?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT(principal, session_id) DO UPDATE SET count = count + excluded.count,
                        last_seen = max(last_seen, excluded.last_seen)",
                 )
                 .map_err(err)?;
-            for ((p, s), t) in &batch.sessions {
-                ses.execute(params![p_ids[*p as usize], s, t.count as i64, t.last_seen])
-                    .map_err(err)?;
+            let mut sessions: Vec<_> = batch.sessions.iter().collect();
+            sessions.sort_unstable_by_key(|(k, _)| **k);
+            for ((p, sid), t) in sessions {
+                let name = batch.session_names.get(sid).map_or("", String::as_str);
+                ses.execute(params![p, sid, name, t.count as i64, t.last_seen]).map_err(err)?;
             }
             for (table, map) in [
                 ("unmapped", &batch.unmapped),
@@ -416,7 +416,12 @@ impl Store {
                 .map_err(err)?;
             }
         }
-        tx.commit().map_err(err)
+        tx.commit().map_err(err)?;
+        // Only saves re-writing names across commits; keep memory bounded.
+        if self.written_resources.len() > 4_000_000 {
+            self.written_resources.clear();
+        }
+        Ok(())
     }
 
     /// A principal's usage, by action then resource.
@@ -518,6 +523,7 @@ impl Store {
             events: one("SELECT sum(events) FROM log_objects")?,
             principals: one("SELECT count(*) FROM principals")?,
             usage_keys: one("SELECT count(*) FROM usage")?,
+            id_collisions: one("SELECT (SELECT sum(collisions) FROM principals) + (SELECT sum(collisions) FROM resources)")?,
             allowed_calls: one("SELECT sum(count) FROM usage")?,
             denied_calls: one("SELECT sum(denied) FROM usage")?,
             unmapped_events: one("SELECT sum(count) FROM unmapped")?,

@@ -21,9 +21,9 @@ fn usage(b: &Batch) -> Vec<(String, String, String, u64, u64)> {
         .iter()
         .map(|((p, a, r), s)| {
             (
-                b.principals.name(*p).to_string(),
+                b.principals[p].0.clone(),
                 c.action(*a).name.clone(),
-                b.resources.name(*r).to_string(),
+                b.resources[r].clone(),
                 s.count,
                 s.denied,
             )
