@@ -14,6 +14,7 @@ import json
 import os
 import pathlib
 import random
+import zlib
 from multiprocessing import Pool
 
 ACCOUNT = "210987654321"
@@ -32,10 +33,12 @@ def principals(rng):
     return out
 
 
-def identity(p, rng):
+def identity(p, rng, file_idx):
     kind, name, path = p
     if kind == "role":
-        session = rng.choice(["i-0a1b2c3d4e5f60718", f"{name}-handler", f"gh-run-{rng.randrange(10**6)}", "botocore-session-1717171717"])
+        # sessions last a while: an instance, a Lambda container, a CI run of a few minutes
+        session = rng.choice([f"i-{zlib.crc32(name.encode()):08x}{zlib.crc32(path.encode()):09x}", f"{name}-handler",
+                              f"gh-run-{file_idx * 8 + rng.randrange(8)}", f"botocore-session-{1717171717 + file_idx // 12}"])
         return {"type": "AssumedRole", "principalId": f"AROA{name.upper().replace('-', '')}:{session}",
                 "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/{name}/{session}", "accountId": ACCOUNT,
                 "accessKeyId": f"ASIA{rng.randrange(16**16):016X}",
@@ -97,12 +100,12 @@ def call(rng, region):
     return ("sns", "Publish", {"topicArn": f"arn:aws:sns:{region}:{ACCOUNT}:alerts-{rng.randrange(10)}", "message": "HIDDEN"}, None, False)
 
 
-def record(rng, people, when, region):
+def record(rng, people, when, region, file_idx):
     src, name, params, resources, data = call(rng, region)
     p = rng.choice(people)
     r = {
         "eventVersion": "1.10",
-        "userIdentity": identity(p, rng),
+        "userIdentity": identity(p, rng, file_idx),
         "eventTime": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "eventSource": f"{src}.amazonaws.com",
         "eventName": name,
@@ -137,7 +140,7 @@ def write_file(args):
     people = principals(random.Random(7))
     region = REGIONS[idx % len(REGIONS)]
     start = dt.datetime(2026, 11, 1, tzinfo=dt.timezone.utc) + dt.timedelta(minutes=5 * idx)
-    recs = [record(rng, people, start + dt.timedelta(seconds=rng.randrange(300)), region) for _ in range(per_file)]
+    recs = [record(rng, people, start + dt.timedelta(seconds=rng.randrange(300)), region, idx) for _ in range(per_file)]
     recs.sort(key=lambda r: r["eventTime"])
     name = f"{ACCOUNT}_CloudTrail_{region}_{start:%Y%m%dT%H%MZ}_{idx:016X}.json.gz"
     path = pathlib.Path(out) / "AWSLogs" / ACCOUNT / "CloudTrail" / region / f"{start:%Y/%m/%d}" / name

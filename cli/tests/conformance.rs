@@ -80,3 +80,66 @@ fn cloudmapper_snapshot_inventory_and_explain_every_principal() {
         );
     }
 }
+
+#[test]
+fn every_cloudtrail_dataset_ingests_without_panics_and_maps_most_events() {
+    let Some(root) = datasets() else { return };
+    let inputs = [
+        "cloud-snitch-testdata",
+        "stratus-red-team-detonation-logs",
+        "otrf-security-datasets",
+        "plaso-test-data/aws_cloudtrail.jsonl",
+        "panther-analysis-test-events/AWS_CloudTrail.events.jsonl",
+    ];
+    let dir = std::env::temp_dir().join(format!("whittle-conformance-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = dir.join("usage.db");
+    for input in inputs {
+        let out = whittle()
+            .arg("ingest")
+            .arg(root.join(input))
+            .arg("--db")
+            .arg(&db)
+            .args(["-q", "--format", "json"])
+            .output()
+            .expect("runs");
+        // 0 clean, 1 something skipped (hand-written partial events in some sets); never 2, never a panic
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{input}: {:?} {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json report");
+        assert!(
+            v["events"].as_u64().is_some_and(|n| n > 0),
+            "{input}: no events ingested"
+        );
+    }
+    let out = whittle()
+        .args(["usage", "summary", "--format", "json", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let events = s["events"].as_u64().unwrap_or(0);
+    let unmapped = s["unmapped_events"].as_u64().unwrap_or(0);
+    let permissionless = s["permissionless_events"].as_u64().unwrap_or(0);
+    eprintln!(
+        "conformance: {events} events, {} mapped to permissions, {permissionless} need none, {unmapped} unmapped ({:.1} %)",
+        s["allowed_calls"].as_u64().unwrap_or(0) + s["denied_calls"].as_u64().unwrap_or(0),
+        100.0 * unmapped as f64 / events.max(1) as f64
+    );
+    assert!(events > 800, "{events}");
+    assert!(
+        unmapped * 20 < events,
+        "more than 5 % of events unmapped: {unmapped} of {events}"
+    );
+    assert_eq!(s["id_collisions"], 0);
+    assert!(
+        s["principals"].as_u64().is_some_and(|n| n > 20),
+        "users, roles, services and cross-account callers: {}",
+        s["principals"]
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

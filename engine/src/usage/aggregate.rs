@@ -140,21 +140,37 @@ impl Batch {
     /// The id of a principal of `kind`, recording its name.
     pub fn principal(&mut self, name: &str, kind: &'static str) -> i64 {
         let id = name_id(name);
-        self.principals.entry(id).or_insert_with(|| (name.to_string(), kind));
+        self.principals
+            .entry(id)
+            .or_insert_with(|| (name.to_string(), kind));
         id
     }
 
     /// Records use of `action` on `resource`.
-    pub fn record(&mut self, principal: i64, action: ActionId, resource: &str, at: Epoch, denied: bool) {
+    pub fn record(
+        &mut self,
+        principal: i64,
+        action: ActionId,
+        resource: &str,
+        at: Epoch,
+        denied: bool,
+    ) {
         let r = name_id(resource);
-        self.resources.entry(r).or_insert_with(|| resource.to_string());
-        self.usage.entry((principal, action, r)).or_default().add(at, denied);
+        self.resources
+            .entry(r)
+            .or_insert_with(|| resource.to_string());
+        self.usage
+            .entry((principal, action, r))
+            .or_default()
+            .add(at, denied);
     }
 
     /// Records a role session.
     pub fn session(&mut self, principal: i64, session: &str, at: Epoch) {
         let s = name_id(session);
-        self.session_names.entry(s).or_insert_with(|| session.to_string());
+        self.session_names
+            .entry(s)
+            .or_insert_with(|| session.to_string());
         self.sessions.entry((principal, s)).or_default().add(at);
     }
 
@@ -169,18 +185,37 @@ impl Batch {
     }
 
     /// Records coverage for one event.
-    pub fn cover(&mut self, account: &str, region: &str, service: &str, at: Epoch, data_event: bool) {
+    pub fn cover(
+        &mut self,
+        account: &str,
+        region: &str,
+        service: &str,
+        at: Epoch,
+        data_event: bool,
+    ) {
         let day = at.div_euclid(86_400);
         // look up by reference first: the key strings are only allocated once per batch
-        match self.days.iter_mut().find(|((a, r, d), _)| *d == day && a == account && r == region) {
+        match self
+            .days
+            .iter_mut()
+            .find(|((a, r, d), _)| *d == day && a == account && r == region)
+        {
             Some((_, n)) => *n += 1,
             None => {
-                self.days.insert((account.to_string(), region.to_string(), day), 1);
+                self.days
+                    .insert((account.to_string(), region.to_string(), day), 1);
             }
         }
-        let c = match self.services.iter_mut().find(|((a, r, s), _)| s == service && a == account && r == region) {
+        let c = match self
+            .services
+            .iter_mut()
+            .find(|((a, r, s), _)| s == service && a == account && r == region)
+        {
             Some((_, c)) => c,
-            None => self.services.entry((account.to_string(), region.to_string(), service.to_string())).or_default(),
+            None => self
+                .services
+                .entry((account.to_string(), region.to_string(), service.to_string()))
+                .or_default(),
         };
         if data_event {
             c.data += 1;
@@ -232,7 +267,10 @@ impl Batch {
 fn tally(map: &mut FxHashMap<(String, String), Tally>, source: &str, name: &str, at: Epoch) {
     match map.iter_mut().find(|((s, n), _)| s == source && n == name) {
         Some((_, t)) => t.add(at),
-        None => map.entry((source.to_string(), name.to_string())).or_default().add(at),
+        None => map
+            .entry((source.to_string(), name.to_string()))
+            .or_default()
+            .add(at),
     }
 }
 

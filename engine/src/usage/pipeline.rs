@@ -41,7 +41,7 @@ impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
             commit_every_files: 2_000,
-            commit_every_events: 2_000_000,
+            commit_every_events: 250_000,
         }
     }
 }
@@ -132,7 +132,10 @@ pub fn ingest(
         }
     }
     progress.start(todo.len() as u64, todo.iter().map(|o| o.size).sum());
-    let (tx, rx) = mpsc::sync_channel::<FileOutcome>(8);
+    // Three stages so neither the parsers nor SQLite wait for each other: rayon workers read and
+    // summarise objects; this thread merges summaries; a committer thread writes them.
+    let (tx, rx) = mpsc::sync_channel::<FileOutcome>(16);
+    let (commit_tx, commit_rx) = mpsc::sync_channel::<(Batch, Vec<LogObjectRecord>)>(1);
     let result = std::thread::scope(|scope| {
         let todo = &todo;
         scope.spawn(move || {
@@ -145,6 +148,17 @@ pub fn ingest(
                     // the receiver only goes away on a store error; then the remaining work is moot
                     let _ = tx.send(out);
                 });
+        });
+        let committer = scope.spawn(move || -> Result<Committed, StoreError> {
+            let mut done = Committed::default();
+            for (batch, objects) in commit_rx {
+                store.commit(&batch, &objects, catalog, now)?;
+                done.commits += 1;
+                done.objects += objects.len() as u64;
+                done.events += batch.events;
+                done.denied_events += batch.denied_events;
+            }
+            Ok(done)
         });
         let mut pending = Batch::default();
         let mut objects: Vec<LogObjectRecord> = Vec::new();
@@ -180,32 +194,34 @@ pub fn ingest(
             if objects.len() >= opts.commit_every_files
                 || pending.events >= opts.commit_every_events
             {
-                flush(store, &mut pending, &mut objects, catalog, now, &mut report)?;
+                let full = (std::mem::take(&mut pending), std::mem::take(&mut objects));
+                if commit_tx.send(full).is_err() {
+                    break; // the committer stopped on a store error, reported below
+                }
             }
         }
-        flush(store, &mut pending, &mut objects, catalog, now, &mut report)
+        if !objects.is_empty() {
+            let _ = commit_tx.send((pending, objects));
+        }
+        drop(commit_tx);
+        match committer.join() {
+            Ok(r) => r,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
     });
     progress.finish();
-    result.map(|()| report)
+    let done = result?;
+    report.commits = done.commits;
+    report.ingested = done.objects;
+    report.events = done.events;
+    report.denied_events = done.denied_events;
+    Ok(report)
 }
 
-fn flush(
-    store: &mut Store,
-    pending: &mut Batch,
-    objects: &mut Vec<LogObjectRecord>,
-    catalog: &AwsCatalog,
-    now: i64,
-    report: &mut IngestReport,
-) -> Result<(), StoreError> {
-    if objects.is_empty() {
-        return Ok(());
-    }
-    store.commit(pending, objects, catalog, now)?;
-    report.commits += 1;
-    report.ingested += objects.len() as u64;
-    report.events += pending.events;
-    report.denied_events += pending.denied_events;
-    *pending = Batch::default();
-    objects.clear();
-    Ok(())
+#[derive(Default)]
+struct Committed {
+    commits: u64,
+    objects: u64,
+    events: u64,
+    denied_events: u64,
 }

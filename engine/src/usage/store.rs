@@ -10,7 +10,8 @@
 
 use super::aggregate::{Batch, Epoch, Stats, Tally};
 use crate::catalog::{ActionId, AwsCatalog};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::types::{ToSqlOutput, Value, ValueRef};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -168,6 +169,30 @@ pub struct Summary {
     pub services: Vec<ServiceRow>,
 }
 
+/// Rows per multi-row `INSERT`: one statement per 64 rows costs far less than 64 statements.
+const ROWS_PER_INSERT: usize = 64;
+
+/// Runs `head VALUES (…), (…) tail` over `flat` (rows of `width` values, in order).
+fn insert_rows(
+    tx: &Transaction<'_>,
+    head: &str,
+    tail: &str,
+    width: usize,
+    flat: &[ToSqlOutput<'_>],
+) -> rusqlite::Result<()> {
+    let one = format!("({})", vec!["?"; width].join(","));
+    for chunk in flat.chunks(ROWS_PER_INSERT * width) {
+        let rows = chunk.len() / width;
+        let sql = format!(
+            "{head} VALUES {} {tail}",
+            vec![one.as_str(); rows].join(",")
+        );
+        tx.prepare_cached(&sql)?
+            .execute(params_from_iter(chunk.iter()))?;
+    }
+    Ok(())
+}
+
 /// The SQLite usage store.
 pub struct Store {
     conn: Connection,
@@ -272,51 +297,51 @@ impl Store {
                      ON CONFLICT(id) DO UPDATE SET collisions = collisions + 1 WHERE arn <> excluded.arn",
                 )
                 .map_err(err)?;
-            let mut new_p: Vec<(&i64, &(String, &str))> =
-                batch.principals.iter().filter(|(id, _)| !self.written_principals.contains(*id)).collect();
+            let mut new_p: Vec<(&i64, &(String, &str))> = batch
+                .principals
+                .iter()
+                .filter(|(id, _)| !self.written_principals.contains(*id))
+                .collect();
             new_p.sort_unstable_by_key(|(id, _)| **id);
             for (id, (name, kind)) in new_p {
                 ins_p.execute(params![id, name, kind]).map_err(err)?;
                 self.written_principals.insert(*id);
             }
-            let mut ins_r = tx
-                .prepare_cached(
-                    "INSERT INTO resources(id, arn) VALUES(?1, ?2)
-                     ON CONFLICT(id) DO UPDATE SET collisions = collisions + 1 WHERE arn <> excluded.arn",
-                )
-                .map_err(err)?;
-            let mut new_r: Vec<(&i64, &String)> = batch.resources.iter().filter(|(id, _)| !self.written_resources.contains(*id)).collect();
+            let mut new_r: Vec<(&i64, &String)> = batch
+                .resources
+                .iter()
+                .filter(|(id, _)| !self.written_resources.contains(*id))
+                .collect();
             new_r.sort_unstable_by_key(|(id, _)| **id);
-            for (id, name) in new_r {
-                ins_r.execute(params![id, name]).map_err(err)?;
-                self.written_resources.insert(*id);
-            }
+            let flat: Vec<ToSqlOutput> = new_r
+                .iter()
+                .flat_map(|(id, name)| {
+                    [
+                        ToSqlOutput::from(**id),
+                        ToSqlOutput::Borrowed(ValueRef::Text(name.as_bytes())),
+                    ]
+                })
+                .collect();
+            insert_rows(
+                &tx,
+                "INSERT INTO resources(id, arn)",
+                "ON CONFLICT(id) DO UPDATE SET collisions = collisions + 1 WHERE arn <> excluded.arn",
+                2,
+                &flat,
+            )
+            .map_err(err)?;
+            self.written_resources
+                .extend(new_r.iter().map(|(id, _)| **id));
             let mut ins_a =
                 tx.prepare_cached("INSERT INTO actions(name) VALUES(?1) ON CONFLICT(name) DO UPDATE SET name=name RETURNING id").map_err(err)?;
-            let mut up = tx
-                .prepare_cached(
-                    "INSERT INTO usage(principal, action, resource, first_seen, last_seen, count, denied, denied_last)
-                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-                     ON CONFLICT(principal, action, resource) DO UPDATE SET
-                       first_seen = CASE WHEN excluded.first_seen IS NULL THEN first_seen
-                                         WHEN first_seen IS NULL THEN excluded.first_seen
-                                         ELSE min(first_seen, excluded.first_seen) END,
-                       last_seen = CASE WHEN excluded.last_seen IS NULL THEN last_seen
-                                        WHEN last_seen IS NULL THEN excluded.last_seen
-                                        ELSE max(last_seen, excluded.last_seen) END,
-                       count = count + excluded.count,
-                       denied = denied + excluded.denied,
-                       denied_last = CASE WHEN excluded.denied_last IS NULL THEN denied_last
-                                          WHEN denied_last IS NULL THEN excluded.denied_last
-                                          ELSE max(denied_last, excluded.denied_last) END",
-                )
-                .map_err(err)?;
             let mut rows = Vec::with_capacity(batch.usage.len());
             for (&(p, a, r), st) in &batch.usage {
                 let aid = match self.action_ids.get(&a) {
                     Some(id) => *id,
                     None => {
-                        let id: i64 = ins_a.query_row([&catalog.action(a).name], |r| r.get(0)).map_err(err)?;
+                        let id: i64 = ins_a
+                            .query_row([&catalog.action(a).name], |r| r.get(0))
+                            .map_err(err)?;
                         self.action_ids.insert(a, id);
                         id
                     }
@@ -324,33 +349,76 @@ impl Store {
                 rows.push((p, aid, r, st));
             }
             rows.sort_unstable_by_key(|&(p, a, r, _)| (p, a, r));
+            let mut flat: Vec<ToSqlOutput> = Vec::with_capacity(rows.len() * 8);
             for (p, a, r, st) in rows {
-                let Stats { first_seen, last_seen, count, denied, denied_last } = *st;
-                up.execute(params![
-                    p,
-                    a,
-                    r,
-                    (count > 0).then_some(first_seen),
-                    (count > 0).then_some(last_seen),
-                    count as i64,
-                    denied as i64,
-                    (denied > 0).then_some(denied_last),
-                ])
-                .map_err(err)?;
+                let Stats {
+                    first_seen,
+                    last_seen,
+                    count,
+                    denied,
+                    denied_last,
+                } = *st;
+                let opt = |b: bool, v: Epoch| {
+                    if b {
+                        ToSqlOutput::from(v)
+                    } else {
+                        ToSqlOutput::Owned(Value::Null)
+                    }
+                };
+                flat.extend([
+                    ToSqlOutput::from(p),
+                    ToSqlOutput::from(a),
+                    ToSqlOutput::from(r),
+                    opt(count > 0, first_seen),
+                    opt(count > 0, last_seen),
+                    ToSqlOutput::from(count as i64),
+                    ToSqlOutput::from(denied as i64),
+                    opt(denied > 0, denied_last),
+                ]);
             }
-            let mut ses = tx
-                .prepare_cached(
-                    "INSERT INTO sessions(principal, session_id, session, count, last_seen) VALUES(?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT(principal, session_id) DO UPDATE SET count = count + excluded.count,
-                       last_seen = max(last_seen, excluded.last_seen)",
-                )
-                .map_err(err)?;
+            insert_rows(
+                &tx,
+                "INSERT INTO usage(principal, action, resource, first_seen, last_seen, count, denied, denied_last)",
+                "ON CONFLICT(principal, action, resource) DO UPDATE SET
+                   first_seen = CASE WHEN excluded.first_seen IS NULL THEN first_seen
+                                     WHEN first_seen IS NULL THEN excluded.first_seen
+                                     ELSE min(first_seen, excluded.first_seen) END,
+                   last_seen = CASE WHEN excluded.last_seen IS NULL THEN last_seen
+                                    WHEN last_seen IS NULL THEN excluded.last_seen
+                                    ELSE max(last_seen, excluded.last_seen) END,
+                   count = count + excluded.count,
+                   denied = denied + excluded.denied,
+                   denied_last = CASE WHEN excluded.denied_last IS NULL THEN denied_last
+                                      WHEN denied_last IS NULL THEN excluded.denied_last
+                                      ELSE max(denied_last, excluded.denied_last) END",
+                8,
+                &flat,
+            )
+            .map_err(err)?;
             let mut sessions: Vec<_> = batch.sessions.iter().collect();
             sessions.sort_unstable_by_key(|(k, _)| **k);
-            for ((p, sid), t) in sessions {
-                let name = batch.session_names.get(sid).map_or("", String::as_str);
-                ses.execute(params![p, sid, name, t.count as i64, t.last_seen]).map_err(err)?;
-            }
+            let flat: Vec<ToSqlOutput> = sessions
+                .iter()
+                .flat_map(|((p, sid), t)| {
+                    let name = batch.session_names.get(sid).map_or("", String::as_str);
+                    [
+                        ToSqlOutput::from(*p),
+                        ToSqlOutput::from(*sid),
+                        ToSqlOutput::Borrowed(ValueRef::Text(name.as_bytes())),
+                        ToSqlOutput::from(t.count as i64),
+                        ToSqlOutput::from(t.last_seen),
+                    ]
+                })
+                .collect();
+            insert_rows(
+                &tx,
+                "INSERT INTO sessions(principal, session_id, session, count, last_seen)",
+                "ON CONFLICT(principal, session_id) DO UPDATE SET count = count + excluded.count,
+                   last_seen = max(last_seen, excluded.last_seen)",
+                5,
+                &flat,
+            )
+            .map_err(err)?;
             for (table, map) in [
                 ("unmapped", &batch.unmapped),
                 ("permissionless", &batch.permissionless),

@@ -56,24 +56,24 @@ pub(crate) fn attribute<'a>(id: &'a UserIdentity<'_>) -> Attributed<'a> {
             let issuer = id
                 .session_context
                 .as_ref()
-                .and_then(|c| c.session_issuer.as_ref());
-            let from_arn = opt(&id.arn).and_then(role_from_session_arn);
-            let session = from_arn
-                .as_ref()
-                .map(|(_, s)| *s)
-                .or_else(|| opt(&id.principal_id).and_then(|p| p.split_once(':').map(|(_, s)| s)));
-            match (issuer.and_then(|i| opt(&i.arn)), from_arn) {
-                (Some(role), _) => Attributed {
+                .and_then(|c| c.session_issuer.as_ref())
+                .and_then(|i| opt(&i.arn));
+            // `principalId` is `<role id>:<session>`: cheaper than parsing the session ARN
+            let from_id = opt(&id.principal_id).and_then(|p| p.split_once(':').map(|(_, s)| s));
+            match issuer {
+                Some(role) => Attributed {
                     principal: role.to_string(),
                     kind: "role",
-                    session,
+                    session: from_id,
                 },
-                (None, Some((role, _))) => Attributed {
-                    principal: role,
-                    kind: "role",
-                    session,
+                None => match opt(&id.arn).and_then(role_from_session_arn) {
+                    Some((role, session)) => Attributed {
+                        principal: role,
+                        kind: "role",
+                        session: Some(session),
+                    },
+                    None => unknown(),
                 },
-                (None, None) => unknown(),
             }
         }
         "Root" => {

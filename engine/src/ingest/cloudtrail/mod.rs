@@ -149,14 +149,29 @@ pub fn read_object(obj: &LogObject, mapper: &mut Mapper<'_>) -> FileOutcome {
 /// Reads a file, gunzipping when it starts with the gzip magic bytes.
 fn load(path: &Path, buf: &mut Vec<u8>) -> Result<(), String> {
     let raw = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
-    if raw.starts_with(&[0x1f, 0x8b]) {
-        buf.reserve(raw.len() * 8);
-        flate2::read::MultiGzDecoder::new(&raw[..])
-            .read_to_end(buf)
-            .map_err(|e| format!("gzip: {e} (after {} decompressed bytes)", buf.len()))?;
-    } else {
+    if !raw.starts_with(&[0x1f, 0x8b]) {
         *buf = raw;
+        return Ok(());
     }
+    // Fast path: one gzip member whose trailer gives the size (CloudTrail's files), decoded in
+    // one call by libdeflate. Anything else (several members, a damaged trailer) goes through the
+    // streaming decoder, which also gives the precise error.
+    if raw.len() >= 18 {
+        let n = raw.len();
+        let isize = u32::from_le_bytes([raw[n - 4], raw[n - 3], raw[n - 2], raw[n - 1]]) as usize;
+        if isize > 0 && isize <= raw.len().saturating_mul(64).max(1 << 20) {
+            buf.resize(isize, 0);
+            if let Ok(written) = libdeflater::Decompressor::new().gzip_decompress(&raw, buf) {
+                if written == isize {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    buf.clear();
+    flate2::read::MultiGzDecoder::new(&raw[..])
+        .read_to_end(buf)
+        .map_err(|e| format!("gzip: {e} (after {} decompressed bytes)", buf.len()))?;
     Ok(())
 }
 
@@ -412,8 +427,7 @@ fn process(rec: &Record<'_>, mapper: &mut Mapper<'_>, batch: &mut Batch) -> Resu
     let region = opt(&rec.aws_region).unwrap_or("unknown");
     let data_event =
         opt(&rec.event_category) == Some("Data") || rec.management_event == Some(false);
-    let prefix = source_prefix(source).to_string();
-    batch.cover(account, region, &prefix, at, data_event);
+    batch.cover(account, region, source_prefix(source), at, data_event);
     let denied = opt(&rec.error_code).is_some_and(is_denied);
     if denied {
         batch.denied_events += 1;

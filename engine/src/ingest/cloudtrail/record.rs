@@ -47,7 +47,7 @@ pub(crate) struct Record<'a> {
     #[serde(borrow, default)]
     pub user_identity: Option<UserIdentity<'a>>,
     #[serde(borrow, default)]
-    pub request_parameters: Option<&'a RawValue>,
+    pub request_parameters: super::resources::ParamsField<'a>,
     #[serde(borrow, default)]
     pub resources: Option<Vec<ResourceRef<'a>>>,
 }

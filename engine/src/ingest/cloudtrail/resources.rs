@@ -10,7 +10,7 @@ use std::borrow::Cow;
 
 /// A request parameter that is a string here and may be anything elsewhere (DynamoDB's `key` is
 /// an object): strings are kept, every other value is skipped without failing the record.
-#[derive(Default)]
+#[derive(Default, Debug)]
 struct Lenient<'a>(Option<Cow<'a, str>>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
@@ -55,7 +55,56 @@ impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
     }
 }
 
-#[derive(Deserialize, Default)]
+/// A list of strings, or one string; anything else is skipped.
+#[derive(Default, Debug)]
+struct LenientList<'a>(Vec<Lenient<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for LenientList<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = LenientList<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of strings")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(v) = s.next_element::<Lenient<'a>>()? {
+                    out.push(v);
+                }
+                Ok(LenientList(out))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(LenientList(vec![Lenient(Some(Cow::Borrowed(v)))]))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(LenientList(vec![Lenient(Some(Cow::Owned(v.to_string())))]))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Self::Value, A::Error> {
+                while m.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(LenientList(Vec::new()))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(LenientList(Vec::new()))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
+#[derive(Deserialize, Default, Debug)]
 #[serde(rename_all = "camelCase")]
 struct Params<'a> {
     #[serde(borrow, default)]
@@ -89,7 +138,7 @@ struct Params<'a> {
     #[serde(borrow, default)]
     name: Lenient<'a>,
     #[serde(borrow, default)]
-    names: Option<Vec<Lenient<'a>>>,
+    names: LenientList<'a>,
 }
 
 const PARAM_SERVICES: &[&str] = &[
@@ -122,6 +171,53 @@ fn l<'x>(v: &'x Lenient<'_>) -> Option<&'x str> {
     v.0.as_deref().filter(|s| !s.is_empty())
 }
 
+/// `requestParameters`, read in the record's single pass: the fields that name resources when it
+/// is an object, nothing otherwise (`null`, or the odd string some services log).
+#[derive(Default, Debug)]
+pub(crate) struct ParamsField<'a>(Option<Params<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for ParamsField<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = ParamsField<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("request parameters")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, m: A) -> Result<Self::Value, A::Error> {
+                Params::deserialize(serde::de::value::MapAccessDeserializer::new(m))
+                    .map(|p| ParamsField(Some(p)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<Self::Value, A::Error> {
+                while s.next_element::<IgnoredAny>()?.is_some() {}
+                Ok(ParamsField(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(ParamsField(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(ParamsField(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(ParamsField(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(ParamsField(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(ParamsField(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(ParamsField(None))
+            }
+            fn visit_none<E>(self) -> Result<Self::Value, E> {
+                Ok(ParamsField(None))
+            }
+        }
+        d.deserialize_any(V(std::marker::PhantomData))
+    }
+}
+
 /// ARNs for one call of `action`; never empty (`*` when nothing names the resource).
 pub fn resources_of(rec: &Record<'_>, prefix: &str, action: &AwsAction) -> Vec<String> {
     let region = rec.aws_region.as_ref().map_or("", S::as_str);
@@ -129,10 +225,8 @@ pub fn resources_of(rec: &Record<'_>, prefix: &str, action: &AwsAction) -> Vec<S
     let part = partition(region);
     let mut out = Vec::new();
     if PARAM_SERVICES.contains(&prefix) {
-        if let Some(raw) = rec.request_parameters {
-            if let Ok(p) = serde_json::from_str::<Params>(raw.get()) {
-                from_params(&p, prefix, action, part, region, account, &mut out);
-            }
+        if let Some(p) = &rec.request_parameters.0 {
+            from_params(p, prefix, action, part, region, account, &mut out);
         }
     }
     if out.is_empty() {
@@ -250,7 +344,7 @@ fn from_params(
                 if let Some(n) = l(&p.name) {
                     out.push(param(n));
                 }
-                for n in p.names.iter().flatten().filter_map(l) {
+                for n in p.names.0.iter().filter_map(l) {
                     out.push(param(n));
                 }
             }
@@ -345,6 +439,32 @@ mod tests {
                 "secretsmanager:GetSecretValue"
             ),
             ["arn:aws:secretsmanager:eu-west-1:111122223333:secret:db-AbCdEf"]
+        );
+    }
+
+    #[test]
+    fn odd_request_parameters_never_fail_the_record() {
+        let base = r#""awsRegion":"eu-west-1","recipientAccountId":"1""#;
+        assert_eq!(
+            res(
+                &format!(r#"{{{base},"requestParameters":{{"names":"/one","name":{{"x":1}}}}}}"#),
+                "ssm:GetParameters"
+            ),
+            ["arn:aws:ssm:eu-west-1:1:parameter/one"]
+        );
+        assert_eq!(
+            res(
+                &format!(r#"{{{base},"requestParameters":"opaque"}}"#),
+                "ssm:GetParameters"
+            ),
+            ["*"]
+        );
+        assert_eq!(
+            res(
+                &format!(r#"{{{base},"requestParameters":[1,2]}}"#),
+                "s3:GetObject"
+            ),
+            ["*"]
         );
     }
 
