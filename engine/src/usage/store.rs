@@ -218,7 +218,7 @@ impl Store {
         let conn = Connection::open(path).map_err(|e| err(e.to_string()))?;
         // page_size only takes effect on a new file, before WAL is switched on
         conn.execute_batch(
-            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;",
         )
             .map_err(|e| err(e.to_string()))?;
         conn.execute_batch(SCHEMA)
