@@ -46,8 +46,8 @@ impl Default for IngestOptions {
     }
 }
 
-/// Told about progress; the CLI draws a bar with it. Called from one thread.
-pub trait Progress {
+/// Told about progress; the CLI draws a bar with it. Called from the worker threads.
+pub trait Progress: Sync {
     /// Work is known: `files` new objects of `bytes` total.
     fn start(&self, files: u64, bytes: u64);
     /// One object is read.
@@ -132,78 +132,50 @@ pub fn ingest(
         }
     }
     progress.start(todo.len() as u64, todo.iter().map(|o| o.size).sum());
-    // Three stages so neither the parsers nor SQLite wait for each other: rayon workers read and
-    // summarise objects; this thread merges summaries; a committer thread writes them.
-    let (tx, rx) = mpsc::sync_channel::<FileOutcome>(16);
-    let (commit_tx, commit_rx) = mpsc::sync_channel::<(Batch, Vec<LogObjectRecord>)>(1);
+    // Rayon workers read objects and merge their summaries into per-worker pending batches (the
+    // merge runs in parallel too); a full batch goes to the committer thread, which alone writes
+    // to SQLite. Neither side waits for the other except through a short queue.
+    let (tx, rx) = mpsc::sync_channel::<Pending>(2);
     let result = std::thread::scope(|scope| {
-        let todo = &todo;
-        scope.spawn(move || {
-            todo.par_iter()
-                .map_init(
-                    || Mapper::new(catalog),
-                    |m, o| cloudtrail::read_object(o, m),
-                )
-                .for_each_with(tx, |tx, out| {
-                    // the receiver only goes away on a store error; then the remaining work is moot
-                    let _ = tx.send(out);
-                });
-        });
-        let committer = scope.spawn(move || -> Result<Committed, StoreError> {
-            let mut done = Committed::default();
-            for (batch, objects) in commit_rx {
-                store.commit(&batch, &objects, catalog, now)?;
-                done.commits += 1;
-                done.objects += objects.len() as u64;
-                done.events += batch.events;
-                done.denied_events += batch.denied_events;
-            }
-            Ok(done)
-        });
-        let mut pending = Batch::default();
-        let mut objects: Vec<LogObjectRecord> = Vec::new();
-        for out in rx {
-            progress.advance(out.object.size, out.batch.events);
-            report.record_errors.extend(out.record_errors);
-            if let Some(e) = out.failed {
-                report.failed.push(e);
-                continue;
-            }
-            if !out.recognised && out.batch.events == 0 {
-                let reason = if out.digest {
-                    "CloudTrail digest file"
-                } else {
-                    "no CloudTrail records in this JSON"
-                };
-                report.skipped_files.push(Skipped {
-                    path: out.object.path.clone(),
-                    reason: reason.into(),
-                    error: false,
-                });
-                continue;
-            }
-            report.skipped_records += out.skipped_records;
-            objects.push(LogObjectRecord {
-                key: out.object.key.clone(),
-                path: out.object.path.display().to_string(),
-                size: out.object.size,
-                events: out.batch.events,
-                skipped_records: out.skipped_records,
-            });
-            pending.merge(out.batch);
-            if objects.len() >= opts.commit_every_files
-                || pending.events >= opts.commit_every_events
-            {
-                let full = (std::mem::take(&mut pending), std::mem::take(&mut objects));
-                if commit_tx.send(full).is_err() {
-                    break; // the committer stopped on a store error, reported below
+        let committer = scope.spawn(move || -> Result<Pending, StoreError> {
+            let mut total = Pending::default();
+            for mut p in rx {
+                if !p.objects.is_empty() {
+                    store.commit(&p.batch, &p.objects, catalog, now)?;
+                    total.commits += 1;
                 }
+                total.absorb(&mut p);
             }
-        }
-        if !objects.is_empty() {
-            let _ = commit_tx.send((pending, objects));
-        }
-        drop(commit_tx);
+            Ok(total)
+        });
+        // one long run of objects per worker: fewer, larger batches to commit
+        let workers = rayon::current_num_threads();
+        let per_worker = todo.len().div_ceil(workers).max(1);
+        // each worker commits about four times, so the last commit (which nothing overlaps) is short
+        let total_bytes: u64 = todo.iter().map(|o| o.size).sum();
+        let flush_bytes = (total_bytes / (workers as u64 * 4)).max(8 << 20);
+        todo.par_iter()
+            .with_min_len(per_worker)
+            .fold(
+                || (Mapper::new(catalog), Pending::default()),
+                |(mut mapper, mut pending), o| {
+                    let out = cloudtrail::read_object(o, &mut mapper);
+                    progress.advance(out.object.size, out.batch.events);
+                    pending.add(out);
+                    if pending.objects.len() >= opts.commit_every_files
+                        || pending.batch.events >= opts.commit_every_events
+                        || pending.bytes >= flush_bytes
+                    {
+                        // a send fails only when the committer stopped on a store error, reported below
+                        let _ = tx.send(std::mem::take(&mut pending));
+                    }
+                    (mapper, pending)
+                },
+            )
+            .for_each_with(tx.clone(), |tx, (_, pending)| {
+                let _ = tx.send(pending);
+            });
+        drop(tx);
         match committer.join() {
             Ok(r) => r,
             Err(panic) => std::panic::resume_unwind(panic),
@@ -212,16 +184,74 @@ pub fn ingest(
     progress.finish();
     let done = result?;
     report.commits = done.commits;
-    report.ingested = done.objects;
+    report.ingested = done.ingested;
     report.events = done.events;
     report.denied_events = done.denied_events;
+    report.skipped_records = done.skipped_records;
+    report.failed = done.failed;
+    report.record_errors = done.record_errors;
+    report.skipped_files.extend(done.skipped_files);
     Ok(report)
 }
 
+/// Summaries not yet committed, and what reading their objects reported.
 #[derive(Default)]
-struct Committed {
+struct Pending {
+    batch: Batch,
+    objects: Vec<LogObjectRecord>,
+    failed: Vec<InputError>,
+    record_errors: Vec<InputError>,
+    skipped_files: Vec<Skipped>,
+    skipped_records: u64,
+    /// Size of the objects in `objects`.
+    bytes: u64,
+    // totals, filled in by the committer
     commits: u64,
-    objects: u64,
+    ingested: u64,
     events: u64,
     denied_events: u64,
+}
+
+impl Pending {
+    fn add(&mut self, out: FileOutcome) {
+        self.record_errors.extend(out.record_errors);
+        if let Some(e) = out.failed {
+            self.failed.push(e);
+            return;
+        }
+        if !out.recognised && out.batch.events == 0 {
+            let reason = if out.digest {
+                "CloudTrail digest file"
+            } else {
+                "no CloudTrail records in this JSON"
+            };
+            self.skipped_files.push(Skipped {
+                path: out.object.path.clone(),
+                reason: reason.into(),
+                error: false,
+            });
+            return;
+        }
+        self.skipped_records += out.skipped_records;
+        self.bytes += out.object.size;
+        self.objects.push(LogObjectRecord {
+            key: out.object.key.clone(),
+            path: out.object.path.display().to_string(),
+            size: out.object.size,
+            events: out.batch.events,
+            skipped_records: out.skipped_records,
+        });
+        self.batch.merge(out.batch);
+    }
+
+    /// Takes the committed batch's counts and reports into the run's totals.
+    fn absorb(&mut self, p: &mut Pending) {
+        self.ingested += p.objects.len() as u64;
+        self.events += p.batch.events;
+        self.denied_events += p.batch.denied_events;
+        self.skipped_records += p.skipped_records;
+        self.failed.append(&mut p.failed);
+        self.record_errors.append(&mut p.record_errors);
+        self.skipped_files.append(&mut p.skipped_files);
+    }
 }

@@ -105,6 +105,8 @@ pub struct Mapper<'c> {
     catalog: &'c AwsCatalog,
     cache: FxHashMap<(String, String, bool), Mapping>,
     buf: Vec<u8>,
+    /// The last date seen (`YYYY-MM-DD`) and its midnight: a delivery file spans minutes.
+    day: Option<([u8; 10], Epoch)>,
 }
 
 impl<'c> Mapper<'c> {
@@ -114,7 +116,37 @@ impl<'c> Mapper<'c> {
             catalog,
             cache: FxHashMap::default(),
             buf: Vec::new(),
+            day: None,
         }
+    }
+
+    /// [`parse_time`], with the date part of `YYYY-MM-DDTHH:MM:SSZ` computed once per day.
+    fn time(&mut self, s: &str) -> Option<Epoch> {
+        let b = s.as_bytes();
+        if b.len() != 20
+            || !(b[10] == b'T' || b[10] == b' ')
+            || b[13] != b':'
+            || b[16] != b':'
+            || b[19] != b'Z'
+        {
+            return parse_time(s);
+        }
+        let date: [u8; 10] = b[..10].try_into().ok()?;
+        let midnight = match self.day {
+            Some((d, m)) if d == date => m,
+            _ => {
+                let m = parse_time(&format!("{}T00:00:00Z", &s[..10]))?;
+                self.day = Some((date, m));
+                m
+            }
+        };
+        let two = |i: usize| -> Option<i64> {
+            let (a, c) = (b[i], b[i + 1]);
+            (a.is_ascii_digit() && c.is_ascii_digit())
+                .then(|| i64::from((a - b'0') * 10 + (c - b'0')))
+        };
+        let (h, m, sec) = (two(11)?, two(14)?, two(17)?);
+        (h < 24 && m < 60 && sec < 61).then_some(midnight + h * 3600 + m * 60 + sec)
     }
 
     fn map(&mut self, source: &str, name: &str, event_type: Option<&str>) -> &Mapping {
@@ -413,8 +445,9 @@ fn process(rec: &Record<'_>, mapper: &mut Mapper<'_>, batch: &mut Batch) -> Resu
     let time_s = opt(&rec.event_time)
         .or(opt(&rec.at_timestamp))
         .ok_or("record has no `eventTime`")?;
-    let at =
-        parse_time(time_s).ok_or_else(|| format!("`eventTime` `{time_s}` is not a date-time"))?;
+    let at = mapper
+        .time(time_s)
+        .ok_or_else(|| format!("`eventTime` `{time_s}` is not a date-time"))?;
     let event_type = opt(&rec.event_type);
     if event_type == Some("AwsCloudTrailInsight") {
         return Ok(());

@@ -314,4 +314,17 @@ fn times_in_every_shape_seen() {
         Some(1_787_393_703)
     );
     assert_eq!(parse_time("yesterday"), None);
+    // the per-day cache gives the same answers, across days and for bad clocks
+    let mut m = Mapper::new(AwsCatalog::embedded());
+    for t in [
+        "2026-08-22T10:15:03Z",
+        "2026-08-22T23:59:59Z",
+        "2026-08-23T00:00:00Z",
+        "2026-08-22 10:15:03Z",
+        "2024-02-29T12:00:00Z",
+    ] {
+        assert_eq!(m.time(t), parse_time(t), "{t}");
+    }
+    assert_eq!(m.time("2026-08-22T25:00:00Z"), None);
+    assert_eq!(m.time("2026-02-30T10:00:00Z"), None);
 }
