@@ -1,0 +1,214 @@
+//! Least-privilege rules in TOML: settings, risk classes, unused-permission thresholds, keep lists
+//! and exemptions. Parsed strictly (unknown keys are errors with spans), then checked for meaning
+//! with every problem collected.
+
+use super::diags::RuleDiagnostic;
+use crate::source::SourceFile;
+use serde::{Deserialize, Serialize};
+use std::ops::Range;
+use toml::Spanned;
+
+/// One TOML rule file as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct File {
+    #[serde(default)]
+    settings: Option<Spanned<Settings>>,
+    #[serde(default)]
+    risk: Vec<Spanned<RiskClass>>,
+    #[serde(default)]
+    unused: Vec<Spanned<UnusedRule>>,
+    #[serde(default)]
+    keep: Vec<Spanned<Keep>>,
+    #[serde(default)]
+    exemption: Vec<Spanned<Exemption>>,
+}
+
+/// Observation settings.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Settings {
+    /// Days of usage looked at.
+    pub window_days: u32,
+    /// Days of log coverage needed before absence of use counts as evidence.
+    pub min_coverage_days: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { window_days: 90, min_coverage_days: 60 }
+    }
+}
+
+/// A named class of risky permissions.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RiskClass {
+    /// Id used by rules (`Iam::Risk::"privilege-escalation"`).
+    pub id: String,
+    /// What the class means.
+    pub description: String,
+    /// Action patterns in the class.
+    pub actions: Vec<String>,
+}
+
+/// Severity of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Informational.
+    Info,
+    /// Low.
+    Low,
+    /// Medium.
+    Medium,
+    /// High.
+    High,
+    /// Critical.
+    Critical,
+}
+
+impl Severity {
+    /// Parses a severity name.
+    pub fn parse(s: &str) -> Option<Severity> {
+        Some(match s {
+            "info" => Severity::Info,
+            "low" => Severity::Low,
+            "medium" => Severity::Medium,
+            "high" => Severity::High,
+            "critical" => Severity::Critical,
+            _ => return None,
+        })
+    }
+
+    /// Lower-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+/// "Permissions of this class unused for this long are findings".
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnusedRule {
+    /// Rule id.
+    pub id: String,
+    /// Restrict to a risk class.
+    #[serde(default)]
+    pub risk: Option<String>,
+    /// Restrict to access levels.
+    #[serde(default)]
+    pub access_levels: Vec<String>,
+    /// Unused for at least this many days.
+    pub after_days: u32,
+    /// Severity of the finding.
+    pub severity: Severity,
+}
+
+/// Permissions kept whatever the usage says.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Keep {
+    /// Principal ARN pattern (`*`, `?`).
+    pub principal: String,
+    /// Action patterns kept.
+    pub actions: Vec<String>,
+    /// Why.
+    pub reason: String,
+    /// Until when (`YYYY-MM-DD`); absent means no expiry.
+    #[serde(default)]
+    pub expires: Option<toml::value::Datetime>,
+}
+
+/// An accepted exception to a rule.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Exemption {
+    /// The rule id it exempts from.
+    pub rule: String,
+    /// Principal ARN pattern.
+    pub principal: String,
+    /// Why (required, reviewed).
+    pub reason: String,
+    /// Until when (`YYYY-MM-DD`, required): an expired exemption is a finding.
+    pub expires: toml::value::Datetime,
+}
+
+/// Where a TOML item is, for diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemSource {
+    /// File path.
+    pub file: String,
+    /// Byte span.
+    #[serde(skip)]
+    pub span: Range<usize>,
+    /// 1-based line.
+    pub line: usize,
+}
+
+/// Merged least-privilege rules.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LeastPrivilege {
+    /// Settings (defaults when no file sets them).
+    pub settings: Settings,
+    /// Risk classes.
+    pub risks: Vec<(RiskClass, ItemSource)>,
+    /// Unused-permission rules.
+    pub unused: Vec<(UnusedRule, ItemSource)>,
+    /// Keep lists.
+    pub keep: Vec<(Keep, ItemSource)>,
+    /// Exemptions.
+    pub exemptions: Vec<(Exemption, ItemSource)>,
+    settings_from: Option<ItemSource>,
+}
+
+impl LeastPrivilege {
+    /// Adds one TOML file; problems go to `diags`.
+    pub fn add_file(&mut self, file: &SourceFile, diags: &mut Vec<RuleDiagnostic>) {
+        let parsed: File = match toml::from_str(&file.text) {
+            Ok(f) => f,
+            Err(e) => {
+                diags.push(RuleDiagnostic::error(file, e.span(), e.message().to_string(), None));
+                return;
+            }
+        };
+        let src = |span: Range<usize>| ItemSource { file: file.path.to_string(), line: file.line_of(span.start), span };
+        if let Some(s) = parsed.settings {
+            let span = s.span();
+            match &self.settings_from {
+                Some(prev) if self.settings != *s.get_ref() => diags.push(RuleDiagnostic::error(
+                    file,
+                    Some(span),
+                    format!("`[settings]` is already set in {}:{} with other values", prev.file, prev.line),
+                    Some("keep one `[settings]` table per rule set".into()),
+                )),
+                _ => {
+                    self.settings = s.into_inner();
+                    self.settings_from = Some(src(span));
+                }
+            }
+        }
+        for r in parsed.risk {
+            let span = r.span();
+            self.risks.push((r.into_inner(), src(span)));
+        }
+        for u in parsed.unused {
+            let span = u.span();
+            self.unused.push((u.into_inner(), src(span)));
+        }
+        for k in parsed.keep {
+            let span = k.span();
+            self.keep.push((k.into_inner(), src(span)));
+        }
+        for x in parsed.exemption {
+            let span = x.span();
+            self.exemptions.push((x.into_inner(), src(span)));
+        }
+    }
+}
