@@ -27,6 +27,89 @@ pub enum Command {
     /// Query the usage store.
     #[command(subcommand)]
     Usage(UsageCommand),
+    /// Work with rule repositories: validate, test, list, explain, schema.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+    /// Evaluate rules over a snapshot (and usage): findings, exit 1 at or above `--fail-on`.
+    Check(CheckArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Check rule directories: every problem at once, pointing at file:line:col. Exit 2 on error.
+    Validate {
+        /// Rule directories (default: `rules`).
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
+    /// Run the rule tests (`[[test]]` tables) and end with `N passed, N failed`.
+    Test {
+        /// Rule directories (default: `rules`).
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
+    /// List the rules.
+    List {
+        /// Rule directories (default: `rules`).
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// What a rule flags, why, how to fix it, and its tests.
+    Explain {
+        /// Rule id.
+        id: String,
+        /// Rule directories (default: `rules`).
+        #[arg(long = "rules", value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+    },
+    /// Print the Cedar schema rules are validated against.
+    Schema,
+}
+
+/// `--fail-on` thresholds.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FailOn {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+    /// Never fail on findings.
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum CheckFormat {
+    #[default]
+    Text,
+    Json,
+    Sarif,
+    Markdown,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// `get-account-authorization-details` output; several files merge.
+    #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
+    pub snapshots: Vec<PathBuf>,
+    /// Usage store from `whittle ingest`: adds used / last used / coverage evidence.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Rule directories (repeatable).
+    #[arg(long = "rules", value_name = "DIR", required = true, num_args = 1..)]
+    pub rules: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: CheckFormat,
+    /// Exit 1 when a finding is at or above this severity.
+    #[arg(long, value_enum, default_value_t = FailOn::High)]
+    pub fail_on: FailOn,
+    /// Evaluate as of this date (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
 }
 
 /// Default location of the usage store.

@@ -931,3 +931,320 @@ pub fn usage_unmapped(
         }),
     }
 }
+
+/// Plain text to stdout.
+pub fn text(s: &str) -> miette::Result<()> {
+    stdout(|w| w.write_all(s.as_bytes()))
+}
+
+pub fn bad_date(d: &str) {
+    eprintln!("error: `{d}` is not a date (expected YYYY-MM-DD)");
+}
+
+/// Rule problems with their source snippets, errors first.
+pub fn rule_diagnostics(diags: &[whittle_engine::rules::RuleDiagnostic]) {
+    let mut sorted: Vec<_> = diags.iter().collect();
+    sorted.sort_by_key(|d| (!d.is_error(), d.file.clone(), d.line));
+    for d in sorted {
+        eprintln!("{:?}", miette::Report::new(d.clone()));
+    }
+}
+
+pub fn validate_summary(
+    set: Option<&whittle_engine::rules::RuleSet>,
+    errors: usize,
+    warnings: usize,
+) -> miette::Result<()> {
+    stdout(|w| {
+        match set {
+        Some(s) if errors == 0 => writeln!(
+            w,
+            "ok: {} guardrail(s), {} risk class(es), {} unused rule(s), {} exemption(s), {} test(s) in {} file(s); {warnings} warning(s)",
+            s.guardrails.rules.len(),
+            s.lp.risks.len(),
+            s.lp.unused.len(),
+            s.lp.exemptions.len(),
+            s.tests.len(),
+            s.files.len()
+        ),
+        _ => writeln!(w, "{errors} error(s), {warnings} warning(s)"),
+    }
+    })
+}
+
+pub fn test_outcomes(outcomes: &[whittle_engine::rules::TestOutcome]) -> miette::Result<()> {
+    stdout(|w| {
+        for o in outcomes {
+            writeln!(
+                w,
+                "{} {} ({})",
+                if o.passed { "ok  " } else { "FAIL" },
+                o.name,
+                o.location
+            )?;
+            for m in &o.missing {
+                writeln!(w, "       expected, not found: {m}")?;
+            }
+            for u in &o.unexpected {
+                writeln!(w, "       found, not expected: {u}")?;
+            }
+        }
+        let passed = outcomes.iter().filter(|o| o.passed).count();
+        writeln!(w, "{} passed, {} failed", passed, outcomes.len() - passed)
+    })
+}
+
+pub fn rule_list(format: Format, set: &whittle_engine::rules::RuleSet) -> miette::Result<()> {
+    match format {
+        Format::Json => json_out(&json!({
+            "version": JSON_VERSION,
+            "guardrails": set.guardrails.rules,
+            "unused": set.lp.unused.iter().map(|(u, s)| json!({"rule": u, "location": format!("{}:{}", s.file, s.line)})).collect::<Vec<_>>(),
+            "risk_classes": set.lp.risks.iter().map(|(r, _)| r).collect::<Vec<_>>(),
+        })),
+        Format::Text => stdout(|w| {
+            for r in &set.guardrails.rules {
+                writeln!(w, "{:<34} {:<9} {}", r.id, r.severity.as_str(), r.message)?;
+            }
+            for (u, _) in &set.lp.unused {
+                writeln!(
+                    w,
+                    "{:<34} {:<9} permissions not used in {} days{}",
+                    u.id,
+                    u.severity.as_str(),
+                    u.after_days,
+                    u.risk
+                        .as_ref()
+                        .map(|r| format!(" (risk class {r})"))
+                        .unwrap_or_default()
+                )?;
+            }
+            Ok(())
+        }),
+    }
+}
+
+/// Prints a rule's documentation; false when the id is unknown.
+pub fn rule_explain(set: &whittle_engine::rules::RuleSet, id: &str) -> miette::Result<bool> {
+    let Some(r) = set.guardrails.rules.iter().find(|r| r.id == id) else {
+        eprintln!("error: no rule `{id}`");
+        let ids: Vec<&str> = set
+            .guardrails
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .filter(|r| r.contains(id) || id.contains(*r))
+            .collect();
+        if !ids.is_empty() {
+            eprintln!(
+                "  help: did you mean {}?",
+                ids.iter()
+                    .map(|i| format!("`{i}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        return Ok(false);
+    };
+    let tests: Vec<_> = set.tests.iter().filter(|t| t.covers(id)).collect();
+    stdout(|w| {
+        writeln!(
+            w,
+            "{} ({})  — {}:{}",
+            r.id,
+            r.severity.as_str(),
+            r.file,
+            r.line
+        )?;
+        writeln!(w, "\nWhat it flags\n  {}", r.message)?;
+        if let Some(why) = &r.why {
+            writeln!(w, "\nWhy it matters\n  {why}")?;
+        }
+        if let Some(fix) = &r.remediation {
+            writeln!(w, "\nHow to fix it\n  {fix}")?;
+        }
+        writeln!(
+            w,
+            "\nRule\n{}",
+            r.text
+                .lines()
+                .map(|l| format!("  {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        )?;
+        writeln!(w, "\nTests ({})", tests.len())?;
+        for t in tests {
+            writeln!(w, "  {} ({})", t.name, t.location)?;
+        }
+        Ok(())
+    })?;
+    Ok(true)
+}
+
+fn perms_text(p: &[String]) -> String {
+    let mut s = p.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
+    if p.len() > 4 {
+        s.push_str(&format!(" (+{} more)", p.len() - 4));
+    }
+    s
+}
+
+pub fn findings(
+    format: crate::cli::CheckFormat,
+    findings: &[whittle_engine::rules::Finding],
+    set: &whittle_engine::rules::RuleSet,
+) -> miette::Result<()> {
+    use crate::cli::CheckFormat;
+    match format {
+        CheckFormat::Json => json_out(&json!({"version": JSON_VERSION, "findings": findings})),
+        CheckFormat::Sarif => json_out(&sarif(findings, set)),
+        CheckFormat::Markdown => stdout(|w| {
+            writeln!(w, "### whittle: {} finding(s)\n", findings.len())?;
+            if findings.is_empty() {
+                return writeln!(w, "No findings.");
+            }
+            writeln!(
+                w,
+                "| severity | rule | principal | permissions | granted by |"
+            )?;
+            writeln!(w, "| --- | --- | --- | --- | --- |")?;
+            for f in findings {
+                let by = f
+                    .granted_by
+                    .as_ref()
+                    .map(|o| format!("`{}` statement {}", o.policy_name, o.statement))
+                    .unwrap_or_default();
+                writeln!(
+                    w,
+                    "| {} | `{}` | `{}` | {} | {} |",
+                    f.severity.as_str(),
+                    f.rule,
+                    f.principal,
+                    perms_text(&f.permissions).replace('|', "\\|"),
+                    by
+                )?;
+            }
+            writeln!(w)?;
+            let mut seen = std::collections::BTreeSet::new();
+            for f in findings.iter().filter(|f| seen.insert(f.rule.clone())) {
+                writeln!(
+                    w,
+                    "<details><summary><code>{}</code>: {}</summary>\n\n{}\n</details>\n",
+                    f.rule,
+                    f.message,
+                    f.remediation.clone().unwrap_or_default()
+                )?;
+            }
+            Ok(())
+        }),
+        CheckFormat::Text => stdout(|w| {
+            for f in findings {
+                writeln!(w, "{:<8} {}  {}", f.severity.as_str(), f.rule, f.principal)?;
+                writeln!(w, "         {}: {}", f.message, perms_text(&f.permissions))?;
+                if let Some(o) = &f.granted_by {
+                    writeln!(w, "         granted by {}", origin_text(o))?;
+                }
+                if f.evidence.usage_known {
+                    let used = match (&f.evidence.used, &f.evidence.last_used) {
+                        (_, Some(t)) => format!("last used {t}"),
+                        (Some(false), None) => "not used in the window".into(),
+                        _ => "usage unknown".into(),
+                    };
+                    writeln!(w, "         evidence: {used}")?;
+                }
+                writeln!(w, "         rule {}", f.rule_location)?;
+            }
+            let by_sev = |s: whittle_engine::rules::Severity| {
+                findings.iter().filter(|f| f.severity == s).count()
+            };
+            use whittle_engine::rules::Severity as S;
+            writeln!(
+                w,
+                "{} finding(s): {} critical, {} high, {} medium, {} low, {} info",
+                findings.len(),
+                by_sev(S::Critical),
+                by_sev(S::High),
+                by_sev(S::Medium),
+                by_sev(S::Low),
+                by_sev(S::Info)
+            )
+        }),
+    }
+}
+
+/// SARIF 2.1.0: one result per finding, located at the granting statement.
+fn sarif(
+    findings: &[whittle_engine::rules::Finding],
+    set: &whittle_engine::rules::RuleSet,
+) -> serde_json::Value {
+    use whittle_engine::rules::Severity as S;
+    let level = |s: S| match s {
+        S::Critical | S::High => "error",
+        S::Medium => "warning",
+        S::Low | S::Info => "note",
+    };
+    let score = |s: S| match s {
+        S::Critical => "9.5",
+        S::High => "8.0",
+        S::Medium => "5.5",
+        S::Low => "3.0",
+        S::Info => "0.0",
+    };
+    let mut rules: Vec<serde_json::Value> = set
+        .guardrails
+        .rules
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "shortDescription": {"text": r.message},
+                "fullDescription": {"text": r.why.clone().unwrap_or_else(|| r.message.clone())},
+                "help": {"text": r.remediation.clone().unwrap_or_default()},
+                "defaultConfiguration": {"level": level(r.severity)},
+                "properties": {"security-severity": score(r.severity), "tags": ["security", "iam", "least-privilege"]},
+            })
+        })
+        .collect();
+    for (u, _) in &set.lp.unused {
+        rules.push(json!({"id": u.id, "shortDescription": {"text": format!("permissions not used in {} days", u.after_days)},
+                          "defaultConfiguration": {"level": level(u.severity)}, "properties": {"security-severity": score(u.severity)}}));
+    }
+    for (id, text) in [
+        ("whittle-expired-exemption", "an exemption has expired"),
+        ("whittle-rule-error", "a rule could not be evaluated"),
+    ] {
+        rules.push(json!({"id": id, "shortDescription": {"text": text}}));
+    }
+    let results: Vec<serde_json::Value> = findings
+        .iter()
+        .map(|f| {
+            let (uri, line) = match &f.granted_by {
+                Some(o) => (o.location.file.to_string(), o.location.line.unwrap_or(1)),
+                None => {
+                    let mut parts = f.rule_location.rsplitn(2, ':');
+                    let line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(1);
+                    (parts.next().unwrap_or_default().to_string(), line)
+                }
+            };
+            json!({
+                "ruleId": f.rule,
+                "level": level(f.severity),
+                "message": {"text": format!("{}: {} holds {}", f.message, f.principal, perms_text(&f.permissions))},
+                "locations": [{"physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": line}},
+                               "logicalLocations": [{"fullyQualifiedName": f.principal, "kind": "principal"}]}],
+                "partialFingerprints": {"whittle/v1": format!("{}|{}|{}", f.rule, f.principal,
+                    f.granted_by.as_ref().map(|o| format!("{}#{}", o.policy, o.statement)).unwrap_or_default())},
+                "properties": {"permissions": f.permissions, "evidence": f.evidence},
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "whittle", "version": env!("CARGO_PKG_VERSION"),
+                                 "informationUri": "https://github.com/whittle-dev/whittle", "rules": rules}},
+            "results": results,
+        }],
+    })
+}

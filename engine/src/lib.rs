@@ -14,6 +14,7 @@ pub mod usage;
 pub use source::{InputError, Location, SourceFile};
 pub mod ingest;
 pub mod model;
+pub mod rules;
 
 pub use effective::{
     resolve_all, unknown_actions, ActionGrant, EffectiveGrant, EffectivePermissions, Limit,

@@ -1,9 +1,11 @@
 //! One function per command: call the engine, hand the result to `output`, return the exit code.
 
 mod catalog;
+mod check;
 mod explain;
 mod ingest;
 mod inventory;
+mod rules;
 mod simulate;
 mod usage;
 
@@ -18,5 +20,7 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
         Command::Inventory(a) => inventory::run(a),
         Command::Ingest(a) => ingest::run(a),
         Command::Usage(c) => usage::run(c),
+        Command::Rules(c) => rules::run(c),
+        Command::Check(a) => check::run(a),
     }
 }

@@ -33,7 +33,13 @@ pub struct RuleDiagnostic {
 }
 
 impl RuleDiagnostic {
-    fn new(level: Level, file: &SourceFile, span: Option<Range<usize>>, message: String, help: Option<String>) -> Self {
+    fn new(
+        level: Level,
+        file: &SourceFile,
+        span: Option<Range<usize>>,
+        message: String,
+        help: Option<String>,
+    ) -> Self {
         RuleDiagnostic {
             level,
             file: file.path.to_string(),
@@ -46,18 +52,36 @@ impl RuleDiagnostic {
     }
 
     /// An error at `span` of `file`.
-    pub fn error(file: &SourceFile, span: Option<Range<usize>>, message: String, help: Option<String>) -> Self {
+    pub fn error(
+        file: &SourceFile,
+        span: Option<Range<usize>>,
+        message: String,
+        help: Option<String>,
+    ) -> Self {
         Self::new(Level::Error, file, span, message, help)
     }
 
     /// A warning at `span` of `file`.
-    pub fn warning(file: &SourceFile, span: Option<Range<usize>>, message: String, help: Option<String>) -> Self {
+    pub fn warning(
+        file: &SourceFile,
+        span: Option<Range<usize>>,
+        message: String,
+        help: Option<String>,
+    ) -> Self {
         Self::new(Level::Warning, file, span, message, help)
     }
 
     /// A problem that is not in one file's text.
     pub fn general(level: Level, file: &str, message: String) -> Self {
-        RuleDiagnostic { level, file: file.to_string(), line: None, message, help: None, span: None, src: None }
+        RuleDiagnostic {
+            level,
+            file: file.to_string(),
+            line: None,
+            message,
+            help: None,
+            span: None,
+            src: None,
+        }
     }
 
     /// True for errors.
@@ -68,18 +92,33 @@ impl RuleDiagnostic {
 
 impl Diagnostic for RuleDiagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        Some(Box::new(if self.is_error() { "whittle::rules" } else { "whittle::rules::warning" }))
+        Some(Box::new(if self.is_error() {
+            "whittle::rules"
+        } else {
+            "whittle::rules::warning"
+        }))
     }
     fn severity(&self) -> Option<miette::Severity> {
-        Some(if self.is_error() { miette::Severity::Error } else { miette::Severity::Warning })
+        Some(if self.is_error() {
+            miette::Severity::Error
+        } else {
+            miette::Severity::Warning
+        })
     }
     fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         self.src.as_ref().map(|s| s as &dyn miette::SourceCode)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        self.span.map(|s| Box::new(std::iter::once(LabeledSpan::new_with_span(Some("here".into()), s))) as Box<dyn Iterator<Item = LabeledSpan>>)
+        self.span.map(|s| {
+            Box::new(std::iter::once(LabeledSpan::new_with_span(
+                Some("here".into()),
+                s,
+            ))) as Box<dyn Iterator<Item = LabeledSpan>>
+        })
     }
 }

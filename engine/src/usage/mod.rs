@@ -4,9 +4,11 @@
 mod aggregate;
 
 pub use aggregate::{name_id, Batch, Epoch, ServiceCoverage, Stats, Tally};
+mod facts;
 mod pipeline;
 mod store;
 
+pub use facts::{usage_facts, UsageFacts};
 pub use pipeline::{ingest, IngestOptions, IngestReport, LogObjectRecord, NoProgress, Progress};
 pub use store::{
     EventCount, RegionCoverage, ServiceRow, Store, StoreError, Summary, UsageRow, SCHEMA_VERSION,

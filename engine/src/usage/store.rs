@@ -518,6 +518,24 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// (principal, action, last allowed use) for uses at or after `since`.
+    pub fn last_used_since(
+        &self,
+        since: Epoch,
+    ) -> Result<Vec<(String, String, Epoch)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT p.arn, a.name, max(u.last_seen) FROM usage u JOIN principals p ON p.id = u.principal
+                 JOIN actions a ON a.id = u.action WHERE u.last_seen >= ?1 GROUP BY p.arn, a.name",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// Known principals (id, kind), sorted.
     pub fn principals(&self) -> Result<Vec<(String, String)>, StoreError> {
         let mut stmt = self

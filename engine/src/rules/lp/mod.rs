@@ -22,6 +22,10 @@ struct File {
     keep: Vec<Spanned<Keep>>,
     #[serde(default)]
     exemption: Vec<Spanned<Exemption>>,
+    /// Rule tests, read by the tests module.
+    #[serde(default)]
+    #[allow(dead_code)]
+    test: Vec<toml::Value>,
 }
 
 /// Observation settings.
@@ -36,7 +40,10 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { window_days: 90, min_coverage_days: 60 }
+        Settings {
+            window_days: 90,
+            min_coverage_days: 60,
+        }
     }
 }
 
@@ -174,18 +181,30 @@ impl LeastPrivilege {
         let parsed: File = match toml::from_str(&file.text) {
             Ok(f) => f,
             Err(e) => {
-                diags.push(RuleDiagnostic::error(file, e.span(), e.message().to_string(), None));
+                diags.push(RuleDiagnostic::error(
+                    file,
+                    e.span(),
+                    e.message().to_string(),
+                    None,
+                ));
                 return;
             }
         };
-        let src = |span: Range<usize>| ItemSource { file: file.path.to_string(), line: file.line_of(span.start), span };
+        let src = |span: Range<usize>| ItemSource {
+            file: file.path.to_string(),
+            line: file.line_of(span.start),
+            span,
+        };
         if let Some(s) = parsed.settings {
             let span = s.span();
             match &self.settings_from {
                 Some(prev) if self.settings != *s.get_ref() => diags.push(RuleDiagnostic::error(
                     file,
                     Some(span),
-                    format!("`[settings]` is already set in {}:{} with other values", prev.file, prev.line),
+                    format!(
+                        "`[settings]` is already set in {}:{} with other values",
+                        prev.file, prev.line
+                    ),
                     Some("keep one `[settings]` table per rule set".into()),
                 )),
                 _ => {

@@ -1,0 +1,68 @@
+use crate::cli::{CheckArgs, FailOn};
+use crate::{exit, output};
+use whittle_engine::catalog::AwsCatalog;
+use whittle_engine::ingest::aws_authz;
+use whittle_engine::rules::{self, evaluate, CheckInput, Severity};
+use whittle_engine::usage::{usage_facts, Store};
+
+pub fn run(a: CheckArgs) -> miette::Result<u8> {
+    let catalog = AwsCatalog::embedded();
+    let (set, diags) = rules::load(&a.rules, catalog);
+    output::rule_diagnostics(&diags);
+    let Some(set) = set.filter(|_| !diags.iter().any(|d| d.is_error())) else {
+        return Ok(exit::INPUT_ERROR);
+    };
+    let report = aws_authz::load_files(&a.snapshots);
+    output::load_problems(&report.errors, &report.warnings);
+    let now = match &a.now {
+        Some(d) => {
+            match whittle_engine::ingest::cloudtrail::parse_time(&format!("{d}T00:00:00Z")) {
+                Some(t) => t,
+                None => {
+                    output::bad_date(d);
+                    return Ok(exit::INPUT_ERROR);
+                }
+            }
+        }
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+    };
+    let facts = match &a.db {
+        Some(db) => {
+            if !db.exists() {
+                output::no_store(db);
+                return Ok(exit::INPUT_ERROR);
+            }
+            Some(usage_facts(
+                &Store::open(db)?,
+                now,
+                set.lp.settings.window_days,
+                set.lp.settings.min_coverage_days,
+            )?)
+        }
+        None => None,
+    };
+    let input = CheckInput {
+        inventory: &report.inventory,
+        catalog,
+        usage: facts.as_ref(),
+        now,
+    };
+    let (findings, eval_diags) = evaluate(&set, &input);
+    output::rule_diagnostics(&eval_diags);
+    output::findings(a.format, &findings, &set)?;
+    let threshold = match a.fail_on {
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::High => Some(Severity::High),
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::Never => None,
+    };
+    if !report.errors.is_empty() {
+        return Ok(exit::INPUT_ERROR);
+    }
+    let failing = threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t));
+    Ok(if failing { exit::FINDINGS } else { exit::CLEAN })
+}

@@ -1,0 +1,619 @@
+//! Evaluating a rule set over an inventory: one Cedar request per (principal, held permission,
+//! grant), only where some rule's resource scope can match, against a policy set sliced to those
+//! rules; then exemptions, expiry, and the TOML unused-permission rules.
+
+use super::lp::Severity;
+use super::{RuleDiagnostic, RuleSet};
+use crate::catalog::{ActionId, AwsCatalog};
+use crate::effective::{EffectiveGrant, Origin, Resolver, ResourceScope};
+use crate::model::{Inventory, Principal, PrincipalKind};
+use crate::usage::{iso, Epoch, UsageFacts};
+use cedar_policy::{
+    Authorizer, Context, Decision, Entities, Entity, EntityUid, Policy, PolicyId, PolicySet,
+    Request, RestrictedExpression,
+};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::str::FromStr;
+
+/// Inputs of an evaluation.
+pub struct CheckInput<'a> {
+    /// Who holds what.
+    pub inventory: &'a Inventory,
+    /// The action catalog.
+    pub catalog: &'a AwsCatalog,
+    /// Observed usage, when a store was given.
+    pub usage: Option<&'a UsageFacts>,
+    /// "Now" (rules have no clock).
+    pub now: Epoch,
+}
+
+/// Evidence attached to a finding.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Evidence {
+    /// Whether the permission was used in the window (when usage is known).
+    pub used: Option<bool>,
+    /// Last use, ISO time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_used: Option<String>,
+    /// Whether the logs could have seen use.
+    pub usage_known: bool,
+}
+
+/// One finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Rule id.
+    pub rule: String,
+    /// Severity.
+    pub severity: Severity,
+    /// What the rule flags.
+    pub message: String,
+    /// How to fix it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// Principal id.
+    pub principal: String,
+    /// The permissions involved, in catalog casing.
+    pub permissions: Vec<String>,
+    /// The grant: policy and statement (none for rule-level findings such as expired exemptions).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub granted_by: Option<Origin>,
+    /// Usage evidence.
+    pub evidence: Evidence,
+    /// Rule file and line.
+    pub rule_location: String,
+}
+
+/// Builds an entity uid; ids are escaped by Cedar's own constructor.
+fn uid(ty: &str, id: &str) -> EntityUid {
+    #[allow(clippy::expect_used)]
+    EntityUid::from_type_name_and_id(
+        cedar_policy::EntityTypeName::from_str(ty)
+            .expect("entity type names here are constants of the schema"),
+        cedar_policy::EntityId::new(id),
+    )
+}
+
+fn principal_type(p: &Principal) -> &'static str {
+    match p.kind {
+        PrincipalKind::User => "Aws::User",
+        PrincipalKind::Role => "Aws::Role",
+        PrincipalKind::Group => "Aws::Group",
+    }
+}
+
+fn exemptions_of(p: &Principal) -> Vec<String> {
+    p.tags
+        .get("whittle:exemption")
+        .map(|v| {
+            v.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn build_entities(
+    rules: &RuleSet,
+    input: &CheckInput<'_>,
+    held: &BTreeSet<ActionId>,
+) -> Result<Entities, String> {
+    let mut out = Vec::new();
+    let mut accounts = BTreeSet::new();
+    let mut exemptions = BTreeSet::new();
+    for p in &input.inventory.principals {
+        accounts.insert(p.account.clone());
+        let account = uid("Org::Account", &p.account);
+        let mut parents: Vec<EntityUid> = vec![account.clone()];
+        parents.extend(p.groups.iter().map(|g| uid("Aws::Group", g)));
+        for x in exemptions_of(p) {
+            parents.push(uid("Guard::Exemption", &x));
+            exemptions.insert(x);
+        }
+        let mut attrs: HashMap<String, RestrictedExpression> = HashMap::from([
+            (
+                "name".into(),
+                RestrictedExpression::new_string(p.name.clone()),
+            ),
+            ("arn".into(), RestrictedExpression::new_string(p.id.clone())),
+        ]);
+        let entity = if p.kind == PrincipalKind::Group {
+            Entity::new(
+                uid("Aws::Group", &p.id),
+                attrs,
+                parents.into_iter().collect(),
+            )
+        } else {
+            attrs.insert(
+                "path".into(),
+                RestrictedExpression::new_string(p.path.clone()),
+            );
+            attrs.insert(
+                "account".into(),
+                RestrictedExpression::new_entity_uid(account),
+            );
+            let tags = p
+                .tags
+                .iter()
+                .map(|(k, v)| (k.clone(), RestrictedExpression::new_string(v.clone())));
+            Entity::new_with_tags(uid(principal_type(p), &p.id), attrs, parents, tags)
+        };
+        out.push(entity.map_err(|e| e.to_string())?);
+    }
+    for a in accounts {
+        out.push(
+            Entity::new(
+                uid("Org::Account", &a),
+                HashMap::from([("id".into(), RestrictedExpression::new_string(a.clone()))]),
+                HashSet::new(),
+            )
+            .map_err(|e| e.to_string())?,
+        );
+    }
+    for x in exemptions {
+        out.push(Entity::with_uid(uid("Guard::Exemption", &x)));
+    }
+    for r in rules.risk_actions.keys() {
+        out.push(Entity::with_uid(uid("Iam::Risk", r)));
+    }
+    for &id in held {
+        let a = input.catalog.action(id);
+        let mut parents: HashSet<EntityUid> = HashSet::from([
+            uid("Iam::Service", &format!("aws:{}", a.prefix())),
+            uid("Iam::AccessLevel", a.access_level.as_str()),
+        ]);
+        for (risk, set) in &rules.risk_actions {
+            if set.contains(id) {
+                parents.insert(uid("Iam::Risk", risk));
+            }
+        }
+        let attrs = HashMap::from([
+            (
+                "cloud".into(),
+                RestrictedExpression::new_string("aws".into()),
+            ),
+            (
+                "name".into(),
+                RestrictedExpression::new_string(a.name.clone()),
+            ),
+            (
+                "service".into(),
+                RestrictedExpression::new_string(a.prefix().to_string()),
+            ),
+            (
+                "access_level".into(),
+                RestrictedExpression::new_string(a.access_level.as_str().to_string()),
+            ),
+            (
+                "scopable".into(),
+                RestrictedExpression::new_bool(a.scopable()),
+            ),
+        ]);
+        out.push(
+            Entity::new(uid("Iam::Permission", &a.name), attrs, parents)
+                .map_err(|e| e.to_string())?,
+        );
+    }
+    Entities::from_entities(out, Some(&rules.guardrails.schema)).map_err(|e| e.to_string())
+}
+
+fn grant_context(
+    g: &EffectiveGrant,
+    action: &str,
+    facts: Option<(&HashMap<String, Epoch>, &UsageFacts)>,
+    now: Epoch,
+) -> (Vec<(String, RestrictedExpression)>, Evidence) {
+    let kind = serde_json::to_value(g.origin.policy_kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    // As written; `NotAction` grants are spelled out so no rule mistakes them for `*`.
+    let (pattern, literal) = match &g.action_spec {
+        crate::aws::policy::ActionSpec::Action(p) => (
+            p.join(", "),
+            p.iter().any(|x| x.eq_ignore_ascii_case(action)),
+        ),
+        crate::aws::policy::ActionSpec::NotAction(p) => {
+            (format!("NotAction {}", p.join(", ")), false)
+        }
+    };
+    let resource_pattern = match &g.resources {
+        ResourceScope::Any => "*".to_string(),
+        other => other.to_string(),
+    };
+    let mut ctx = vec![
+        (
+            "now".to_string(),
+            RestrictedExpression::new_datetime(iso(now)),
+        ),
+        (
+            "granted_by".to_string(),
+            RestrictedExpression::new_string(g.origin.policy.clone()),
+        ),
+        (
+            "policy_kind".to_string(),
+            RestrictedExpression::new_string(kind),
+        ),
+        (
+            "action_pattern".to_string(),
+            RestrictedExpression::new_string(pattern),
+        ),
+        // named literally in the statement: not held through a wildcard, even beside one
+        (
+            "via_wildcard".to_string(),
+            RestrictedExpression::new_bool(g.via_wildcard && !literal),
+        ),
+        (
+            "resource_is_star".to_string(),
+            RestrictedExpression::new_bool(g.resources == ResourceScope::Any),
+        ),
+        (
+            "resource_pattern".to_string(),
+            RestrictedExpression::new_string(resource_pattern),
+        ),
+        (
+            "conditional".to_string(),
+            RestrictedExpression::new_bool(g.conditional),
+        ),
+        (
+            "condition_keys".to_string(),
+            RestrictedExpression::new_set(
+                g.conditions
+                    .iter()
+                    .map(|c| RestrictedExpression::new_string(c.key.clone())),
+            ),
+        ),
+        (
+            "source".to_string(),
+            RestrictedExpression::new_entity_uid(uid("Guard::Source", "snapshot")),
+        ),
+    ];
+    let (used, known, last) = match facts {
+        Some((per, f)) => {
+            let last = per.get(action).copied();
+            (last.is_some(), f.usage_known, last)
+        }
+        None => (false, false, None),
+    };
+    ctx.push(("used".into(), RestrictedExpression::new_bool(used)));
+    ctx.push(("usage_known".into(), RestrictedExpression::new_bool(known)));
+    if let Some(t) = last {
+        ctx.push((
+            "last_used".into(),
+            RestrictedExpression::new_datetime(iso(t)),
+        ));
+        ctx.push((
+            "days_unused".into(),
+            RestrictedExpression::new_long((now - t).max(0) / 86_400),
+        ));
+    } else if known {
+        let days = facts.map_or(0, |(_, f)| f.coverage_days as i64);
+        ctx.push(("days_unused".into(), RestrictedExpression::new_long(days)));
+    }
+    let evidence = Evidence {
+        used: known.then_some(used),
+        last_used: last.map(iso),
+        usage_known: known,
+    };
+    (ctx, evidence)
+}
+
+/// Evaluates `rules` over the input. Returns findings (sorted) and problems met while evaluating
+/// (a rule that errored, an exemption that never matched).
+pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<RuleDiagnostic>) {
+    let catalog = input.catalog;
+    let mut diags = Vec::new();
+    let mut resolver = Resolver::new(catalog, input.inventory);
+    let actors: Vec<&Principal> = input
+        .inventory
+        .principals
+        .iter()
+        .filter(|p| p.kind != PrincipalKind::Group)
+        .collect();
+    let effective: Vec<_> = actors.iter().map(|p| resolver.resolve(p)).collect();
+    // Which rules can apply to which action: slice by resource scope.
+    let g = &rules.guardrails;
+    let unscoped: Vec<usize> = (0..g.rules.len())
+        .filter(|&i| g.rules[i].scope.is_none())
+        .collect();
+    let mut held = BTreeSet::new();
+    for e in &effective {
+        for gr in &e.grants {
+            held.extend(gr.actions.iter());
+        }
+    }
+    let applicable = |a: ActionId| -> Vec<usize> {
+        let mut v: Vec<usize> = (0..g.rules.len())
+            .filter(|&i| g.rules[i].scope.as_ref().is_some_and(|s| s.contains(a)))
+            .collect();
+        v.extend(&unscoped);
+        v.sort_unstable();
+        v
+    };
+    let needed: BTreeSet<ActionId> = held
+        .iter()
+        .copied()
+        .filter(|a| !applicable(*a).is_empty())
+        .collect();
+    let entities = match build_entities(rules, input, &needed) {
+        Ok(e) => e,
+        Err(e) => {
+            diags.push(RuleDiagnostic::general(
+                super::Level::Error,
+                "<entities>",
+                format!("cannot build the entity store: {e}"),
+            ));
+            return (Vec::new(), diags);
+        }
+    };
+    let baseline = match Policy::parse(
+        Some(PolicyId::new("whittle-baseline")),
+        "permit(principal, action, resource);",
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            diags.push(RuleDiagnostic::general(
+                super::Level::Error,
+                "<baseline>",
+                e.to_string(),
+            ));
+            return (Vec::new(), diags);
+        }
+    };
+    let mut slices: HashMap<Vec<usize>, PolicySet> = HashMap::new();
+    let authorizer = Authorizer::new();
+    let hold = uid("Guard::Action", "hold");
+    // (rule, principal, policy, statement) → finding being built
+    let mut found: BTreeMap<(String, String, String, usize), Finding> = BTreeMap::new();
+    let mut errored: BTreeSet<String> = BTreeSet::new();
+    for (p, eff) in actors.iter().zip(&effective) {
+        let facts = input
+            .usage
+            .map(|u| (u.last_used.get(&p.id).cloned().unwrap_or_default(), u));
+        let principal = uid(principal_type(p), &p.id);
+        for gr in &eff.grants {
+            for a in gr.actions.iter() {
+                let rules_here = applicable(a);
+                if rules_here.is_empty() {
+                    continue;
+                }
+                let set = slices.entry(rules_here.clone()).or_insert_with(|| {
+                    let mut s = PolicySet::new();
+                    let _ = s.add(baseline.clone());
+                    for &i in &rules_here {
+                        let _ = s.add(g.policies[i].clone());
+                    }
+                    s
+                });
+                let name = &catalog.action(a).name;
+                let (pairs, evidence) =
+                    grant_context(gr, name, facts.as_ref().map(|(m, f)| (m, *f)), input.now);
+                let ctx = match Context::from_pairs(pairs) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        diags.push(RuleDiagnostic::general(
+                            super::Level::Error,
+                            "<context>",
+                            e.to_string(),
+                        ));
+                        continue;
+                    }
+                };
+                let req = match Request::new(
+                    principal.clone(),
+                    hold.clone(),
+                    uid("Iam::Permission", name),
+                    ctx,
+                    Some(&g.schema),
+                ) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        diags.push(RuleDiagnostic::general(
+                            super::Level::Error,
+                            "<request>",
+                            e.to_string(),
+                        ));
+                        continue;
+                    }
+                };
+                let resp = authorizer.is_authorized(&req, set, &entities);
+                for err in resp.diagnostics().errors() {
+                    let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = err;
+                    errored.insert(format!("{}: {}", e.policy_id(), e.inner()));
+                }
+                if resp.decision() == Decision::Deny {
+                    for id in resp.diagnostics().reason() {
+                        let Some(rule) = g.rules.iter().find(|r| r.id == id.to_string()) else {
+                            continue;
+                        };
+                        let key = (
+                            rule.id.clone(),
+                            p.id.clone(),
+                            gr.origin.policy.clone(),
+                            gr.origin.statement,
+                        );
+                        let f = found.entry(key).or_insert_with(|| Finding {
+                            rule: rule.id.clone(),
+                            severity: rule.severity,
+                            message: rule.message.clone(),
+                            remediation: rule.remediation.clone(),
+                            principal: p.id.clone(),
+                            permissions: Vec::new(),
+                            granted_by: Some(gr.origin.clone()),
+                            evidence: evidence.clone(),
+                            rule_location: format!("{}:{}", rule.file, rule.line),
+                        });
+                        f.permissions.push(name.clone());
+                    }
+                }
+            }
+        }
+    }
+    let mut findings: Vec<Finding> = found.into_values().collect();
+    for e in errored {
+        // A rule that errors is skipped by Cedar: never let that pass silently.
+        let rule = e.split(':').next().unwrap_or_default().to_string();
+        findings.push(Finding {
+            rule: "whittle-rule-error".into(),
+            severity: Severity::High,
+            message: format!("rule could not be evaluated and was skipped: {e}"),
+            remediation: Some(format!(
+                "fix rule `{rule}` (guard optional attributes with `has`)"
+            )),
+            principal: String::new(),
+            permissions: Vec::new(),
+            granted_by: None,
+            evidence: Evidence {
+                used: None,
+                last_used: None,
+                usage_known: false,
+            },
+            rule_location: g
+                .rules
+                .iter()
+                .find(|r| r.id == rule)
+                .map(|r| format!("{}:{}", r.file, r.line))
+                .unwrap_or_default(),
+        });
+    }
+    findings.extend(unused_findings(rules, input, &actors, &effective));
+    let findings = apply_exemptions(rules, findings, input.now, &mut diags);
+    (findings, diags)
+}
+
+/// The TOML `[[unused]]` rules: held, in scope, and not used for `after-days` where the logs could see it.
+fn unused_findings(
+    rules: &RuleSet,
+    input: &CheckInput<'_>,
+    actors: &[&Principal],
+    effective: &[crate::effective::EffectivePermissions],
+) -> Vec<Finding> {
+    let Some(usage) = input.usage.filter(|u| u.usage_known) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for (u, src) in &rules.lp.unused {
+        let risk = u.risk.as_ref().and_then(|r| rules.risk_actions.get(r));
+        for (p, eff) in actors.iter().zip(effective) {
+            let last = usage.last_used.get(&p.id);
+            for gr in &eff.grants {
+                let mut perms = Vec::new();
+                for a in gr.actions.iter() {
+                    let act = input.catalog.action(a);
+                    if risk.is_some_and(|r| !r.contains(a)) {
+                        continue;
+                    }
+                    if !u.access_levels.is_empty()
+                        && !u
+                            .access_levels
+                            .iter()
+                            .any(|l| l == act.access_level.as_str())
+                    {
+                        continue;
+                    }
+                    let used_recently = last
+                        .and_then(|m| m.get(&act.name))
+                        .is_some_and(|t| input.now - t < i64::from(u.after_days) * 86_400);
+                    if !used_recently && usage.coverage_days >= u64::from(u.after_days) {
+                        perms.push(act.name.clone());
+                    }
+                }
+                if !perms.is_empty() {
+                    out.push(Finding {
+                        rule: u.id.clone(),
+                        severity: u.severity,
+                        message: format!("permissions not used in {} days", u.after_days),
+                        remediation: Some(
+                            "remove them, or add a `[[keep]]` entry with the reason".into(),
+                        ),
+                        principal: p.id.clone(),
+                        permissions: perms,
+                        granted_by: Some(gr.origin.clone()),
+                        evidence: Evidence {
+                            used: Some(false),
+                            last_used: None,
+                            usage_known: true,
+                        },
+                        rule_location: format!("{}:{}", src.file, src.line),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn apply_exemptions(
+    rules: &RuleSet,
+    findings: Vec<Finding>,
+    now: Epoch,
+    diags: &mut Vec<RuleDiagnostic>,
+) -> Vec<Finding> {
+    let today = iso(now)[..10].to_string();
+    let mut used = vec![false; rules.lp.exemptions.len()];
+    let mut out = Vec::new();
+    for f in findings {
+        let mut exempt = false;
+        for (i, (x, _)) in rules.lp.exemptions.iter().enumerate() {
+            let active = x.expires.to_string().as_str() >= today.as_str();
+            if active && x.rule == f.rule && crate::glob::matches(&x.principal, &f.principal, false)
+            {
+                used[i] = true;
+                exempt = true;
+            }
+        }
+        if !exempt {
+            out.push(f);
+        }
+    }
+    for (i, (x, src)) in rules.lp.exemptions.iter().enumerate() {
+        if x.expires.to_string().as_str() < today.as_str() {
+            out.push(Finding {
+                rule: "whittle-expired-exemption".into(),
+                severity: Severity::Medium,
+                message: format!(
+                    "exemption from `{}` for `{}` expired on {}: {}",
+                    x.rule, x.principal, x.expires, x.reason
+                ),
+                remediation: Some(
+                    "renew it with a new reason and date, or remove it and fix the finding".into(),
+                ),
+                principal: x.principal.clone(),
+                permissions: Vec::new(),
+                granted_by: None,
+                evidence: Evidence {
+                    used: None,
+                    last_used: None,
+                    usage_known: false,
+                },
+                rule_location: format!("{}:{}", src.file, src.line),
+            });
+        } else if !used[i] {
+            diags.push(RuleDiagnostic::general(
+                super::Level::Warning,
+                &format!("{}:{}", src.file, src.line),
+                format!(
+                    "exemption from `{}` for `{}` matched no finding",
+                    x.rule, x.principal
+                ),
+            ));
+        }
+    }
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.principal.cmp(&b.principal))
+            .then_with(|| {
+                let k = |f: &Finding| {
+                    f.granted_by
+                        .as_ref()
+                        .map(|o| (o.policy.clone(), o.statement))
+                };
+                k(a).cmp(&k(b))
+            })
+    });
+    out
+}

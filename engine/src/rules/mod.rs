@@ -1,0 +1,195 @@
+//! Rule sets: Cedar guardrails (`*.cedar`) and least-privilege rules (`*.toml`), loaded
+//! recursively from one or more directories (the built-in packs and the user's repo), validated
+//! with every problem collected, and evaluated into findings.
+
+pub mod cedar;
+mod diags;
+mod eval;
+pub mod lp;
+mod tests;
+
+pub use crate::usage::UsageFacts;
+pub use diags::{Level, RuleDiagnostic};
+pub use eval::{evaluate, CheckInput, Evidence, Finding};
+pub use lp::{LeastPrivilege, Severity};
+pub use tests::{run_tests, TestCase, TestOutcome};
+
+use crate::catalog::{ActionSet, AwsCatalog};
+use crate::source::SourceFile;
+use cedar::{CedarSources, Guardrails};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// A loaded rule set.
+pub struct RuleSet {
+    /// Cedar guardrails.
+    pub guardrails: Guardrails,
+    /// TOML least-privilege rules.
+    pub lp: LeastPrivilege,
+    /// Risk class id → the catalog actions in it.
+    pub risk_actions: BTreeMap<String, ActionSet>,
+    /// Rule tests found in the TOML files.
+    pub tests: Vec<TestCase>,
+    /// Files read.
+    pub files: Vec<PathBuf>,
+}
+
+/// Every rule file (`*.cedar`, `*.toml`) under `dirs`, recursively, hidden entries skipped, sorted.
+pub fn rule_files(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<RuleDiagnostic>) {
+    let mut files = Vec::new();
+    let mut diags = Vec::new();
+    for dir in dirs {
+        if !dir.exists() {
+            diags.push(RuleDiagnostic::general(
+                Level::Error,
+                &dir.display().to_string(),
+                "no such file or directory".into(),
+            ));
+            continue;
+        }
+        for e in walkdir::WalkDir::new(dir)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        {
+            match e {
+                Ok(e) if e.file_type().is_file() => {
+                    let p = e.path();
+                    if matches!(
+                        p.extension().and_then(|x| x.to_str()),
+                        Some("cedar" | "toml")
+                    ) {
+                        files.push(p.to_path_buf());
+                    }
+                }
+                Ok(_) => {}
+                Err(err) => diags.push(RuleDiagnostic::general(
+                    Level::Error,
+                    &dir.display().to_string(),
+                    err.to_string(),
+                )),
+            }
+        }
+    }
+    (files, diags)
+}
+
+/// Loads rule directories. `None` only when nothing usable could be built; otherwise the rule
+/// set comes back with every problem found (errors make it invalid for `validate`).
+pub fn load(dirs: &[PathBuf], catalog: &AwsCatalog) -> (Option<RuleSet>, Vec<RuleDiagnostic>) {
+    let (files, mut diags) = rule_files(dirs);
+    let mut sources = Vec::new();
+    for f in &files {
+        match SourceFile::read(f) {
+            Ok(s) => sources.push(s),
+            Err(e) => diags.push(RuleDiagnostic::general(
+                Level::Error,
+                &e.file,
+                e.message.clone(),
+            )),
+        }
+    }
+    let (set, more) = load_sources(&sources, catalog);
+    diags.extend(more);
+    (set.map(|s| RuleSet { files, ..s }), diags)
+}
+
+/// Loads rules from in-memory files (the built-in packs, tests).
+pub fn load_sources(
+    sources: &[SourceFile],
+    catalog: &AwsCatalog,
+) -> (Option<RuleSet>, Vec<RuleDiagnostic>) {
+    let mut diags = Vec::new();
+    let mut lp = LeastPrivilege::default();
+    let mut cedar = CedarSources::default();
+    let mut tests = Vec::new();
+    for s in sources {
+        if s.path.ends_with(".toml") {
+            lp.add_file(s, &mut diags);
+            tests.extend(tests::parse_tests(s, &mut diags));
+        } else {
+            cedar.add_file(s, &mut diags);
+        }
+    }
+    let mut risk_actions = BTreeMap::new();
+    for (r, src) in &lp.risks {
+        let mut set = catalog.empty_set();
+        for a in &r.actions {
+            let e = catalog.expand(a);
+            if e.is_empty() {
+                let file = sources.iter().find(|s| *s.path == *src.file);
+                if let Some(file) = file {
+                    let hints = catalog.suggest(a, 3);
+                    diags.push(RuleDiagnostic::error(
+                        file,
+                        file.text[src.span.clone()]
+                            .find(&format!("\"{a}\""))
+                            .map(|o| src.span.start + o..src.span.start + o + a.len() + 2),
+                        format!(
+                            "`{a}` in risk class `{}` matches no action in the catalog",
+                            r.id
+                        ),
+                        (!hints.is_empty()).then(|| {
+                            format!(
+                                "did you mean {}?",
+                                hints
+                                    .iter()
+                                    .map(|h| format!("`{h}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )
+                        }),
+                    ));
+                }
+            }
+            set.union_with(&e);
+        }
+        risk_actions.insert(r.id.clone(), set);
+    }
+    let risk_ids: BTreeSet<String> = lp.risks.iter().map(|(r, _)| r.id.clone()).collect();
+    let guardrails = cedar.finish(catalog, &risk_ids, &risk_actions, &mut diags);
+    // Exemptions and tests must name known rules.
+    if let Some(g) = &guardrails {
+        let known: BTreeSet<&str> = g
+            .rules
+            .iter()
+            .map(|r| r.id.as_str())
+            .chain(lp.unused.iter().map(|(u, _)| u.id.as_str()))
+            .collect();
+        for (x, src) in &lp.exemptions {
+            if !known.contains(x.rule.as_str()) && !x.rule.starts_with("whittle-") {
+                if let Some(file) = sources.iter().find(|s| *s.path == *src.file) {
+                    diags.push(RuleDiagnostic::error(
+                        file,
+                        Some(src.span.clone()),
+                        format!("exemption names unknown rule `{}`", x.rule),
+                        None,
+                    ));
+                }
+            }
+            if x.reason.trim().is_empty() {
+                if let Some(file) = sources.iter().find(|s| *s.path == *src.file) {
+                    diags.push(RuleDiagnostic::error(
+                        file,
+                        Some(src.span.clone()),
+                        "an exemption needs a reason".into(),
+                        None,
+                    ));
+                }
+            }
+        }
+    }
+    let set = guardrails.map(|guardrails| RuleSet {
+        guardrails,
+        lp,
+        risk_actions,
+        tests,
+        files: Vec::new(),
+    });
+    (set, diags)
+}
+
+/// Where the built-in packs live in the source tree (they are also embedded in the binary).
+pub fn builtin_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules"))
+}
