@@ -193,3 +193,72 @@ pub fn load_sources(
 pub fn builtin_dir() -> &'static Path {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../rules"))
 }
+
+#[cfg(test)]
+mod pack_tests {
+    use super::*;
+
+    /// `cargo test` runs the built-in pack's own cases, as `whittle rules test rules/` does.
+    #[test]
+    fn builtin_pack_validates_and_its_tests_pass() {
+        let catalog = AwsCatalog::embedded();
+        let (set, diags) = load(&[builtin_dir().to_path_buf()], catalog);
+        assert!(
+            diags.is_empty(),
+            "{:#?}",
+            diags.iter().map(|d| d.to_string()).collect::<Vec<_>>()
+        );
+        let set = set.expect("rule set");
+        assert!(set.guardrails.rules.len() >= 8);
+        // every guardrail documents itself and is exercised by a test that expects it to fire
+        for r in &set.guardrails.rules {
+            assert!(
+                r.why.is_some() && r.remediation.is_some(),
+                "{} lacks @why/@remediation",
+                r.id
+            );
+            assert!(
+                set.tests.iter().any(|t| t.covers(&r.id)),
+                "{} has no test",
+                r.id
+            );
+        }
+        let outcomes = run_tests(&set, catalog);
+        let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed).collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+        assert!(outcomes.len() >= 18);
+    }
+
+    #[test]
+    fn every_kind_of_mistake_is_reported_in_one_run() {
+        let catalog = AwsCatalog::embedded();
+        let dir = builtin_dir().join("../testdata/rules/every-kind-of-mistake");
+        let (_, diags) = load(&[dir], catalog);
+        let msgs: Vec<String> = diags
+            .iter()
+            .filter(|d| d.is_error())
+            .map(|d| d.to_string())
+            .collect();
+        let expect = [
+            "settings.toml:3: unknown field `min-coverage-dayz`",
+            "syntax.cedar:5: unexpected token",
+            "typos.cedar:6: `iam:PassRoel` in rule `typo-in-permission` is not an action",
+            "typos.cedar:12: rule `typo-in-attribute`",
+            "typos.cedar:15: unknown severity `urgent`",
+            "typos.cedar:19: duplicate rule id `typo-in-attribute`",
+            "typos.cedar:24: rule has no `@id",
+            "typos.cedar:31: rule `unknown-service`",
+            "typos.cedar:36: risk class `exfiltration`",
+            "typos.cedar:38: rules must be `forbid` policies",
+            "risk-and-exemptions.toml:4: `iam:PassRoel` in risk class",
+            "risk-and-exemptions.toml:6: exemption names unknown rule `no-such-rule`",
+        ];
+        for e in expect {
+            assert!(
+                msgs.iter().any(|m| m.contains(e)),
+                "missing `{e}` in {msgs:#?}"
+            );
+        }
+        assert_eq!(msgs.len(), expect.len(), "{msgs:#?}");
+    }
+}

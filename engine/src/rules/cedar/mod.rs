@@ -77,7 +77,7 @@ impl CedarSources {
                 for t in set.templates() {
                     let span = t
                         .annotation("id")
-                        .and_then(|id| find_annotation(&file.text, id));
+                        .and_then(|id| find_literal(&file.text, id));
                     diags.push(RuleDiagnostic::error(
                         file,
                         span,
@@ -125,9 +125,10 @@ impl CedarSources {
         let mut rules = Vec::new();
         let mut policies = Vec::new();
         for (p, file) in self.parsed {
-            let start = policy_start(&file.text, &p);
+            let span = policy_span(&file.text, &p);
+            let start = span.start;
             let line = file.line_of(start);
-            let at = Some(start..start + 6);
+            let at = Some(start..start + 1);
             if p.effect() != Effect::Forbid {
                 diags.push(RuleDiagnostic::error(
                     &file,
@@ -145,7 +146,7 @@ impl CedarSources {
                 diags.push(RuleDiagnostic::error(&file, at.clone(), "rule has no `@id(\"...\")`".into(), Some("ids are stable, kebab-case, named for what they flag: `@id(\"aws-passrole-star\")`".into())));
                 continue;
             };
-            let at = find_annotation(&file.text, &id).or(at.clone());
+            let at = find_in(&file.text, &span, &format!("@id(\"{id}\")")).or(at.clone());
             if let Some((f, l)) = seen.get(&id) {
                 diags.push(RuleDiagnostic::error(
                     &file,
@@ -162,7 +163,7 @@ impl CedarSources {
                     None => {
                         diags.push(RuleDiagnostic::error(
                             &file,
-                            find_literal(&file.text, s).or(at.clone()),
+                            find_in(&file.text, &span, &format!("\"{s}\"")).or(at.clone()),
                             format!("unknown severity `{s}` in rule `{id}`"),
                             Some("one of: info, low, medium, high, critical".into()),
                         ));
@@ -200,7 +201,7 @@ impl CedarSources {
                             bad_literal = true;
                             diags.push(RuleDiagnostic::error(
                                 &file,
-                                find_literal(&file.text, &eid).or(at.clone()),
+                                find_in(&file.text, &span, &format!("\"{eid}\"")).or(at.clone()),
                                 format!("`{eid}` in rule `{id}` must be written in catalog casing"),
                                 Some(format!("write `{}`", catalog.action(a).name)),
                             ));
@@ -210,7 +211,7 @@ impl CedarSources {
                             let hints = catalog.suggest(&eid, 3);
                             diags.push(RuleDiagnostic::error(
                                 &file,
-                                find_literal(&file.text, &eid).or(at.clone()),
+                                find_in(&file.text, &span, &format!("\"{eid}\"")).or(at.clone()),
                                 format!("`{eid}` in rule `{id}` is not an action in the catalog"),
                                 (!hints.is_empty()).then(|| {
                                     format!(
@@ -229,7 +230,7 @@ impl CedarSources {
                     bad_literal = true;
                     diags.push(RuleDiagnostic::error(
                         &file,
-                        find_literal(&file.text, &eid).or(at.clone()),
+                        find_in(&file.text, &span, &format!("\"{eid}\"")).or(at.clone()),
                         format!("risk class `{eid}` in rule `{id}` is not declared"),
                         Some(format!(
                             "declared: {}",
@@ -263,38 +264,49 @@ impl CedarSources {
                 scope,
             });
             let keyed = p.new_id(PolicyId::new(&id));
-            policies.push((keyed, file));
+            policies.push((keyed, file, start));
         }
         // Strict validation, all rules at once.
         let mut set = PolicySet::new();
-        for (p, _) in &policies {
+        for (p, _, _) in &policies {
             let _ = set.add(p.clone());
         }
         let result = Validator::new(schema.clone()).validate(&set, ValidationMode::Strict);
         let mut invalid = BTreeSet::new();
         for e in result.validation_errors() {
             let id = e.policy_id().to_string();
-            if let Some((p, file)) = policies.iter().find(|(p, _)| p.id().to_string() == id) {
-                let start = policy_start(&file.text, p);
+            if let Some((_, file, start)) =
+                policies.iter().find(|(p, _, _)| p.id().to_string() == id)
+            {
+                let start = *start;
                 let span = e
                     .labels()
                     .and_then(|mut l| l.next())
                     .map(|l| l.offset()..l.offset() + l.len())
                     .filter(|s| s.end <= file.text.len())
-                    .or(Some(start..start + 6));
+                    .or(Some(start..start + 1));
                 diags.push(RuleDiagnostic::error(
                     file,
                     span,
                     format!("rule `{id}`: {e}"),
-                    e.help().map(|h| h.to_string()),
+                    e.help().map(|h| {
+                        // Cedar lists every valid enum value (445 services): keep the hint readable
+                        let h = h.to_string();
+                        match h.char_indices().nth(240) {
+                            Some((i, _)) => format!("{}… (see `whittle rules schema`)", &h[..i]),
+                            None => h,
+                        }
+                    }),
                 ));
             }
             invalid.insert(id);
         }
         for w in result.validation_warnings() {
             let id = w.policy_id().to_string();
-            if let Some((p, file)) = policies.iter().find(|(p, _)| p.id().to_string() == id) {
-                let start = policy_start(&file.text, p);
+            if let Some((_, file, start)) =
+                policies.iter().find(|(p, _, _)| p.id().to_string() == id)
+            {
+                let start = *start;
                 diags.push(RuleDiagnostic::warning(
                     file,
                     Some(start..start + 6),
@@ -306,7 +318,7 @@ impl CedarSources {
         rules.retain(|r| !invalid.contains(&r.id));
         let mut policies: Vec<Policy> = policies
             .into_iter()
-            .map(|(p, _)| p)
+            .map(|(p, _, _)| p)
             .filter(|p| !invalid.contains(&p.id().to_string()))
             .collect();
         rules.sort_by(|a, b| a.id.cmp(&b.id));
@@ -357,18 +369,62 @@ fn scope_of(
     }
 }
 
-/// Byte offset where a policy's text starts in its file (its first annotation or effect).
-fn policy_start(text: &str, p: &Policy) -> usize {
-    p.annotation("id")
-        .and_then(|id| find_annotation(text, id))
-        .map(|s| s.start)
-        .unwrap_or(0)
+/// Byte ranges of the policies in a `.cedar` file, in source order: each runs to its top-level
+/// `;` (strings and comments are skipped). `PolicySet::from_str` names policies `policy0`,
+/// `policy1`, … in the same order, so a policy's text is `spans[N]`.
+fn policy_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    let b = text.as_bytes();
+    let (mut spans, mut start, mut i) = (Vec::new(), None, 0);
+    while i < b.len() {
+        match b[i] {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'"' => {
+                start.get_or_insert(i);
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b';' => {
+                if let Some(s) = start.take() {
+                    spans.push(s..i + 1);
+                }
+            }
+            c if !c.is_ascii_whitespace() => {
+                start.get_or_insert(i);
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    spans
 }
 
-fn find_annotation(text: &str, id: &str) -> Option<std::ops::Range<usize>> {
-    let needle = format!("\"{id}\"");
-    text.find(&format!("@id({needle})"))
-        .map(|i| i..i + needle.len() + 5)
+/// The span of a parsed policy in its file.
+fn policy_span(text: &str, p: &Policy) -> std::ops::Range<usize> {
+    let n: Option<usize> = p
+        .id()
+        .to_string()
+        .strip_prefix("policy")
+        .and_then(|n| n.parse().ok());
+    n.and_then(|n| policy_spans(text).get(n).cloned())
+        .unwrap_or(0..text.len().min(1))
+}
+
+/// `needle` inside the policy's own text, as a file span.
+fn find_in(
+    text: &str,
+    within: &std::ops::Range<usize>,
+    needle: &str,
+) -> Option<std::ops::Range<usize>> {
+    text[within.clone()]
+        .find(needle)
+        .map(|i| within.start + i..within.start + i + needle.len())
 }
 
 fn find_literal(text: &str, eid: &str) -> Option<std::ops::Range<usize>> {

@@ -1,0 +1,290 @@
+//! `whittle rules …` and `whittle check` end to end.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+use std::path::PathBuf;
+
+fn whittle() -> Command {
+    let mut c = Command::cargo_bin("whittle").expect("binary built");
+    c.current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
+    c
+}
+
+const DEMO: &str = "testdata/demo/snapshot/authorization-details.json";
+const USER_REPO: &str = "testdata/rules/user-repo";
+
+#[test]
+fn validate_reports_every_problem_with_file_and_line_and_exits_2() {
+    whittle()
+        .args(["rules", "validate", "testdata/rules/every-kind-of-mistake"])
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("12 error(s)"))
+        .stderr(predicate::str::contains("typos.cedar:6: `iam:PassRoel` in rule `typo-in-permission` is not an action in the catalog"))
+        .stderr(predicate::str::contains("did you mean `iam:PassRole`"))
+        .stderr(predicate::str::contains("did you mean `days_unused`?"))
+        .stderr(predicate::str::contains("settings.toml:3: unknown field `min-coverage-dayz`"));
+    whittle()
+        .args(["rules", "validate", "rules", USER_REPO])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok: 9 guardrail(s)"));
+    whittle()
+        .args(["rules", "validate", "no/such/dir"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no such file or directory"));
+}
+
+#[test]
+fn rule_tests_end_with_the_tally_and_fail_with_1() {
+    whittle()
+        .args(["rules", "test", "rules", USER_REPO])
+        .assert()
+        .success()
+        .stdout(predicate::str::ends_with("20 passed, 0 failed\n"));
+    let dir = std::env::temp_dir().join(format!("whittle-rules-failing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    std::fs::write(
+        dir.join("wrong-expectation.toml"),
+        r#"
+[[test]]
+name = "expects a finding that cannot happen"
+rules = ["aws-passrole-star"]
+[[test.principal]]
+arn = "arn:aws:iam::1:role/x"
+policy = ['{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::1:role/app"}]}']
+[[test.expect]]
+rule = "aws-passrole-star"
+principal = "arn:aws:iam::1:role/x"
+"#,
+    )
+    .expect("write");
+    whittle()
+        .args(["rules", "test", "rules"])
+        .arg(&dir)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "FAIL expects a finding that cannot happen",
+        ))
+        .stdout(predicate::str::contains(
+            "expected, not found: aws-passrole-star on arn:aws:iam::1:role/x",
+        ))
+        .stdout(predicate::str::ends_with("18 passed, 1 failed\n"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn list_explain_schema() {
+    whittle()
+        .args(["rules", "list", "rules"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("aws-passrole-star"));
+    whittle()
+        .args(["rules", "explain", "aws-passrole-star", "--rules", "rules"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Why it matters"))
+        .stdout(predicate::str::contains("How to fix it"))
+        .stdout(predicate::str::contains("PassRole on * is flagged"));
+    whittle()
+        .args(["rules", "explain", "aws-passrole", "--rules", "rules"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean"));
+    whittle()
+        .args(["rules", "schema"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("action hold appliesTo"))
+        .stdout(predicate::str::contains("\"aws:s3\""));
+}
+
+fn check_json(extra: &[&str]) -> Value {
+    let out = whittle()
+        .args([
+            "check",
+            "--snapshot",
+            DEMO,
+            "--rules",
+            "rules",
+            "--now",
+            "2026-11-25",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .args(extra)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+#[test]
+fn check_finds_what_the_demo_account_over_grants() {
+    let v = check_json(&[]);
+    let findings = v["findings"].as_array().expect("findings");
+    let has = |rule: &str, principal: &str| {
+        findings
+            .iter()
+            .any(|f| f["rule"] == rule && f["principal"] == principal)
+    };
+    assert!(has(
+        "aws-admin-equivalent-grant",
+        "arn:aws:iam::111122223333:role/admin"
+    ));
+    assert!(has(
+        "aws-passrole-star",
+        "arn:aws:iam::111122223333:role/service/ci-deployer"
+    ));
+    assert!(has(
+        "aws-privilege-escalation",
+        "arn:aws:iam::111122223333:role/service/ci-deployer"
+    ));
+    assert!(has(
+        "aws-wildcard-data-access",
+        "arn:aws:iam::111122223333:role/app/orders-api"
+    ));
+    // the boundary keeps iam:* away from the analyst: no escalation finding
+    assert!(!has(
+        "aws-privilege-escalation",
+        "arn:aws:iam::111122223333:role/data-analyst"
+    ));
+    // NotAction grants are not mistaken for `*`
+    assert!(!has(
+        "aws-admin-equivalent-grant",
+        "arn:aws:iam::111122223333:user/ops/legacy-ops"
+    ));
+    let f = findings
+        .iter()
+        .find(|f| {
+            f["rule"] == "aws-passrole-star"
+                && f["principal"] == "arn:aws:iam::111122223333:role/service/ci-deployer"
+        })
+        .expect("finding");
+    assert_eq!(f["granted_by"]["sid"], "ManageRoles");
+    assert_eq!(
+        f["granted_by"]["location"]["json_path"],
+        "RoleDetailList[1].RolePolicyList[0].PolicyDocument.Statement[1]"
+    );
+    // deterministic output
+    assert_eq!(check_json(&[]), v);
+}
+
+#[test]
+fn usage_evidence_exemptions_and_expiry() {
+    let dir = std::env::temp_dir().join(format!("whittle-check-usage-{}", std::process::id()));
+    let db = dir.join("usage.db");
+    whittle()
+        .args(["ingest", "testdata/demo/cloudtrail", "-q", "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    let v = check_json(&["--rules", USER_REPO, "--db", db.to_str().expect("utf-8")]);
+    let findings = v["findings"].as_array().expect("findings");
+    // exempted until 2026-12-31
+    assert!(!findings.iter().any(|f| f["rule"] == "aws-passrole-star"
+        && f["principal"] == "arn:aws:iam::111122223333:role/service/ci-deployer"));
+    // expired on 2026-06-30: the exemption itself is a finding, and the finding is back
+    assert!(findings
+        .iter()
+        .any(|f| f["rule"] == "whittle-expired-exemption"));
+    assert!(findings.iter().any(|f| f["rule"] == "aws-assume-role-star"
+        && f["principal"] == "arn:aws:iam::111122223333:role/admin"));
+    // evidence from the store
+    let unused = findings
+        .iter()
+        .find(|f| {
+            f["rule"] == "aws-unused-high-risk"
+                && f["principal"] == "arn:aws:iam::111122223333:role/service/ci-deployer"
+        })
+        .expect("unused finding");
+    assert_eq!(unused["evidence"]["usage_known"], true);
+    let perms: Vec<&str> = unused["permissions"]
+        .as_array()
+        .expect("perms")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(perms.contains(&"iam:PutRolePolicy"), "{perms:?}");
+    assert!(
+        !perms.contains(&"lambda:UpdateFunctionCode"),
+        "used every other day: {perms:?}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn fail_on_sarif_and_markdown() {
+    let base = [
+        "check",
+        "--snapshot",
+        DEMO,
+        "--rules",
+        "rules",
+        "--now",
+        "2026-11-25",
+    ];
+    whittle()
+        .args(base)
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "17 finding(s): 3 critical, 7 high, 7 medium",
+        ));
+    whittle()
+        .args(base)
+        .args(["--fail-on", "never"])
+        .assert()
+        .code(0);
+    let out = whittle()
+        .args(base)
+        .args(["--format", "sarif"])
+        .output()
+        .expect("runs");
+    let s: Value = serde_json::from_slice(&out.stdout).expect("sarif json");
+    assert_eq!(s["version"], "2.1.0");
+    let run = &s["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "whittle");
+    let result = &run["results"][0];
+    assert_eq!(result["level"], "error");
+    assert!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"]
+            .as_u64()
+            .is_some_and(|l| l > 1)
+    );
+    assert!(run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .any(|r| r["id"] == result["ruleId"]));
+    whittle()
+        .args(base)
+        .args(["--format", "markdown"])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::starts_with("### whittle:"))
+        .stdout(predicate::str::contains(
+            "| critical | `aws-admin-equivalent-grant` |",
+        ));
+    whittle()
+        .args([
+            "check",
+            "--snapshot",
+            DEMO,
+            "--rules",
+            "testdata/rules/every-kind-of-mistake",
+        ])
+        .assert()
+        .code(2);
+}
