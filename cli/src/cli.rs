@@ -32,6 +32,28 @@ pub enum Command {
     Rules(RulesCommand),
     /// Evaluate rules over a snapshot (and usage): findings, exit 1 at or above `--fail-on`.
     Check(CheckArgs),
+    /// Re-run `rules validate` + `rules test` (and a check, with `--snapshot`) whenever a rule or
+    /// input file changes.
+    Watch(WatchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// Rule directories to watch and test (default: `rules`).
+    #[arg(value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Also run `check` on these snapshots after the tests (and watch them).
+    #[arg(long = "snapshot", value_name = "FILE")]
+    pub snapshots: Vec<PathBuf>,
+    /// Usage store for the check.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Quiet period before a burst of changes triggers a run, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 300)]
+    pub debounce_ms: u64,
+    /// Stop after this many runs (for scripts and tests).
+    #[arg(long, value_name = "N", hide = true)]
+    pub max_runs: Option<u32>,
 }
 
 #[derive(Debug, Subcommand)]

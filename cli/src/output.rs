@@ -1248,3 +1248,24 @@ fn sarif(
         }],
     })
 }
+
+pub fn watch_waiting(runs: u32) {
+    eprintln!("-- run {runs} done; watching for changes (Ctrl-C to stop) --");
+}
+
+pub fn watch_changed(paths: &[std::path::PathBuf]) {
+    let names: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    eprintln!(
+        "-- changed: {}{} --",
+        names.join(", "),
+        if paths.len() > 3 { ", …" } else { "" }
+    );
+}
+
+pub fn watch_error(e: &str) {
+    eprintln!("warning: watching: {e}");
+}

@@ -288,3 +288,50 @@ fn fail_on_sarif_and_markdown() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn watch_reruns_when_a_rule_file_changes() {
+    let dir = std::env::temp_dir().join(format!("whittle-watch-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("tmp");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    for f in ["prod-guardrails.cedar", "acme.toml"] {
+        std::fs::copy(root.join(USER_REPO).join(f), dir.join(f)).expect("copy");
+    }
+    let bin = assert_cmd::cargo::cargo_bin("whittle");
+    let child = std::process::Command::new(bin)
+        .current_dir(&root)
+        .args(["watch", "rules", "--debounce-ms", "100", "--max-runs", "2"])
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    // break the user's rule: the second run must report it
+    let cedar = dir.join("prod-guardrails.cedar");
+    let text = std::fs::read_to_string(&cedar).expect("read").replace(
+        "when { resource.name like \"s3:Delete*\" }",
+        "when { context.days_unsed > 1 }",
+    );
+    std::fs::write(&cedar, text).expect("write");
+    let out = child
+        .wait_with_output()
+        .expect("watch exits after two runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stdout.contains("20 passed, 0 failed"),
+        "first run: {stdout}"
+    );
+    assert!(
+        stderr.contains("-- changed:") && stderr.contains("run 2 done"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("did you mean `days_unused`?"),
+        "the second run validates the edited rule: {stderr}"
+    );
+    assert_eq!(out.status.code(), Some(1), "the last run was not clean");
+    std::fs::remove_dir_all(&dir).ok();
+}

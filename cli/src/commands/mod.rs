@@ -8,6 +8,7 @@ mod inventory;
 mod rules;
 mod simulate;
 mod usage;
+mod watch;
 
 use crate::cli::{Cli, Command};
 
@@ -22,5 +23,6 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
         Command::Usage(c) => usage::run(c),
         Command::Rules(c) => rules::run(c),
         Command::Check(a) => check::run(a),
+        Command::Watch(a) => watch::run(a),
     }
 }

@@ -1,0 +1,150 @@
+use crate::cli::WatchArgs;
+use crate::{exit, output};
+use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode, DebounceEventResult};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc;
+use std::time::Duration;
+use whittle_engine::catalog::AwsCatalog;
+use whittle_engine::ingest::aws_authz;
+use whittle_engine::rules::{self, evaluate, run_tests, CheckInput};
+
+/// One pass: validate, test, and check when snapshots are given. Returns whether it was clean.
+fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
+    let catalog = AwsCatalog::embedded();
+    let (set, diags) = rules::load(dirs, catalog);
+    output::rule_diagnostics(&diags);
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let _ = output::validate_summary(set.as_ref(), errors, diags.len() - errors);
+    let Some(set) = set.filter(|_| errors == 0) else {
+        return false;
+    };
+    let outcomes = run_tests(&set, catalog);
+    let _ = output::test_outcomes(&outcomes);
+    let mut clean = outcomes.iter().all(|o| o.passed);
+    if !a.snapshots.is_empty() {
+        let report = aws_authz::load_files(&a.snapshots);
+        output::load_problems(&report.errors, &report.warnings);
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let facts = a.db.as_ref().and_then(|db| {
+            whittle_engine::usage::Store::open(db)
+                .and_then(|s| {
+                    whittle_engine::usage::usage_facts(
+                        &s,
+                        now,
+                        set.lp.settings.window_days,
+                        set.lp.settings.min_coverage_days,
+                    )
+                })
+                .map_err(|e| output::fatal(&miette::Report::new(e)))
+                .ok()
+        });
+        let input = CheckInput {
+            inventory: &report.inventory,
+            catalog,
+            usage: facts.as_ref(),
+            now,
+        };
+        let (findings, eval_diags) = evaluate(&set, &input);
+        output::rule_diagnostics(&eval_diags);
+        let _ = output::findings(crate::cli::CheckFormat::Text, &findings, &set);
+        clean &= report.errors.is_empty();
+    }
+    clean
+}
+
+pub fn run(a: WatchArgs) -> miette::Result<u8> {
+    let dirs = if a.dirs.is_empty() {
+        vec![PathBuf::from("rules")]
+    } else {
+        a.dirs.clone()
+    };
+    let (tx, rx) = mpsc::channel::<DebounceEventResult>();
+    let mut debouncer = new_debouncer(Duration::from_millis(a.debounce_ms), tx)
+        .map_err(|e| miette::miette!("cannot watch files: {e}"))?;
+    for p in dirs.iter().chain(&a.snapshots).chain(a.db.iter()) {
+        let mode = if p.is_dir() {
+            RecursiveMode::Recursive
+        } else {
+            RecursiveMode::NonRecursive
+        };
+        debouncer
+            .watcher()
+            .watch(p, mode)
+            .map_err(|e| miette::miette!("cannot watch `{}`: {e}", p.display()))?;
+    }
+    let mut runs = 0u32;
+    let mut seen = fingerprint(&a, &dirs);
+    let mut clean = pass(&a, &dirs);
+    runs += 1;
+    output::watch_waiting(runs);
+    while a.max_runs.is_none_or(|m| runs < m) {
+        let Ok(event) = rx.recv() else { break };
+        let changed: Vec<PathBuf> = match event {
+            Ok(events) => events
+                .into_iter()
+                .map(|e| e.path)
+                .filter(|p| is_relevant(p))
+                .collect(),
+            Err(e) => {
+                output::watch_error(&e.to_string());
+                continue;
+            }
+        };
+        // Reading files can raise events of its own (attributes, directories): only a change in
+        // what the rule and input files hold triggers a run.
+        let now = fingerprint(&a, &dirs);
+        if changed.is_empty() || now == seen {
+            continue;
+        }
+        let differ: Vec<PathBuf> = now
+            .iter()
+            .filter(|(p, f)| seen.get(*p) != Some(*f))
+            .map(|(p, _)| p.clone())
+            .chain(seen.keys().filter(|p| !now.contains_key(*p)).cloned())
+            .collect();
+        seen = now;
+        output::watch_changed(&differ);
+        clean = pass(&a, &dirs);
+        runs += 1;
+        output::watch_waiting(runs);
+    }
+    Ok(if clean { exit::CLEAN } else { exit::FINDINGS })
+}
+
+/// Size and modification time of every rule file and input.
+fn fingerprint(
+    a: &WatchArgs,
+    dirs: &[PathBuf],
+) -> BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)> {
+    let (files, _) = rules::rule_files(dirs);
+    files
+        .iter()
+        .chain(&a.snapshots)
+        .chain(a.db.iter())
+        .map(|p| {
+            let m = std::fs::metadata(p).ok();
+            (
+                p.clone(),
+                (
+                    m.as_ref().map_or(0, |m| m.len()),
+                    m.and_then(|m| m.modified().ok()),
+                ),
+            )
+        })
+        .collect()
+}
+
+/// Rule files and inputs; editor swap and backup files are not.
+fn is_relevant(p: &std::path::Path) -> bool {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    !(name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".tmp"))
+}
