@@ -12,6 +12,7 @@ use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityUid, Policy, PolicyId, PolicySet,
     Request, RestrictedExpression,
 };
+use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
@@ -199,35 +200,27 @@ fn build_entities(
     Entities::from_entities(out, Some(&rules.guardrails.schema)).map_err(|e| e.to_string())
 }
 
-fn grant_context(
+/// The context pairs a grant gives every permission it grants (all but the usage facts).
+fn grant_pairs(
     g: &EffectiveGrant,
-    action: &str,
-    facts: Option<(&HashMap<String, Epoch>, &UsageFacts)>,
-    now: Epoch,
-) -> (Vec<(String, RestrictedExpression)>, Evidence) {
+    now: &RestrictedExpression,
+    source: &RestrictedExpression,
+) -> Vec<(String, RestrictedExpression)> {
     let kind = serde_json::to_value(g.origin.policy_kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
     // As written; `NotAction` grants are spelled out so no rule mistakes them for `*`.
-    let (pattern, literal) = match &g.action_spec {
-        crate::aws::policy::ActionSpec::Action(p) => (
-            p.join(", "),
-            p.iter().any(|x| x.eq_ignore_ascii_case(action)),
-        ),
-        crate::aws::policy::ActionSpec::NotAction(p) => {
-            (format!("NotAction {}", p.join(", ")), false)
-        }
+    let pattern = match &g.action_spec {
+        crate::aws::policy::ActionSpec::Action(p) => p.join(", "),
+        crate::aws::policy::ActionSpec::NotAction(p) => format!("NotAction {}", p.join(", ")),
     };
     let resource_pattern = match &g.resources {
         ResourceScope::Any => "*".to_string(),
         other => other.to_string(),
     };
-    let mut ctx = vec![
-        (
-            "now".to_string(),
-            RestrictedExpression::new_datetime(iso(now)),
-        ),
+    vec![
+        ("now".to_string(), now.clone()),
         (
             "granted_by".to_string(),
             RestrictedExpression::new_string(g.origin.policy.clone()),
@@ -239,11 +232,6 @@ fn grant_context(
         (
             "action_pattern".to_string(),
             RestrictedExpression::new_string(pattern),
-        ),
-        // named literally in the statement: not held through a wildcard, even beside one
-        (
-            "via_wildcard".to_string(),
-            RestrictedExpression::new_bool(g.via_wildcard && !literal),
         ),
         (
             "resource_is_star".to_string(),
@@ -265,39 +253,60 @@ fn grant_context(
                     .map(|c| RestrictedExpression::new_string(c.key.clone())),
             ),
         ),
+        ("source".to_string(), source.clone()),
+    ]
+}
+
+/// Whether `action` is named literally in the grant's `Action` (not only through a wildcard).
+fn literal(g: &EffectiveGrant, action: &str) -> bool {
+    matches!(&g.action_spec, crate::aws::policy::ActionSpec::Action(p) if p.iter().any(|x| x.eq_ignore_ascii_case(action)))
+}
+
+/// The per-permission facts: wildcard or literal, and usage.
+fn permission_pairs(
+    via_wildcard: bool,
+    last: Option<Epoch>,
+    usage: Option<&UsageFacts>,
+    now: Epoch,
+) -> (Vec<(String, RestrictedExpression)>, Evidence) {
+    let known = usage.is_some_and(|u| u.usage_known);
+    let mut pairs = vec![
         (
-            "source".to_string(),
-            RestrictedExpression::new_entity_uid(uid("Guard::Source", "snapshot")),
+            "via_wildcard".to_string(),
+            RestrictedExpression::new_bool(via_wildcard),
+        ),
+        (
+            "used".to_string(),
+            RestrictedExpression::new_bool(last.is_some()),
+        ),
+        (
+            "usage_known".to_string(),
+            RestrictedExpression::new_bool(known),
         ),
     ];
-    let (used, known, last) = match facts {
-        Some((per, f)) => {
-            let last = per.get(action).copied();
-            (last.is_some(), f.usage_known, last)
-        }
-        None => (false, false, None),
-    };
-    ctx.push(("used".into(), RestrictedExpression::new_bool(used)));
-    ctx.push(("usage_known".into(), RestrictedExpression::new_bool(known)));
     if let Some(t) = last {
-        ctx.push((
+        pairs.push((
             "last_used".into(),
             RestrictedExpression::new_datetime(iso(t)),
         ));
-        ctx.push((
+        pairs.push((
             "days_unused".into(),
             RestrictedExpression::new_long((now - t).max(0) / 86_400),
         ));
     } else if known {
-        let days = facts.map_or(0, |(_, f)| f.coverage_days as i64);
-        ctx.push(("days_unused".into(), RestrictedExpression::new_long(days)));
+        pairs.push((
+            "days_unused".into(),
+            RestrictedExpression::new_long(usage.map_or(0, |u| u.coverage_days as i64)),
+        ));
     }
-    let evidence = Evidence {
-        used: known.then_some(used),
-        last_used: last.map(iso),
-        usage_known: known,
-    };
-    (ctx, evidence)
+    (
+        pairs,
+        Evidence {
+            used: known.then_some(last.is_some()),
+            last_used: last.map(iso),
+            usage_known: known,
+        },
+    )
 }
 
 /// Evaluates `rules` over the input. Returns findings (sorted) and problems met while evaluating
@@ -362,94 +371,135 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
             return (Vec::new(), diags);
         }
     };
-    let mut slices: HashMap<Vec<usize>, PolicySet> = HashMap::new();
-    let authorizer = Authorizer::new();
+    // One policy set per distinct set of applicable rules, built before the parallel loop.
+    let mut slice_of: HashMap<ActionId, usize> = HashMap::new();
+    let mut slices: Vec<PolicySet> = Vec::new();
+    let mut slice_ids: HashMap<Vec<usize>, usize> = HashMap::new();
+    for &a in &needed {
+        let rules_here = applicable(a);
+        let next = slices.len();
+        let idx = *slice_ids.entry(rules_here.clone()).or_insert(next);
+        if idx == next {
+            let mut set = PolicySet::new();
+            let _ = set.add(baseline.clone());
+            for &i in &rules_here {
+                let _ = set.add(g.policies[i].clone());
+            }
+            slices.push(set);
+        }
+        slice_of.insert(a, idx);
+    }
     let hold = uid("Guard::Action", "hold");
-    // (rule, principal, policy, statement) → finding being built
-    let mut found: BTreeMap<(String, String, String, usize), Finding> = BTreeMap::new();
-    let mut errored: BTreeSet<String> = BTreeSet::new();
-    for (p, eff) in actors.iter().zip(&effective) {
-        let facts = input
-            .usage
-            .map(|u| (u.last_used.get(&p.id).cloned().unwrap_or_default(), u));
-        let principal = uid(principal_type(p), &p.id);
-        for gr in &eff.grants {
-            for a in gr.actions.iter() {
-                let rules_here = applicable(a);
-                if rules_here.is_empty() {
-                    continue;
-                }
-                let set = slices.entry(rules_here.clone()).or_insert_with(|| {
-                    let mut s = PolicySet::new();
-                    let _ = s.add(baseline.clone());
-                    for &i in &rules_here {
-                        let _ = s.add(g.policies[i].clone());
-                    }
-                    s
-                });
-                let name = &catalog.action(a).name;
-                let (pairs, evidence) =
-                    grant_context(gr, name, facts.as_ref().map(|(m, f)| (m, *f)), input.now);
-                let ctx = match Context::from_pairs(pairs) {
-                    Ok(c) => c,
-                    Err(e) => {
-                        diags.push(RuleDiagnostic::general(
-                            super::Level::Error,
-                            "<context>",
-                            e.to_string(),
-                        ));
+    let now_expr = RestrictedExpression::new_datetime(iso(input.now));
+    let source = RestrictedExpression::new_entity_uid(uid("Guard::Source", "snapshot"));
+    // Requests are built from our own, fixed context shape: debug builds (every test) validate
+    // each against the schema; release builds skip it, as it costs more than authorising.
+    let validate = cfg!(debug_assertions).then_some(&g.schema);
+    type Key = (String, String, String, usize);
+    let per_principal: Vec<(BTreeMap<Key, Finding>, BTreeSet<String>, Vec<String>)> = actors
+        .par_iter()
+        .zip(effective.par_iter())
+        .map(|(p, eff)| {
+            let authorizer = Authorizer::new();
+            let mut found: BTreeMap<Key, Finding> = BTreeMap::new();
+            let mut errored = BTreeSet::new();
+            let mut problems = Vec::new();
+            let last_used = input.usage.and_then(|u| u.last_used.get(&p.id));
+            let principal = uid(principal_type(p), &p.id);
+            for gr in &eff.grants {
+                let base = grant_pairs(gr, &now_expr, &source);
+                // contexts for permissions without usage are the same across the grant: build each kind once
+                let mut shared: HashMap<bool, (Context, Evidence)> = HashMap::new();
+                for a in gr.actions.iter() {
+                    let Some(&slice) = slice_of.get(&a) else {
                         continue;
-                    }
-                };
-                let req = match Request::new(
-                    principal.clone(),
-                    hold.clone(),
-                    uid("Iam::Permission", name),
-                    ctx,
-                    Some(&g.schema),
-                ) {
-                    Ok(r) => r,
-                    Err(e) => {
-                        diags.push(RuleDiagnostic::general(
-                            super::Level::Error,
-                            "<request>",
-                            e.to_string(),
-                        ));
-                        continue;
-                    }
-                };
-                let resp = authorizer.is_authorized(&req, set, &entities);
-                for err in resp.diagnostics().errors() {
-                    let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = err;
-                    errored.insert(format!("{}: {}", e.policy_id(), e.inner()));
-                }
-                if resp.decision() == Decision::Deny {
-                    for id in resp.diagnostics().reason() {
-                        let Some(rule) = g.rules.iter().find(|r| r.id == id.to_string()) else {
+                    };
+                    let name = &catalog.action(a).name;
+                    let via_wildcard = gr.via_wildcard && !literal(gr, name);
+                    let last = last_used.and_then(|m| m.get(name)).copied();
+                    let built = match last {
+                        None => match shared.get(&via_wildcard) {
+                            Some(c) => Ok(c.clone()),
+                            None => {
+                                let (extra, ev) =
+                                    permission_pairs(via_wildcard, None, input.usage, input.now);
+                                Context::from_pairs(base.iter().cloned().chain(extra)).map(|c| {
+                                    shared.insert(via_wildcard, (c.clone(), ev.clone()));
+                                    (c, ev)
+                                })
+                            }
+                        },
+                        Some(_) => {
+                            let (extra, ev) =
+                                permission_pairs(via_wildcard, last, input.usage, input.now);
+                            Context::from_pairs(base.iter().cloned().chain(extra)).map(|c| (c, ev))
+                        }
+                    };
+                    let (ctx, evidence) = match built {
+                        Ok(c) => c,
+                        Err(e) => {
+                            problems.push(e.to_string());
                             continue;
-                        };
-                        let key = (
-                            rule.id.clone(),
-                            p.id.clone(),
-                            gr.origin.policy.clone(),
-                            gr.origin.statement,
-                        );
-                        let f = found.entry(key).or_insert_with(|| Finding {
-                            rule: rule.id.clone(),
-                            severity: rule.severity,
-                            message: rule.message.clone(),
-                            remediation: rule.remediation.clone(),
-                            principal: p.id.clone(),
-                            permissions: Vec::new(),
-                            granted_by: Some(gr.origin.clone()),
-                            evidence: evidence.clone(),
-                            rule_location: format!("{}:{}", rule.file, rule.line),
-                        });
-                        f.permissions.push(name.clone());
+                        }
+                    };
+                    let req = match Request::new(
+                        principal.clone(),
+                        hold.clone(),
+                        uid("Iam::Permission", name),
+                        ctx,
+                        validate,
+                    ) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            problems.push(e.to_string());
+                            continue;
+                        }
+                    };
+                    let resp = authorizer.is_authorized(&req, &slices[slice], &entities);
+                    for err in resp.diagnostics().errors() {
+                        let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = err;
+                        errored.insert(format!("{}: {}", e.policy_id(), e.inner()));
+                    }
+                    if resp.decision() == Decision::Deny {
+                        for id in resp.diagnostics().reason() {
+                            let Some(rule) = g.rules.iter().find(|r| r.id == id.to_string()) else {
+                                continue;
+                            };
+                            let key = (
+                                rule.id.clone(),
+                                p.id.clone(),
+                                gr.origin.policy.clone(),
+                                gr.origin.statement,
+                            );
+                            let f = found.entry(key).or_insert_with(|| Finding {
+                                rule: rule.id.clone(),
+                                severity: rule.severity,
+                                message: rule.message.clone(),
+                                remediation: rule.remediation.clone(),
+                                principal: p.id.clone(),
+                                permissions: Vec::new(),
+                                granted_by: Some(gr.origin.clone()),
+                                evidence: evidence.clone(),
+                                rule_location: format!("{}:{}", rule.file, rule.line),
+                            });
+                            f.permissions.push(name.clone());
+                        }
                     }
                 }
             }
-        }
+            (found, errored, problems)
+        })
+        .collect();
+    let mut found: BTreeMap<Key, Finding> = BTreeMap::new();
+    let mut errored: BTreeSet<String> = BTreeSet::new();
+    let mut problems: BTreeSet<String> = BTreeSet::new();
+    for (f, e, p) in per_principal {
+        found.extend(f);
+        errored.extend(e);
+        problems.extend(p);
+    }
+    for p in problems {
+        diags.push(RuleDiagnostic::general(super::Level::Error, "<request>", p));
     }
     let mut findings: Vec<Finding> = found.into_values().collect();
     for e in errored {
