@@ -309,6 +309,11 @@ fn permission_pairs(
     )
 }
 
+/// A finding's grouping key: (rule, principal, granting policy, statement).
+type Key = (String, String, String, usize);
+/// One principal's findings, rules that errored, and problems building requests.
+type PrincipalResult = (BTreeMap<Key, Finding>, BTreeSet<String>, Vec<String>);
+
 /// Evaluates `rules` over the input. Returns findings (sorted) and problems met while evaluating
 /// (a rule that errored, an exemption that never matched).
 pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<RuleDiagnostic>) {
@@ -395,8 +400,7 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
     // Requests are built from our own, fixed context shape: debug builds (every test) validate
     // each against the schema; release builds skip it, as it costs more than authorising.
     let validate = cfg!(debug_assertions).then_some(&g.schema);
-    type Key = (String, String, String, usize);
-    let per_principal: Vec<(BTreeMap<Key, Finding>, BTreeSet<String>, Vec<String>)> = actors
+    let per_principal: Vec<PrincipalResult> = actors
         .par_iter()
         .zip(effective.par_iter())
         .map(|(p, eff)| {
