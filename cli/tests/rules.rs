@@ -29,7 +29,7 @@ fn validate_reports_every_problem_with_file_and_line_and_exits_2() {
         .args(["rules", "validate", "rules", USER_REPO])
         .assert()
         .success()
-        .stdout(predicate::str::contains("ok: 9 guardrail(s)"));
+        .stdout(predicate::str::contains("ok: 10 guardrail(s)"));
     whittle()
         .args(["rules", "validate", "no/such/dir"])
         .assert()
@@ -43,7 +43,7 @@ fn rule_tests_end_with_the_tally_and_fail_with_1() {
         .args(["rules", "test", "rules", USER_REPO])
         .assert()
         .success()
-        .stdout(predicate::str::ends_with("20 passed, 0 failed\n"));
+        .stdout(predicate::str::ends_with("23 passed, 0 failed\n"));
     let dir = std::env::temp_dir().join(format!("whittle-rules-failing-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp");
     std::fs::write(
@@ -72,7 +72,7 @@ principal = "arn:aws:iam::1:role/x"
         .stdout(predicate::str::contains(
             "expected, not found: aws-passrole-star on arn:aws:iam::1:role/x",
         ))
-        .stdout(predicate::str::ends_with("18 passed, 1 failed\n"));
+        .stdout(predicate::str::ends_with("21 passed, 1 failed\n"));
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -240,7 +240,7 @@ fn fail_on_sarif_and_markdown() {
         .assert()
         .code(1)
         .stdout(predicate::str::contains(
-            "17 finding(s): 3 critical, 7 high, 7 medium",
+            "19 finding(s): 5 critical, 7 high, 7 medium",
         ));
     whittle()
         .args(base)
@@ -321,7 +321,7 @@ fn watch_reruns_when_a_rule_file_changes() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stdout.contains("20 passed, 0 failed"),
+        stdout.contains("23 passed, 0 failed"),
         "first run: {stdout}"
     );
     assert!(

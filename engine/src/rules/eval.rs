@@ -100,6 +100,7 @@ fn build_entities(
     rules: &RuleSet,
     input: &CheckInput<'_>,
     held: &BTreeSet<ActionId>,
+    combos: &HashMap<&str, Vec<String>>,
 ) -> Result<Entities, String> {
     let mut out = Vec::new();
     let mut accounts = BTreeSet::new();
@@ -134,6 +135,13 @@ fn build_entities(
             attrs.insert(
                 "account".into(),
                 RestrictedExpression::new_entity_uid(account),
+            );
+            let mine = combos.get(p.id.as_str()).cloned().unwrap_or_default();
+            attrs.insert(
+                "combinations".into(),
+                RestrictedExpression::new_set(
+                    mine.into_iter().map(RestrictedExpression::new_string),
+                ),
             );
             let tags = p
                 .tags
@@ -351,7 +359,21 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
         .copied()
         .filter(|a| !applicable(*a).is_empty())
         .collect();
-    let entities = match build_entities(rules, input, &needed) {
+    // which dangerous combinations each principal holds all of
+    let mut combos: HashMap<&str, Vec<String>> = HashMap::new();
+    for (p, e) in actors.iter().zip(&effective) {
+        let holds = e.held(catalog);
+        let mine: Vec<String> = rules
+            .combinations
+            .iter()
+            .filter(|(_, ids)| !ids.is_empty() && ids.iter().all(|a| holds.contains(*a)))
+            .map(|(id, _)| id.clone())
+            .collect();
+        if !mine.is_empty() {
+            combos.insert(p.id.as_str(), mine);
+        }
+    }
+    let entities = match build_entities(rules, input, &needed, &combos) {
         Ok(e) => e,
         Err(e) => {
             diags.push(RuleDiagnostic::general(

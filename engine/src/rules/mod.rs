@@ -28,6 +28,8 @@ pub struct RuleSet {
     pub lp: LeastPrivilege,
     /// Risk class id → the catalog actions in it.
     pub risk_actions: BTreeMap<String, ActionSet>,
+    /// Combination id → the catalog actions that must all be held.
+    pub combinations: BTreeMap<String, Vec<crate::catalog::ActionId>>,
     /// Rule tests found in the TOML files.
     pub tests: Vec<TestCase>,
     /// Files read.
@@ -146,6 +148,41 @@ pub fn load_sources(
         }
         risk_actions.insert(r.id.clone(), set);
     }
+    let mut combinations = BTreeMap::new();
+    for (c, src) in &lp.combinations {
+        let mut ids = Vec::new();
+        for a in &c.actions {
+            match catalog.lookup(a) {
+                Some(id) => ids.push(id),
+                None => {
+                    if let Some(file) = sources.iter().find(|s| *s.path == *src.file) {
+                        let hints = catalog.suggest(a, 3);
+                        diags.push(RuleDiagnostic::error(
+                            file,
+                            file.text[src.span.clone()]
+                                .find(&format!("\"{a}\""))
+                                .map(|o| src.span.start + o..src.span.start + o + a.len() + 2),
+                            format!(
+                                "`{a}` in combination `{}` is not an action in the catalog",
+                                c.id
+                            ),
+                            (!hints.is_empty()).then(|| {
+                                format!(
+                                    "did you mean {}?",
+                                    hints
+                                        .iter()
+                                        .map(|h| format!("`{h}`"))
+                                        .collect::<Vec<_>>()
+                                        .join(", ")
+                                )
+                            }),
+                        ));
+                    }
+                }
+            }
+        }
+        combinations.insert(c.id.clone(), ids);
+    }
     let risk_ids: BTreeSet<String> = lp.risks.iter().map(|(r, _)| r.id.clone()).collect();
     let guardrails = cedar.finish(catalog, &risk_ids, &risk_actions, &mut diags);
     // Exemptions and tests must name known rules.
@@ -183,6 +220,7 @@ pub fn load_sources(
         guardrails,
         lp,
         risk_actions,
+        combinations,
         tests,
         files: Vec::new(),
     });

@@ -17,6 +17,8 @@ struct File {
     #[serde(default)]
     risk: Vec<Spanned<RiskClass>>,
     #[serde(default)]
+    combination: Vec<Spanned<Combination>>,
+    #[serde(default)]
     unused: Vec<Spanned<UnusedRule>>,
     #[serde(default)]
     keep: Vec<Spanned<Keep>>,
@@ -100,6 +102,20 @@ impl Severity {
     }
 }
 
+/// Permissions that are dangerous together (privilege-escalation paths such as PassRole plus a
+/// service that runs code as the passed role). Principals holding all of them carry the id in
+/// their `combinations` attribute.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Combination {
+    /// Id (`passrole-lambda`).
+    pub id: String,
+    /// What holding them all allows.
+    pub description: String,
+    /// Exact action names, all of which must be held.
+    pub actions: Vec<String>,
+}
+
 /// "Permissions of this class unused for this long are findings".
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -166,6 +182,8 @@ pub struct LeastPrivilege {
     pub settings: Settings,
     /// Risk classes.
     pub risks: Vec<(RiskClass, ItemSource)>,
+    /// Dangerous combinations.
+    pub combinations: Vec<(Combination, ItemSource)>,
     /// Unused-permission rules.
     pub unused: Vec<(UnusedRule, ItemSource)>,
     /// Keep lists.
@@ -216,6 +234,10 @@ impl LeastPrivilege {
         for r in parsed.risk {
             let span = r.span();
             self.risks.push((r.into_inner(), src(span)));
+        }
+        for c in parsed.combination {
+            let span = c.span();
+            self.combinations.push((c.into_inner(), src(span)));
         }
         for u in parsed.unused {
             let span = u.span();
