@@ -43,7 +43,7 @@ fn rule_tests_end_with_the_tally_and_fail_with_1() {
         .args(["rules", "test", "rules", USER_REPO])
         .assert()
         .success()
-        .stdout(predicate::str::ends_with("23 passed, 0 failed\n"));
+        .stdout(predicate::str::ends_with("24 passed, 0 failed\n"));
     let dir = std::env::temp_dir().join(format!("whittle-rules-failing-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("tmp");
     std::fs::write(
@@ -321,7 +321,7 @@ fn watch_reruns_when_a_rule_file_changes() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stdout.contains("23 passed, 0 failed"),
+        stdout.contains("24 passed, 0 failed"),
         "first run: {stdout}"
     );
     assert!(

@@ -273,6 +273,7 @@ fn literal(g: &EffectiveGrant, action: &str) -> bool {
 /// The per-permission facts: wildcard or literal, and usage.
 fn permission_pairs(
     via_wildcard: bool,
+    kept: bool,
     last: Option<Epoch>,
     usage: Option<&UsageFacts>,
     now: Epoch,
@@ -283,6 +284,7 @@ fn permission_pairs(
             "via_wildcard".to_string(),
             RestrictedExpression::new_bool(via_wildcard),
         ),
+        ("kept".to_string(), RestrictedExpression::new_bool(kept)),
         (
             "used".to_string(),
             RestrictedExpression::new_bool(last.is_some()),
@@ -416,6 +418,7 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
         }
         slice_of.insert(a, idx);
     }
+    let kept = kept_actions(rules, &actors, catalog, input.now, &mut diags);
     let hold = uid("Guard::Action", "hold");
     let now_expr = RestrictedExpression::new_datetime(iso(input.now));
     let source = RestrictedExpression::new_entity_uid(uid("Guard::Source", "snapshot"));
@@ -435,7 +438,8 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
             for gr in &eff.grants {
                 let base = grant_pairs(gr, &now_expr, &source);
                 // contexts for permissions without usage are the same across the grant: build each kind once
-                let mut shared: HashMap<bool, (Context, Evidence)> = HashMap::new();
+                let mut shared: HashMap<(bool, bool), (Context, Evidence)> = HashMap::new();
+                let keep = kept.get(p.id.as_str());
                 for a in gr.actions.iter() {
                     let Some(&slice) = slice_of.get(&a) else {
                         continue;
@@ -443,21 +447,32 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
                     let name = &catalog.action(a).name;
                     let via_wildcard = gr.via_wildcard && !literal(gr, name);
                     let last = last_used.and_then(|m| m.get(name)).copied();
+                    let is_kept = keep.is_some_and(|k| k.contains(a));
                     let built = match last {
-                        None => match shared.get(&via_wildcard) {
+                        None => match shared.get(&(via_wildcard, is_kept)) {
                             Some(c) => Ok(c.clone()),
                             None => {
-                                let (extra, ev) =
-                                    permission_pairs(via_wildcard, None, input.usage, input.now);
+                                let (extra, ev) = permission_pairs(
+                                    via_wildcard,
+                                    is_kept,
+                                    None,
+                                    input.usage,
+                                    input.now,
+                                );
                                 Context::from_pairs(base.iter().cloned().chain(extra)).map(|c| {
-                                    shared.insert(via_wildcard, (c.clone(), ev.clone()));
+                                    shared.insert((via_wildcard, is_kept), (c.clone(), ev.clone()));
                                     (c, ev)
                                 })
                             }
                         },
                         Some(_) => {
-                            let (extra, ev) =
-                                permission_pairs(via_wildcard, last, input.usage, input.now);
+                            let (extra, ev) = permission_pairs(
+                                via_wildcard,
+                                is_kept,
+                                last,
+                                input.usage,
+                                input.now,
+                            );
                             Context::from_pairs(base.iter().cloned().chain(extra)).map(|c| (c, ev))
                         }
                     };
@@ -554,9 +569,54 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
                 .unwrap_or_default(),
         });
     }
-    findings.extend(unused_findings(rules, input, &actors, &effective));
+    findings.extend(unused_findings(rules, input, &actors, &effective, &kept));
     let findings = apply_exemptions(rules, findings, input.now, &mut diags);
     (findings, diags)
+}
+
+/// Per principal, the actions `[[keep]]` entries retain (expired entries do not count).
+fn kept_actions<'p>(
+    rules: &RuleSet,
+    actors: &[&'p Principal],
+    catalog: &AwsCatalog,
+    now: Epoch,
+    diags: &mut Vec<RuleDiagnostic>,
+) -> HashMap<&'p str, crate::catalog::ActionSet> {
+    let today = iso(now)[..10].to_string();
+    let mut out: HashMap<&str, crate::catalog::ActionSet> = HashMap::new();
+    for (k, src) in &rules.lp.keep {
+        if k.expires
+            .as_ref()
+            .is_some_and(|e| e.to_string().as_str() < today.as_str())
+        {
+            diags.push(RuleDiagnostic::general(
+                super::Level::Warning,
+                &format!("{}:{}", src.file, src.line),
+                format!(
+                    "keep entry for `{}` expired on {}: it no longer retains anything",
+                    k.principal,
+                    k.expires
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                ),
+            ));
+            continue;
+        }
+        let mut set = catalog.empty_set();
+        for a in &k.actions {
+            set.union_with(&catalog.expand(a));
+        }
+        for p in actors
+            .iter()
+            .filter(|p| crate::glob::matches(&k.principal, &p.id, false))
+        {
+            out.entry(p.id.as_str())
+                .or_insert_with(|| catalog.empty_set())
+                .union_with(&set);
+        }
+    }
+    out
 }
 
 /// The TOML `[[unused]]` rules: held, in scope, and not used for `after-days` where the logs could see it.
@@ -565,6 +625,7 @@ fn unused_findings(
     input: &CheckInput<'_>,
     actors: &[&Principal],
     effective: &[crate::effective::EffectivePermissions],
+    kept: &HashMap<&str, crate::catalog::ActionSet>,
 ) -> Vec<Finding> {
     let Some(usage) = input.usage.filter(|u| u.usage_known) else {
         return Vec::new();
@@ -578,7 +639,9 @@ fn unused_findings(
                 let mut perms = Vec::new();
                 for a in gr.actions.iter() {
                     let act = input.catalog.action(a);
-                    if risk.is_some_and(|r| !r.contains(a)) {
+                    if risk.is_some_and(|r| !r.contains(a))
+                        || kept.get(p.id.as_str()).is_some_and(|k| k.contains(a))
+                    {
                         continue;
                     }
                     if !u.access_levels.is_empty()

@@ -76,11 +76,50 @@ pub fn rule_files(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<RuleDiagnostic>) {
     (files, diags)
 }
 
-/// Loads rule directories. `None` only when nothing usable could be built; otherwise the rule
-/// set comes back with every problem found (errors make it invalid for `validate`).
+/// The name that stands for the built-in packs embedded in the binary: `--rules @builtin`.
+pub const BUILTIN: &str = "@builtin";
+
+/// The built-in packs as embedded in the binary (a test checks they match `rules/` on disk).
+pub fn builtin_sources() -> Vec<SourceFile> {
+    [
+        (
+            "@builtin/aws/guardrails.cedar",
+            include_str!("../../../rules/aws/guardrails.cedar"),
+        ),
+        (
+            "@builtin/aws/risk-classes.toml",
+            include_str!("../../../rules/aws/risk-classes.toml"),
+        ),
+        (
+            "@builtin/aws/settings.toml",
+            include_str!("../../../rules/aws/settings.toml"),
+        ),
+        (
+            "@builtin/aws/tests/guardrails.toml",
+            include_str!("../../../rules/aws/tests/guardrails.toml"),
+        ),
+    ]
+    .into_iter()
+    .map(|(path, text)| SourceFile::from_text(path, text))
+    .collect()
+}
+
+/// Loads rule directories (`@builtin` for the embedded packs). `None` only when nothing usable
+/// could be built; otherwise the rule set comes back with every problem found.
 pub fn load(dirs: &[PathBuf], catalog: &AwsCatalog) -> (Option<RuleSet>, Vec<RuleDiagnostic>) {
-    let (files, mut diags) = rule_files(dirs);
-    let mut sources = Vec::new();
+    let builtin = dirs.iter().any(|d| d.as_os_str() == BUILTIN);
+    let dirs: Vec<PathBuf> = dirs
+        .iter()
+        .filter(|d| d.as_os_str() != BUILTIN)
+        .cloned()
+        .collect();
+    let (mut files, mut diags) = rule_files(&dirs);
+    let mut sources = if builtin {
+        builtin_sources()
+    } else {
+        Vec::new()
+    };
+    let embedded: Vec<PathBuf> = sources.iter().map(|s| PathBuf::from(&*s.path)).collect();
     for f in &files {
         match SourceFile::read(f) {
             Ok(s) => sources.push(s),
@@ -91,6 +130,7 @@ pub fn load(dirs: &[PathBuf], catalog: &AwsCatalog) -> (Option<RuleSet>, Vec<Rul
             )),
         }
     }
+    files.extend(embedded);
     let (set, more) = load_sources(&sources, catalog);
     diags.extend(more);
     (set.map(|s| RuleSet { files, ..s }), diags)
@@ -235,6 +275,35 @@ pub fn builtin_dir() -> &'static Path {
 #[cfg(test)]
 mod pack_tests {
     use super::*;
+
+    /// The embedded packs are the files in `rules/`, all of them.
+    #[test]
+    fn embedded_packs_match_the_rules_directory() {
+        let (files, diags) = rule_files(&[builtin_dir().to_path_buf()]);
+        assert!(diags.is_empty());
+        let embedded = builtin_sources();
+        assert_eq!(
+            files.len(),
+            embedded.len(),
+            "a rule file was added to rules/ but not to builtin_sources()"
+        );
+        for f in files {
+            let rel = f
+                .strip_prefix(builtin_dir())
+                .expect("under rules/")
+                .display()
+                .to_string();
+            let e = embedded
+                .iter()
+                .find(|s| s.path.ends_with(&rel))
+                .unwrap_or_else(|| panic!("{rel} is not embedded"));
+            assert_eq!(
+                *e.text,
+                std::fs::read_to_string(&f).expect("read"),
+                "{rel} differs from its embedded copy"
+            );
+        }
+    }
 
     /// `cargo test` runs the built-in pack's own cases, as `whittle rules test rules/` does.
     #[test]
