@@ -47,6 +47,13 @@ pub fn install_diagnostic_handler() {
     }
 }
 
+/// `  help: did you mean `a`, `b`?` on stderr, when there is anything to suggest.
+fn help_did_you_mean<S: AsRef<str>>(names: &[S]) {
+    if let Some(h) = whittle_engine::catalog::did_you_mean(names) {
+        eprintln!("  help: {h}");
+    }
+}
+
 /// Prints an error that stopped the command; returns the input-error exit code.
 pub fn fatal(e: &miette::Report) -> u8 {
     eprintln!("{e:?}");
@@ -80,16 +87,7 @@ pub fn principal_not_found(key: &str, candidates: &[&Principal], inv: &Inventory
             .map(|p| p.name.as_str())
             .filter(|n| n.contains(key) || key.contains(*n))
             .collect();
-        if !close.is_empty() {
-            eprintln!(
-                "  help: did you mean {}?",
-                close
-                    .iter()
-                    .map(|c| format!("`{c}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
+        help_did_you_mean(&close);
     } else {
         eprintln!("error: `{key}` names several principals; give the ARN:");
         for c in candidates {
@@ -100,16 +98,7 @@ pub fn principal_not_found(key: &str, candidates: &[&Principal], inv: &Inventory
 
 pub fn unknown_action(pattern: &str, suggestions: &[&str]) {
     eprintln!("error: `{pattern}` matches no action in the catalog");
-    if !suggestions.is_empty() {
-        eprintln!(
-            "  help: did you mean {}?",
-            suggestions
-                .iter()
-                .map(|s| format!("`{s}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
+    help_did_you_mean(suggestions);
 }
 
 fn line_of(
@@ -165,16 +154,8 @@ pub fn simulation(
             )?;
             if known.is_none() {
                 write!(w, "  note: `{}` is not in the catalog", req.action)?;
-                if !suggestions.is_empty() {
-                    write!(
-                        w,
-                        " (did you mean {}?)",
-                        suggestions
-                            .iter()
-                            .map(|s| format!("`{s}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )?;
+                if let Some(h) = whittle_engine::catalog::did_you_mean(suggestions) {
+                    write!(w, " ({h})")?;
                 }
                 writeln!(w)?;
             }
@@ -219,6 +200,13 @@ pub fn simulation(
             Ok(())
         }),
     }
+}
+
+/// ` (did you mean `x`?)` for an action pattern the catalog does not know: the closest name only.
+fn unknown_hint(u: &UnknownAction) -> String {
+    whittle_engine::catalog::did_you_mean(&u.suggestions[..u.suggestions.len().min(1)])
+        .map(|h| format!(" ({h})"))
+        .unwrap_or_default()
 }
 
 fn origin_text(o: &Origin) -> String {
@@ -338,11 +326,7 @@ pub fn explanation(
                 writeln!(w, "  warning: `{m}` is referenced but not in the snapshot: its grants are unknown")?;
             }
             for u in &eff.unknown_actions {
-                let hint = u
-                    .suggestions
-                    .first()
-                    .map(|s| format!(" (did you mean `{s}`?)"))
-                    .unwrap_or_default();
+                let hint = unknown_hint(u);
                 writeln!(
                     w,
                     "  warning: `{}` matches no known action{hint} — {}",
@@ -519,11 +503,7 @@ pub fn inventory(
             if !unknown.is_empty() {
                 writeln!(w, "\nactions the catalog does not know: {}", unknown.len())?;
                 for u in unknown {
-                    let hint = u
-                        .suggestions
-                        .first()
-                        .map(|s| format!(" (did you mean `{s}`?)"))
-                        .unwrap_or_default();
+                    let hint = unknown_hint(u);
                     writeln!(w, "  `{}`{hint} — {}", u.pattern, origin_text(&u.origin))?;
                 }
             }
@@ -759,16 +739,7 @@ pub fn unknown_principal_in_store(principal: &str, known: &[(String, String)]) {
             tail(p) == tail(principal)
         })
         .collect();
-    if !close.is_empty() {
-        eprintln!(
-            "  help: did you mean {}?",
-            close
-                .iter()
-                .map(|c| format!("`{c}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
+    help_did_you_mean(&close);
 }
 
 pub fn usage_summary(format: Format, s: &whittle_engine::usage::Summary) -> miette::Result<()> {
@@ -1035,15 +1006,7 @@ pub fn rule_explain(set: &whittle_engine::rules::RuleSet, id: &str) -> miette::R
             .map(|r| r.id.as_str())
             .filter(|r| r.contains(id) || id.contains(*r))
             .collect();
-        if !ids.is_empty() {
-            eprintln!(
-                "  help: did you mean {}?",
-                ids.iter()
-                    .map(|i| format!("`{i}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-        }
+        help_did_you_mean(&ids);
         return Ok(false);
     };
     let tests: Vec<_> = set.tests.iter().filter(|t| t.covers(id)).collect();

@@ -11,6 +11,14 @@ pub use aws::{ActionId, AwsAction, AwsCatalog, AwsService, CatalogHeader, Resour
 
 use serde::Serialize;
 
+/// `did you mean `a`, `b`?` for a list of close names; `None` when there are none.
+pub fn did_you_mean<S: AsRef<str>>(names: &[S]) -> Option<String> {
+    (!names.is_empty()).then(|| {
+        let quoted: Vec<String> = names.iter().map(|n| format!("`{}`", n.as_ref())).collect();
+        format!("did you mean {}?", quoted.join(", "))
+    })
+}
+
 /// Access level of a permission, as the AWS Service Authorization Reference classifies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum AccessLevel {

@@ -153,36 +153,35 @@ pub fn load_sources(
             cedar.add_file(s, &mut diags);
         }
     }
+    // An action named in a TOML item that the catalog does not know: point at it in the item.
+    let mut unknown_action = |src: &lp::ItemSource, action: &str, what: String| {
+        if let Some(file) = sources.iter().find(|s| *s.path == *src.file) {
+            let quoted = format!("\"{action}\"");
+            let span = file.text[src.span.clone()]
+                .find(&quoted)
+                .map(|o| src.span.start + o..src.span.start + o + quoted.len());
+            diags.push(RuleDiagnostic::error(
+                file,
+                span,
+                what,
+                crate::catalog::did_you_mean(&catalog.suggest(action, 3)),
+            ));
+        }
+    };
     let mut risk_actions = BTreeMap::new();
     for (r, src) in &lp.risks {
         let mut set = catalog.empty_set();
         for a in &r.actions {
             let e = catalog.expand(a);
             if e.is_empty() {
-                let file = sources.iter().find(|s| *s.path == *src.file);
-                if let Some(file) = file {
-                    let hints = catalog.suggest(a, 3);
-                    diags.push(RuleDiagnostic::error(
-                        file,
-                        file.text[src.span.clone()]
-                            .find(&format!("\"{a}\""))
-                            .map(|o| src.span.start + o..src.span.start + o + a.len() + 2),
-                        format!(
-                            "`{a}` in risk class `{}` matches no action in the catalog",
-                            r.id
-                        ),
-                        (!hints.is_empty()).then(|| {
-                            format!(
-                                "did you mean {}?",
-                                hints
-                                    .iter()
-                                    .map(|h| format!("`{h}`"))
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            )
-                        }),
-                    ));
-                }
+                unknown_action(
+                    src,
+                    a,
+                    format!(
+                        "`{a}` in risk class `{}` matches no action in the catalog",
+                        r.id
+                    ),
+                );
             }
             set.union_with(&e);
         }
@@ -194,31 +193,14 @@ pub fn load_sources(
         for a in &c.actions {
             match catalog.lookup(a) {
                 Some(id) => ids.push(id),
-                None => {
-                    if let Some(file) = sources.iter().find(|s| *s.path == *src.file) {
-                        let hints = catalog.suggest(a, 3);
-                        diags.push(RuleDiagnostic::error(
-                            file,
-                            file.text[src.span.clone()]
-                                .find(&format!("\"{a}\""))
-                                .map(|o| src.span.start + o..src.span.start + o + a.len() + 2),
-                            format!(
-                                "`{a}` in combination `{}` is not an action in the catalog",
-                                c.id
-                            ),
-                            (!hints.is_empty()).then(|| {
-                                format!(
-                                    "did you mean {}?",
-                                    hints
-                                        .iter()
-                                        .map(|h| format!("`{h}`"))
-                                        .collect::<Vec<_>>()
-                                        .join(", ")
-                                )
-                            }),
-                        ));
-                    }
-                }
+                None => unknown_action(
+                    src,
+                    a,
+                    format!(
+                        "`{a}` in combination `{}` is not an action in the catalog",
+                        c.id
+                    ),
+                ),
             }
         }
         combinations.insert(c.id.clone(), ids);

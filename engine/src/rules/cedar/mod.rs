@@ -213,16 +213,7 @@ impl CedarSources {
                                 &file,
                                 find_in(&file.text, &span, &format!("\"{eid}\"")).or(at.clone()),
                                 format!("`{eid}` in rule `{id}` is not an action in the catalog"),
-                                (!hints.is_empty()).then(|| {
-                                    format!(
-                                        "did you mean {}?",
-                                        hints
-                                            .iter()
-                                            .map(|h| format!("`{h}`"))
-                                            .collect::<Vec<_>>()
-                                            .join(", ")
-                                    )
-                                }),
+                                crate::catalog::did_you_mean(&hints),
                             ));
                         }
                     }
