@@ -335,3 +335,51 @@ fn watch_reruns_when_a_rule_file_changes() {
     assert_eq!(out.status.code(), Some(1), "the last run was not clean");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_rule_that_errors_is_a_finding_not_a_silent_pass() {
+    let dir = std::env::temp_dir().join(format!("whittle-check-error-{}", std::process::id()));
+    let db = dir.join("usage.db");
+    whittle()
+        .args(["ingest", "testdata/demo/cloudtrail", "-q", "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    let out = whittle()
+        .args([
+            "check",
+            "--snapshot",
+            DEMO,
+            "--rules",
+            "testdata/rules/rule-that-errors",
+            "--now",
+            "2026-11-25",
+            "--format",
+            "json",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "a rule error is a high finding: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let f = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .find(|f| f["rule"] == "whittle-rule-error")
+        .expect("rule error finding");
+    assert!(
+        f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("overflowing-rule") && m.contains("overflow")),
+        "{f}"
+    );
+    assert_eq!(f["severity"], "high");
+    std::fs::remove_dir_all(&dir).ok();
+}
