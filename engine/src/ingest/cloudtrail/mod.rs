@@ -293,12 +293,35 @@ fn value(
     out: &mut FileOutcome,
     mapper: &mut Mapper<'_>,
 ) {
+    value_at(path, text, v, index, out, mapper, 0);
+}
+
+fn value_at(
+    path: &str,
+    text: &str,
+    v: &RawValue,
+    index: usize,
+    out: &mut FileOutcome,
+    mapper: &mut Mapper<'_>,
+    depth: usize,
+) {
     let raw = v.get();
     if raw.starts_with('[') {
+        if depth > 0 {
+            // an array of records is one level; anything deeper is not a log
+            out.record_error(
+                path,
+                text,
+                None,
+                index,
+                "nested array: not a CloudTrail record",
+            );
+            return;
+        }
         match serde_json::from_str::<Vec<&RawValue>>(raw) {
             Ok(items) => {
                 for (i, item) in items.into_iter().enumerate() {
-                    value(path, text, item, i, out, mapper);
+                    value_at(path, text, item, i, out, mapper, depth + 1);
                 }
             }
             Err(e) => out.record_error(path, text, None, index, &strip_pos(&e)),

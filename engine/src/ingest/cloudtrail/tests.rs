@@ -328,3 +328,29 @@ fn times_in_every_shape_seen() {
     assert_eq!(m.time("2026-08-22T25:00:00Z"), None);
     assert_eq!(m.time("2026-02-30T10:00:00Z"), None);
 }
+
+#[test]
+fn hostile_input_never_panics() {
+    let mut m = Mapper::new(AwsCatalog::embedded());
+    // deep nesting once overflowed the stack
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let out = parse("deep.json", deep.as_bytes(), &mut m);
+    assert_eq!(out.batch.events, 0);
+    assert!(
+        out.record_errors
+            .iter()
+            .any(|e| e.message.contains("nested array")),
+        "{:?}",
+        out.record_errors
+    );
+    // odd values where records should be
+    let out = parse(
+        "odd.json",
+        br#"{"Records": [null, 1, "x", [], {"eventName": {}}]}"#,
+        &mut m,
+    );
+    assert_eq!((out.batch.events, out.skipped_records), (0, 5));
+    // bytes that are not text
+    let out = parse("bin.json", &[0xff, 0xfe, 0x00, 0x81], &mut m);
+    assert!(out.failed.is_some());
+}
