@@ -143,3 +143,47 @@ fn every_cloudtrail_dataset_ingests_without_panics_and_maps_most_events() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn cloudmapper_snapshot_checked_against_the_builtin_pack() {
+    let Some(root) = datasets() else { return };
+    let snap = root.join("cloudmapper-demo/iam-get-account-authorization-details.json");
+    let out = whittle()
+        .args([
+            "check",
+            "--rules",
+            "@builtin",
+            "--format",
+            "json",
+            "--now",
+            "2026-11-25",
+            "--snapshot",
+        ])
+        .arg(&snap)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "critical findings expected: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    let has = |rule: &str, principal: &str| {
+        findings
+            .iter()
+            .any(|f| f["rule"] == rule && f["principal"] == principal)
+    };
+    assert!(has(
+        "aws-admin-equivalent-grant",
+        "arn:aws:iam::123456789012:role/bad_role"
+    ));
+    assert!(
+        has(
+            "aws-wildcard-data-access",
+            "arn:aws:iam::123456789012:role/exfiller"
+        ),
+        "s3:* on * in `exfiller`"
+    );
+}
