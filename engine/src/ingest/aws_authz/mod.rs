@@ -228,6 +228,23 @@ struct Builder {
     report: LoadReport,
 }
 
+/// What users and roles both carry: creation date, tags, permission boundary.
+fn set_identity_facts(
+    p: &mut Principal,
+    created: &Option<String>,
+    tags: &[Tag],
+    boundary: &Option<Boundary>,
+) {
+    p.created = created.clone();
+    p.tags = tags
+        .iter()
+        .map(|t| (t.key.clone(), t.value.clone()))
+        .collect();
+    p.boundary = boundary
+        .as_ref()
+        .map(|b| b.permissions_boundary_arn.clone());
+}
+
 fn account_of(arn: &str) -> String {
     arn.split(':').nth(4).unwrap_or_default().to_string()
 }
@@ -312,16 +329,12 @@ impl Builder {
                 &u.user_name,
                 &u.path,
             );
-            principal.created = u.create_date.clone();
-            principal.tags = u
-                .tags
-                .iter()
-                .map(|t| (t.key.clone(), t.value.clone()))
-                .collect();
-            principal.boundary = u
-                .permissions_boundary
-                .as_ref()
-                .map(|b| b.permissions_boundary_arn.clone());
+            set_identity_facts(
+                &mut principal,
+                &u.create_date,
+                &u.tags,
+                &u.permissions_boundary,
+            );
             for g in &u.group_list {
                 self.pending_groups.push((
                     u.arn.clone(),
@@ -351,16 +364,12 @@ impl Builder {
                 &r.role_name,
                 &r.path,
             );
-            principal.created = r.create_date.clone();
-            principal.tags = r
-                .tags
-                .iter()
-                .map(|t| (t.key.clone(), t.value.clone()))
-                .collect();
-            principal.boundary = r
-                .permissions_boundary
-                .as_ref()
-                .map(|b| b.permissions_boundary_arn.clone());
+            set_identity_facts(
+                &mut principal,
+                &r.create_date,
+                &r.tags,
+                &r.permissions_boundary,
+            );
             principal.last_used = r
                 .role_last_used
                 .as_ref()
