@@ -383,3 +383,28 @@ fn a_rule_that_errors_is_a_finding_not_a_silent_pass() {
     assert_eq!(f["severity"], "high");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn an_exemption_that_never_matches_is_a_warning() {
+    let dir = std::env::temp_dir().join(format!("whittle-stale-exemption-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("tmp");
+    std::fs::write(
+        dir.join("stale.toml"),
+        r#"
+[[exemption]]
+rule = "aws-passrole-star"
+principal = "arn:aws:iam::111122223333:role/decommissioned-*"
+reason = "the old deployer, since removed"
+expires = 2027-01-01
+"#,
+    )
+    .expect("write");
+    whittle()
+        .args(["check", "--snapshot", DEMO, "--rules", "rules", "--now", "2026-11-25", "--fail-on", "never", "--rules"])
+        .arg(&dir)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("stale.toml:2"))
+        .stderr(predicate::str::contains("exemption from `aws-passrole-star` for `arn:aws:iam::111122223333:role/decommissioned-*` matched no finding"));
+    std::fs::remove_dir_all(&dir).ok();
+}
