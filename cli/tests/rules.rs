@@ -221,6 +221,23 @@ fn usage_evidence_exemptions_and_expiry() {
         !perms.contains(&"lambda:UpdateFunctionCode"),
         "used every other day: {perms:?}"
     );
+    // a grouped finding's evidence covers all its permissions: the first listed
+    // (dynamodb:BatchGetItem) is unused, dynamodb:GetItem is used daily
+    let data = findings
+        .iter()
+        .find(|f| {
+            f["rule"] == "aws-wildcard-data-access"
+                && f["principal"] == "arn:aws:iam::111122223333:role/app/orders-api"
+        })
+        .expect("wildcard data access by orders-api");
+    assert_eq!(data["permissions"][0], "dynamodb:BatchGetItem");
+    assert_eq!(data["evidence"]["used"], true, "{data}");
+    assert!(
+        data["evidence"]["last_used"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("2026-11-")),
+        "{data}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -29,7 +29,7 @@ pub struct CheckInput<'a> {
     pub now: Epoch,
 }
 
-/// Evidence attached to a finding.
+/// Evidence attached to a finding (over all its permissions: `used` if any of them was).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Evidence {
     /// Whether the permission was used in the window (when usage is known).
@@ -39,6 +39,20 @@ pub struct Evidence {
     pub last_used: Option<String>,
     /// Whether the logs could have seen use.
     pub usage_known: bool,
+}
+
+impl Evidence {
+    /// Evidence of a finding over several permissions: used if any was, the latest use.
+    fn absorb(&mut self, other: &Evidence) {
+        self.used = match (self.used, other.used) {
+            (Some(a), Some(b)) => Some(a || b),
+            (a, b) => a.or(b),
+        };
+        if other.last_used > self.last_used {
+            self.last_used = other.last_used.clone();
+        }
+        self.usage_known |= other.usage_known;
+    }
 }
 
 /// One finding.
@@ -524,6 +538,7 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
                                 rule_location: format!("{}:{}", rule.file, rule.line),
                             });
                             f.permissions.push(name.clone());
+                            f.evidence.absorb(&evidence);
                         }
                     }
                 }
