@@ -613,6 +613,8 @@ pub fn catalog_info(format: Format, catalog: &AwsCatalog) -> miette::Result<()> 
 /// Progress bar for `ingest`, on stderr when it is a terminal.
 pub struct IngestProgress {
     bar: Option<indicatif::ProgressBar>,
+    files: std::sync::atomic::AtomicU64,
+    total: std::sync::atomic::AtomicU64,
 }
 
 impl IngestProgress {
@@ -631,12 +633,18 @@ impl IngestProgress {
             );
             b
         });
-        IngestProgress { bar }
+        IngestProgress {
+            bar,
+            files: Default::default(),
+            total: Default::default(),
+        }
     }
 }
 
 impl whittle_engine::usage::Progress for IngestProgress {
     fn start(&self, files: u64, bytes: u64) {
+        self.total
+            .store(files, std::sync::atomic::Ordering::Relaxed);
         if let Some(b) = &self.bar {
             b.set_length(bytes);
             b.set_message(format!("0/{files} files"));
@@ -644,6 +652,14 @@ impl whittle_engine::usage::Progress for IngestProgress {
     }
     fn advance(&self, bytes: u64, _events: u64) {
         if let Some(b) = &self.bar {
+            let done = self
+                .files
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            b.set_message(format!(
+                "{done}/{} files",
+                self.total.load(std::sync::atomic::Ordering::Relaxed)
+            ));
             b.inc(bytes);
         }
     }
