@@ -2,8 +2,8 @@ use crate::cli::{CheckArgs, FailOn};
 use crate::{exit, output};
 use whittle_engine::catalog::AwsCatalog;
 use whittle_engine::ingest::aws_authz;
-use whittle_engine::rules::{self, evaluate, CheckInput, Severity};
-use whittle_engine::usage::{usage_facts, Store};
+use whittle_engine::rules::{self, Severity};
+use whittle_engine::usage::Store;
 
 pub fn run(a: CheckArgs) -> miette::Result<u8> {
     let catalog = AwsCatalog::embedded();
@@ -24,32 +24,18 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
                 }
             }
         }
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
+        None => whittle_engine::usage::now(),
     };
-    let facts = match &a.db {
-        Some(db) => {
-            if !db.exists() {
-                output::no_store(db);
-                return Ok(exit::INPUT_ERROR);
-            }
-            Some(usage_facts(
-                &Store::open(db)?,
-                now,
-                set.lp.settings.window_days,
-                set.lp.settings.min_coverage_days,
-            )?)
+    let store = match &a.db {
+        Some(db) if !db.exists() => {
+            output::no_store(db);
+            return Ok(exit::INPUT_ERROR);
         }
+        Some(db) => Some(Store::open(db)?),
         None => None,
     };
-    let input = CheckInput {
-        inventory: &report.inventory,
-        catalog,
-        usage: facts.as_ref(),
-        now,
-    };
-    let (findings, eval_diags) = evaluate(&set, &input);
+    let (findings, eval_diags) =
+        rules::check(&set, &report.inventory, catalog, store.as_ref(), now)?;
     output::rule_diagnostics(&eval_diags);
     output::findings(a.format, &findings, &set)?;
     let threshold = match a.fail_on {

@@ -10,9 +10,7 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         ..IngestOptions::default()
     };
     let progress = output::IngestProgress::new(a.quiet);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = whittle_engine::usage::now();
     let report = ingest(
         &a.paths,
         &mut store,

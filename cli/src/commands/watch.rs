@@ -7,7 +7,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 use whittle_engine::catalog::AwsCatalog;
 use whittle_engine::ingest::aws_authz;
-use whittle_engine::rules::{self, evaluate, run_tests, CheckInput};
+use whittle_engine::rules::{self, run_tests};
 
 /// One pass: validate, test, and check when snapshots are given. Returns whether it was clean.
 fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
@@ -25,29 +25,31 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
     if !a.snapshots.is_empty() {
         let report = aws_authz::load_files(&a.snapshots);
         output::load_problems(&report.errors, &report.warnings);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
-        let facts = a.db.as_ref().and_then(|db| {
-            whittle_engine::usage::Store::open(db)
-                .and_then(|s| {
-                    whittle_engine::usage::usage_facts(
-                        &s,
-                        now,
-                        set.lp.settings.window_days,
-                        set.lp.settings.min_coverage_days,
-                    )
-                })
-                .map_err(|e| output::fatal(&miette::Report::new(e)))
-                .ok()
-        });
-        let input = CheckInput {
-            inventory: &report.inventory,
-            catalog,
-            usage: facts.as_ref(),
-            now,
+        let store = match a
+            .db
+            .as_ref()
+            .map(|db| whittle_engine::usage::Store::open(db))
+            .transpose()
+        {
+            Ok(s) => s,
+            Err(e) => {
+                output::fatal(&miette::Report::new(e));
+                return false;
+            }
         };
-        let (findings, eval_diags) = evaluate(&set, &input);
+        let (findings, eval_diags) = match rules::check(
+            &set,
+            &report.inventory,
+            catalog,
+            store.as_ref(),
+            whittle_engine::usage::now(),
+        ) {
+            Ok(r) => r,
+            Err(e) => {
+                output::fatal(&miette::Report::new(e));
+                return false;
+            }
+        };
         output::rule_diagnostics(&eval_diags);
         let _ = output::findings(crate::cli::CheckFormat::Text, &findings, &set);
         clean &= report.errors.is_empty();

@@ -42,6 +42,15 @@ pub struct Evidence {
 }
 
 impl Evidence {
+    /// No usage evidence (rule-level findings: expired exemptions, rule errors).
+    fn none() -> Evidence {
+        Evidence {
+            used: None,
+            last_used: None,
+            usage_known: false,
+        }
+    }
+
     /// Evidence of a finding over several permissions: used if any was, the latest use.
     fn absorb(&mut self, other: &Evidence) {
         self.used = match (self.used, other.used) {
@@ -333,6 +342,32 @@ fn permission_pairs(
     )
 }
 
+/// Evaluates `rules` over `inventory` at `now`, with usage evidence read from `store` (over the
+/// rules' window and minimum coverage) when one is given. What `check` and `watch` both run.
+pub fn check(
+    rules: &RuleSet,
+    inventory: &Inventory,
+    catalog: &AwsCatalog,
+    store: Option<&crate::usage::Store>,
+    now: Epoch,
+) -> Result<(Vec<Finding>, Vec<RuleDiagnostic>), crate::usage::StoreError> {
+    let settings = &rules.lp.settings;
+    let facts = store
+        .map(|s| {
+            crate::usage::usage_facts(s, now, settings.window_days, settings.min_coverage_days)
+        })
+        .transpose()?;
+    Ok(evaluate(
+        rules,
+        &CheckInput {
+            inventory,
+            catalog,
+            usage: facts.as_ref(),
+            now,
+        },
+    ))
+}
+
 /// A finding's grouping key: (rule, principal, granting policy, statement).
 type Key = (String, String, String, usize);
 /// One principal's findings, rules that errored, and problems building requests.
@@ -571,11 +606,7 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
             principal: String::new(),
             permissions: Vec::new(),
             granted_by: None,
-            evidence: Evidence {
-                used: None,
-                last_used: None,
-                usage_known: false,
-            },
+            evidence: Evidence::none(),
             rule_location: g
                 .rules
                 .iter()
@@ -737,11 +768,7 @@ fn apply_exemptions(
                 principal: x.principal.clone(),
                 permissions: Vec::new(),
                 granted_by: None,
-                evidence: Evidence {
-                    used: None,
-                    last_used: None,
-                    usage_known: false,
-                },
+                evidence: Evidence::none(),
                 rule_location: format!("{}:{}", src.file, src.line),
             });
         } else if !used[i] {

@@ -10,7 +10,7 @@ mod tests;
 
 pub use crate::usage::UsageFacts;
 pub use diags::{Level, RuleDiagnostic};
-pub use eval::{evaluate, CheckInput, Evidence, Finding};
+pub use eval::{check, evaluate, CheckInput, Evidence, Finding};
 pub use lp::{LeastPrivilege, Severity};
 pub use tests::{run_tests, TestCase, TestOutcome};
 

@@ -14,6 +14,13 @@ pub use store::{
     EventCount, RegionCoverage, ServiceRow, Store, StoreError, Summary, UsageRow, SCHEMA_VERSION,
 };
 
+/// The current time.
+pub fn now() -> Epoch {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as Epoch)
+}
+
 /// `1787400000` → `2026-08-22T10:40:00Z`.
 pub fn iso(t: Epoch) -> String {
     chrono::DateTime::from_timestamp(t, 0).map_or_else(

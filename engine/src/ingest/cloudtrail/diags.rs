@@ -100,7 +100,6 @@ impl FileOutcome {
     pub(crate) fn record_error(
         &mut self,
         path: &str,
-        _text: &str,
         line: Option<usize>,
         index: usize,
         msg: &str,

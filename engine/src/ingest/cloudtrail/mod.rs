@@ -223,7 +223,7 @@ pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
     if let Ok(file) = serde_json::from_str::<TrailFile>(text) {
         for (i, rec) in file.records.iter().enumerate() {
             if let Err(msg) = process(rec, mapper, &mut out.batch) {
-                out.record_error(path, text, None, i, &msg);
+                out.record_error(path, None, i, &msg);
             }
         }
         out.recognised = true;
@@ -252,10 +252,9 @@ pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
                     continue;
                 }
                 match serde_json::from_str::<&RawValue>(line) {
-                    Ok(v) => value(path, text, v, i, &mut out, mapper),
+                    Ok(v) => value(path, v, i, &mut out, mapper),
                     Err(e) => out.record_error(
                         path,
-                        text,
                         Some(offset_line),
                         i,
                         &format!("invalid JSON: {}", strip_pos(&e)),
@@ -272,7 +271,7 @@ pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
         );
     }
     for (i, v) in values.into_iter().enumerate() {
-        value(path, text, v, i, &mut out, mapper);
+        value(path, v, i, &mut out, mapper);
     }
     out
 }
@@ -285,20 +284,12 @@ fn strip_pos(e: &serde_json::Error) -> String {
 
 /// One top-level JSON value: a delivery file, a lookup-events page, an EventBridge envelope, an
 /// array of records, or one record.
-fn value(
-    path: &str,
-    text: &str,
-    v: &RawValue,
-    index: usize,
-    out: &mut FileOutcome,
-    mapper: &mut Mapper<'_>,
-) {
-    value_at(path, text, v, index, out, mapper, 0);
+fn value(path: &str, v: &RawValue, index: usize, out: &mut FileOutcome, mapper: &mut Mapper<'_>) {
+    value_at(path, v, index, out, mapper, 0);
 }
 
 fn value_at(
     path: &str,
-    text: &str,
     v: &RawValue,
     index: usize,
     out: &mut FileOutcome,
@@ -309,22 +300,16 @@ fn value_at(
     if raw.starts_with('[') {
         if depth > 0 {
             // an array of records is one level; anything deeper is not a log
-            out.record_error(
-                path,
-                text,
-                None,
-                index,
-                "nested array: not a CloudTrail record",
-            );
+            out.record_error(path, None, index, "nested array: not a CloudTrail record");
             return;
         }
         match serde_json::from_str::<Vec<&RawValue>>(raw) {
             Ok(items) => {
                 for (i, item) in items.into_iter().enumerate() {
-                    value_at(path, text, item, i, out, mapper, depth + 1);
+                    value_at(path, item, i, out, mapper, depth + 1);
                 }
             }
-            Err(e) => out.record_error(path, text, None, index, &strip_pos(&e)),
+            Err(e) => out.record_error(path, None, index, &strip_pos(&e)),
         }
         return;
     }
@@ -344,16 +329,10 @@ fn value_at(
         match serde_json::from_str::<Vec<&RawValue>>(records.get()) {
             Ok(items) => {
                 for (i, item) in items.into_iter().enumerate() {
-                    one_record(path, text, item.get(), i, out, mapper);
+                    one_record(path, item.get(), i, out, mapper);
                 }
             }
-            Err(e) => out.record_error(
-                path,
-                text,
-                None,
-                index,
-                &format!("`Records`: {}", strip_pos(&e)),
-            ),
+            Err(e) => out.record_error(path, None, index, &format!("`Records`: {}", strip_pos(&e))),
         }
     } else if let Some(events) = probe.events {
         // `aws cloudtrail lookup-events`: {"Events": [{"CloudTrailEvent": "<record as a string>"}]}
@@ -361,40 +340,29 @@ fn value_at(
             Ok(items) => {
                 for (i, ev) in items.iter().enumerate() {
                     match &ev.cloudtrail_event {
-                        Some(s) => one_record(path, text, s.as_str(), i, out, mapper),
-                        None => out.record_error(
-                            path,
-                            text,
-                            None,
-                            i,
-                            "lookup event has no `CloudTrailEvent`",
-                        ),
+                        Some(s) => one_record(path, s.as_str(), i, out, mapper),
+                        None => {
+                            out.record_error(path, None, i, "lookup event has no `CloudTrailEvent`")
+                        }
                     }
                 }
             }
-            Err(e) => out.record_error(
-                path,
-                text,
-                None,
-                index,
-                &format!("`Events`: {}", strip_pos(&e)),
-            ),
+            Err(e) => out.record_error(path, None, index, &format!("`Events`: {}", strip_pos(&e))),
         }
     } else if let Some(ev) = probe.cloudtrail_event {
         match serde_json::from_str::<S>(ev.get()) {
-            Ok(s) => one_record(path, text, s.as_str(), index, out, mapper),
+            Ok(s) => one_record(path, s.as_str(), index, out, mapper),
             Err(e) => out.record_error(
                 path,
-                text,
                 None,
                 index,
                 &format!("`CloudTrailEvent`: {}", strip_pos(&e)),
             ),
         }
     } else if let (Some(detail), Some(_)) = (probe.detail, probe.detail_type) {
-        one_record(path, text, detail.get(), index, out, mapper);
+        one_record(path, detail.get(), index, out, mapper);
     } else if probe.event_name.is_some() || probe.event_source.is_some() {
-        one_record(path, text, raw, index, out, mapper);
+        one_record(path, raw, index, out, mapper);
     } else {
         out.recognised = false;
         out.unrecognised += 1;
@@ -407,21 +375,14 @@ struct LookupEvent<'a> {
     cloudtrail_event: Option<S<'a>>,
 }
 
-fn one_record(
-    path: &str,
-    text: &str,
-    raw: &str,
-    index: usize,
-    out: &mut FileOutcome,
-    mapper: &mut Mapper<'_>,
-) {
+fn one_record(path: &str, raw: &str, index: usize, out: &mut FileOutcome, mapper: &mut Mapper<'_>) {
     match serde_json::from_str::<Record>(raw) {
         Ok(rec) => {
             if let Err(msg) = process(&rec, mapper, &mut out.batch) {
-                out.record_error(path, text, None, index, &msg);
+                out.record_error(path, None, index, &msg);
             }
         }
-        Err(e) => out.record_error(path, text, None, index, &strip_pos(&e)),
+        Err(e) => out.record_error(path, None, index, &strip_pos(&e)),
     }
 }
 
