@@ -24,7 +24,7 @@ pub use mapping::{
 use crate::catalog::AwsCatalog;
 use crate::source::InputError;
 use crate::usage::{Batch, Epoch};
-use record::{opt, Probe, Record, TrailFile, S};
+use record::{opt, Probe, Record, S};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -104,7 +104,8 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogObject>, Vec<Skipped>) {
 pub struct Mapper<'c> {
     catalog: &'c AwsCatalog,
     cache: FxHashMap<(String, String, bool), Mapping>,
-    buf: Vec<u8>,
+    /// The file as read, and decompressed: reused from file to file.
+    buffers: (Vec<u8>, Vec<u8>),
     /// The last date seen (`YYYY-MM-DD`) and its midnight: a delivery file spans minutes.
     day: Option<([u8; 10], Epoch)>,
 }
@@ -115,7 +116,7 @@ impl<'c> Mapper<'c> {
         Mapper {
             catalog,
             cache: FxHashMap::default(),
-            buf: Vec::new(),
+            buffers: Default::default(),
             day: None,
         }
     }
@@ -165,24 +166,27 @@ impl<'c> Mapper<'c> {
 /// Reads and summarises one log object.
 pub fn read_object(obj: &LogObject, mapper: &mut Mapper<'_>) -> FileOutcome {
     let path = obj.path.display().to_string();
-    let mut buf = std::mem::take(&mut mapper.buf);
-    buf.clear();
-    let outcome = match load(&obj.path, &mut buf) {
+    let (mut raw, mut buf) = std::mem::take(&mut mapper.buffers);
+    let outcome = match load(&obj.path, &mut raw, &mut buf) {
         Ok(()) => parse(&path, &buf, mapper),
         Err(e) => FileOutcome::failed(obj, InputError::plain(&path, e)),
     };
-    mapper.buf = buf;
+    mapper.buffers = (raw, buf);
     FileOutcome {
         object: obj.clone(),
         ..outcome
     }
 }
 
-/// Reads a file, gunzipping when it starts with the gzip magic bytes.
-fn load(path: &Path, buf: &mut Vec<u8>) -> Result<(), String> {
-    let raw = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+/// Reads a file into `buf`, gunzipping when it starts with the gzip magic bytes. Both buffers
+/// are reused from file to file: `raw` holds the file as read.
+fn load(path: &Path, raw: &mut Vec<u8>, buf: &mut Vec<u8>) -> Result<(), String> {
+    raw.clear();
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(raw))
+        .map_err(|e| format!("cannot read: {e}"))?;
     if !raw.starts_with(&[0x1f, 0x8b]) {
-        *buf = raw;
+        std::mem::swap(raw, buf);
         return Ok(());
     }
     // Fast path: one gzip member whose trailer gives the size (CloudTrail's files), decoded in
@@ -192,9 +196,14 @@ fn load(path: &Path, buf: &mut Vec<u8>) -> Result<(), String> {
         let n = raw.len();
         let isize = u32::from_le_bytes([raw[n - 4], raw[n - 3], raw[n - 2], raw[n - 1]]) as usize;
         if isize > 0 && isize <= raw.len().saturating_mul(64).max(1 << 20) {
-            buf.resize(isize, 0);
-            if let Ok(written) = libdeflater::Decompressor::new().gzip_decompress(&raw, buf) {
+            // only grow: the decoder overwrites what it reports written, so no zeroing per file
+            if buf.len() < isize {
+                buf.resize(isize, 0);
+            }
+            let out = &mut buf[..isize];
+            if let Ok(written) = libdeflater::Decompressor::new().gzip_decompress(raw, out) {
                 if written == isize {
+                    buf.truncate(isize);
                     return Ok(());
                 }
             }
@@ -209,7 +218,6 @@ fn load(path: &Path, buf: &mut Vec<u8>) -> Result<(), String> {
 
 /// Summarises log text (already decompressed). `path` names it in errors.
 pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
-    let mut out = FileOutcome::empty(path);
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -219,16 +227,19 @@ pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
             )
         }
     };
-    // Fast path: a CloudTrail delivery file, parsed in one typed pass.
-    if let Ok(file) = serde_json::from_str::<TrailFile>(text) {
-        for (i, rec) in file.records.iter().enumerate() {
-            if let Err(msg) = process(rec, mapper, &mut out.batch) {
-                out.record_error(path, None, i, &msg);
-            }
+    // Fast path: a CloudTrail delivery file, parsed in one typed pass, each record summarised as
+    // soon as it is read. Anything else (or a delivery file with a bad record) starts again below.
+    let mut out = FileOutcome::empty(path);
+    let delivery = record::each_delivery_record(text, |i, rec| {
+        if let Err(msg) = process(&rec, mapper, &mut out.batch) {
+            out.record_error(path, None, i, &msg);
         }
+    });
+    if delivery.is_ok() {
         out.recognised = true;
         return out;
     }
+    let mut out = FileOutcome::empty(path);
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     let mut values = Vec::new();
     let mut stream_error = None;

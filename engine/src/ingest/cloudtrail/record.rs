@@ -1,6 +1,7 @@
 //! The fields of a CloudTrail record whittle reads, borrowed from the input where possible.
 //! Everything else in a record is skipped without being materialised.
 
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
@@ -102,11 +103,73 @@ pub(crate) struct ResourceRef<'a> {
     pub arn: Option<S<'a>>,
 }
 
-/// A delivery file: `{"Records": [...]}`.
-#[derive(Deserialize)]
-pub(crate) struct TrailFile<'a> {
-    #[serde(borrow, rename = "Records")]
-    pub records: Vec<Record<'a>>,
+/// Reads a delivery file, `{"Records": [...]}`, handing each record to `each` as soon as it is
+/// parsed (record index, record): no list of records is built. Fails like a typed parse would —
+/// invalid JSON, a record of the wrong shape, no `Records` — and may have handed out records
+/// before failing, so callers count into a summary they can drop.
+pub(crate) fn each_delivery_record<'a>(
+    text: &'a str,
+    each: impl FnMut(usize, Record<'a>),
+) -> Result<(), serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    DeliveryFile(each).deserialize(&mut de)?;
+    de.end()
+}
+
+struct DeliveryFile<F>(F);
+
+impl<'de, F: FnMut(usize, Record<'de>)> DeserializeSeed<'de> for DeliveryFile<F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, Record<'de>)> Visitor<'de> for DeliveryFile<F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a CloudTrail delivery file")
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<(), A::Error> {
+        let mut seen = false;
+        while let Some(key) = m.next_key::<S<'de>>()? {
+            if key.as_str() == "Records" && !seen {
+                seen = true;
+                m.next_value_seed(Records(&mut self.0))?;
+            } else {
+                m.next_value::<IgnoredAny>()?;
+            }
+        }
+        if seen {
+            Ok(())
+        } else {
+            Err(serde::de::Error::missing_field("Records"))
+        }
+    }
+}
+
+struct Records<'f, F>(&'f mut F);
+
+impl<'de, F: FnMut(usize, Record<'de>)> DeserializeSeed<'de> for Records<'_, F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, Record<'de>)> Visitor<'de> for Records<'_, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of CloudTrail records")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(rec) = s.next_element::<Record<'de>>()? {
+            (self.0)(i, rec);
+            i += 1;
+        }
+        Ok(())
+    }
 }
 
 /// What a top-level JSON value is, found without parsing its contents.
