@@ -14,12 +14,14 @@
 //! Cross-account callers keep their own account: nothing is rewritten to the recipient account.
 
 use super::record::{opt, UserIdentity};
+use std::borrow::Cow;
 
 /// The principal a call is attributed to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attributed<'a> {
-    /// Stable id (an ARN for IAM principals).
-    pub principal: String,
+    /// Stable id (an ARN for IAM principals), borrowed from the record when it is one of its
+    /// strings.
+    pub principal: Cow<'a, str>,
     /// Kind, as stored: `user`, `role`, `root`, `federated-user`, `service`, `account`, `web-identity`, `saml`, `identity-center`, `unknown`.
     pub kind: &'static str,
     /// Role session name, for assumed roles.
@@ -39,14 +41,14 @@ fn role_from_session_arn(arn: &str) -> Option<(String, &str)> {
 pub(crate) fn attribute<'a>(id: &'a UserIdentity<'_>) -> Attributed<'a> {
     let kind = opt(&id.kind).unwrap_or("");
     let unknown = || Attributed {
-        principal: "unknown".into(),
+        principal: Cow::Borrowed("unknown"),
         kind: "unknown",
         session: None,
     };
     match kind {
         "IAMUser" => match opt(&id.arn) {
             Some(arn) => Attributed {
-                principal: arn.to_string(),
+                principal: Cow::Borrowed(arn),
                 kind: "user",
                 session: None,
             },
@@ -62,13 +64,13 @@ pub(crate) fn attribute<'a>(id: &'a UserIdentity<'_>) -> Attributed<'a> {
             let from_id = opt(&id.principal_id).and_then(|p| p.split_once(':').map(|(_, s)| s));
             match issuer {
                 Some(role) => Attributed {
-                    principal: role.to_string(),
+                    principal: Cow::Borrowed(role),
                     kind: "role",
                     session: from_id,
                 },
                 None => match opt(&id.arn).and_then(role_from_session_arn) {
                     Some((role, session)) => Attributed {
-                        principal: role,
+                        principal: Cow::Owned(role),
                         kind: "role",
                         session: Some(session),
                     },
@@ -81,7 +83,7 @@ pub(crate) fn attribute<'a>(id: &'a UserIdentity<'_>) -> Attributed<'a> {
                 opt(&id.account_id).or_else(|| opt(&id.arn).and_then(|a| a.split(':').nth(4)));
             match account {
                 Some(a) => Attributed {
-                    principal: format!("arn:aws:iam::{a}:root"),
+                    principal: Cow::Owned(format!("arn:aws:iam::{a}:root")),
                     kind: "root",
                     session: None,
                 },
@@ -90,7 +92,7 @@ pub(crate) fn attribute<'a>(id: &'a UserIdentity<'_>) -> Attributed<'a> {
         }
         "FederatedUser" => match opt(&id.arn) {
             Some(arn) => Attributed {
-                principal: arn.to_string(),
+                principal: Cow::Borrowed(arn),
                 kind: "federated-user",
                 session: None,
             },
@@ -98,7 +100,7 @@ pub(crate) fn attribute<'a>(id: &'a UserIdentity<'_>) -> Attributed<'a> {
         },
         "AWSService" => match opt(&id.invoked_by) {
             Some(svc) => Attributed {
-                principal: format!("service:{svc}"),
+                principal: Cow::Owned(format!("service:{svc}")),
                 kind: "service",
                 session: None,
             },
@@ -106,7 +108,7 @@ pub(crate) fn attribute<'a>(id: &'a UserIdentity<'_>) -> Attributed<'a> {
         },
         "AWSAccount" => match opt(&id.account_id).or(opt(&id.principal_id)) {
             Some(a) => Attributed {
-                principal: format!("account:{a}"),
+                principal: Cow::Owned(format!("account:{a}")),
                 kind: "account",
                 session: None,
             },
@@ -123,7 +125,7 @@ pub(crate) fn attribute<'a>(id: &'a UserIdentity<'_>) -> Attributed<'a> {
                 .or(opt(&id.principal_id))
                 .unwrap_or("unknown-user");
             Attributed {
-                principal: format!("{prefix}:{provider}:{user}"),
+                principal: Cow::Owned(format!("{prefix}:{provider}:{user}")),
                 kind: k,
                 session: None,
             }
@@ -136,7 +138,7 @@ pub(crate) fn attribute<'a>(id: &'a UserIdentity<'_>) -> Attributed<'a> {
                 .or(opt(&id.principal_id))
             {
                 Some(u) => Attributed {
-                    principal: format!("identity-center:{u}"),
+                    principal: Cow::Owned(format!("identity-center:{u}")),
                     kind: "identity-center",
                     session: None,
                 },
@@ -147,14 +149,14 @@ pub(crate) fn attribute<'a>(id: &'a UserIdentity<'_>) -> Attributed<'a> {
             // Unknown or missing type: an ARN still says who it was.
             Some(arn) if arn.contains(":assumed-role/") => match role_from_session_arn(arn) {
                 Some((role, _)) => Attributed {
-                    principal: role,
+                    principal: Cow::Owned(role),
                     kind: "role",
                     session: None,
                 },
                 None => unknown(),
             },
             Some(arn) if arn.contains(":user/") => Attributed {
-                principal: arn.to_string(),
+                principal: Cow::Borrowed(arn),
                 kind: "user",
                 session: None,
             },
@@ -170,7 +172,11 @@ mod tests {
     fn attr(json: &str) -> (String, &'static str, Option<String>) {
         let id: UserIdentity = serde_json::from_str(json).expect("identity");
         let a = attribute(&id);
-        (a.principal, a.kind, a.session.map(str::to_string))
+        (
+            a.principal.into_owned(),
+            a.kind,
+            a.session.map(str::to_string),
+        )
     }
 
     #[test]

@@ -103,7 +103,12 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogObject>, Vec<Skipped>) {
 /// Per-thread state: the catalog and a cache of event mappings.
 pub struct Mapper<'c> {
     catalog: &'c AwsCatalog,
-    cache: FxHashMap<(String, String, bool), Mapping>,
+    /// Mappings by event, as indexes into `mappings`, keyed as [`Mapper::event_key`] writes.
+    cache: FxHashMap<Box<str>, usize>,
+    mappings: Vec<Mapping>,
+    /// Scratch space for cache keys and resource ARNs: no allocation per event.
+    key: String,
+    arn: String,
     /// The file as read, and decompressed: reused from file to file.
     buffers: (Vec<u8>, Vec<u8>),
     /// The last date seen (`YYYY-MM-DD`) and its midnight: a delivery file spans minutes.
@@ -116,6 +121,9 @@ impl<'c> Mapper<'c> {
         Mapper {
             catalog,
             cache: FxHashMap::default(),
+            mappings: Vec::new(),
+            key: String::new(),
+            arn: String::new(),
             buffers: Default::default(),
             day: None,
         }
@@ -150,16 +158,25 @@ impl<'c> Mapper<'c> {
         (h < 24 && m < 60 && sec < 61).then_some(midnight + h * 3600 + m * 60 + sec)
     }
 
-    fn map(&mut self, source: &str, name: &str, event_type: Option<&str>) -> &Mapping {
+    /// The mapping of an event (an index into `mappings`), computed once per event kind.
+    fn map(&mut self, source: &str, name: &str, event_type: Option<&str>) -> usize {
         let special = matches!(
             event_type,
             Some("AwsConsoleSignIn" | "AwsServiceEvent" | "AwsCloudTrailInsight")
         );
-        let key = (source.to_string(), name.to_string(), special);
-        let catalog = self.catalog;
-        self.cache
-            .entry(key)
-            .or_insert_with(|| map_event(catalog, source, name, event_type))
+        self.key.clear();
+        self.key.push(if special { '!' } else { '.' });
+        self.key.push_str(source);
+        self.key.push('\0');
+        self.key.push_str(name);
+        if let Some(&i) = self.cache.get(self.key.as_str()) {
+            return i;
+        }
+        self.mappings
+            .push(map_event(self.catalog, source, name, event_type));
+        let i = self.mappings.len() - 1;
+        self.cache.insert(self.key.as_str().into(), i);
+        i
     }
 }
 
@@ -460,7 +477,8 @@ fn process(rec: &Record<'_>, mapper: &mut Mapper<'_>, batch: &mut Batch) -> Resu
     if denied {
         batch.denied_events += 1;
     }
-    let actions = match mapper.map(source, name, event_type) {
+    let mapping = mapper.map(source, name, event_type);
+    let actions = match &mapper.mappings[mapping] {
         Mapping::Permissionless => {
             batch.permissionless(source, name, at);
             return Ok(());
@@ -469,7 +487,7 @@ fn process(rec: &Record<'_>, mapper: &mut Mapper<'_>, batch: &mut Batch) -> Resu
             batch.unmapped(source, name, at);
             return Ok(());
         }
-        Mapping::Actions(ids) => ids.clone(),
+        Mapping::Actions(ids) => ids,
     };
     let default_identity = Default::default();
     let who = attribute(identity.unwrap_or(&default_identity));
@@ -477,11 +495,11 @@ fn process(rec: &Record<'_>, mapper: &mut Mapper<'_>, batch: &mut Batch) -> Resu
     if let Some(s) = who.session {
         batch.session(p, s, at);
     }
-    for id in actions {
+    for &id in actions {
         let action = mapper.catalog.action(id);
-        for r in resources::resources_of(rec, action.prefix(), action) {
-            batch.record(p, id, &r, at, denied);
-        }
+        resources::for_each_resource(rec, action.prefix(), action, &mut mapper.arn, |r| {
+            batch.record(p, id, r, at, denied)
+        });
     }
     Ok(())
 }

@@ -218,47 +218,90 @@ impl<'de: 'a, 'a> Deserialize<'de> for ParamsField<'a> {
     }
 }
 
-/// ARNs for one call of `action`; never empty (`*` when nothing names the resource).
-pub fn resources_of(rec: &Record<'_>, prefix: &str, action: &AwsAction) -> Vec<String> {
+/// Calls `each` with the ARN of every resource one call of `action` touched, at least once (`*`
+/// when nothing names the resource). ARNs that must be built are written into `buf`, so a call
+/// allocates nothing.
+pub fn for_each_resource(
+    rec: &Record<'_>,
+    prefix: &str,
+    action: &AwsAction,
+    buf: &mut String,
+    mut each: impl FnMut(&str),
+) {
     let region = rec.aws_region.as_ref().map_or("", S::as_str);
     let account = rec.recipient_account_id.as_ref().map_or("", S::as_str);
-    let part = partition(region);
-    let mut out = Vec::new();
+    let emitted = std::cell::Cell::new(false);
+    let mut emit = |arn: &str| {
+        emitted.set(true);
+        each(arn);
+    };
     if PARAM_SERVICES.contains(&prefix) {
         if let Some(p) = &rec.request_parameters.0 {
-            from_params(p, prefix, action, part, region, account, &mut out);
+            let at = Place {
+                part: partition(region),
+                region,
+                account,
+            };
+            from_params(p, prefix, action, &at, buf, &mut emit);
         }
     }
-    if out.is_empty() {
+    if !emitted.get() {
         if let Some(rs) = &rec.resources {
-            out.extend(
-                rs.iter()
-                    .filter_map(|r| s(&r.arn))
-                    .filter(|a| a.starts_with("arn:"))
-                    .map(str::to_string),
-            );
+            for arn in rs
+                .iter()
+                .filter_map(|r| s(&r.arn))
+                .filter(|a| a.starts_with("arn:"))
+            {
+                emit(arn);
+            }
         }
     }
-    if out.is_empty() {
-        out.push("*".to_string());
+    if !emitted.get() {
+        emit("*");
     }
-    out
+}
+
+/// Where a call ran: what ARNs built from bare names are qualified with.
+struct Place<'a> {
+    part: &'static str,
+    region: &'a str,
+    account: &'a str,
+}
+
+/// Formats an ARN into `buf` and hands it out.
+macro_rules! emit_arn {
+    ($buf:expr, $emit:expr, $($fmt:tt)*) => {{
+        $buf.clear();
+        // writing to a String cannot fail
+        let _ = write!($buf, $($fmt)*);
+        $emit($buf.as_str());
+    }};
 }
 
 fn from_params(
     p: &Params<'_>,
     prefix: &str,
     action: &AwsAction,
-    part: &str,
-    region: &str,
-    account: &str,
-    out: &mut Vec<String>,
+    at: &Place<'_>,
+    buf: &mut String,
+    emit: &mut dyn FnMut(&str),
 ) {
-    let arn_or = |v: &str, make: &dyn Fn(&str) -> String| {
+    use std::fmt::Write;
+    let Place {
+        part,
+        region,
+        account,
+    } = *at;
+    // a parameter that may be an ARN already, or a name to qualify
+    let mut arn_or = |v: &str, kind: &str, sep: char| {
         if v.starts_with("arn:") {
-            v.to_string()
+            emit(v);
         } else {
-            make(v)
+            emit_arn!(
+                buf,
+                emit,
+                "arn:{part}:{prefix}:{region}:{account}:{kind}{sep}{v}"
+            );
         }
     };
     match prefix {
@@ -267,38 +310,33 @@ fn from_params(
                 let object_level = action.resource_types.iter().any(|r| r.name == "object");
                 match l(&p.key) {
                     Some(key) if object_level => {
-                        out.push(format!("arn:{part}:s3:::{bucket}/{key}"))
+                        emit_arn!(buf, emit, "arn:{part}:s3:::{bucket}/{key}")
                     }
-                    _ => out.push(format!("arn:{part}:s3:::{bucket}")),
+                    _ => emit_arn!(buf, emit, "arn:{part}:s3:::{bucket}"),
                 }
             }
         }
         "iam" => {
-            let iam = |kind: &str, name: &str| format!("arn:{part}:iam::{account}:{kind}/{name}");
+            let named = [
+                ("role", &p.role_name),
+                ("user", &p.user_name),
+                ("group", &p.group_name),
+                ("instance-profile", &p.instance_profile_name),
+            ];
             if let Some(arn) = l(&p.policy_arn) {
-                out.push(arn.to_string());
-            } else if let Some(n) = l(&p.role_name) {
-                out.push(iam("role", n));
-            } else if let Some(n) = l(&p.user_name) {
-                out.push(iam("user", n));
-            } else if let Some(n) = l(&p.group_name) {
-                out.push(iam("group", n));
-            } else if let Some(n) = l(&p.instance_profile_name) {
-                out.push(iam("instance-profile", n));
+                emit(arn);
+            } else if let Some((kind, n)) = named.iter().find_map(|(k, v)| l(v).map(|n| (k, n))) {
+                emit_arn!(buf, emit, "arn:{part}:iam::{account}:{kind}/{n}");
             }
         }
         "lambda" => {
             if let Some(f) = l(&p.function_name) {
-                out.push(arn_or(f, &|n| {
-                    format!("arn:{part}:lambda:{region}:{account}:function:{n}")
-                }));
+                arn_or(f, "function", ':');
             }
         }
         "dynamodb" => {
             if let Some(t) = l(&p.table_name) {
-                out.push(arn_or(t, &|n| {
-                    format!("arn:{part}:dynamodb:{region}:{account}:table/{n}")
-                }));
+                arn_or(t, "table", '/');
             }
         }
         "sqs" => {
@@ -306,46 +344,33 @@ fn from_params(
             if let Some(url) = l(&p.queue_url) {
                 let mut it = url.trim_end_matches('/').rsplit('/');
                 if let (Some(name), Some(acct)) = (it.next(), it.next()) {
-                    out.push(format!("arn:{part}:sqs:{region}:{acct}:{name}"));
+                    emit_arn!(buf, emit, "arn:{part}:sqs:{region}:{acct}:{name}");
                 }
             }
         }
         "sns" => {
             if let Some(t) = l(&p.topic_arn).or(l(&p.target_arn)) {
-                out.push(t.to_string());
+                emit(t);
             }
         }
         "kms" => {
             if let Some(k) = l(&p.key_id) {
-                out.push(arn_or(k, &|k| match k.strip_prefix("alias/") {
-                    Some(a) => format!("arn:{part}:kms:{region}:{account}:alias/{a}"),
-                    None => format!("arn:{part}:kms:{region}:{account}:key/{k}"),
-                }));
+                match k.strip_prefix("alias/") {
+                    Some(a) => emit_arn!(buf, emit, "arn:{part}:kms:{region}:{account}:alias/{a}"),
+                    None => arn_or(k, "key", '/'),
+                }
             }
         }
         "secretsmanager" => {
             if let Some(id) = l(&p.secret_id) {
-                out.push(arn_or(id, &|n| {
-                    format!("arn:{part}:secretsmanager:{region}:{account}:secret:{n}")
-                }));
+                arn_or(id, "secret", ':');
             }
         }
         "ssm" => {
-            let param = |n: &str| {
-                arn_or(n, &|n| {
-                    format!(
-                        "arn:{part}:ssm:{region}:{account}:parameter/{}",
-                        n.trim_start_matches('/')
-                    )
-                })
-            };
             let parameter_action = action.resource_types.iter().any(|r| r.name == "parameter");
             if parameter_action {
-                if let Some(n) = l(&p.name) {
-                    out.push(param(n));
-                }
-                for n in p.names.0.iter().filter_map(l) {
-                    out.push(param(n));
+                for n in l(&p.name).into_iter().chain(p.names.0.iter().filter_map(l)) {
+                    arn_or(n.trim_start_matches('/'), "parameter", '/');
                 }
             }
         }
@@ -362,7 +387,11 @@ mod tests {
         let c = AwsCatalog::embedded();
         let rec: Record = serde_json::from_str(record).expect("record");
         let a = c.action(c.lookup(action).expect("action"));
-        resources_of(&rec, a.prefix(), a)
+        let mut out = Vec::new();
+        for_each_resource(&rec, a.prefix(), a, &mut String::new(), |r| {
+            out.push(r.to_string())
+        });
+        out
     }
 
     #[test]
