@@ -136,13 +136,28 @@ pub fn ingest(
     // merge runs in parallel too); a full batch goes to the committer thread, which alone writes
     // to SQLite. Neither side waits for the other except through a short queue.
     let (tx, rx) = mpsc::sync_channel::<Pending>(2);
+    // Copying committed pages from the write-ahead log into the file runs on its own thread and
+    // connection: the committer goes on to the next batch meanwhile.
+    let checkpointer = store.checkpointer()?;
+    store.defer_checkpoints(true)?;
+    let (ck_tx, ck_rx) = mpsc::sync_channel::<()>(1);
+    let writer = &mut *store;
     let result = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for () in ck_rx {
+                // a failed copy leaves the pages in the log, where readers and the next
+                // checkpoint find them: nothing is lost
+                let _ = checkpointer.checkpoint();
+            }
+        });
         let committer = scope.spawn(move || -> Result<Pending, StoreError> {
             let mut total = Pending::default();
             for mut p in rx {
                 if !p.objects.is_empty() {
-                    store.commit(&p.batch, &p.objects, catalog, now)?;
+                    writer.commit(&p.batch, &p.objects, catalog, now)?;
                     total.commits += 1;
+                    // coalesces: one request waiting is enough
+                    let _ = ck_tx.try_send(());
                 }
                 total.absorb(&mut p);
             }
@@ -151,9 +166,10 @@ pub fn ingest(
         // one long run of objects per worker: fewer, larger batches to commit
         let workers = rayon::current_num_threads();
         let per_worker = todo.len().div_ceil(workers).max(1);
-        // each worker commits about four times, so the last commit (which nothing overlaps) is short
+        // each worker commits about twice (or every `commit_every_events`): a key seen in several
+        // batches is written once per batch, so fewer, larger commits write fewer rows
         let total_bytes: u64 = todo.iter().map(|o| o.size).sum();
-        let flush_bytes = (total_bytes / (workers as u64 * 4)).max(8 << 20);
+        let flush_bytes = (total_bytes / (workers as u64 * 2)).max(8 << 20);
         todo.par_iter()
             .with_min_len(per_worker)
             .fold(
@@ -182,6 +198,7 @@ pub fn ingest(
         }
     });
     progress.finish();
+    store.defer_checkpoints(false)?;
     let done = result?;
     report.commits = done.commits;
     report.ingested = done.ingested;

@@ -193,6 +193,25 @@ fn insert_rows(
     Ok(())
 }
 
+/// Copies committed pages from a store's write-ahead log into its file, on its own connection.
+pub struct Checkpointer {
+    conn: Connection,
+    path: String,
+}
+
+impl Checkpointer {
+    /// Copies what it can without waiting for the writer (SQLite's passive checkpoint); the
+    /// pages of a transaction still being written stay in the log for the next call.
+    pub fn checkpoint(&self) -> Result<(), StoreError> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(|e| StoreError {
+                path: self.path.clone(),
+                message: format!("checkpoint: {e}"),
+            })
+    }
+}
+
 /// The SQLite usage store.
 pub struct Store {
     conn: Connection,
@@ -260,6 +279,26 @@ impl Store {
             path: self.path.display().to_string(),
             message: e.to_string(),
         }
+    }
+
+    /// While `on`, commits leave their pages in the write-ahead log instead of copying them into
+    /// the database file themselves; a [`Checkpointer`] copies them beside the writer.
+    pub fn defer_checkpoints(&self, on: bool) -> Result<(), StoreError> {
+        let pages = if on { 0 } else { 1000 };
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", pages)
+            .map_err(|e| self.err(e))
+    }
+
+    /// A second connection to this store that copies committed pages from the write-ahead log
+    /// into the database file, so that the writer does not wait for it (see
+    /// [`Store::defer_checkpoints`]).
+    pub fn checkpointer(&self) -> Result<Checkpointer, StoreError> {
+        let conn = Connection::open(&self.path).map_err(|e| self.err(e))?;
+        Ok(Checkpointer {
+            conn,
+            path: self.path.display().to_string(),
+        })
     }
 
     /// Keys of the log objects already ingested.
