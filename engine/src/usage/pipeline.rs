@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 
 /// A log object as recorded in the store.
@@ -35,6 +36,9 @@ pub struct IngestOptions {
     pub commit_every_files: usize,
     /// …or this many events, whichever comes first.
     pub commit_every_events: u64,
+    /// The write-ahead log may grow to this before the committer waits for it to be copied and
+    /// emptied (see [`Checkpointer::restart`](super::store::Checkpointer::restart)).
+    pub max_log_bytes: u64,
 }
 
 impl Default for IngestOptions {
@@ -42,6 +46,7 @@ impl Default for IngestOptions {
         IngestOptions {
             commit_every_files: 2_000,
             commit_every_events: 250_000,
+            max_log_bytes: 64 << 20,
         }
     }
 }
@@ -134,20 +139,36 @@ pub fn ingest(
     progress.start(todo.len() as u64, todo.iter().map(|o| o.size).sum());
     // Rayon workers read objects and merge their summaries into per-worker pending batches (the
     // merge runs in parallel too); a full batch goes to the committer thread, which alone writes
-    // to SQLite. Neither side waits for the other except through a short queue.
-    let (tx, rx) = mpsc::sync_channel::<Pending>(2);
+    // to SQLite. A full batch is handed over, not queued: at most one batch per worker plus the
+    // one being written are in memory.
+    let (tx, rx) = mpsc::sync_channel::<Pending>(0);
     // Copying committed pages from the write-ahead log into the file runs on its own thread and
     // connection: the committer goes on to the next batch meanwhile.
     let checkpointer = store.checkpointer()?;
     store.defer_checkpoints(true)?;
-    let (ck_tx, ck_rx) = mpsc::sync_channel::<()>(1);
+    let (ck_tx, ck_rx) = mpsc::sync_channel::<Checkpoint>(1);
+    // the log's size as the last checkpoint saw it
+    let log_bytes = AtomicU64::new(0);
     let writer = &mut *store;
     let result = std::thread::scope(|scope| {
+        let log = &log_bytes;
         scope.spawn(move || {
-            for () in ck_rx {
+            for req in ck_rx {
                 // a failed copy leaves the pages in the log, where readers and the next
                 // checkpoint find them: nothing is lost
-                let _ = checkpointer.checkpoint();
+                match req {
+                    Checkpoint::Copy => {
+                        if let Ok(n) = checkpointer.checkpoint() {
+                            log.store(n, Ordering::Relaxed);
+                        }
+                    }
+                    Checkpoint::Restart(done) => {
+                        if let Ok(n) = checkpointer.restart() {
+                            log.store(n, Ordering::Relaxed);
+                        }
+                        let _ = done.send(());
+                    }
+                }
             }
         });
         let committer = scope.spawn(move || -> Result<Pending, StoreError> {
@@ -156,8 +177,16 @@ pub fn ingest(
                 if !p.objects.is_empty() {
                     writer.commit(&p.batch, &p.objects, catalog, now)?;
                     total.commits += 1;
-                    // coalesces: one request waiting is enough
-                    let _ = ck_tx.try_send(());
+                    if log.load(Ordering::Relaxed) > opts.max_log_bytes {
+                        // wait (between transactions) for the log to be copied and restarted
+                        let (done_tx, done_rx) = mpsc::channel();
+                        if ck_tx.send(Checkpoint::Restart(done_tx)).is_ok() {
+                            let _ = done_rx.recv();
+                        }
+                    } else {
+                        // coalesces: one request waiting is enough
+                        let _ = ck_tx.try_send(Checkpoint::Copy);
+                    }
                 }
                 total.absorb(&mut p);
             }
@@ -209,6 +238,14 @@ pub fn ingest(
     report.record_errors = done.record_errors;
     report.skipped_files.extend(done.skipped_files);
     Ok(report)
+}
+
+/// A request to the checkpoint thread.
+enum Checkpoint {
+    /// Copy what the writer committed into the file.
+    Copy,
+    /// Copy everything so that the log starts again; say when done.
+    Restart(mpsc::Sender<()>),
 }
 
 /// Summaries not yet committed, and what reading their objects reported.
@@ -270,5 +307,37 @@ impl Pending {
         self.failed.append(&mut p.failed);
         self.record_errors.append(&mut p.record_errors);
         self.skipped_files.append(&mut p.skipped_files);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(db: &std::path::Path, opts: IngestOptions) -> (IngestReport, super::super::Summary) {
+        let trail =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo/cloudtrail");
+        let mut store = Store::open(db).expect("store");
+        let catalog = AwsCatalog::embedded();
+        let report = ingest(&[trail], &mut store, catalog, opts, &NoProgress, 0).expect("ingest");
+        (report, store.summary().expect("summary"))
+    }
+
+    #[test]
+    fn restarting_the_log_after_every_commit_changes_nothing() {
+        let dir = std::env::temp_dir().join(format!("whittle-pipeline-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp");
+        let (_, plain) = run(&dir.join("plain.db"), IngestOptions::default());
+        let db = dir.join("bounded.db");
+        let opts = IngestOptions {
+            commit_every_files: 7,
+            max_log_bytes: 0,
+            ..IngestOptions::default()
+        };
+        let (report, bounded) = run(&db, opts);
+        assert!(report.commits > 10, "{} commits", report.commits);
+        assert_eq!(format!("{bounded:?}"), format!("{plain:?}"));
+        assert!(bounded.events > 0 && bounded.usage_keys > 0);
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

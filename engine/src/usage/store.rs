@@ -16,6 +16,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
+/// How long to wait for a lock another connection holds.
+const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// Schema version this build reads and writes.
 pub const SCHEMA_VERSION: i64 = 1;
 
@@ -170,7 +173,7 @@ pub struct Summary {
 }
 
 /// Rows per multi-row `INSERT`: one statement per 64 rows costs far less than 64 statements.
-const ROWS_PER_INSERT: usize = 64;
+const ROWS_PER_INSERT: usize = 256;
 
 /// Runs `head VALUES (…), (…) tail` over `flat` (rows of `width` values, in order).
 fn insert_rows(
@@ -197,18 +200,34 @@ fn insert_rows(
 pub struct Checkpointer {
     conn: Connection,
     path: String,
+    page_size: u64,
 }
 
 impl Checkpointer {
     /// Copies what it can without waiting for the writer (SQLite's passive checkpoint); the
-    /// pages of a transaction still being written stay in the log for the next call.
-    pub fn checkpoint(&self) -> Result<(), StoreError> {
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
-            .map_err(|e| StoreError {
-                path: self.path.clone(),
-                message: format!("checkpoint: {e}"),
-            })
+    /// pages of a transaction still being written stay in the log for the next call. Returns
+    /// the size of the log in bytes.
+    pub fn checkpoint(&self) -> Result<u64, StoreError> {
+        self.run("PRAGMA wal_checkpoint(PASSIVE)")
+    }
+
+    /// Copies the whole log so that the writer starts it again from the beginning; call it
+    /// while the writer is between transactions. A writer that never pauses would otherwise
+    /// keep appending to the log for the whole run. Returns the size of the log in bytes.
+    pub fn restart(&self) -> Result<u64, StoreError> {
+        self.run("PRAGMA wal_checkpoint(RESTART)")
+    }
+
+    fn run(&self, pragma: &str) -> Result<u64, StoreError> {
+        // (busy, frames in the log, frames copied)
+        let frames: i64 =
+            self.conn
+                .query_row(pragma, [], |r| r.get(1))
+                .map_err(|e| StoreError {
+                    path: self.path.clone(),
+                    message: format!("checkpoint: {e}"),
+                })?;
+        Ok(frames.max(0) as u64 * self.page_size)
     }
 }
 
@@ -235,6 +254,9 @@ impl Store {
                 .map_err(|e| err(format!("cannot create `{}`: {e}", dir.display())))?;
         }
         let conn = Connection::open(path).map_err(|e| err(e.to_string()))?;
+        // another whittle (or a checkpoint) may hold a lock for a moment: wait for it
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| err(e.to_string()))?;
         // page_size only takes effect on a new file, before WAL is switched on
         conn.execute_batch(
             "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;",
@@ -295,9 +317,14 @@ impl Store {
     /// [`Store::defer_checkpoints`]).
     pub fn checkpointer(&self) -> Result<Checkpointer, StoreError> {
         let conn = Connection::open(&self.path).map_err(|e| self.err(e))?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| self.err(e))?;
+        let page_size: u64 = conn
+            .query_row("PRAGMA page_size", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
         Ok(Checkpointer {
             conn,
             path: self.path.display().to_string(),
+            page_size,
         })
     }
 
