@@ -175,23 +175,28 @@ pub struct Summary {
 /// Rows per multi-row `INSERT`: one statement per 64 rows costs far less than 64 statements.
 const ROWS_PER_INSERT: usize = 256;
 
-/// Runs `head VALUES (…), (…) tail` over `flat` (rows of `width` values, in order).
-fn insert_rows(
+/// Inserts `rows` of `W` values with multi-row statements (`ROWS_PER_INSERT` rows each, the
+/// last one shorter), binding one statement's rows at a time: no list of every value is built.
+fn insert_rows<'v, const W: usize>(
     tx: &Transaction<'_>,
     head: &str,
     tail: &str,
-    width: usize,
-    flat: &[ToSqlOutput<'_>],
+    rows: impl IntoIterator<Item = [ToSqlOutput<'v>; W]>,
 ) -> rusqlite::Result<()> {
-    let one = format!("({})", vec!["?"; width].join(","));
-    for chunk in flat.chunks(ROWS_PER_INSERT * width) {
-        let rows = chunk.len() / width;
-        let sql = format!(
-            "{head} VALUES {} {tail}",
-            vec![one.as_str(); rows].join(",")
-        );
-        tx.prepare_cached(&sql)?
-            .execute(params_from_iter(chunk.iter()))?;
+    let one = format!("({})", vec!["?"; W].join(","));
+    let sql = |n: usize| format!("{head} VALUES {} {tail}", vec![one.as_str(); n].join(","));
+    let full = sql(ROWS_PER_INSERT);
+    let mut chunk: Vec<ToSqlOutput> = Vec::with_capacity(ROWS_PER_INSERT * W);
+    for row in rows {
+        chunk.extend(row);
+        if chunk.len() == ROWS_PER_INSERT * W {
+            tx.prepare_cached(&full)?
+                .execute(params_from_iter(chunk.drain(..)))?;
+        }
+    }
+    if !chunk.is_empty() {
+        tx.prepare_cached(&sql(chunk.len() / W))?
+            .execute(params_from_iter(chunk.drain(..)))?;
     }
     Ok(())
 }
@@ -379,21 +384,16 @@ impl Store {
                 .filter(|(id, _)| !self.written_resources.contains(*id))
                 .collect();
             new_r.sort_unstable_by_key(|(id, _)| **id);
-            let flat: Vec<ToSqlOutput> = new_r
-                .iter()
-                .flat_map(|(id, name)| {
-                    [
-                        ToSqlOutput::from(**id),
-                        ToSqlOutput::Borrowed(ValueRef::Text(name.as_bytes())),
-                    ]
-                })
-                .collect();
             insert_rows(
                 &tx,
                 "INSERT INTO resources(id, arn)",
                 "ON CONFLICT(id) DO UPDATE SET collisions = collisions + 1 WHERE arn <> excluded.arn",
-                2,
-                &flat,
+                new_r.iter().map(|(id, name)| {
+                    [
+                        ToSqlOutput::from(**id),
+                        ToSqlOutput::Borrowed(ValueRef::Text(name.as_bytes())),
+                    ]
+                }),
             )
             .map_err(err)?;
             self.written_resources
@@ -415,8 +415,14 @@ impl Store {
                 rows.push((p, aid, r, st));
             }
             rows.sort_unstable_by_key(|&(p, a, r, _)| (p, a, r));
-            let mut flat: Vec<ToSqlOutput> = Vec::with_capacity(rows.len() * 8);
-            for (p, a, r, st) in rows {
+            let opt = |b: bool, v: Epoch| {
+                if b {
+                    ToSqlOutput::from(v)
+                } else {
+                    ToSqlOutput::Owned(Value::Null)
+                }
+            };
+            let values = rows.into_iter().map(|(p, a, r, st)| {
                 let Stats {
                     first_seen,
                     last_seen,
@@ -424,14 +430,7 @@ impl Store {
                     denied,
                     denied_last,
                 } = *st;
-                let opt = |b: bool, v: Epoch| {
-                    if b {
-                        ToSqlOutput::from(v)
-                    } else {
-                        ToSqlOutput::Owned(Value::Null)
-                    }
-                };
-                flat.extend([
+                [
                     ToSqlOutput::from(p),
                     ToSqlOutput::from(a),
                     ToSqlOutput::from(r),
@@ -440,8 +439,8 @@ impl Store {
                     ToSqlOutput::from(count as i64),
                     ToSqlOutput::from(denied as i64),
                     opt(denied > 0, denied_last),
-                ]);
-            }
+                ]
+            });
             insert_rows(
                 &tx,
                 "INSERT INTO usage(principal, action, resource, first_seen, last_seen, count, denied, denied_last)",
@@ -457,15 +456,17 @@ impl Store {
                    denied_last = CASE WHEN excluded.denied_last IS NULL THEN denied_last
                                       WHEN denied_last IS NULL THEN excluded.denied_last
                                       ELSE max(denied_last, excluded.denied_last) END",
-                8,
-                &flat,
+                values,
             )
             .map_err(err)?;
             let mut sessions: Vec<_> = batch.sessions.iter().collect();
             sessions.sort_unstable_by_key(|(k, _)| **k);
-            let flat: Vec<ToSqlOutput> = sessions
-                .iter()
-                .flat_map(|((p, sid), t)| {
+            insert_rows(
+                &tx,
+                "INSERT INTO sessions(principal, session_id, session, count, last_seen)",
+                "ON CONFLICT(principal, session_id) DO UPDATE SET count = count + excluded.count,
+                   last_seen = max(last_seen, excluded.last_seen)",
+                sessions.iter().map(|((p, sid), t)| {
                     let name = batch.session_names.get(sid).map_or("", String::as_str);
                     [
                         ToSqlOutput::from(*p),
@@ -474,15 +475,7 @@ impl Store {
                         ToSqlOutput::from(t.count as i64),
                         ToSqlOutput::from(t.last_seen),
                     ]
-                })
-                .collect();
-            insert_rows(
-                &tx,
-                "INSERT INTO sessions(principal, session_id, session, count, last_seen)",
-                "ON CONFLICT(principal, session_id) DO UPDATE SET count = count + excluded.count,
-                   last_seen = max(last_seen, excluded.last_seen)",
-                5,
-                &flat,
+                }),
             )
             .map_err(err)?;
             for (table, map) in [
