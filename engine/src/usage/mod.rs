@@ -11,7 +11,8 @@ mod store;
 pub use facts::{usage_facts, UsageFacts};
 pub use pipeline::{ingest, IngestOptions, IngestReport, LogObjectRecord, NoProgress, Progress};
 pub use store::{
-    EventCount, RegionCoverage, ServiceRow, Store, StoreError, Summary, UsageRow, SCHEMA_VERSION,
+    Checkpointer, EventCount, LogState, RegionCoverage, ServiceRow, Store, StoreError, Summary,
+    UsageRow, SCHEMA_VERSION,
 };
 
 /// The current time.

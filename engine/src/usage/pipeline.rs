@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 
 /// A log object as recorded in the store.
@@ -147,24 +147,30 @@ pub fn ingest(
     let checkpointer = store.checkpointer()?;
     store.defer_checkpoints(true)?;
     let (ck_tx, ck_rx) = mpsc::sync_channel::<Checkpoint>(1);
-    // the log's size as the last checkpoint saw it
+    // the log's size as the last checkpoint saw it, and whether a restart was kept from
+    // finishing by another reader of the store (then the log grows, and nobody waits again)
     let log_bytes = AtomicU64::new(0);
+    let restart_blocked = AtomicBool::new(false);
     let writer = &mut *store;
     let result = std::thread::scope(|scope| {
-        let log = &log_bytes;
+        let (log, blocked) = (&log_bytes, &restart_blocked);
         scope.spawn(move || {
             for req in ck_rx {
                 // a failed copy leaves the pages in the log, where readers and the next
                 // checkpoint find them: nothing is lost
                 match req {
                     Checkpoint::Copy => {
-                        if let Ok(n) = checkpointer.checkpoint() {
-                            log.store(n, Ordering::Relaxed);
+                        if let Ok(state) = checkpointer.checkpoint() {
+                            log.store(state.bytes, Ordering::Relaxed);
                         }
                     }
                     Checkpoint::Restart(done) => {
-                        if let Ok(n) = checkpointer.restart() {
-                            log.store(n, Ordering::Relaxed);
+                        match checkpointer.restart() {
+                            Ok(state) => {
+                                log.store(state.bytes, Ordering::Relaxed);
+                                blocked.fetch_or(state.blocked, Ordering::Relaxed);
+                            }
+                            Err(_) => blocked.store(true, Ordering::Relaxed),
                         }
                         let _ = done.send(());
                     }
@@ -177,7 +183,9 @@ pub fn ingest(
                 if !p.objects.is_empty() {
                     writer.commit(&p.batch, &p.objects, catalog, now)?;
                     total.commits += 1;
-                    if log.load(Ordering::Relaxed) > opts.max_log_bytes {
+                    if log.load(Ordering::Relaxed) > opts.max_log_bytes
+                        && !blocked.load(Ordering::Relaxed)
+                    {
                         // wait (between transactions) for the log to be copied and restarted
                         let (done_tx, done_rx) = mpsc::channel();
                         if ck_tx.send(Checkpoint::Restart(done_tx)).is_ok() {
@@ -315,11 +323,15 @@ mod tests {
     use super::*;
 
     fn run(db: &std::path::Path, opts: IngestOptions) -> (IngestReport, super::super::Summary) {
+        let mut store = Store::open(db).expect("store");
+        run_on(&mut store, opts)
+    }
+
+    fn run_on(store: &mut Store, opts: IngestOptions) -> (IngestReport, super::super::Summary) {
         let trail =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo/cloudtrail");
-        let mut store = Store::open(db).expect("store");
         let catalog = AwsCatalog::embedded();
-        let report = ingest(&[trail], &mut store, catalog, opts, &NoProgress, 0).expect("ingest");
+        let report = ingest(&[trail], store, catalog, opts, &NoProgress, 0).expect("ingest");
         (report, store.summary().expect("summary"))
     }
 
@@ -338,6 +350,37 @@ mod tests {
         assert!(report.commits > 10, "{} commits", report.commits);
         assert_eq!(format!("{bounded:?}"), format!("{plain:?}"));
         assert!(bounded.events > 0 && bounded.usage_keys > 0);
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_reader_holding_the_log_does_not_stop_ingest() {
+        let dir = std::env::temp_dir().join(format!("whittle-pipeline-r-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp");
+        let (_, plain) = run(&dir.join("plain.db"), IngestOptions::default());
+        let db = dir.join("read.db");
+        let mut store = Store::open(&db).expect("store");
+        // another process looking at the store: an open read transaction pins the log
+        let reader = rusqlite::Connection::open(&db).expect("reader");
+        reader.execute_batch("BEGIN").expect("begin");
+        let before: i64 = reader
+            .query_row("SELECT count(*) FROM usage", [], |r| r.get(0))
+            .expect("read");
+        let opts = IngestOptions {
+            commit_every_files: 7,
+            max_log_bytes: 0,
+            ..IngestOptions::default()
+        };
+        let (report, summary) = run_on(&mut store, opts);
+        assert!(report.commits > 10, "{} commits", report.commits);
+        assert_eq!(format!("{summary:?}"), format!("{plain:?}"));
+        // the reader still sees the store as it was when its transaction began
+        let during: i64 = reader
+            .query_row("SELECT count(*) FROM usage", [], |r| r.get(0))
+            .expect("read");
+        assert_eq!((before, during), (0, 0));
+        reader.execute_batch("COMMIT").expect("end");
+        drop(store);
         std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -210,30 +210,42 @@ pub struct Checkpointer {
 
 impl Checkpointer {
     /// Copies what it can without waiting for the writer (SQLite's passive checkpoint); the
-    /// pages of a transaction still being written stay in the log for the next call. Returns
-    /// the size of the log in bytes.
-    pub fn checkpoint(&self) -> Result<u64, StoreError> {
+    /// pages of a transaction still being written stay in the log for the next call.
+    pub fn checkpoint(&self) -> Result<LogState, StoreError> {
         self.run("PRAGMA wal_checkpoint(PASSIVE)")
     }
 
     /// Copies the whole log so that the writer starts it again from the beginning; call it
     /// while the writer is between transactions. A writer that never pauses would otherwise
-    /// keep appending to the log for the whole run. Returns the size of the log in bytes.
-    pub fn restart(&self) -> Result<u64, StoreError> {
+    /// keep appending to the log for the whole run. Waits up to a second for other readers of
+    /// the store; `blocked` says when they kept it from finishing.
+    pub fn restart(&self) -> Result<LogState, StoreError> {
         self.run("PRAGMA wal_checkpoint(RESTART)")
     }
 
-    fn run(&self, pragma: &str) -> Result<u64, StoreError> {
+    fn run(&self, pragma: &str) -> Result<LogState, StoreError> {
         // (busy, frames in the log, frames copied)
-        let frames: i64 =
-            self.conn
-                .query_row(pragma, [], |r| r.get(1))
-                .map_err(|e| StoreError {
-                    path: self.path.clone(),
-                    message: format!("checkpoint: {e}"),
-                })?;
-        Ok(frames.max(0) as u64 * self.page_size)
+        let (busy, frames): (i64, i64) = self
+            .conn
+            .query_row(pragma, [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| StoreError {
+                path: self.path.clone(),
+                message: format!("checkpoint: {e}"),
+            })?;
+        Ok(LogState {
+            bytes: frames.max(0) as u64 * self.page_size,
+            blocked: busy != 0,
+        })
     }
+}
+
+/// What a checkpoint left in the write-ahead log.
+#[derive(Debug, Clone, Copy)]
+pub struct LogState {
+    /// Bytes of pages in the log.
+    pub bytes: u64,
+    /// Another connection kept the checkpoint from finishing.
+    pub blocked: bool,
 }
 
 /// The SQLite usage store.
@@ -322,7 +334,9 @@ impl Store {
     /// [`Store::defer_checkpoints`]).
     pub fn checkpointer(&self) -> Result<Checkpointer, StoreError> {
         let conn = Connection::open(&self.path).map_err(|e| self.err(e))?;
-        conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| self.err(e))?;
+        // a restart waits this long for other readers, then gives up (see `restart`)
+        conn.busy_timeout(std::time::Duration::from_secs(1))
+            .map_err(|e| self.err(e))?;
         let page_size: u64 = conn
             .query_row("PRAGMA page_size", [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
