@@ -335,18 +335,27 @@ mod tests {
         (report, store.summary().expect("summary"))
     }
 
-    #[test]
-    fn restarting_the_log_after_every_commit_changes_nothing() {
-        let dir = std::env::temp_dir().join(format!("whittle-pipeline-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("tmp");
-        let (_, plain) = run(&dir.join("plain.db"), IngestOptions::default());
-        let db = dir.join("bounded.db");
-        let opts = IngestOptions {
+    /// Many commits, each followed by a request to restart the log.
+    fn restart_after_every_commit() -> IngestOptions {
+        IngestOptions {
             commit_every_files: 7,
             max_log_bytes: 0,
             ..IngestOptions::default()
-        };
-        let (report, bounded) = run(&db, opts);
+        }
+    }
+
+    /// A scratch directory, and the summary of a default run there to compare with.
+    fn scratch(name: &str) -> (std::path::PathBuf, super::super::Summary) {
+        let dir = std::env::temp_dir().join(format!("whittle-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp");
+        let (_, plain) = run(&dir.join("plain.db"), IngestOptions::default());
+        (dir, plain)
+    }
+
+    #[test]
+    fn restarting_the_log_after_every_commit_changes_nothing() {
+        let (dir, plain) = scratch("pipeline");
+        let (report, bounded) = run(&dir.join("bounded.db"), restart_after_every_commit());
         assert!(report.commits > 10, "{} commits", report.commits);
         assert_eq!(format!("{bounded:?}"), format!("{plain:?}"));
         assert!(bounded.events > 0 && bounded.usage_keys > 0);
@@ -355,9 +364,7 @@ mod tests {
 
     #[test]
     fn a_reader_holding_the_log_does_not_stop_ingest() {
-        let dir = std::env::temp_dir().join(format!("whittle-pipeline-r-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("tmp");
-        let (_, plain) = run(&dir.join("plain.db"), IngestOptions::default());
+        let (dir, plain) = scratch("pipeline-reader");
         let db = dir.join("read.db");
         let mut store = Store::open(&db).expect("store");
         // another process looking at the store: an open read transaction pins the log
@@ -366,12 +373,7 @@ mod tests {
         let before: i64 = reader
             .query_row("SELECT count(*) FROM usage", [], |r| r.get(0))
             .expect("read");
-        let opts = IngestOptions {
-            commit_every_files: 7,
-            max_log_bytes: 0,
-            ..IngestOptions::default()
-        };
-        let (report, summary) = run_on(&mut store, opts);
+        let (report, summary) = run_on(&mut store, restart_after_every_commit());
         assert!(report.commits > 10, "{} commits", report.commits);
         assert_eq!(format!("{summary:?}"), format!("{plain:?}"));
         // the reader still sees the store as it was when its transaction began
