@@ -5,6 +5,7 @@ mod aggregate;
 
 pub use aggregate::{name_id, Batch, Epoch, ServiceCoverage, Stats, Tally};
 mod facts;
+mod log_keeper;
 mod pipeline;
 mod store;
 

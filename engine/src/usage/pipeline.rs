@@ -2,6 +2,7 @@
 //! summaries on one writer thread and commit them to the store in transactions that also mark
 //! the objects done. Memory is bounded by the pending summary, not by the input.
 
+use super::log_keeper::{Checkpoint, LogKeeper};
 use super::store::{Store, StoreError};
 use super::Batch;
 use crate::catalog::AwsCatalog;
@@ -11,7 +12,6 @@ use rayon::prelude::*;
 use rustc_hash::FxHashSet;
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 
 /// A log object as recorded in the store.
@@ -147,54 +147,18 @@ pub fn ingest(
     let checkpointer = store.checkpointer()?;
     store.defer_checkpoints(true)?;
     let (ck_tx, ck_rx) = mpsc::sync_channel::<Checkpoint>(1);
-    // the log's size as the last checkpoint saw it, and whether a restart was kept from
-    // finishing by another reader of the store (then the log grows, and nobody waits again)
-    let log_bytes = AtomicU64::new(0);
-    let restart_blocked = AtomicBool::new(false);
+    let keeper = LogKeeper::default();
     let writer = &mut *store;
     let result = std::thread::scope(|scope| {
-        let (log, blocked) = (&log_bytes, &restart_blocked);
-        scope.spawn(move || {
-            for req in ck_rx {
-                // a failed copy leaves the pages in the log, where readers and the next
-                // checkpoint find them: nothing is lost
-                match req {
-                    Checkpoint::Copy => {
-                        if let Ok(state) = checkpointer.checkpoint() {
-                            log.store(state.bytes, Ordering::Relaxed);
-                        }
-                    }
-                    Checkpoint::Restart(done) => {
-                        match checkpointer.restart() {
-                            Ok(state) => {
-                                log.store(state.bytes, Ordering::Relaxed);
-                                blocked.fetch_or(state.blocked, Ordering::Relaxed);
-                            }
-                            Err(_) => blocked.store(true, Ordering::Relaxed),
-                        }
-                        let _ = done.send(());
-                    }
-                }
-            }
-        });
+        let keeper = &keeper;
+        scope.spawn(move || keeper.serve(&checkpointer, ck_rx));
         let committer = scope.spawn(move || -> Result<Pending, StoreError> {
             let mut total = Pending::default();
             for mut p in rx {
                 if !p.objects.is_empty() {
                     writer.commit(&p.batch, &p.objects, catalog, now)?;
                     total.commits += 1;
-                    if log.load(Ordering::Relaxed) > opts.max_log_bytes
-                        && !blocked.load(Ordering::Relaxed)
-                    {
-                        // wait (between transactions) for the log to be copied and restarted
-                        let (done_tx, done_rx) = mpsc::channel();
-                        if ck_tx.send(Checkpoint::Restart(done_tx)).is_ok() {
-                            let _ = done_rx.recv();
-                        }
-                    } else {
-                        // coalesces: one request waiting is enough
-                        let _ = ck_tx.try_send(Checkpoint::Copy);
-                    }
+                    keeper.after_commit(&ck_tx, opts.max_log_bytes);
                 }
                 total.absorb(&mut p);
             }
@@ -246,14 +210,6 @@ pub fn ingest(
     report.record_errors = done.record_errors;
     report.skipped_files.extend(done.skipped_files);
     Ok(report)
-}
-
-/// A request to the checkpoint thread.
-enum Checkpoint {
-    /// Copy what the writer committed into the file.
-    Copy,
-    /// Copy everything so that the log starts again; say when done.
-    Restart(mpsc::Sender<()>),
 }
 
 /// Summaries not yet committed, and what reading their objects reported.
