@@ -558,8 +558,9 @@ impl Store {
             }
         }
         tx.commit().map_err(err)?;
-        // Only saves re-writing names across commits; keep memory bounded.
-        if self.written_resources.len() > 4_000_000 {
+        // Only saves re-writing names that recur across commits (tables, functions, buckets: few);
+        // when it grows large the names are mostly unique (object keys) and it saves nothing.
+        if self.written_resources.len() > 1_000_000 {
             self.written_resources.clear();
         }
         Ok(())
