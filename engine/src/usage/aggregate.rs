@@ -137,6 +137,21 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// An empty batch with room for as many entries as `like` holds.
+    pub fn with_capacity_of(like: &Batch) -> Batch {
+        fn room<K, V>(m: &FxHashMap<K, V>) -> FxHashMap<K, V> {
+            FxHashMap::with_capacity_and_hasher(m.len(), Default::default())
+        }
+        Batch {
+            principals: room(&like.principals),
+            resources: room(&like.resources),
+            usage: room(&like.usage),
+            session_names: room(&like.session_names),
+            sessions: room(&like.sessions),
+            ..Batch::default()
+        }
+    }
+
     /// The id of a principal of `kind`, recording its name.
     pub fn principal(&mut self, name: &str, kind: &'static str) -> i64 {
         let id = name_id(name);

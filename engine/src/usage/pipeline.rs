@@ -183,8 +183,13 @@ pub fn ingest(
                         || pending.batch.events >= opts.commit_every_events
                         || pending.bytes >= flush_bytes
                     {
+                        // the next batch will be about as big: no growing its maps step by step
+                        let next = Pending {
+                            batch: Batch::with_capacity_of(&pending.batch),
+                            ..Pending::default()
+                        };
                         // a send fails only when the committer stopped on a store error, reported below
-                        let _ = tx.send(std::mem::take(&mut pending));
+                        let _ = tx.send(std::mem::replace(&mut pending, next));
                     }
                     (mapper, pending)
                 },
