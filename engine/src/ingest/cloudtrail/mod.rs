@@ -180,6 +180,9 @@ impl<'c> Mapper<'c> {
     }
 }
 
+/// Read buffers larger than this are freed after their file instead of kept for the next one.
+const KEEP_BUFFER: usize = 64 << 20;
+
 /// Reads and summarises one log object.
 pub fn read_object(obj: &LogObject, mapper: &mut Mapper<'_>) -> FileOutcome {
     let path = obj.path.display().to_string();
@@ -188,7 +191,15 @@ pub fn read_object(obj: &LogObject, mapper: &mut Mapper<'_>) -> FileOutcome {
         Ok(()) => parse(&path, &buf, mapper),
         Err(e) => FileOutcome::failed(obj, InputError::plain(&path, e)),
     };
-    mapper.buffers = (raw, buf);
+    // keep buffers the size of a delivery file; one huge export must not stay allocated
+    let keep = |b: Vec<u8>| {
+        if b.capacity() > KEEP_BUFFER {
+            Vec::new()
+        } else {
+            b
+        }
+    };
+    mapper.buffers = (keep(raw), keep(buf));
     FileOutcome {
         object: obj.clone(),
         ..outcome
