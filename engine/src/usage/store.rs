@@ -347,16 +347,21 @@ impl Store {
         })
     }
 
+    /// Runs a query and collects its rows, each made by `row`.
+    fn query<T, C: FromIterator<T>>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<C, StoreError> {
+        let mut stmt = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        let rows = stmt.query_map(params, row).map_err(|e| self.err(e))?;
+        rows.collect::<Result<C, _>>().map_err(|e| self.err(e))
+    }
+
     /// Keys of the log objects already ingested.
     pub fn ingested_keys(&self) -> Result<FxHashSet<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT key FROM log_objects")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.query("SELECT key FROM log_objects", [], |r| r.get(0))
     }
 
     /// Writes `batch` and marks `objects` ingested, atomically.
@@ -568,16 +573,12 @@ impl Store {
 
     /// A principal's usage, by action then resource.
     pub fn principal_usage(&self, principal: &str) -> Result<Vec<UsageRow>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT a.name, r.arn, u.first_seen, u.last_seen, u.count, u.denied, u.denied_last
-                 FROM usage u JOIN principals p ON p.id = u.principal JOIN actions a ON a.id = u.action
-                 JOIN resources r ON r.id = u.resource WHERE p.arn = ?1 ORDER BY a.name, r.arn",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([principal], |r| {
+        self.query(
+            "SELECT a.name, r.arn, u.first_seen, u.last_seen, u.count, u.denied, u.denied_last
+             FROM usage u JOIN principals p ON p.id = u.principal JOIN actions a ON a.id = u.action
+             JOIN resources r ON r.id = u.resource WHERE p.arn = ?1 ORDER BY a.name, r.arn",
+            [principal],
+            |r| {
                 Ok(UsageRow {
                     action: r.get(0)?,
                     resource: r.get(1)?,
@@ -587,9 +588,8 @@ impl Store {
                     denied: r.get::<_, i64>(5)? as u64,
                     denied_last: r.get(6)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            },
+        )
     }
 
     /// (principal, action, last allowed use) for uses at or after `since`.
@@ -597,66 +597,46 @@ impl Store {
         &self,
         since: Epoch,
     ) -> Result<Vec<(String, String, Epoch)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT p.arn, a.name, max(u.last_seen) FROM usage u JOIN principals p ON p.id = u.principal
-                 JOIN actions a ON a.id = u.action WHERE u.last_seen >= ?1 GROUP BY p.arn, a.name",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([since], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.query(
+            "SELECT p.arn, a.name, max(u.last_seen) FROM usage u JOIN principals p ON p.id = u.principal
+             JOIN actions a ON a.id = u.action WHERE u.last_seen >= ?1 GROUP BY p.arn, a.name",
+            [since],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
     }
 
     /// Known principals (id, kind), sorted.
     pub fn principals(&self) -> Result<Vec<(String, String)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT arn, kind FROM principals ORDER BY arn")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.query("SELECT arn, kind FROM principals ORDER BY arn", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
     }
 
     /// A principal's role sessions: (session name, calls, last seen), most recent first.
     pub fn sessions(&self, principal: &str) -> Result<Vec<(String, u64, Epoch)>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT s.session, s.count, s.last_seen FROM sessions s JOIN principals p ON p.id = s.principal
-                 WHERE p.arn = ?1 ORDER BY s.last_seen DESC, s.session",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([principal], |r| {
-                Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.query(
+            "SELECT s.session, s.count, s.last_seen FROM sessions s JOIN principals p ON p.id = s.principal
+             WHERE p.arn = ?1 ORDER BY s.last_seen DESC, s.session",
+            [principal],
+            |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)),
+        )
     }
 
     fn event_counts(&self, table: &str) -> Result<Vec<EventCount>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
+        self.query(
+            &format!(
                 "SELECT event_source, event_name, count, last_seen FROM {table} ORDER BY count DESC, event_source, event_name"
-            ))
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+            ),
+            [],
+            |r| {
                 Ok(EventCount {
                     event_source: r.get(0)?,
                     event_name: r.get(1)?,
                     count: r.get::<_, i64>(2)? as u64,
                     last_seen: r.get(3)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+            },
+        )
     }
 
     /// Events the mapping does not know, most frequent first.
@@ -690,22 +670,12 @@ impl Store {
             permissionless_events: one("SELECT sum(count) FROM permissionless")?,
             ..Default::default()
         };
-        let mut stmt = self
-            .conn
-            .prepare("SELECT account, region, day, events FROM coverage_days ORDER BY account, region, day")
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, i64>(3)?,
-                ))
-            })
-            .map_err(|e| self.err(e))?;
-        for row in rows {
-            let (account, region, day, events) = row.map_err(|e| self.err(e))?;
+        let days: Vec<(String, String, i64, i64)> = self.query(
+            "SELECT account, region, day, events FROM coverage_days ORDER BY account, region, day",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?;
+        for (account, region, day, events) in days {
             match s.regions.last_mut() {
                 Some(c) if c.account == account && c.region == region => {
                     if day > c.last_day + 1 {
@@ -726,15 +696,11 @@ impl Store {
                 }),
             }
         }
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT account, region, service, management_events, data_events, first_seen, last_seen
-                 FROM coverage_services ORDER BY account, region, service",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([], |r| {
+        s.services = self.query(
+            "SELECT account, region, service, management_events, data_events, first_seen, last_seen
+             FROM coverage_services ORDER BY account, region, service",
+            [],
+            |r| {
                 Ok(ServiceRow {
                     account: r.get(0)?,
                     region: r.get(1)?,
@@ -744,9 +710,8 @@ impl Store {
                     first_seen: r.get(5)?,
                     last_seen: r.get(6)?,
                 })
-            })
-            .map_err(|e| self.err(e))?;
-        s.services = rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?;
+            },
+        )?;
         Ok(s)
     }
 }
