@@ -3,17 +3,9 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
-use std::path::PathBuf;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn whittle() -> Command {
-    let mut c = Command::cargo_bin("whittle").expect("binary built");
-    c.current_dir(root());
-    c
-}
+mod common;
+use common::{admins, whittle};
 
 const DEMO: &str = "testdata/demo/snapshot/authorization-details.json";
 const HOME_POLICY: &str = "testdata/aws/policies/s3-home-prefix-with-mfa-deny.json";
@@ -44,12 +36,7 @@ fn inventory_lists_admin_equivalent_principals() {
     let v = json_of(whittle().args(["inventory", "--snapshot", DEMO, "--format", "json"]));
     assert_eq!(v["version"], 1);
     assert_eq!(v["counts"]["roles"], 4);
-    let admins: Vec<&str> = v["admin_equivalent"]
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter_map(|a| a["principal"].as_str())
-        .collect();
+    let admins = admins(&v);
     assert_eq!(
         admins,
         [

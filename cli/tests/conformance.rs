@@ -1,12 +1,12 @@
 //! Conformance: the CLI on real public data from `$WHITTLE_DATASETS` (skipped, and says so, when unset).
 #![allow(clippy::print_stderr, reason = "a skipped conformance test says so")]
 
-use assert_cmd::Command;
 use std::path::PathBuf;
 
 fn datasets() -> Option<PathBuf> {
     match std::env::var_os("WHITTLE_DATASETS") {
-        Some(d) => Some(PathBuf::from(d)),
+        // absolute: the binary runs from the repository root
+        Some(d) => Some(std::fs::canonicalize(&d).unwrap_or_else(|_| PathBuf::from(d))),
         None => {
             eprintln!("skipped: WHITTLE_DATASETS is not set");
             None
@@ -14,9 +14,8 @@ fn datasets() -> Option<PathBuf> {
     }
 }
 
-fn whittle() -> Command {
-    Command::cargo_bin("whittle").expect("binary built")
-}
+mod common;
+use common::{admins, tmp, whittle};
 
 #[test]
 fn cloudmapper_snapshot_inventory_and_explain_every_principal() {
@@ -36,12 +35,7 @@ fn cloudmapper_snapshot_inventory_and_explain_every_principal() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["counts"]["users"], 2);
     assert_eq!(v["counts"]["roles"], 4);
-    let admins: Vec<&str> = v["admin_equivalent"]
-        .as_array()
-        .expect("array")
-        .iter()
-        .filter_map(|a| a["principal"].as_str())
-        .collect();
+    let admins = admins(&v);
     assert_eq!(
         admins,
         ["arn:aws:iam::123456789012:role/bad_role"],
@@ -91,8 +85,7 @@ fn every_cloudtrail_dataset_ingests_without_panics_and_maps_most_events() {
         "plaso-test-data/aws_cloudtrail.jsonl",
         "panther-analysis-test-events/AWS_CloudTrail.events.jsonl",
     ];
-    let dir = std::env::temp_dir().join(format!("whittle-conformance-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = tmp("conformance");
     let db = dir.join("usage.db");
     for input in inputs {
         let out = whittle()

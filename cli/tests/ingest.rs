@@ -1,27 +1,12 @@
 //! `whittle ingest` and `whittle usage` end to end: incremental, crash-safe, bad input.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
-}
-
-fn whittle() -> Command {
-    let mut c = Command::cargo_bin("whittle").expect("binary built");
-    c.current_dir(root());
-    c
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("whittle-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("tmp dir");
-    d
-}
+mod common;
+use common::{root, tmp, whittle};
 
 const DEMO_TRAIL: &str = "testdata/demo/cloudtrail";
 

@@ -1,15 +1,11 @@
 //! `whittle rules …` and `whittle check` end to end.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 use std::path::PathBuf;
 
-fn whittle() -> Command {
-    let mut c = Command::cargo_bin("whittle").expect("binary built");
-    c.current_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(".."));
-    c
-}
+mod common;
+use common::{tmp, whittle};
 
 const DEMO: &str = "testdata/demo/snapshot/authorization-details.json";
 const USER_REPO: &str = "testdata/rules/user-repo";
@@ -44,8 +40,7 @@ fn rule_tests_end_with_the_tally_and_fail_with_1() {
         .assert()
         .success()
         .stdout(predicate::str::ends_with("24 passed, 0 failed\n"));
-    let dir = std::env::temp_dir().join(format!("whittle-rules-failing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp");
+    let dir = tmp("rules-failing");
     std::fs::write(
         dir.join("wrong-expectation.toml"),
         r#"
@@ -183,7 +178,7 @@ fn check_finds_what_the_demo_account_over_grants() {
 
 #[test]
 fn usage_evidence_exemptions_and_expiry() {
-    let dir = std::env::temp_dir().join(format!("whittle-check-usage-{}", std::process::id()));
+    let dir = tmp("check-usage");
     let db = dir.join("usage.db");
     whittle()
         .args(["ingest", "testdata/demo/cloudtrail", "-q", "--db"])
@@ -308,9 +303,7 @@ fn fail_on_sarif_and_markdown() {
 
 #[test]
 fn watch_reruns_when_a_rule_file_changes() {
-    let dir = std::env::temp_dir().join(format!("whittle-watch-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("tmp");
+    let dir = tmp("watch");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
     for f in ["prod-guardrails.cedar", "acme.toml"] {
         std::fs::copy(root.join(USER_REPO).join(f), dir.join(f)).expect("copy");
@@ -355,7 +348,7 @@ fn watch_reruns_when_a_rule_file_changes() {
 
 #[test]
 fn a_rule_that_errors_is_a_finding_not_a_silent_pass() {
-    let dir = std::env::temp_dir().join(format!("whittle-check-error-{}", std::process::id()));
+    let dir = tmp("check-error");
     let db = dir.join("usage.db");
     whittle()
         .args(["ingest", "testdata/demo/cloudtrail", "-q", "--db"])
@@ -403,8 +396,7 @@ fn a_rule_that_errors_is_a_finding_not_a_silent_pass() {
 
 #[test]
 fn an_exemption_that_never_matches_is_a_warning() {
-    let dir = std::env::temp_dir().join(format!("whittle-stale-exemption-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("tmp");
+    let dir = tmp("stale-exemption");
     std::fs::write(
         dir.join("stale.toml"),
         r#"

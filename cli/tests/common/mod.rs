@@ -1,0 +1,37 @@
+//! What the end-to-end test files share: the binary run from the repository root, scratch
+//! directories, and reading the JSON the binary prints.
+#![allow(dead_code, reason = "each test file uses its own share of these")]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// The repository root: fixtures are named relative to it.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The `whittle` binary, run from the repository root.
+pub fn whittle() -> Command {
+    let mut c = Command::cargo_bin("whittle").expect("binary built");
+    c.current_dir(root());
+    c
+}
+
+/// An empty scratch directory for one test.
+pub fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("whittle-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("tmp dir");
+    d
+}
+
+/// The principals an `inventory --format json` report calls admin-equivalent.
+pub fn admins(inventory: &Value) -> Vec<&str> {
+    inventory["admin_equivalent"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|a| a["principal"].as_str())
+        .collect()
+}
