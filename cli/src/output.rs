@@ -19,7 +19,7 @@ use whittle_engine::{
 };
 
 /// JSON wire-format version of every document this CLI prints.
-const JSON_VERSION: u32 = 1;
+const JSON_VERSION: u32 = 2;
 
 fn stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> miette::Result<()> {
     let out = io::stdout();
@@ -759,7 +759,7 @@ pub fn unknown_principal_in_store(principal: &str, known: &[(String, String)]) {
 }
 
 pub fn usage_summary(format: Format, s: &whittle_engine::usage::Summary) -> miette::Result<()> {
-    use whittle_engine::usage::{iso, iso_day};
+    use whittle_engine::model::time::{iso_day, iso_days};
     match format {
         Format::Json => {
             let mut v = serde_json::to_value(s).unwrap_or_default();
@@ -790,13 +790,7 @@ pub fn usage_summary(format: Format, s: &whittle_engine::usage::Summary) -> miet
                             .gaps
                             .iter()
                             .take(5)
-                            .map(|(a, b)| {
-                                if a == b {
-                                    iso_day(*a)
-                                } else {
-                                    format!("{}..{}", iso_day(*a), iso_day(*b))
-                                }
-                            })
+                            .map(|(a, b)| iso_days(*a, *b))
                             .collect();
                         format!(
                             "{} gap(s): {}{}",
@@ -808,8 +802,8 @@ pub fn usage_summary(format: Format, s: &whittle_engine::usage::Summary) -> miet
                     writeln!(
                         w,
                         "  {} {:<14} {} .. {}  {} days with events, {}, {} events",
-                        r.account,
-                        r.region,
+                        r.scope,
+                        r.location,
                         iso_day(r.first_day),
                         iso_day(r.last_day),
                         r.days_with_events,
@@ -819,17 +813,41 @@ pub fn usage_summary(format: Format, s: &whittle_engine::usage::Summary) -> miet
                 }
                 writeln!(w, "\ncoverage by service:")?;
                 for c in &s.services {
+                    let data_days = if c.data_events > 0 {
+                        format!(" on {} day(s)", c.data_days)
+                    } else {
+                        String::new()
+                    };
                     writeln!(
                         w,
-                        "  {} {:<14} {:<20} management {:>8}  data {:>8}  {} .. {}",
-                        c.account,
-                        c.region,
+                        "  {} {:<14} {:<20} management {:>8}  data {:>8}{data_days}  {} .. {}",
+                        c.scope,
+                        c.location,
                         c.service,
                         c.management_events,
                         c.data_events,
-                        iso(c.first_seen),
-                        iso(c.last_seen)
+                        iso_day(c.first_day),
+                        iso_day(c.last_day)
                     )?;
+                }
+                if let Some(v) = s.migrated_from {
+                    writeln!(
+                        w,
+                        "\nthis store was migrated from schema version {v}: coverage ingested before the migration counts for management events only (service `*`); its per-service totals:"
+                    )?;
+                    for c in &s.v1_service_totals {
+                        writeln!(
+                            w,
+                            "  {} {:<14} {:<20} management {:>8}  data {:>8}  {} .. {}",
+                            c.scope,
+                            c.location,
+                            c.service,
+                            c.management_events,
+                            c.data_events,
+                            iso_day(c.first_day),
+                            iso_day(c.last_day)
+                        )?;
+                    }
                 }
                 Ok(())
             })
@@ -843,7 +861,7 @@ pub fn usage_show(
     rows: &[whittle_engine::usage::UsageRow],
     sessions: &[(String, u64, i64)],
 ) -> miette::Result<()> {
-    use whittle_engine::usage::iso;
+    use whittle_engine::model::time::iso;
     let t = |v: Option<i64>| v.map(iso).unwrap_or_else(|| "-".into());
     match format {
         Format::Json => json_out(&json!({
@@ -863,7 +881,7 @@ pub fn usage_show(
                 writeln!(
                     w,
                     "  {:<40} {:<60} {:>6}×  {} .. {}{denied}",
-                    r.action,
+                    r.permission,
                     r.resource,
                     r.count,
                     t(r.first_seen),
@@ -901,9 +919,9 @@ pub fn usage_unmapped(
                     w,
                     "  {:>8}×  {} {}  (last {})",
                     e.count,
-                    e.event_source,
-                    e.event_name,
-                    whittle_engine::usage::iso(e.last_seen)
+                    e.service,
+                    e.operation,
+                    whittle_engine::model::time::iso(e.last_seen)
                 )?;
             }
             writeln!(
@@ -912,7 +930,7 @@ pub fn usage_unmapped(
                 permissionless.len()
             )?;
             for e in permissionless {
-                writeln!(w, "  {:>8}×  {} {}", e.count, e.event_source, e.event_name)?;
+                writeln!(w, "  {:>8}×  {} {}", e.count, e.service, e.operation)?;
             }
             Ok(())
         }),
@@ -1123,13 +1141,25 @@ pub fn findings(
                 if let Some(o) = &f.granted_by {
                     writeln!(w, "         granted by {}", origin_text(o))?;
                 }
-                if f.evidence.usage_known {
+                let mut coverage = f
+                    .evidence
+                    .coverage
+                    .iter()
+                    .take(2)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(" | ");
+                if f.evidence.coverage.len() > 2 {
+                    coverage.push_str(&format!(" (+{} more)", f.evidence.coverage.len() - 2));
+                }
+                if f.evidence.usage_known || !coverage.is_empty() {
                     let used = match (&f.evidence.used, &f.evidence.last_used) {
                         (_, Some(t)) => format!("last used {t}"),
                         (Some(false), None) => "not used in the window".into(),
                         _ => "usage unknown".into(),
                     };
-                    writeln!(w, "         evidence: {used}")?;
+                    let sep = if coverage.is_empty() { "" } else { "; " };
+                    writeln!(w, "         evidence: {used}{sep}{coverage}")?;
                 }
                 writeln!(w, "         rule {}", f.rule_location)?;
             }

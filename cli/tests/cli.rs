@@ -34,7 +34,7 @@ fn inventory_lists_admin_equivalent_principals() {
             "ci-deployer — can grant itself anything via iam:PutRolePolicy",
         ));
     let v = json_of(whittle().args(["inventory", "--snapshot", DEMO, "--format", "json"]));
-    assert_eq!(v["version"], 1);
+    assert_eq!(v["version"], 2);
     assert_eq!(v["counts"]["roles"], 4);
     let admins = admins(&v);
     assert_eq!(

@@ -269,7 +269,8 @@ fn usage_queries() {
         .stdout(predicate::str::contains("data"));
     let v = json(&db, &["usage", "unmapped"]);
     assert_eq!(v["unmapped"].as_array().map(Vec::len), Some(0));
-    assert_eq!(v["permissionless"][0]["event_name"], "ConsoleLogin");
+    assert_eq!(v["permissionless"][0]["operation"], "ConsoleLogin");
+    assert_eq!(v["permissionless"][0]["service"], "signin.amazonaws.com");
     whittle()
         .args(["usage", "summary", "--db"])
         .arg(dir.join("missing.db"))

@@ -48,11 +48,11 @@ fn rule_tests_end_with_the_tally_and_fail_with_1() {
 name = "expects a finding that cannot happen"
 rules = ["aws-passrole-star"]
 [[test.principal]]
-arn = "arn:aws:iam::1:role/x"
+arn = "arn:aws:iam::111122223333:role/x"
 policy = ['{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::1:role/app"}]}']
 [[test.expect]]
 rule = "aws-passrole-star"
-principal = "arn:aws:iam::1:role/x"
+principal = "arn:aws:iam::111122223333:role/x"
 "#,
     )
     .expect("write");
@@ -65,7 +65,7 @@ principal = "arn:aws:iam::1:role/x"
             "FAIL expects a finding that cannot happen",
         ))
         .stdout(predicate::str::contains(
-            "expected, not found: aws-passrole-star on arn:aws:iam::1:role/x",
+            "expected, not found: aws-passrole-star on arn:aws:iam::111122223333:role/x",
         ))
         .stdout(predicate::str::ends_with("21 passed, 1 failed\n"));
     std::fs::remove_dir_all(&dir).ok();

@@ -23,7 +23,7 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1_600));
     group.bench_function("parse+aggregate 1600 records", |b| {
         let mut mapper = Mapper::new(AwsCatalog::embedded());
-        b.iter(|| parse("bench.json", &text, &mut mapper).batch.events)
+        b.iter(|| parse("bench.json", &text, &mut mapper).summary.events)
     });
     group.finish();
 }

@@ -56,6 +56,10 @@ pub fn count(inv: &Inventory) -> Counts {
             PrincipalKind::User => c.users += 1,
             PrincipalKind::Group => c.groups += 1,
             PrincipalKind::Role => c.roles += 1,
+            // an AWS snapshot holds no other kind
+            PrincipalKind::ServiceAccount
+            | PrincipalKind::ManagedIdentity
+            | PrincipalKind::Federated => {}
         }
         c.with_boundary += usize::from(p.boundary.is_some());
     }
@@ -84,7 +88,10 @@ fn self_escalation(kind: PrincipalKind, in_group: bool) -> Vec<&'static str> {
                 v.extend(["iam:PutGroupPolicy", "iam:AttachGroupPolicy"]);
             }
         }
-        PrincipalKind::Group => {}
+        PrincipalKind::Group
+        | PrincipalKind::ServiceAccount
+        | PrincipalKind::ManagedIdentity
+        | PrincipalKind::Federated => {}
     }
     v
 }

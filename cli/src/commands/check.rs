@@ -1,43 +1,32 @@
 use crate::cli::{CheckArgs, FailOn};
 use crate::{exit, output};
-use whittle_engine::catalog::AwsCatalog;
-use whittle_engine::ingest::aws_authz;
-use whittle_engine::rules::{self, Severity};
-use whittle_engine::usage::Store;
+use whittle_engine::model::time;
+use whittle_engine::rules::Severity;
+use whittle_engine::CheckRequest;
 
 pub fn run(a: CheckArgs) -> miette::Result<u8> {
-    let catalog = AwsCatalog::embedded();
-    let (set, diags) = rules::load(&a.rules, catalog);
-    output::rule_diagnostics(&diags);
-    let Some(set) = set.filter(|_| !diags.iter().any(|d| d.is_error())) else {
+    let now = match &a.now {
+        Some(d) => match time::parse_date(d) {
+            Some(t) => t,
+            None => {
+                output::bad_date(d);
+                return Ok(exit::INPUT_ERROR);
+            }
+        },
+        None => time::now(),
+    };
+    let report = whittle_engine::check(&CheckRequest {
+        snapshots: a.snapshots.clone(),
+        rules: a.rules.clone(),
+        db: a.db.clone(),
+        now,
+    })?;
+    output::rule_diagnostics(&report.rule_diagnostics);
+    output::load_problems(&report.input_errors, &report.input_warnings);
+    let Some(set) = &report.rules else {
         return Ok(exit::INPUT_ERROR);
     };
-    let report = aws_authz::load_files(&a.snapshots);
-    output::load_problems(&report.errors, &report.warnings);
-    let now = match &a.now {
-        Some(d) => {
-            match whittle_engine::ingest::cloudtrail::parse_time(&format!("{d}T00:00:00Z")) {
-                Some(t) => t,
-                None => {
-                    output::bad_date(d);
-                    return Ok(exit::INPUT_ERROR);
-                }
-            }
-        }
-        None => whittle_engine::usage::now(),
-    };
-    let store = match &a.db {
-        Some(db) if !db.exists() => {
-            output::no_store(db);
-            return Ok(exit::INPUT_ERROR);
-        }
-        Some(db) => Some(Store::open(db)?),
-        None => None,
-    };
-    let (findings, eval_diags) =
-        rules::check(&set, &report.inventory, catalog, store.as_ref(), now)?;
-    output::rule_diagnostics(&eval_diags);
-    output::findings(a.format, &findings, &set)?;
+    output::findings(a.format, &report.findings, set)?;
     let threshold = match a.fail_on {
         FailOn::Info => Some(Severity::Info),
         FailOn::Low => Some(Severity::Low),
@@ -46,9 +35,9 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
         FailOn::Critical => Some(Severity::Critical),
         FailOn::Never => None,
     };
-    if !report.errors.is_empty() {
+    if report.input_failed() {
         return Ok(exit::INPUT_ERROR);
     }
-    let failing = threshold.is_some_and(|t| findings.iter().any(|f| f.severity >= t));
+    let failing = threshold.is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(if failing { exit::FINDINGS } else { exit::CLEAN })
 }

@@ -1,6 +1,7 @@
 use crate::cli::IngestArgs;
 use crate::{exit, output};
 use whittle_engine::catalog::AwsCatalog;
+use whittle_engine::ingest::cloudtrail::CloudTrail;
 use whittle_engine::usage::{ingest, IngestOptions, Store};
 
 pub fn run(a: IngestArgs) -> miette::Result<u8> {
@@ -10,11 +11,13 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         ..IngestOptions::default()
     };
     let progress = output::IngestProgress::new(a.quiet);
-    let now = whittle_engine::usage::now();
+    let now = whittle_engine::model::time::now();
+    let catalog = AwsCatalog::embedded();
     let report = ingest(
+        &CloudTrail::new(catalog),
         &a.paths,
         &mut store,
-        AwsCatalog::embedded(),
+        catalog,
         opts,
         &progress,
         now,

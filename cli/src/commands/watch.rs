@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
 use whittle_engine::catalog::AwsCatalog;
-use whittle_engine::ingest::aws_authz;
 use whittle_engine::rules::{self, run_tests};
 
 /// One pass: validate, test, and check when snapshots are given. Returns whether it was clean.
@@ -23,36 +22,27 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
     let _ = output::test_outcomes(&outcomes);
     let mut clean = outcomes.iter().all(|o| o.passed);
     if !a.snapshots.is_empty() {
-        let report = aws_authz::load_files(&a.snapshots);
-        output::load_problems(&report.errors, &report.warnings);
-        let store = match a
-            .db
-            .as_ref()
-            .map(|db| whittle_engine::usage::Store::open(db))
-            .transpose()
-        {
-            Ok(s) => s,
-            Err(e) => {
-                output::fatal(&miette::Report::new(e));
-                return false;
-            }
+        let req = whittle_engine::CheckRequest {
+            snapshots: a.snapshots.clone(),
+            rules: dirs.to_vec(),
+            db: a.db.clone(),
+            now: whittle_engine::model::time::now(),
         };
-        let (findings, eval_diags) = match rules::check(
-            &set,
-            &report.inventory,
-            catalog,
-            store.as_ref(),
-            whittle_engine::usage::now(),
-        ) {
+        let report = match whittle_engine::check(&req) {
             Ok(r) => r,
             Err(e) => {
                 output::fatal(&miette::Report::new(e));
                 return false;
             }
         };
-        output::rule_diagnostics(&eval_diags);
-        let _ = output::findings(crate::cli::CheckFormat::Text, &findings, &set);
-        clean &= report.errors.is_empty();
+        // the rule diagnostics were shown above; evaluation adds its own after the first
+        let shown = diags.len();
+        output::rule_diagnostics(report.rule_diagnostics.get(shown..).unwrap_or_default());
+        output::load_problems(&report.input_errors, &report.input_warnings);
+        if let Some(set) = &report.rules {
+            let _ = output::findings(crate::cli::CheckFormat::Text, &report.findings, set);
+        }
+        clean &= !report.input_failed();
     }
     clean
 }

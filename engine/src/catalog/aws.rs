@@ -9,8 +9,7 @@ use std::sync::OnceLock;
 const EMBEDDED: &str = include_str!("../../data/aws-iam-catalog.jsonl");
 
 /// Index of an action in the catalog; ids follow (service prefix, action name) order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-pub struct ActionId(pub u32);
+pub use crate::model::PermissionId as ActionId;
 
 /// Where the catalog data came from.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -279,6 +278,11 @@ impl AwsCatalog {
             }
         }
         set
+    }
+
+    /// How the use of an action shows in CloudTrail (see `docs/catalog.md`).
+    pub fn logging(&self, id: ActionId) -> crate::model::Logging {
+        super::aws_logging::logging(self.action(id))
     }
 
     /// Actions of one service.

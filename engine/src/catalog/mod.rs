@@ -5,6 +5,7 @@
 
 mod action_set;
 mod aws;
+mod aws_logging;
 
 pub use action_set::ActionSet;
 pub use aws::{ActionId, AwsAction, AwsCatalog, AwsService, CatalogHeader, ResourceType};

@@ -2,4 +2,7 @@
 
 pub mod aws_authz;
 pub mod cloudtrail;
+pub mod log_source;
 pub mod policy_json;
+
+pub use log_source::{FileOutcome, LogObject, LogSource, Skipped};

@@ -2,12 +2,12 @@
 //! grant), only where some rule's resource scope can match, against a policy set sliced to those
 //! rules; then exemptions, expiry, and the TOML unused-permission rules.
 
-use super::lp::Severity;
+use super::toml_rules::Severity;
 use super::{RuleDiagnostic, RuleSet};
 use crate::catalog::{ActionId, AwsCatalog};
 use crate::effective::{EffectiveGrant, Origin, Resolver, ResourceScope};
-use crate::model::{Inventory, Principal, PrincipalKind};
-use crate::usage::{iso, Epoch, UsageFacts};
+use crate::model::time::{day_of, iso, Epoch};
+use crate::model::{Inventory, Logging, Principal, PrincipalKind, Question, UsageFacts, Vouch};
 use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityUid, Policy, PolicyId, PolicySet,
     Request, RestrictedExpression,
@@ -39,6 +39,10 @@ pub struct Evidence {
     pub last_used: Option<String>,
     /// Whether the logs could have seen use.
     pub usage_known: bool,
+    /// What the logs covered, in words, once per distinct answer: `logs cover 85 of 90 days
+    /// (gaps 2026-09-01..2026-09-05); s3 data events: not logged`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub coverage: Vec<String>,
 }
 
 impl Evidence {
@@ -48,6 +52,7 @@ impl Evidence {
             used: None,
             last_used: None,
             usage_known: false,
+            coverage: Vec::new(),
         }
     }
 
@@ -61,6 +66,11 @@ impl Evidence {
             self.last_used = other.last_used.clone();
         }
         self.usage_known |= other.usage_known;
+        for c in &other.coverage {
+            if !self.coverage.contains(c) {
+                self.coverage.push(c.clone());
+            }
+        }
     }
 }
 
@@ -104,6 +114,10 @@ fn principal_type(p: &Principal) -> &'static str {
         PrincipalKind::User => "Aws::User",
         PrincipalKind::Role => "Aws::Role",
         PrincipalKind::Group => "Aws::Group",
+        // other providers' kinds reach this evaluator once their schema types exist
+        PrincipalKind::ServiceAccount
+        | PrincipalKind::ManagedIdentity
+        | PrincipalKind::Federated => "Aws::Role",
     }
 }
 
@@ -293,15 +307,131 @@ fn literal(g: &EffectiveGrant, action: &str) -> bool {
     matches!(&g.action_spec, crate::aws::policy::ActionSpec::Action(p) if p.iter().any(|x| x.eq_ignore_ascii_case(action)))
 }
 
-/// The per-permission facts: wildcard or literal, and usage.
+/// What the logs say about one held permission of one principal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct UsageFact {
+    /// The logs could have seen its use on enough days of the window.
+    known: bool,
+    /// Last allowed use in the window.
+    last: Option<Epoch>,
+    /// Days the logs covered since the last use (or in the whole window, when unused).
+    days_unused: Option<i64>,
+    /// The coverage in words.
+    words: Option<String>,
+}
+
+/// Coverage answers computed once per (scope, service, logging) before the parallel loop: the
+/// same for every principal of an account.
+struct Vouches<'f> {
+    facts: Option<&'f UsageFacts>,
+    min_days: u32,
+    answers: Vec<Vouch>,
+    /// scope → action → index into `answers`.
+    by_action: HashMap<String, HashMap<ActionId, usize>>,
+}
+
+impl<'f> Vouches<'f> {
+    fn question<'q>(
+        p: &'q Principal,
+        service: &'q str,
+        logging: Logging,
+        first: i64,
+        last: i64,
+    ) -> Question<'q> {
+        Question {
+            provider: p.provider,
+            scope: &p.account,
+            location: None,
+            service,
+            logging,
+            first,
+            last,
+        }
+    }
+
+    /// The window's answers for the scope of every actor and every held action.
+    fn new(
+        facts: Option<&'f UsageFacts>,
+        min_days: u32,
+        actors: &[&Principal],
+        held: &BTreeSet<ActionId>,
+        catalog: &AwsCatalog,
+    ) -> Self {
+        let mut v = Vouches {
+            facts,
+            min_days,
+            answers: Vec::new(),
+            by_action: HashMap::new(),
+        };
+        let Some(f) = facts else { return v };
+        for p in actors {
+            if v.by_action.contains_key(&p.account) {
+                continue;
+            }
+            let mut seen: HashMap<(&str, Logging), usize> = HashMap::new();
+            let mut mine = HashMap::with_capacity(held.len());
+            for &a in held {
+                let service = catalog.action(a).prefix();
+                let logging = catalog.logging(a);
+                let i = *seen.entry((service, logging)).or_insert_with(|| {
+                    let q = Self::question(p, service, logging, f.window.first, f.window.last);
+                    v.answers.push(f.coverage.vouch(&q));
+                    v.answers.len() - 1
+                });
+                mine.insert(a, i);
+            }
+            v.by_action.insert(p.account.clone(), mine);
+        }
+        v
+    }
+
+    /// The fact for `p` holding `a`, last used at `last`.
+    fn fact(
+        &self,
+        p: &Principal,
+        catalog: &AwsCatalog,
+        a: ActionId,
+        last: Option<Epoch>,
+    ) -> UsageFact {
+        let (Some(f), Some(&i)) = (
+            self.facts,
+            self.by_action.get(&p.account).and_then(|m| m.get(&a)),
+        ) else {
+            return UsageFact {
+                known: false,
+                last,
+                days_unused: None,
+                words: None,
+            };
+        };
+        let window = &self.answers[i];
+        let known = window.vouches(self.min_days);
+        let days_unused = match last {
+            // covered days after the day of the last use
+            Some(t) => {
+                let service = catalog.action(a).prefix();
+                let logging = catalog.logging(a);
+                let q = Self::question(p, service, logging, day_of(t) + 1, f.window.last);
+                Some(i64::from(f.coverage.vouch(&q).covered_days))
+            }
+            None if known => Some(i64::from(window.covered_days)),
+            None => None,
+        };
+        UsageFact {
+            known,
+            last,
+            days_unused,
+            words: Some(window.words()),
+        }
+    }
+}
+
+/// The per-permission context pairs: wildcard or literal, kept, and usage.
 fn permission_pairs(
     via_wildcard: bool,
     kept: bool,
-    last: Option<Epoch>,
-    usage: Option<&UsageFacts>,
-    now: Epoch,
+    fact: &UsageFact,
 ) -> (Vec<(String, RestrictedExpression)>, Evidence) {
-    let known = usage.is_some_and(|u| u.usage_known);
     let mut pairs = vec![
         (
             "via_wildcard".to_string(),
@@ -310,62 +440,31 @@ fn permission_pairs(
         ("kept".to_string(), RestrictedExpression::new_bool(kept)),
         (
             "used".to_string(),
-            RestrictedExpression::new_bool(last.is_some()),
+            RestrictedExpression::new_bool(fact.last.is_some()),
         ),
         (
             "usage_known".to_string(),
-            RestrictedExpression::new_bool(known),
+            RestrictedExpression::new_bool(fact.known),
         ),
     ];
-    if let Some(t) = last {
+    if let Some(t) = fact.last {
         pairs.push((
             "last_used".into(),
             RestrictedExpression::new_datetime(iso(t)),
         ));
-        pairs.push((
-            "days_unused".into(),
-            RestrictedExpression::new_long((now - t).max(0) / 86_400),
-        ));
-    } else if known {
-        pairs.push((
-            "days_unused".into(),
-            RestrictedExpression::new_long(usage.map_or(0, |u| u.coverage_days as i64)),
-        ));
+    }
+    if let Some(d) = fact.days_unused {
+        pairs.push(("days_unused".into(), RestrictedExpression::new_long(d)));
     }
     (
         pairs,
         Evidence {
-            used: known.then_some(last.is_some()),
-            last_used: last.map(iso),
-            usage_known: known,
+            used: fact.known.then_some(fact.last.is_some()),
+            last_used: fact.last.map(iso),
+            usage_known: fact.known,
+            coverage: fact.words.iter().cloned().collect(),
         },
     )
-}
-
-/// Evaluates `rules` over `inventory` at `now`, with usage evidence read from `store` (over the
-/// rules' window and minimum coverage) when one is given. What `check` and `watch` both run.
-pub fn check(
-    rules: &RuleSet,
-    inventory: &Inventory,
-    catalog: &AwsCatalog,
-    store: Option<&crate::usage::Store>,
-    now: Epoch,
-) -> Result<(Vec<Finding>, Vec<RuleDiagnostic>), crate::usage::StoreError> {
-    let settings = &rules.lp.settings;
-    let facts = store
-        .map(|s| {
-            crate::usage::usage_facts(s, now, settings.window_days, settings.min_coverage_days)
-        })
-        .transpose()?;
-    Ok(evaluate(
-        rules,
-        &CheckInput {
-            inventory,
-            catalog,
-            usage: facts.as_ref(),
-            now,
-        },
-    ))
 }
 
 /// A finding's grouping key: (rule, principal, granting policy, statement).
@@ -468,6 +567,13 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
         slice_of.insert(a, idx);
     }
     let kept = kept_actions(rules, &actors, catalog, input.now, &mut diags);
+    let vouches = Vouches::new(
+        input.usage,
+        rules.lp.settings.min_coverage_days,
+        &actors,
+        &held,
+        catalog,
+    );
     let hold = uid("Guard::Action", "hold");
     let now_expr = RestrictedExpression::new_datetime(iso(input.now));
     let source = RestrictedExpression::new_entity_uid(uid("Guard::Source", "snapshot"));
@@ -482,12 +588,13 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
             let mut found: BTreeMap<Key, Finding> = BTreeMap::new();
             let mut errored = BTreeSet::new();
             let mut problems = Vec::new();
-            let last_used = input.usage.and_then(|u| u.last_used.get(&p.id));
+            let last_used = input.usage.and_then(|u| u.used_by(&p.id));
             let principal = uid(principal_type(p), &p.id);
             for gr in &eff.grants {
                 let base = grant_pairs(gr, &now_expr, &source);
-                // contexts for permissions without usage are the same across the grant: build each kind once
-                let mut shared: HashMap<(bool, bool), (Context, Evidence)> = HashMap::new();
+                // contexts for permissions without use repeat across the grant: build each once
+                let mut shared: HashMap<(bool, bool, UsageFact), (Context, Evidence)> =
+                    HashMap::new();
                 let keep = kept.get(p.id.as_str());
                 for a in gr.actions.iter() {
                     let Some(&slice) = slice_of.get(&a) else {
@@ -497,32 +604,18 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
                     let via_wildcard = gr.via_wildcard && !literal(gr, name);
                     let last = last_used.and_then(|m| m.get(name)).copied();
                     let is_kept = keep.is_some_and(|k| k.contains(a));
-                    let built = match last {
-                        None => match shared.get(&(via_wildcard, is_kept)) {
-                            Some(c) => Ok(c.clone()),
-                            None => {
-                                let (extra, ev) = permission_pairs(
-                                    via_wildcard,
-                                    is_kept,
-                                    None,
-                                    input.usage,
-                                    input.now,
-                                );
-                                Context::from_pairs(base.iter().cloned().chain(extra)).map(|c| {
-                                    shared.insert((via_wildcard, is_kept), (c.clone(), ev.clone()));
-                                    (c, ev)
-                                })
-                            }
-                        },
-                        Some(_) => {
-                            let (extra, ev) = permission_pairs(
-                                via_wildcard,
-                                is_kept,
-                                last,
-                                input.usage,
-                                input.now,
-                            );
-                            Context::from_pairs(base.iter().cloned().chain(extra)).map(|c| (c, ev))
+                    let fact = vouches.fact(p, catalog, a, last);
+                    let key = (via_wildcard, is_kept, fact);
+                    let built = match shared.get(&key) {
+                        Some(c) => Ok(c.clone()),
+                        None => {
+                            let (extra, ev) = permission_pairs(via_wildcard, is_kept, &key.2);
+                            Context::from_pairs(base.iter().cloned().chain(extra)).map(|c| {
+                                if last.is_none() {
+                                    shared.insert(key, (c.clone(), ev.clone()));
+                                }
+                                (c, ev)
+                            })
                         }
                     };
                     let (ctx, evidence) = match built {
@@ -615,7 +708,9 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
                 .unwrap_or_default(),
         });
     }
-    findings.extend(unused_findings(rules, input, &actors, &effective, &kept));
+    findings.extend(unused_findings(
+        rules, input, &actors, &effective, &kept, &vouches,
+    ));
     let findings = apply_exemptions(rules, findings, input.now, &mut diags);
     (findings, diags)
 }
@@ -665,24 +760,26 @@ fn kept_actions<'p>(
     out
 }
 
-/// The TOML `[[unused]]` rules: held, in scope, and not used for `after-days` where the logs could see it.
+/// The TOML `[[unused]]` rules: held, in scope, not kept, and not used for `after-days` where
+/// coverage vouches that the logs could have seen the use.
 fn unused_findings(
     rules: &RuleSet,
     input: &CheckInput<'_>,
     actors: &[&Principal],
     effective: &[crate::effective::EffectivePermissions],
     kept: &HashMap<&str, crate::catalog::ActionSet>,
+    vouches: &Vouches<'_>,
 ) -> Vec<Finding> {
-    let Some(usage) = input.usage.filter(|u| u.usage_known) else {
+    let Some(usage) = input.usage else {
         return Vec::new();
     };
     let mut out = Vec::new();
     for (u, src) in &rules.lp.unused {
         let risk = u.risk.as_ref().and_then(|r| rules.risk_actions.get(r));
         for (p, eff) in actors.iter().zip(effective) {
-            let last = usage.last_used.get(&p.id);
             for gr in &eff.grants {
                 let mut perms = Vec::new();
+                let mut evidence: Option<Evidence> = None;
                 for a in gr.actions.iter() {
                     let act = input.catalog.action(a);
                     if risk.is_some_and(|r| !r.contains(a))
@@ -698,14 +795,20 @@ fn unused_findings(
                     {
                         continue;
                     }
-                    let used_recently = last
-                        .and_then(|m| m.get(&act.name))
-                        .is_some_and(|t| input.now - t < i64::from(u.after_days) * 86_400);
-                    if !used_recently && usage.coverage_days >= u64::from(u.after_days) {
+                    let last = usage.last_used(&p.id, &act.name);
+                    let fact = vouches.fact(p, input.catalog, a, last);
+                    let used_recently =
+                        last.is_some_and(|t| input.now - t < i64::from(u.after_days) * 86_400);
+                    if fact.known && !used_recently {
                         perms.push(act.name.clone());
+                        let (_, ev) = permission_pairs(false, false, &fact);
+                        match &mut evidence {
+                            Some(e) => e.absorb(&ev),
+                            None => evidence = Some(ev),
+                        }
                     }
                 }
-                if !perms.is_empty() {
+                if let (false, Some(evidence)) = (perms.is_empty(), evidence) {
                     out.push(Finding {
                         rule: u.id.clone(),
                         severity: u.severity,
@@ -716,11 +819,7 @@ fn unused_findings(
                         principal: p.id.clone(),
                         permissions: perms,
                         granted_by: Some(gr.origin.clone()),
-                        evidence: Evidence {
-                            used: Some(false),
-                            last_used: None,
-                            usage_known: true,
-                        },
+                        evidence,
                         rule_location: format!("{}:{}", src.file, src.line),
                     });
                 }

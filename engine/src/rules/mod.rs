@@ -5,14 +5,13 @@
 pub mod cedar;
 mod diags;
 mod eval;
-pub mod lp;
-mod tests;
+mod test_runner;
+pub mod toml_rules;
 
-pub use crate::usage::UsageFacts;
 pub use diags::{Level, RuleDiagnostic};
-pub use eval::{check, evaluate, CheckInput, Evidence, Finding};
-pub use lp::{LeastPrivilege, Severity};
-pub use tests::{run_tests, TestCase, TestOutcome};
+pub use eval::{evaluate, CheckInput, Evidence, Finding};
+pub use test_runner::{run_tests, TestCase, TestOutcome};
+pub use toml_rules::{LeastPrivilege, Severity};
 
 use crate::catalog::{ActionSet, AwsCatalog};
 use crate::source::SourceFile;
@@ -148,13 +147,13 @@ pub fn load_sources(
     for s in sources {
         if s.path.ends_with(".toml") {
             lp.add_file(s, &mut diags);
-            tests.extend(tests::parse_tests(s, &mut diags));
+            tests.extend(test_runner::parse_tests(s, &mut diags));
         } else {
             cedar.add_file(s, &mut diags);
         }
     }
     // An action named in a TOML item that the catalog does not know: point at it in the item.
-    let mut unknown_action = |src: &lp::ItemSource, action: &str, what: String| {
+    let mut unknown_action = |src: &toml_rules::ItemSource, action: &str, what: String| {
         if let Some(file) = sources.iter().find(|s| *s.path == *src.file) {
             let quoted = format!("\"{action}\"");
             let span = file.text[src.span.clone()]
@@ -205,6 +204,7 @@ pub fn load_sources(
         }
         combinations.insert(c.id.clone(), ids);
     }
+    lp.check_meaning(|name| sources.iter().find(|s| *s.path == *name), &mut diags);
     let risk_ids: BTreeSet<String> = lp.risks.iter().map(|(r, _)| r.id.clone()).collect();
     let guardrails = cedar.finish(catalog, &risk_ids, &risk_actions, &mut diags);
     // Exemptions and tests must name known rules.

@@ -4,9 +4,9 @@
 
 use super::log_keeper::{Checkpoint, LogKeeper};
 use super::store::{Store, StoreError};
-use super::Batch;
 use crate::catalog::AwsCatalog;
-use crate::ingest::cloudtrail::{self, FileOutcome, LogObject, Mapper, Skipped};
+use crate::ingest::{FileOutcome, LogObject, LogSource, Skipped};
+use crate::model::UsageSummary;
 use crate::source::InputError;
 use rayon::prelude::*;
 use rustc_hash::FxHashSet;
@@ -109,8 +109,9 @@ impl IngestReport {
     }
 }
 
-/// Ingests every new log object under `paths` into `store`.
-pub fn ingest(
+/// Ingests every new log object of `source` under `paths` into `store`.
+pub fn ingest<S: LogSource>(
+    source: &S,
     paths: &[PathBuf],
     store: &mut Store,
     catalog: &AwsCatalog,
@@ -118,7 +119,7 @@ pub fn ingest(
     progress: &dyn Progress,
     now: i64,
 ) -> Result<IngestReport, StoreError> {
-    let (found, skipped) = cloudtrail::discover(paths);
+    let (found, skipped) = source.discover(paths);
     let mut report = IngestReport {
         found: found.len() as u64,
         skipped_files: skipped,
@@ -156,7 +157,7 @@ pub fn ingest(
             let mut total = Pending::default();
             for mut p in rx {
                 if !p.objects.is_empty() {
-                    writer.commit(&p.batch, &p.objects, catalog, now)?;
+                    writer.commit(&p.summary, &p.objects, source.name(), catalog, now)?;
                     total.commits += 1;
                     keeper.after_commit(&ck_tx, opts.max_log_bytes);
                 }
@@ -174,24 +175,24 @@ pub fn ingest(
         todo.par_iter()
             .with_min_len(per_worker)
             .fold(
-                || (Mapper::new(catalog), Pending::default()),
-                |(mut mapper, mut pending), o| {
-                    let out = cloudtrail::read_object(o, &mut mapper);
-                    progress.advance(out.object.size, out.batch.events);
+                || (source.reader(), Pending::default()),
+                |(mut reader, mut pending), o| {
+                    let out = source.read(o, &mut reader);
+                    progress.advance(out.object.size, out.summary.events);
                     pending.add(out);
                     if pending.objects.len() >= opts.commit_every_files
-                        || pending.batch.events >= opts.commit_every_events
+                        || pending.summary.events >= opts.commit_every_events
                         || pending.bytes >= flush_bytes
                     {
                         // the next batch will be about as big: no growing its maps step by step
                         let next = Pending {
-                            batch: Batch::with_capacity_of(&pending.batch),
+                            summary: UsageSummary::with_capacity_of(&pending.summary),
                             ..Pending::default()
                         };
                         // a send fails only when the committer stopped on a store error, reported below
                         let _ = tx.send(std::mem::replace(&mut pending, next));
                     }
-                    (mapper, pending)
+                    (reader, pending)
                 },
             )
             .for_each_with(tx.clone(), |tx, (_, pending)| {
@@ -220,7 +221,7 @@ pub fn ingest(
 /// Summaries not yet committed, and what reading their objects reported.
 #[derive(Default)]
 struct Pending {
-    batch: Batch,
+    summary: UsageSummary,
     objects: Vec<LogObjectRecord>,
     failed: Vec<InputError>,
     record_errors: Vec<InputError>,
@@ -242,12 +243,7 @@ impl Pending {
             self.failed.push(e);
             return;
         }
-        if !out.recognised && out.batch.events == 0 {
-            let reason = if out.digest {
-                "CloudTrail digest file"
-            } else {
-                "no CloudTrail records in this JSON"
-            };
+        if let Some(reason) = out.skip_reason {
             self.skipped_files.push(Skipped {
                 path: out.object.path.clone(),
                 reason: reason.into(),
@@ -261,17 +257,17 @@ impl Pending {
             key: out.object.key.clone(),
             path: out.object.path.display().to_string(),
             size: out.object.size,
-            events: out.batch.events,
+            events: out.summary.events,
             skipped_records: out.skipped_records,
         });
-        self.batch.merge(out.batch);
+        self.summary.merge(out.summary);
     }
 
     /// Takes the committed batch's counts and reports into the run's totals.
     fn absorb(&mut self, p: &mut Pending) {
         self.ingested += p.objects.len() as u64;
-        self.events += p.batch.events;
-        self.denied_events += p.batch.denied_events;
+        self.events += p.summary.events;
+        self.denied_events += p.summary.denied_events;
         self.skipped_records += p.skipped_records;
         self.failed.append(&mut p.failed);
         self.record_errors.append(&mut p.record_errors);
@@ -292,7 +288,9 @@ mod tests {
         let trail =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo/cloudtrail");
         let catalog = AwsCatalog::embedded();
-        let report = ingest(&[trail], store, catalog, opts, &NoProgress, 0).expect("ingest");
+        let source = crate::ingest::cloudtrail::CloudTrail::new(catalog);
+        let report =
+            ingest(&source, &[trail], store, catalog, opts, &NoProgress, 0).expect("ingest");
         (report, store.summary().expect("summary"))
     }
 

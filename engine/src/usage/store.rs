@@ -2,14 +2,17 @@
 //! deltas and the names of the log objects they came from, so a run killed at any moment leaves
 //! either all or none of a commit: re-running adds exactly what is missing.
 //!
-//! Schema (version 1) — see docs/usage.md for the full description:
-//! `principals(id, arn, kind)`, `actions(id, name)`, `resources(id, arn)`,
-//! `usage(principal, action, resource, first_seen, last_seen, count, denied, denied_last)`,
-//! `sessions`, `unmapped`, `permissionless`, `coverage_days`, `coverage_services`, `log_objects`,
-//! and the view `usage_view` with names and ISO times.
+//! Schema (version 2, provider-neutral) — see docs/usage.md for the full description:
+//! `principals(id, provider, ident, kind)`, `permissions(id, provider, name)`, `resources(id, ident)`,
+//! `usage(principal, permission, resource, first_seen, last_seen, count, denied, denied_last)`,
+//! `sessions`, `unmapped` and `permissionless` (provider, service, operation),
+//! `coverage(provider, scope, location, service, class, day, events)`, `log_objects`, and the
+//! view `usage_view` with names and ISO times. A version-1 store is migrated in place on first
+//! open ([`migrate_v1`]); a store from a newer whittle is refused.
 
-use super::aggregate::{Batch, Epoch, Stats, Tally};
 use crate::catalog::{ActionId, AwsCatalog};
+use crate::model::time::{day_of, Day, Epoch};
+use crate::model::{CoverageCell, LogClass, Provider, Stats, Tally, UsageSummary};
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -20,48 +23,92 @@ use std::path::{Path, PathBuf};
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Schema version this build reads and writes.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 const SCHEMA: &str = r#"
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS principals (id INTEGER PRIMARY KEY, arn TEXT NOT NULL, kind TEXT NOT NULL, collisions INTEGER NOT NULL DEFAULT 0);
-CREATE INDEX IF NOT EXISTS principals_arn ON principals(arn);
-CREATE TABLE IF NOT EXISTS actions (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-CREATE TABLE IF NOT EXISTS resources (id INTEGER PRIMARY KEY, arn TEXT NOT NULL, collisions INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS usage (
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE principals (id INTEGER PRIMARY KEY, ident TEXT NOT NULL, kind TEXT NOT NULL, collisions INTEGER NOT NULL DEFAULT 0, provider TEXT NOT NULL DEFAULT 'aws');
+CREATE INDEX principals_ident ON principals(ident);
+CREATE TABLE permissions (id INTEGER PRIMARY KEY, provider TEXT NOT NULL, name TEXT NOT NULL, UNIQUE (provider, name));
+CREATE TABLE resources (id INTEGER PRIMARY KEY, ident TEXT NOT NULL, collisions INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE usage (
   principal INTEGER NOT NULL REFERENCES principals(id),
-  action INTEGER NOT NULL REFERENCES actions(id),
+  permission INTEGER NOT NULL REFERENCES permissions(id),
   resource INTEGER NOT NULL REFERENCES resources(id),
   first_seen INTEGER, last_seen INTEGER,
   count INTEGER NOT NULL, denied INTEGER NOT NULL, denied_last INTEGER,
-  PRIMARY KEY (principal, action, resource)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS sessions (
+  PRIMARY KEY (principal, permission, resource)) WITHOUT ROWID;
+CREATE TABLE sessions (
   principal INTEGER NOT NULL REFERENCES principals(id), session_id INTEGER NOT NULL, session TEXT NOT NULL,
   count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
   PRIMARY KEY (principal, session_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS unmapped (
-  event_source TEXT NOT NULL, event_name TEXT NOT NULL, count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
-  PRIMARY KEY (event_source, event_name)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS permissionless (
-  event_source TEXT NOT NULL, event_name TEXT NOT NULL, count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
-  PRIMARY KEY (event_source, event_name)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS coverage_days (
-  account TEXT NOT NULL, region TEXT NOT NULL, day INTEGER NOT NULL, events INTEGER NOT NULL,
-  PRIMARY KEY (account, region, day)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS coverage_services (
-  account TEXT NOT NULL, region TEXT NOT NULL, service TEXT NOT NULL,
-  management_events INTEGER NOT NULL, data_events INTEGER NOT NULL,
-  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
-  PRIMARY KEY (account, region, service)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS log_objects (
+CREATE TABLE unmapped (
+  provider TEXT NOT NULL, service TEXT NOT NULL, operation TEXT NOT NULL, count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  PRIMARY KEY (provider, service, operation)) WITHOUT ROWID;
+CREATE TABLE permissionless (
+  provider TEXT NOT NULL, service TEXT NOT NULL, operation TEXT NOT NULL, count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  PRIMARY KEY (provider, service, operation)) WITHOUT ROWID;
+CREATE TABLE coverage (
+  provider TEXT NOT NULL, scope TEXT NOT NULL, location TEXT NOT NULL, service TEXT NOT NULL,
+  class TEXT NOT NULL, day INTEGER NOT NULL, events INTEGER NOT NULL,
+  PRIMARY KEY (provider, scope, location, service, class, day)) WITHOUT ROWID;
+CREATE TABLE log_objects (
   key TEXT PRIMARY KEY, path TEXT NOT NULL, size INTEGER NOT NULL, events INTEGER NOT NULL,
-  skipped_records INTEGER NOT NULL, ingested_at INTEGER NOT NULL) WITHOUT ROWID;
-CREATE VIEW IF NOT EXISTS usage_view AS
-  SELECT p.arn AS principal, p.kind AS principal_kind, a.name AS action, r.arn AS resource,
+  skipped_records INTEGER NOT NULL, ingested_at INTEGER NOT NULL, source TEXT NOT NULL DEFAULT 'cloudtrail') WITHOUT ROWID;
+"#;
+
+/// The view, (re)created by every schema version.
+const VIEW: &str = r#"
+DROP VIEW IF EXISTS usage_view;
+CREATE VIEW usage_view AS
+  SELECT p.provider AS provider, p.ident AS principal, p.kind AS principal_kind, a.name AS permission,
+         r.ident AS resource,
          datetime(u.first_seen, 'unixepoch') AS first_seen, datetime(u.last_seen, 'unixepoch') AS last_seen,
          u.count, u.denied, datetime(u.denied_last, 'unixepoch') AS denied_last
-  FROM usage u JOIN principals p ON p.id = u.principal JOIN actions a ON a.id = u.action
+  FROM usage u JOIN principals p ON p.id = u.principal JOIN permissions a ON a.id = u.permission
   JOIN resources r ON r.id = u.resource;
+"#;
+
+/// Version 1 → 2: provider-neutral names, and coverage per service, log class and day.
+///
+/// Version 1 kept coverage as events per (account, region, day) plus a per-service total; the
+/// days become `coverage` rows of service `*` (some service; management class), which vouch for
+/// management events as before. Which days a service's data events were seen on was never
+/// recorded, so the per-service totals are kept, read-only, in `v1_service_totals` for
+/// `usage summary`, and data-event coverage starts with the first ingest after the migration.
+const MIGRATE_V1: &str = r#"
+DROP VIEW IF EXISTS usage_view;
+ALTER TABLE principals RENAME COLUMN arn TO ident;
+ALTER TABLE principals ADD COLUMN provider TEXT NOT NULL DEFAULT 'aws';
+DROP INDEX IF EXISTS principals_arn;
+CREATE INDEX principals_ident ON principals(ident);
+CREATE TABLE permissions (id INTEGER PRIMARY KEY, provider TEXT NOT NULL, name TEXT NOT NULL, UNIQUE (provider, name));
+INSERT INTO permissions(id, provider, name) SELECT id, 'aws', name FROM actions;
+DROP TABLE actions;
+ALTER TABLE resources RENAME COLUMN arn TO ident;
+ALTER TABLE usage RENAME COLUMN action TO permission;
+CREATE TABLE unmapped_v2 (
+  provider TEXT NOT NULL, service TEXT NOT NULL, operation TEXT NOT NULL, count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  PRIMARY KEY (provider, service, operation)) WITHOUT ROWID;
+INSERT INTO unmapped_v2 SELECT 'aws', event_source, event_name, count, last_seen FROM unmapped;
+DROP TABLE unmapped;
+ALTER TABLE unmapped_v2 RENAME TO unmapped;
+CREATE TABLE permissionless_v2 (
+  provider TEXT NOT NULL, service TEXT NOT NULL, operation TEXT NOT NULL, count INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  PRIMARY KEY (provider, service, operation)) WITHOUT ROWID;
+INSERT INTO permissionless_v2 SELECT 'aws', event_source, event_name, count, last_seen FROM permissionless;
+DROP TABLE permissionless;
+ALTER TABLE permissionless_v2 RENAME TO permissionless;
+CREATE TABLE coverage (
+  provider TEXT NOT NULL, scope TEXT NOT NULL, location TEXT NOT NULL, service TEXT NOT NULL,
+  class TEXT NOT NULL, day INTEGER NOT NULL, events INTEGER NOT NULL,
+  PRIMARY KEY (provider, scope, location, service, class, day)) WITHOUT ROWID;
+INSERT INTO coverage SELECT 'aws', account, region, '*', 'management', day, events FROM coverage_days;
+DROP TABLE coverage_days;
+ALTER TABLE coverage_services RENAME TO v1_service_totals;
+ALTER TABLE log_objects ADD COLUMN source TEXT NOT NULL DEFAULT 'cloudtrail';
+UPDATE meta SET value = '2' WHERE key = 'schema_version';
+INSERT INTO meta(key, value) VALUES('migrated_from', '1');
 "#;
 
 /// A store problem: the file, and what SQLite said.
@@ -76,9 +123,9 @@ pub struct StoreError {
 /// One row of a principal's usage.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UsageRow {
-    /// Catalog action name.
-    pub action: String,
-    /// Resource ARN or `*`.
+    /// Catalog permission name.
+    pub permission: String,
+    /// Resource (ARN) or `*`.
     pub resource: String,
     /// First allowed call (epoch seconds).
     pub first_seen: Option<Epoch>,
@@ -92,55 +139,63 @@ pub struct UsageRow {
     pub denied_last: Option<Epoch>,
 }
 
-/// An event source + name with a count.
+/// A service + operation (CloudTrail: event source + event name) with a count.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct EventCount {
-    /// `eventSource`.
-    pub event_source: String,
-    /// `eventName`.
-    pub event_name: String,
+    /// Provider.
+    pub provider: String,
+    /// Service (`eventSource`).
+    pub service: String,
+    /// Operation (`eventName`).
+    pub operation: String,
     /// Events.
     pub count: u64,
     /// Last seen.
     pub last_seen: Epoch,
 }
 
-/// Coverage of one account and region.
+/// Coverage of one scope (account) and location (region).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct RegionCoverage {
-    /// Account id.
-    pub account: String,
+    /// Provider.
+    pub provider: String,
+    /// Account id, project, subscription.
+    pub scope: String,
     /// Region.
-    pub region: String,
+    pub location: String,
     /// First day with events (days since the epoch).
-    pub first_day: i64,
+    pub first_day: Day,
     /// Last day with events.
-    pub last_day: i64,
+    pub last_day: Day,
     /// Days with at least one event.
     pub days_with_events: u64,
     /// Gaps: runs of days without events between the first and last day, as (first, last) day.
-    pub gaps: Vec<(i64, i64)>,
+    pub gaps: Vec<(Day, Day)>,
     /// Events.
     pub events: u64,
 }
 
-/// Coverage of one service in one account and region.
+/// Coverage of one service in one scope and location.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ServiceRow {
-    /// Account id.
-    pub account: String,
+    /// Provider.
+    pub provider: String,
+    /// Account id, project, subscription.
+    pub scope: String,
     /// Region.
-    pub region: String,
-    /// IAM service prefix.
+    pub location: String,
+    /// Service prefix (`*`: some service, from a store migrated from schema version 1).
     pub service: String,
     /// Management events.
     pub management_events: u64,
     /// Data events.
     pub data_events: u64,
-    /// First event.
-    pub first_seen: Epoch,
-    /// Last event.
-    pub last_seen: Epoch,
+    /// First day with events of the service.
+    pub first_day: Day,
+    /// Last day.
+    pub last_day: Day,
+    /// Days with data events of the service (0 when none, or unknown for migrated totals).
+    pub data_days: u64,
 }
 
 /// Totals of the store.
@@ -154,7 +209,7 @@ pub struct Summary {
     pub events: u64,
     /// Principals seen.
     pub principals: u64,
-    /// Distinct (principal, action, resource).
+    /// Distinct (principal, permission, resource).
     pub usage_keys: u64,
     /// Names that hashed to an id already taken by another name (expected 0; each merges two names' usage).
     pub id_collisions: u64,
@@ -166,10 +221,16 @@ pub struct Summary {
     pub unmapped_events: u64,
     /// Events that need no permission.
     pub permissionless_events: u64,
-    /// Per account and region.
+    /// The schema version the store was migrated from, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migrated_from: Option<i64>,
+    /// Per scope and location.
     pub regions: Vec<RegionCoverage>,
     /// Per service.
     pub services: Vec<ServiceRow>,
+    /// Per-service totals kept from a version-1 store (which days they fell on is unknown).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub v1_service_totals: Vec<ServiceRow>,
 }
 
 /// Rows per multi-row `INSERT`: one statement per 64 rows costs far less than 64 statements.
@@ -248,6 +309,64 @@ pub struct LogState {
     pub blocked: bool,
 }
 
+/// Creates the schema in a new file, migrates an older one, refuses a newer one. Runs in one
+/// write transaction, so two processes opening a new or old store at once do it once.
+fn prepare_schema(conn: &mut Connection) -> Result<(), String> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| format!("not a whittle usage store, or damaged: {e}"))?;
+    let tables: Vec<String> = {
+        let mut st = tx
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .map_err(|e| e.to_string())?;
+        let rows = st.query_map([], |r| r.get(0)).map_err(|e| e.to_string())?;
+        rows.collect::<Result<_, _>>().map_err(|e| e.to_string())?
+    };
+    if tables.is_empty() {
+        tx.execute_batch(SCHEMA).map_err(|e| e.to_string())?;
+        tx.execute(
+            "INSERT INTO meta(key, value) VALUES('schema_version', ?1)",
+            [SCHEMA_VERSION.to_string()],
+        )
+        .map_err(|e| e.to_string())?;
+    } else {
+        if !tables.iter().any(|t| t == "meta") {
+            return Err("not a whittle usage store: it holds other tables and no `meta`".into());
+        }
+        let version: Option<String> = tx
+            .query_row(
+                "SELECT value FROM meta WHERE key='schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| e.to_string())?;
+        let version: i64 = version
+            .as_deref()
+            .and_then(|v| v.parse().ok())
+            .ok_or("not a whittle usage store: `meta` has no schema version")?;
+        match version {
+            SCHEMA_VERSION => {}
+            1 => migrate_v1(&tx)?,
+            v if v > SCHEMA_VERSION => {
+                return Err(format!(
+                    "written by a newer whittle (schema version {v}); this whittle reads versions up to {SCHEMA_VERSION}: upgrade whittle to read it"
+                ))
+            }
+            v => return Err(format!("unknown schema version {v}")),
+        }
+    }
+    tx.execute_batch(VIEW).map_err(|e| e.to_string())?;
+    tx.commit().map_err(|e| e.to_string())
+}
+
+/// Migrates a version-1 store (see [`MIGRATE_V1`]) inside the caller's transaction: a failure
+/// leaves the store as it was.
+fn migrate_v1(tx: &Transaction<'_>) -> Result<(), String> {
+    tx.execute_batch(MIGRATE_V1)
+        .map_err(|e| format!("migrating from schema version 1: {e}"))
+}
+
 /// The SQLite usage store.
 pub struct Store {
     conn: Connection,
@@ -260,7 +379,8 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating when absent) the store at `path`.
+    /// Opens (creating when absent) the store at `path`; a store written by an older whittle is
+    /// migrated in place first, one written by a newer whittle is refused.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let err = |m: String| StoreError {
             path: path.display().to_string(),
@@ -270,7 +390,7 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|e| err(format!("cannot create `{}`: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path).map_err(|e| err(e.to_string()))?;
+        let mut conn = Connection::open(path).map_err(|e| err(e.to_string()))?;
         // another whittle (or a checkpoint) may hold a lock for a moment: wait for it
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| err(e.to_string()))?;
@@ -278,32 +398,8 @@ impl Store {
         conn.execute_batch(
             "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY; PRAGMA foreign_keys=OFF;",
         )
-            .map_err(|e| err(e.to_string()))?;
-        conn.execute_batch(SCHEMA)
-            .map_err(|e| err(format!("not a whittle usage store, or damaged: {e}")))?;
-        let version: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key='schema_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| err(e.to_string()))?;
-        match version {
-            None => {
-                conn.execute(
-                    "INSERT INTO meta(key, value) VALUES('schema_version', ?1)",
-                    [SCHEMA_VERSION.to_string()],
-                )
-                .map_err(|e| err(e.to_string()))?;
-            }
-            Some(v) if v == SCHEMA_VERSION.to_string() => {}
-            Some(v) => {
-                return Err(err(format!(
-                    "schema version {v}; this whittle reads version {SCHEMA_VERSION}"
-                )))
-            }
-        }
+        .map_err(|e| err(format!("not a whittle usage store, or damaged: {e}")))?;
+        prepare_schema(&mut conn).map_err(err)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
@@ -367,8 +463,9 @@ impl Store {
     /// Writes `batch` and marks `objects` ingested, atomically.
     pub fn commit(
         &mut self,
-        batch: &Batch,
+        batch: &UsageSummary,
         objects: &[super::LogObjectRecord],
+        source: &str,
         catalog: &AwsCatalog,
         now: Epoch,
     ) -> Result<(), StoreError> {
@@ -383,18 +480,20 @@ impl Store {
             // the b-tree grows by appends; a different name under a known id counts a collision.
             let mut ins_p = tx
                 .prepare_cached(
-                    "INSERT INTO principals(id, arn, kind) VALUES(?1, ?2, ?3)
-                     ON CONFLICT(id) DO UPDATE SET collisions = collisions + 1 WHERE arn <> excluded.arn",
+                    "INSERT INTO principals(id, provider, ident, kind) VALUES(?1, ?2, ?3, ?4)
+                     ON CONFLICT(id) DO UPDATE SET collisions = collisions + 1 WHERE ident <> excluded.ident",
                 )
                 .map_err(err)?;
-            let mut new_p: Vec<(&i64, &(String, &str))> = batch
+            let mut new_p: Vec<(&i64, &(Provider, String, &str))> = batch
                 .principals
                 .iter()
                 .filter(|(id, _)| !self.written_principals.contains(*id))
                 .collect();
             new_p.sort_unstable_by_key(|(id, _)| **id);
-            for (id, (name, kind)) in new_p {
-                ins_p.execute(params![id, name, kind]).map_err(err)?;
+            for (id, (provider, name, kind)) in new_p {
+                ins_p
+                    .execute(params![id, provider.as_str(), name, kind])
+                    .map_err(err)?;
                 self.written_principals.insert(*id);
             }
             let mut new_r: Vec<(&i64, &String)> = batch
@@ -405,8 +504,8 @@ impl Store {
             new_r.sort_unstable_by_key(|(id, _)| **id);
             insert_rows(
                 &tx,
-                "INSERT INTO resources(id, arn)",
-                "ON CONFLICT(id) DO UPDATE SET collisions = collisions + 1 WHERE arn <> excluded.arn",
+                "INSERT INTO resources(id, ident)",
+                "ON CONFLICT(id) DO UPDATE SET collisions = collisions + 1 WHERE ident <> excluded.ident",
                 new_r.iter().map(|(id, name)| {
                     [
                         ToSqlOutput::from(**id),
@@ -418,7 +517,7 @@ impl Store {
             self.written_resources
                 .extend(new_r.iter().map(|(id, _)| **id));
             let mut ins_a =
-                tx.prepare_cached("INSERT INTO actions(name) VALUES(?1) ON CONFLICT(name) DO UPDATE SET name=name RETURNING id").map_err(err)?;
+                tx.prepare_cached("INSERT INTO permissions(provider, name) VALUES('aws', ?1) ON CONFLICT(provider, name) DO UPDATE SET name=name RETURNING id").map_err(err)?;
             let mut rows = Vec::with_capacity(batch.usage.len());
             for (&(p, a, r), st) in &batch.usage {
                 let aid = match self.action_ids.get(&a) {
@@ -462,8 +561,8 @@ impl Store {
             });
             insert_rows(
                 &tx,
-                "INSERT INTO usage(principal, action, resource, first_seen, last_seen, count, denied, denied_last)",
-                "ON CONFLICT(principal, action, resource) DO UPDATE SET
+                "INSERT INTO usage(principal, permission, resource, first_seen, last_seen, count, denied, denied_last)",
+                "ON CONFLICT(principal, permission, resource) DO UPDATE SET
                    first_seen = CASE WHEN excluded.first_seen IS NULL THEN first_seen
                                      WHEN first_seen IS NULL THEN excluded.first_seen
                                      ELSE min(first_seen, excluded.first_seen) END,
@@ -503,51 +602,43 @@ impl Store {
             ] {
                 let mut st = tx
                     .prepare_cached(&format!(
-                        "INSERT INTO {table}(event_source, event_name, count, last_seen) VALUES(?1, ?2, ?3, ?4)
-                         ON CONFLICT(event_source, event_name) DO UPDATE SET count = count + excluded.count,
+                        "INSERT INTO {table}(provider, service, operation, count, last_seen) VALUES(?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT(provider, service, operation) DO UPDATE SET count = count + excluded.count,
                            last_seen = max(last_seen, excluded.last_seen)"
                     ))
                     .map_err(err)?;
-                for ((src, name), Tally { count, last_seen }) in map {
-                    st.execute(params![src, name, *count as i64, last_seen])
-                        .map_err(err)?;
+                for ((provider, service, operation), Tally { count, last_seen }) in map {
+                    st.execute(params![
+                        provider.as_str(),
+                        service,
+                        operation,
+                        *count as i64,
+                        last_seen
+                    ])
+                    .map_err(err)?;
                 }
             }
-            let mut days = tx
+            let mut cov = tx
                 .prepare_cached(
-                    "INSERT INTO coverage_days(account, region, day, events) VALUES(?1, ?2, ?3, ?4)
-                     ON CONFLICT(account, region, day) DO UPDATE SET events = events + excluded.events",
+                    "INSERT INTO coverage(provider, scope, location, service, class, day, events) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT(provider, scope, location, service, class, day) DO UPDATE SET events = events + excluded.events",
                 )
                 .map_err(err)?;
-            for ((acct, region, day), n) in &batch.days {
-                days.execute(params![acct, region, day, *n as i64])
-                    .map_err(err)?;
-            }
-            let mut svc = tx
-                .prepare_cached(
-                    "INSERT INTO coverage_services(account, region, service, management_events, data_events, first_seen, last_seen)
-                     VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT(account, region, service) DO UPDATE SET
-                       management_events = management_events + excluded.management_events,
-                       data_events = data_events + excluded.data_events,
-                       first_seen = min(first_seen, excluded.first_seen), last_seen = max(last_seen, excluded.last_seen)",
-                )
-                .map_err(err)?;
-            for ((acct, region, service), c) in &batch.services {
-                svc.execute(params![
-                    acct,
-                    region,
-                    service,
-                    c.management as i64,
-                    c.data as i64,
-                    c.first_seen,
-                    c.last_seen
+            for (c, n) in &batch.coverage {
+                cov.execute(params![
+                    c.provider.as_str(),
+                    c.scope,
+                    c.location,
+                    c.service,
+                    c.class.as_str(),
+                    c.day,
+                    *n as i64
                 ])
                 .map_err(err)?;
             }
             let mut obj = tx
                 .prepare_cached(
-                    "INSERT INTO log_objects(key, path, size, events, skipped_records, ingested_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                    "INSERT INTO log_objects(key, path, size, events, skipped_records, ingested_at, source) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 )
                 .map_err(err)?;
             for o in objects {
@@ -557,7 +648,8 @@ impl Store {
                     o.size as i64,
                     o.events as i64,
                     o.skipped_records as i64,
-                    now
+                    now,
+                    source
                 ])
                 .map_err(err)?;
             }
@@ -571,16 +663,16 @@ impl Store {
         Ok(())
     }
 
-    /// A principal's usage, by action then resource.
+    /// A principal's usage, by permission then resource.
     pub fn principal_usage(&self, principal: &str) -> Result<Vec<UsageRow>, StoreError> {
         self.query(
-            "SELECT a.name, r.arn, u.first_seen, u.last_seen, u.count, u.denied, u.denied_last
-             FROM usage u JOIN principals p ON p.id = u.principal JOIN actions a ON a.id = u.action
-             JOIN resources r ON r.id = u.resource WHERE p.arn = ?1 ORDER BY a.name, r.arn",
+            "SELECT a.name, r.ident, u.first_seen, u.last_seen, u.count, u.denied, u.denied_last
+             FROM usage u JOIN principals p ON p.id = u.principal JOIN permissions a ON a.id = u.permission
+             JOIN resources r ON r.id = u.resource WHERE p.ident = ?1 ORDER BY a.name, r.ident",
             [principal],
             |r| {
                 Ok(UsageRow {
-                    action: r.get(0)?,
+                    permission: r.get(0)?,
                     resource: r.get(1)?,
                     first_seen: r.get(2)?,
                     last_seen: r.get(3)?,
@@ -592,31 +684,68 @@ impl Store {
         )
     }
 
-    /// (principal, action, last allowed use) for uses at or after `since`.
+    /// (principal, permission, last allowed use) for uses at or after `since`.
     pub fn last_used_since(
         &self,
         since: Epoch,
     ) -> Result<Vec<(String, String, Epoch)>, StoreError> {
         self.query(
-            "SELECT p.arn, a.name, max(u.last_seen) FROM usage u JOIN principals p ON p.id = u.principal
-             JOIN actions a ON a.id = u.action WHERE u.last_seen >= ?1 GROUP BY p.arn, a.name",
+            "SELECT p.ident, a.name, max(u.last_seen) FROM usage u JOIN principals p ON p.id = u.principal
+             JOIN permissions a ON a.id = u.permission WHERE u.last_seen >= ?1 GROUP BY p.ident, a.name",
             [since],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
     }
 
+    /// Coverage cells on days `first..=last`.
+    pub fn coverage(&self, first: Day, last: Day) -> Result<Vec<CoverageCell>, StoreError> {
+        let rows: Vec<(String, String, String, String, String, Day)> = self.query(
+            "SELECT provider, scope, location, service, class, day FROM coverage
+             WHERE day BETWEEN ?1 AND ?2",
+            [first, last],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )?;
+        rows.into_iter()
+            .map(|(provider, scope, location, service, class, day)| {
+                let provider = Provider::parse(&provider)
+                    .ok_or_else(|| self.err(format!("coverage: unknown provider `{provider}`")))?;
+                let class = LogClass::parse(&class)
+                    .ok_or_else(|| self.err(format!("coverage: unknown log class `{class}`")))?;
+                Ok(CoverageCell {
+                    provider,
+                    scope,
+                    location,
+                    service,
+                    class,
+                    day,
+                })
+            })
+            .collect()
+    }
+
     /// Known principals (id, kind), sorted.
     pub fn principals(&self) -> Result<Vec<(String, String)>, StoreError> {
-        self.query("SELECT arn, kind FROM principals ORDER BY arn", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        self.query(
+            "SELECT ident, kind FROM principals ORDER BY ident",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
     }
 
     /// A principal's role sessions: (session name, calls, last seen), most recent first.
     pub fn sessions(&self, principal: &str) -> Result<Vec<(String, u64, Epoch)>, StoreError> {
         self.query(
             "SELECT s.session, s.count, s.last_seen FROM sessions s JOIN principals p ON p.id = s.principal
-             WHERE p.arn = ?1 ORDER BY s.last_seen DESC, s.session",
+             WHERE p.ident = ?1 ORDER BY s.last_seen DESC, s.session",
             [principal],
             |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?)),
         )
@@ -625,15 +754,16 @@ impl Store {
     fn event_counts(&self, table: &str) -> Result<Vec<EventCount>, StoreError> {
         self.query(
             &format!(
-                "SELECT event_source, event_name, count, last_seen FROM {table} ORDER BY count DESC, event_source, event_name"
+                "SELECT provider, service, operation, count, last_seen FROM {table} ORDER BY count DESC, provider, service, operation"
             ),
             [],
             |r| {
                 Ok(EventCount {
-                    event_source: r.get(0)?,
-                    event_name: r.get(1)?,
-                    count: r.get::<_, i64>(2)? as u64,
-                    last_seen: r.get(3)?,
+                    provider: r.get(0)?,
+                    service: r.get(1)?,
+                    operation: r.get(2)?,
+                    count: r.get::<_, i64>(3)? as u64,
+                    last_seen: r.get(4)?,
                 })
             },
         )
@@ -657,6 +787,15 @@ impl Store {
                 .map(|v| v.unwrap_or(0) as u64)
                 .map_err(|e| self.err(e))
         };
+        let migrated_from: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'migrated_from'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
         let mut s = Summary {
             log_objects: one("SELECT count(*) FROM log_objects")?,
             skipped_records: one("SELECT sum(skipped_records) FROM log_objects")?,
@@ -668,16 +807,18 @@ impl Store {
             denied_calls: one("SELECT sum(denied) FROM usage")?,
             unmapped_events: one("SELECT sum(count) FROM unmapped")?,
             permissionless_events: one("SELECT sum(count) FROM permissionless")?,
+            migrated_from: migrated_from.and_then(|v| v.parse().ok()),
             ..Default::default()
         };
-        let days: Vec<(String, String, i64, i64)> = self.query(
-            "SELECT account, region, day, events FROM coverage_days ORDER BY account, region, day",
+        let days: Vec<(String, String, String, Day, i64)> = self.query(
+            "SELECT provider, scope, location, day, sum(events) FROM coverage
+             GROUP BY provider, scope, location, day ORDER BY provider, scope, location, day",
             [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )?;
-        for (account, region, day, events) in days {
+        for (provider, scope, location, day, events) in days {
             match s.regions.last_mut() {
-                Some(c) if c.account == account && c.region == region => {
+                Some(c) if c.provider == provider && c.scope == scope && c.location == location => {
                     if day > c.last_day + 1 {
                         c.gaps.push((c.last_day + 1, day - 1));
                     }
@@ -686,8 +827,9 @@ impl Store {
                     c.events += events as u64;
                 }
                 _ => s.regions.push(RegionCoverage {
-                    account,
-                    region,
+                    provider,
+                    scope,
+                    location,
                     first_day: day,
                     last_day: day,
                     days_with_events: 1,
@@ -697,21 +839,189 @@ impl Store {
             }
         }
         s.services = self.query(
-            "SELECT account, region, service, management_events, data_events, first_seen, last_seen
-             FROM coverage_services ORDER BY account, region, service",
+            "SELECT provider, scope, location, service,
+                    sum(CASE WHEN class = 'management' THEN events ELSE 0 END),
+                    sum(CASE WHEN class = 'data' THEN events ELSE 0 END),
+                    min(day), max(day), count(DISTINCT CASE WHEN class = 'data' THEN day END)
+             FROM coverage GROUP BY provider, scope, location, service
+             ORDER BY provider, scope, location, service",
             [],
             |r| {
                 Ok(ServiceRow {
-                    account: r.get(0)?,
-                    region: r.get(1)?,
-                    service: r.get(2)?,
-                    management_events: r.get::<_, i64>(3)? as u64,
-                    data_events: r.get::<_, i64>(4)? as u64,
-                    first_seen: r.get(5)?,
-                    last_seen: r.get(6)?,
+                    provider: r.get(0)?,
+                    scope: r.get(1)?,
+                    location: r.get(2)?,
+                    service: r.get(3)?,
+                    management_events: r.get::<_, i64>(4)? as u64,
+                    data_events: r.get::<_, i64>(5)? as u64,
+                    first_day: r.get(6)?,
+                    last_day: r.get(7)?,
+                    data_days: r.get::<_, i64>(8)? as u64,
                 })
             },
         )?;
+        let has_v1: bool = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'v1_service_totals'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(|e| self.err(e))?
+            > 0;
+        if has_v1 {
+            s.v1_service_totals = self.query(
+                "SELECT account, region, service, management_events, data_events, first_seen, last_seen
+                 FROM v1_service_totals ORDER BY account, region, service",
+                [],
+                |r| {
+                    Ok(ServiceRow {
+                        provider: "aws".into(),
+                        scope: r.get(0)?,
+                        location: r.get(1)?,
+                        service: r.get(2)?,
+                        management_events: r.get::<_, i64>(3)? as u64,
+                        data_events: r.get::<_, i64>(4)? as u64,
+                        first_day: day_of(r.get(5)?),
+                        last_day: day_of(r.get(6)?),
+                        data_days: 0,
+                    })
+                },
+            )?;
+        }
         Ok(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V1: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../testdata/usage/store-v1-four-days-and-mixed-identities.db"
+    );
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("whittle-store-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp");
+        dir
+    }
+
+    fn copy_of_v1(name: &str) -> (PathBuf, PathBuf) {
+        let dir = scratch(name);
+        let db = dir.join("usage.db");
+        std::fs::copy(V1, &db).expect("copy fixture");
+        (dir, db)
+    }
+
+    /// A store written by the v1 release opens migrated, with every count and row as v1 had them.
+    #[test]
+    fn a_v1_store_migrates_in_place_and_reads_the_same() {
+        let (dir, db) = copy_of_v1("migrate");
+        let store = Store::open(&db).expect("migrates");
+        let s = store.summary().expect("summary");
+        assert_eq!(s.migrated_from, Some(1));
+        assert_eq!(
+            (s.log_objects, s.events, s.principals, s.usage_keys),
+            (12, 85, 9, 39)
+        );
+        assert_eq!((s.allowed_calls, s.denied_calls), (79, 2));
+        assert_eq!(s.unmapped_events, 1);
+        let alice = store
+            .principal_usage("arn:aws:iam::111122223333:user/alice")
+            .expect("rows");
+        let rows: Vec<(&str, &str, u64)> = alice
+            .iter()
+            .map(|r| (r.permission.as_str(), r.resource.as_str(), r.count))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("cloudwatch:GetMetricData", "*", 1),
+                (
+                    "dynamodb:GetItem",
+                    "arn:aws:dynamodb:eu-west-1:111122223333:table/orders",
+                    2
+                ),
+                ("iam:CreateUser", "arn:aws:iam::111122223333:user/tmp", 0),
+                (
+                    "lambda:InvokeFunction",
+                    "arn:aws:lambda:eu-west-1:111122223333:function:report",
+                    3
+                ),
+                ("lambda:ListFunctions", "*", 2),
+                ("logs:FilterLogEvents", "*", 2),
+                ("s3:ListAllMyBuckets", "*", 2),
+            ]
+        );
+        // the days become management coverage of "some service"; data-event days were never recorded
+        let cells = store.coverage(i64::MIN, i64::MAX).expect("coverage");
+        assert_eq!(cells.len(), 10);
+        assert!(cells
+            .iter()
+            .all(|c| c.service == "*" && c.class == LogClass::Management));
+        assert_eq!(s.regions.iter().map(|r| r.events).sum::<u64>(), 85);
+        assert_eq!(s.v1_service_totals.len(), 17);
+        let s3 = s
+            .v1_service_totals
+            .iter()
+            .find(|r| r.service == "s3" && r.location == "eu-west-1")
+            .expect("s3 totals");
+        assert_eq!((s3.management_events, s3.data_events), (0, 16));
+        assert_eq!(
+            store.unmapped().expect("unmapped")[0].operation,
+            "DoSomething"
+        );
+        assert_eq!(store.ingested_keys().expect("keys").len(), 12);
+        drop(store);
+        // opening again changes nothing
+        let again = Store::open(&db).expect("reopens");
+        assert_eq!(
+            format!("{:?}", again.summary().expect("summary")),
+            format!("{s:?}")
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_store_from_a_newer_whittle_is_refused_and_not_migrated() {
+        let (dir, db) = copy_of_v1("newer");
+        {
+            let c = Connection::open(&db).expect("open");
+            c.execute(
+                "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+                [],
+            )
+            .expect("bump");
+        }
+        let before = std::fs::read(&db).expect("read");
+        let err = Store::open(&db).err().expect("refused").to_string();
+        assert!(err.contains("newer whittle (schema version 3)"), "{err}");
+        assert!(err.contains("upgrade whittle"), "{err}");
+        // nothing was migrated or rewritten
+        let c = Connection::open(&db).expect("open");
+        let tables: i64 = c
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name IN ('actions', 'coverage_days')",
+                [],
+                |r| r.get(0),
+            )
+            .expect("tables");
+        assert_eq!(tables, 2);
+        assert_eq!(before.len(), std::fs::read(&db).expect("read").len());
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_sqlite_file_that_is_not_a_store_is_refused() {
+        let dir = scratch("foreign");
+        let db = dir.join("other.db");
+        Connection::open(&db)
+            .and_then(|c| c.execute_batch("CREATE TABLE t (x INTEGER)"))
+            .expect("foreign db");
+        let err = Store::open(&db).err().expect("refused").to_string();
+        assert!(err.contains("not a whittle usage store"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -1,6 +1,6 @@
 //! AWS CloudTrail: delivery files (`.json`/`.json.gz` in the S3 key layout, organization trails
 //! included), JSON-lines exports, `aws cloudtrail lookup-events` output (the record as a JSON
-//! string) and EventBridge envelopes. Each log object becomes a usage [`Batch`].
+//! string) and EventBridge envelopes. Each log object lowers into a [`UsageSummary`] of the model.
 //!
 //! A file that cannot be read or decoded as a whole (truncated gzip, invalid JSON) fails as a
 //! whole: nothing from it is counted and it is not marked done, so a repaired file ingests later.
@@ -15,15 +15,17 @@ mod resources;
 
 use attribution::attribute;
 pub use attribution::Attributed;
-pub use diags::{FileOutcome, LogObject, Skipped};
+pub use diags::log_object;
 pub use mapping::{
     map_event, source_prefix, strip_api_version, Mapping, EXCEPTIONS, PERMISSIONLESS,
     SOURCE_PREFIXES,
 };
 
 use crate::catalog::AwsCatalog;
+use crate::ingest::log_source::{FileOutcome, LogObject, LogSource, Skipped};
+use crate::model::time::{parse_time, Epoch};
+use crate::model::{LogClass, Provider, UsageSummary};
 use crate::source::InputError;
-use crate::usage::{Batch, Epoch};
 use record::{opt, Probe, Record, S};
 use rustc_hash::FxHashMap;
 use serde::Deserialize;
@@ -82,7 +84,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogObject>, Vec<Skipped>) {
             {
                 skipped.push(Skipped {
                     path,
-                    reason: "CloudTrail digest file".into(),
+                    reason: diags::DIGEST.into(),
                     error: false,
                 });
             } else if !is_json {
@@ -93,7 +95,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogObject>, Vec<Skipped>) {
                 });
             } else {
                 let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                logs.push(LogObject::new(path, &name, size));
+                logs.push(log_object(path, &name, size));
             }
         }
     }
@@ -200,9 +202,48 @@ pub fn read_object(obj: &LogObject, mapper: &mut Mapper<'_>) -> FileOutcome {
         }
     };
     mapper.buffers = (keep(raw), keep(buf));
-    FileOutcome {
+    let mut outcome = FileOutcome {
         object: obj.clone(),
         ..outcome
+    };
+    if outcome.failed.is_none() && !outcome.recognised && outcome.summary.events == 0 {
+        outcome.skip_reason.get_or_insert(diags::NOT_CLOUDTRAIL);
+    }
+    outcome
+}
+
+/// AWS CloudTrail as a [`LogSource`].
+pub struct CloudTrail<'c> {
+    catalog: &'c AwsCatalog,
+}
+
+impl<'c> CloudTrail<'c> {
+    /// CloudTrail events mapped to permissions of `catalog`.
+    pub fn new(catalog: &'c AwsCatalog) -> Self {
+        CloudTrail { catalog }
+    }
+}
+
+impl<'c> LogSource for CloudTrail<'c> {
+    type Reader<'a>
+        = Mapper<'c>
+    where
+        Self: 'a;
+
+    fn name(&self) -> &'static str {
+        "cloudtrail"
+    }
+
+    fn discover(&self, paths: &[PathBuf]) -> (Vec<LogObject>, Vec<Skipped>) {
+        discover(paths)
+    }
+
+    fn reader(&self) -> Mapper<'c> {
+        Mapper::new(self.catalog)
+    }
+
+    fn read(&self, object: &LogObject, reader: &mut Mapper<'c>) -> FileOutcome {
+        read_object(object, reader)
     }
 }
 
@@ -259,7 +300,7 @@ pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
     // soon as it is read. Anything else (or a delivery file with a bad record) starts again below.
     let mut out = FileOutcome::empty(path);
     let delivery = record::each_delivery_record(text, |i, rec| {
-        if let Err(msg) = process(&rec, mapper, &mut out.batch) {
+        if let Err(msg) = process(&rec, mapper, &mut out.summary) {
             out.record_error(path, None, i, &msg);
         }
     });
@@ -360,7 +401,7 @@ fn value_at(
         }
     };
     if probe.digest_start_time.is_some() {
-        out.digest = true;
+        out.skip_reason = Some(diags::DIGEST);
         return;
     }
     out.recognised = true;
@@ -417,33 +458,12 @@ struct LookupEvent<'a> {
 fn one_record(path: &str, raw: &str, index: usize, out: &mut FileOutcome, mapper: &mut Mapper<'_>) {
     match serde_json::from_str::<Record>(raw) {
         Ok(rec) => {
-            if let Err(msg) = process(&rec, mapper, &mut out.batch) {
+            if let Err(msg) = process(&rec, mapper, &mut out.summary) {
                 out.record_error(path, None, index, &msg);
             }
         }
         Err(e) => out.record_error(path, None, index, &strip_pos(&e)),
     }
-}
-
-/// `2026-08-22T10:15:03Z` (and `2026-08-22 10:15:03Z`, fractions, offsets) → epoch seconds.
-pub fn parse_time(s: &str) -> Option<Epoch> {
-    let b = s.as_bytes();
-    if b.len() == 20 && (b[10] == b'T' || b[10] == b' ') && b[19] == b'Z' {
-        let n = |r: std::ops::Range<usize>| -> Option<u32> {
-            std::str::from_utf8(&b[r]).ok()?.parse().ok()
-        };
-        let date = chrono::NaiveDate::from_ymd_opt(n(0..4)? as i32, n(5..7)?, n(8..10)?)?;
-        let t = date.and_hms_opt(n(11..13)?, n(14..16)?, n(17..19)?)?;
-        return Some(t.and_utc().timestamp());
-    }
-    let normalised = s.replacen(' ', "T", 1);
-    if let Ok(d) = chrono::DateTime::parse_from_rfc3339(&normalised) {
-        return Some(d.timestamp());
-    }
-    // Exports that normalise to UTC without a zone (`2022-09-29 23:04:35.000000000`).
-    chrono::NaiveDateTime::parse_from_str(&normalised, "%Y-%m-%dT%H:%M:%S%.f")
-        .ok()
-        .map(|d| d.and_utc().timestamp())
 }
 
 fn is_denied(code: &str) -> bool {
@@ -461,8 +481,12 @@ fn is_denied(code: &str) -> bool {
         )
 }
 
-/// Adds one record to the batch; an `Err` is a record-level problem.
-fn process(rec: &Record<'_>, mapper: &mut Mapper<'_>, batch: &mut Batch) -> Result<(), String> {
+/// Adds one record to the summary; an `Err` is a record-level problem.
+fn process(
+    rec: &Record<'_>,
+    mapper: &mut Mapper<'_>,
+    summary: &mut UsageSummary,
+) -> Result<(), String> {
     let name = opt(&rec.event_name).ok_or("record has no `eventName`")?;
     let source = opt(&rec.event_source).ok_or("record has no `eventSource`")?;
     let time_s = opt(&rec.event_time)
@@ -475,41 +499,51 @@ fn process(rec: &Record<'_>, mapper: &mut Mapper<'_>, batch: &mut Batch) -> Resu
     if event_type == Some("AwsCloudTrailInsight") {
         return Ok(());
     }
-    batch.events += 1;
+    summary.events += 1;
     let identity = rec.user_identity.as_ref();
     let account = opt(&rec.recipient_account_id)
         .or_else(|| identity.and_then(|i| opt(&i.account_id)))
         .unwrap_or("unknown");
     let region = opt(&rec.aws_region).unwrap_or("unknown");
-    let data_event =
-        opt(&rec.event_category) == Some("Data") || rec.management_event == Some(false);
-    batch.cover(account, region, source_prefix(source), at, data_event);
+    let class = if opt(&rec.event_category) == Some("Data") || rec.management_event == Some(false) {
+        LogClass::Data
+    } else {
+        LogClass::Management
+    };
+    summary.cover(
+        Provider::Aws,
+        account,
+        region,
+        source_prefix(source),
+        class,
+        at,
+    );
     let denied = opt(&rec.error_code).is_some_and(is_denied);
     if denied {
-        batch.denied_events += 1;
+        summary.denied_events += 1;
     }
     let mapping = mapper.map(source, name, event_type);
     let actions = match &mapper.mappings[mapping] {
         Mapping::Permissionless => {
-            batch.permissionless(source, name, at);
+            summary.permissionless(Provider::Aws, source, name, at);
             return Ok(());
         }
         Mapping::Unmapped => {
-            batch.unmapped(source, name, at);
+            summary.unmapped(Provider::Aws, source, name, at);
             return Ok(());
         }
         Mapping::Actions(ids) => ids,
     };
     let default_identity = Default::default();
     let who = attribute(identity.unwrap_or(&default_identity));
-    let p = batch.principal(&who.principal, who.kind);
+    let p = summary.principal(Provider::Aws, &who.principal, who.kind);
     if let Some(s) = who.session {
-        batch.session(p, s, at);
+        summary.session(p, s, at);
     }
     for &id in actions {
         let action = mapper.catalog.action(id);
         resources::for_each_resource(rec, action.prefix(), action, &mut mapper.arn, |r| {
-            batch.record(p, id, r, at, denied)
+            summary.record(p, id, r, at, denied)
         });
     }
     Ok(())

@@ -1,5 +1,5 @@
 use super::*;
-use crate::usage::Batch;
+use crate::model::UsageSummary;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -9,19 +9,19 @@ fn fixture(name: &str) -> PathBuf {
 
 fn read(name: &str) -> FileOutcome {
     let path = fixture(name);
-    let obj = LogObject::new(path.clone(), name, 0);
+    let obj = log_object(path.clone(), name, 0);
     read_object(&obj, &mut Mapper::new(AwsCatalog::embedded()))
 }
 
 /// (principal, action, resource) → (allowed, denied), by name.
-fn usage(b: &Batch) -> Vec<(String, String, String, u64, u64)> {
+fn usage(b: &UsageSummary) -> Vec<(String, String, String, u64, u64)> {
     let c = AwsCatalog::embedded();
     let mut v: Vec<_> = b
         .usage
         .iter()
         .map(|((p, a, r), s)| {
             (
-                b.principals[p].0.clone(),
+                b.principals[p].1.clone(),
                 c.action(*a).name.clone(),
                 b.resources[r].clone(),
                 s.count,
@@ -53,7 +53,7 @@ fn delivery_file_attribution_mapping_resources_outcomes() {
         "{:?}",
         out.record_errors
     );
-    let b = &out.batch;
+    let b = &out.summary;
     assert_eq!(b.events, 16);
     let u = usage(b);
     let orders = "arn:aws:iam::111122223333:role/app/orders-api";
@@ -166,7 +166,11 @@ fn delivery_file_attribution_mapping_resources_outcomes() {
         0
     ));
     // sign-in and service events need no permission; unknown events are listed, not guessed
-    let pl: Vec<&str> = b.permissionless.keys().map(|(_, n)| n.as_str()).collect();
+    let pl: Vec<&str> = b
+        .permissionless
+        .keys()
+        .map(|(_, _, n)| n.as_str())
+        .collect();
     assert!(
         pl.contains(&"ConsoleLogin") && pl.contains(&"RotateKey"),
         "{pl:?}"
@@ -174,19 +178,32 @@ fn delivery_file_attribution_mapping_resources_outcomes() {
     assert_eq!(
         b.unmapped
             .keys()
-            .map(|(s, n)| format!("{s} {n}"))
+            .map(|(_, s, n)| format!("{s} {n}"))
             .collect::<Vec<_>>(),
         ["madeup.amazonaws.com DoSomething"]
     );
     // every emitted action exists in the catalog (ids come from it), coverage splits data from management
-    let s3 = &b.services[&(
-        "111122223333".to_string(),
-        "eu-west-1".to_string(),
-        "s3".to_string(),
-    )];
-    assert_eq!((s3.data, s3.management), (5, 0));
-    let days: u64 = b.days.values().sum();
-    assert_eq!(days, 16);
+    let events = |service: &str, class: LogClass| -> u64 {
+        b.coverage
+            .iter()
+            .filter(|(c, _)| {
+                c.scope == "111122223333"
+                    && c.location == "eu-west-1"
+                    && c.service == service
+                    && c.class == class
+            })
+            .map(|(_, n)| n)
+            .sum()
+    };
+    assert_eq!(
+        (
+            events("s3", LogClass::Data),
+            events("s3", LogClass::Management)
+        ),
+        (5, 0)
+    );
+    let all: u64 = b.coverage.values().sum();
+    assert_eq!(all, 16);
 }
 
 #[test]
@@ -197,9 +214,9 @@ fn lookup_events_and_eventbridge_envelopes() {
         "{:?}",
         out.record_errors
     );
-    assert_eq!(out.batch.events, 3);
+    assert_eq!(out.summary.events, 3);
     assert!(has(
-        &usage(&out.batch),
+        &usage(&out.summary),
         "arn:aws:iam::111122223333:user/alice",
         "iam:CreateUser",
         "arn:aws:iam::111122223333:user/tmp",
@@ -212,9 +229,9 @@ fn lookup_events_and_eventbridge_envelopes() {
         "{:?}",
         out.record_errors
     );
-    assert_eq!(out.batch.events, 2);
+    assert_eq!(out.summary.events, 2);
     assert!(has(
-        &usage(&out.batch),
+        &usage(&out.summary),
         "arn:aws:iam::111122223333:user/alice",
         "lambda:InvokeFunction",
         "arn:aws:lambda:eu-west-1:111122223333:function:report",
@@ -228,7 +245,7 @@ fn bad_records_are_skipped_with_their_index_and_the_rest_counts() {
     let out = read("records-without-event-name-and-wrong-type.json");
     assert!(out.succeeded());
     assert_eq!(out.skipped_records, 2);
-    assert_eq!(out.batch.events, 1);
+    assert_eq!(out.summary.events, 1);
     let msgs: Vec<String> = out.record_errors.iter().map(|e| e.to_string()).collect();
     assert!(
         msgs[0].contains("record 0") && msgs[0].contains("no `eventName`"),
@@ -241,7 +258,7 @@ fn bad_records_are_skipped_with_their_index_and_the_rest_counts() {
 
     let out = read("json-lines-with-one-bad-line.jsonl");
     assert!(out.succeeded());
-    assert_eq!((out.batch.events, out.skipped_records), (2, 1));
+    assert_eq!((out.summary.events, out.skipped_records), (2, 1));
     assert!(
         out.record_errors[0].to_string().contains("line 2"),
         "{}",
@@ -261,24 +278,24 @@ fn truncated_gzip_and_invalid_json_fail_the_whole_file() {
     let path = dir.join(name);
     std::fs::write(&path, &gz[..gz.len() / 2]).expect("write");
     let out = read_object(
-        &LogObject::new(path.clone(), name, 0),
+        &log_object(path.clone(), name, 0),
         &mut Mapper::new(AwsCatalog::embedded()),
     );
     let e = out.failed.expect("truncated gzip fails");
     assert!(e.to_string().contains("gzip"), "{e}");
-    assert_eq!(out.batch.events, 0, "nothing from a failed file counts");
+    assert_eq!(out.summary.events, 0, "nothing from a failed file counts");
     std::fs::write(&path, &gz).expect("write");
     let out = read_object(
-        &LogObject::new(path.clone(), name, 0),
+        &log_object(path.clone(), name, 0),
         &mut Mapper::new(AwsCatalog::embedded()),
     );
     assert!(out.succeeded());
-    assert_eq!(out.batch.events, 16, "the repaired file reads in full");
+    assert_eq!(out.summary.events, 16, "the repaired file reads in full");
 
     let broken = dir.join("broken.json");
     std::fs::write(&broken, b"{\"Records\": [{\"eventName\": \"GetObject\",").expect("write");
     let out = read_object(
-        &LogObject::new(broken.clone(), "broken.json", 0),
+        &log_object(broken.clone(), "broken.json", 0),
         &mut Mapper::new(AwsCatalog::embedded()),
     );
     let e = out.failed.expect("invalid JSON fails");
@@ -300,7 +317,7 @@ fn discovery_skips_digests_and_non_logs() {
     assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0].reason, "CloudTrail digest file");
     let out = read("not-a-cloudtrail-file.json");
-    assert!(!out.recognised && out.batch.events == 0);
+    assert!(!out.recognised && out.summary.events == 0);
 }
 
 #[test]
@@ -335,7 +352,7 @@ fn hostile_input_never_panics() {
     // deep nesting once overflowed the stack
     let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let out = parse("deep.json", deep.as_bytes(), &mut m);
-    assert_eq!(out.batch.events, 0);
+    assert_eq!(out.summary.events, 0);
     assert!(
         out.record_errors
             .iter()
@@ -349,7 +366,7 @@ fn hostile_input_never_panics() {
         br#"{"Records": [null, 1, "x", [], {"eventName": {}}]}"#,
         &mut m,
     );
-    assert_eq!((out.batch.events, out.skipped_records), (0, 5));
+    assert_eq!((out.summary.events, out.skipped_records), (0, 5));
     // bytes that are not text
     let out = parse("bin.json", &[0xff, 0xfe, 0x00, 0x81], &mut m);
     assert!(out.failed.is_some());

@@ -3,7 +3,7 @@
 //! literals must exist in the catalog, risk literals must be declared.
 
 use super::diags::RuleDiagnostic;
-use super::lp::Severity;
+use super::toml_rules::Severity;
 use crate::catalog::{ActionSet, AwsCatalog};
 use crate::source::SourceFile;
 use cedar_policy::{

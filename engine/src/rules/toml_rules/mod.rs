@@ -3,6 +3,7 @@
 //! with every problem collected.
 
 use super::diags::RuleDiagnostic;
+use crate::model::CoverageMode;
 use crate::source::SourceFile;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -38,6 +39,10 @@ pub struct Settings {
     pub window_days: u32,
     /// Days of log coverage needed before absence of use counts as evidence.
     pub min_coverage_days: u32,
+    /// `per-account` (default: a multi-region trail covers every region of the account on the
+    /// days it has logs) or `per-region` (single-region trails: each region counts on its own).
+    #[serde(default)]
+    pub coverage: CoverageMode,
 }
 
 impl Default for Settings {
@@ -45,6 +50,7 @@ impl Default for Settings {
         Settings {
             window_days: 90,
             min_coverage_days: 60,
+            coverage: CoverageMode::PerScope,
         }
     }
 }
@@ -190,10 +196,96 @@ pub struct LeastPrivilege {
     pub keep: Vec<(Keep, ItemSource)>,
     /// Exemptions.
     pub exemptions: Vec<(Exemption, ItemSource)>,
-    settings_from: Option<ItemSource>,
+    /// Where `[settings]` is set, when a file sets it.
+    pub settings_from: Option<ItemSource>,
 }
 
 impl LeastPrivilege {
+    /// Checks what no single file shows: combinations of settings and rules that can never
+    /// work (an `[[unused]]` rule longer than the window, a minimum coverage the window cannot
+    /// reach). `file_of` finds a file's text for the span.
+    pub fn check_meaning<'f>(
+        &self,
+        file_of: impl Fn(&str) -> Option<&'f SourceFile>,
+        diags: &mut Vec<RuleDiagnostic>,
+    ) {
+        let s = &self.settings;
+        let settings_at = self
+            .settings_from
+            .as_ref()
+            .map(|f| format!(" (set in {}:{})", f.file, f.line))
+            .unwrap_or_else(|| " (the default)".into());
+        // a key inside an item: its span, or the item's
+        let at = |src: &ItemSource, key: &str| -> Option<(&'f SourceFile, Range<usize>)> {
+            let file = file_of(&src.file)?;
+            let span = file.text[src.span.clone()]
+                .find(key)
+                .map(|o| src.span.start + o..src.span.start + o + key.len())
+                .unwrap_or(src.span.clone());
+            Some((file, span))
+        };
+        if let Some(src) = &self.settings_from {
+            for (key, value) in [
+                ("window-days", s.window_days),
+                ("min-coverage-days", s.min_coverage_days),
+            ] {
+                if value == 0 {
+                    if let Some((file, span)) = at(src, key) {
+                        diags.push(RuleDiagnostic::error(
+                            file,
+                            Some(span),
+                            format!("`{key} = 0`: it must be at least 1 day"),
+                            None,
+                        ));
+                    }
+                }
+            }
+            if s.min_coverage_days > s.window_days {
+                if let Some((file, span)) = at(src, "min-coverage-days") {
+                    diags.push(RuleDiagnostic::error(
+                        file,
+                        Some(span),
+                        format!(
+                            "`min-coverage-days = {}` is longer than `window-days = {}`: the logs can never cover enough of the window, so no permission is ever found unused",
+                            s.min_coverage_days, s.window_days
+                        ),
+                        Some("lower `min-coverage-days` or raise `window-days`".into()),
+                    ));
+                }
+            }
+        }
+        for (u, src) in &self.unused {
+            if u.after_days > s.window_days {
+                if let Some((file, span)) = at(src, "after-days") {
+                    diags.push(RuleDiagnostic::error(
+                        file,
+                        Some(span),
+                        format!(
+                            "rule `{}`: `after-days = {}` is longer than the observation window, `window-days = {}`{settings_at}: usage is only looked at within the window, so the rule can never fire",
+                            u.id, u.after_days, s.window_days
+                        ),
+                        Some(format!(
+                            "raise `window-days` in `[settings]` to at least {}, or lower `after-days`",
+                            u.after_days
+                        )),
+                    ));
+                }
+            } else if u.after_days == 0 {
+                if let Some((file, span)) = at(src, "after-days") {
+                    diags.push(RuleDiagnostic::error(
+                        file,
+                        Some(span),
+                        format!(
+                            "rule `{}`: `after-days = 0`: it must be at least 1 day",
+                            u.id
+                        ),
+                        None,
+                    ));
+                }
+            }
+        }
+    }
+
     /// Adds one TOML file; problems go to `diags`.
     pub fn add_file(&mut self, file: &SourceFile, diags: &mut Vec<RuleDiagnostic>) {
         let parsed: File = match toml::from_str(&file.text) {

@@ -1,11 +1,19 @@
 //! Rule tests as data: `[[test]]` tables in a rule set's TOML files, each a small inline
-//! inventory (principals with policy documents and usage) and the findings expected.
+//! inventory (principals with policy documents and usage), what the logs covered, and the
+//! findings expected. The usage facts are built by [`UsageFacts::build`], exactly as `check`
+//! builds them from a store.
 //!
 //! ```toml
 //! [[test]]
 //! name = "PassRole on * is flagged"
 //! rules = ["aws-passrole-star"]          # only these rules' findings are compared
-//! usage-known = false                     # whether the inline usage covers the window
+//! usage-known = true                      # shorthand: the logs cover the whole window
+//! [[test.logs]]                           # or precisely: what the logs of an account cover
+//! account = "111122223333"
+//! from = "2026-08-27"                     # default: the window
+//! to = "2026-11-24"
+//! gaps = ["2026-09-01..2026-09-05"]
+//! data-events = ["s3"]                    # services whose data events are logged ("*": all)
 //! [[test.principal]]
 //! arn = "arn:aws:iam::111122223333:role/ci"
 //! policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}]}'
@@ -20,13 +28,17 @@
 use super::diags::RuleDiagnostic;
 use super::eval::{evaluate, CheckInput};
 use super::RuleSet;
+use crate::aws::arn::IamPrincipal;
 use crate::aws::policy::{DocumentKind, PolicyDocument};
 use crate::catalog::AwsCatalog;
-use crate::model::{Inventory, Policy, PolicyKind, Principal, PrincipalKind, Provider};
+use crate::model::time::{day_of, parse_date, Day, Epoch};
+use crate::model::{
+    CoverageCell, Inventory, LogClass, Policy, PolicyKind, Principal, Provider, UsageFacts,
+    UsageRecord, Window,
+};
 use crate::source::SourceFile;
-use crate::usage::UsageFacts;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 #[derive(Deserialize)]
 struct TestsOnly {
@@ -41,6 +53,8 @@ struct TestCaseSpec {
     rules: Vec<String>,
     #[serde(default)]
     usage_known: bool,
+    #[serde(default)]
+    logs: Vec<TestLogs>,
     #[serde(default = "default_now")]
     now: String,
     #[serde(default)]
@@ -65,6 +79,27 @@ struct TestPrincipal {
     tags: BTreeMap<String, String>,
     #[serde(default)]
     used: BTreeMap<String, String>,
+}
+
+/// What the logs of one account cover, in a test.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct TestLogs {
+    account: String,
+    #[serde(default = "default_region")]
+    region: String,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    gaps: Vec<String>,
+    #[serde(default)]
+    data_events: Vec<String>,
+}
+
+fn default_region() -> String {
+    "us-east-1".into()
 }
 
 /// One expected finding.
@@ -139,33 +174,119 @@ pub(super) fn parse_tests(file: &SourceFile, diags: &mut Vec<RuleDiagnostic>) ->
     }
 }
 
-fn parse_day(s: &str) -> Option<i64> {
-    crate::ingest::cloudtrail::parse_time(&format!("{s}T00:00:00Z"))
-        .or_else(|| crate::ingest::cloudtrail::parse_time(s))
+fn date(s: &str, what: &str) -> Result<Epoch, String> {
+    parse_date(s).ok_or_else(|| format!("`{what} = {s}` is not a date (YYYY-MM-DD)"))
 }
 
-fn build(case: &TestCase) -> Result<(Inventory, UsageFacts, i64), String> {
-    let mut inv = Inventory::default();
-    let mut usage = UsageFacts {
-        usage_known: case.spec.usage_known,
-        coverage_days: 365,
-        ..Default::default()
-    };
-    for (i, tp) in case.spec.principal.iter().enumerate() {
-        let kind = if tp.arn.contains(":user/") {
-            PrincipalKind::User
-        } else {
-            PrincipalKind::Role
+/// `2026-09-01` or `2026-09-01..2026-09-05` → the days.
+fn day_range(s: &str) -> Result<(Day, Day), String> {
+    let (a, b) = s.split_once("..").unwrap_or((s, s));
+    let (a, b) = (day_of(date(a, "gaps")?), day_of(date(b, "gaps")?));
+    if b < a {
+        return Err(format!("gap `{s}` ends before it starts"));
+    }
+    Ok((a, b))
+}
+
+/// The coverage cells a test's `[[test.logs]]` describe (or `usage-known = true`: every day of
+/// the window in every account of the test, data events of every service logged).
+fn coverage_cells(
+    spec: &TestCaseSpec,
+    window: &Window,
+    catalog: &AwsCatalog,
+) -> Result<Vec<CoverageCell>, String> {
+    let mut logs = spec.logs.clone();
+    if spec.usage_known {
+        let accounts: BTreeSet<String> = spec
+            .principal
+            .iter()
+            .filter_map(|p| IamPrincipal::parse(&p.arn).ok())
+            .map(|p| p.account.to_string())
+            .collect();
+        for account in accounts {
+            if !logs.iter().any(|l| l.account == account) {
+                logs.push(TestLogs {
+                    account,
+                    region: default_region(),
+                    from: None,
+                    to: None,
+                    gaps: Vec::new(),
+                    data_events: vec!["*".into()],
+                });
+            }
+        }
+    }
+    let mut cells = Vec::new();
+    for l in &logs {
+        let first = match &l.from {
+            Some(d) => day_of(date(d, "from")?),
+            None => window.first,
         };
-        let name = tp.arn.rsplit('/').next().unwrap_or(&tp.arn).to_string();
-        let account = tp.arn.split(':').nth(4).unwrap_or_default().to_string();
+        let last = match &l.to {
+            Some(d) => day_of(date(d, "to")?),
+            None => window.last,
+        };
+        let gaps = l
+            .gaps
+            .iter()
+            .map(|g| day_range(g))
+            .collect::<Result<Vec<_>, _>>()?;
+        let days: Vec<Day> = (first..=last)
+            .filter(|d| !gaps.iter().any(|(a, b)| (a..=b).contains(&d)))
+            .collect();
+        let cell = |service: &str, class: LogClass, day: Day| CoverageCell {
+            provider: Provider::Aws,
+            scope: l.account.clone(),
+            location: l.region.clone(),
+            service: service.to_string(),
+            class,
+            day,
+        };
+        cells.extend(days.iter().map(|&d| cell("*", LogClass::Management, d)));
+        // data events are logged from the first to the last day: one cell at each end says so
+        let services: Vec<&str> = if l.data_events.iter().any(|d| d == "*") {
+            catalog
+                .services()
+                .iter()
+                .map(|s| s.prefix.as_str())
+                .collect()
+        } else {
+            l.data_events.iter().map(String::as_str).collect()
+        };
+        for svc in services {
+            if catalog.service(svc).is_none() {
+                return Err(format!(
+                    "`data-events`: `{svc}` is not a service in the catalog"
+                ));
+            }
+            if let (Some(&a), Some(&b)) = (days.first(), days.last()) {
+                cells.push(cell(svc, LogClass::Data, a));
+                cells.push(cell(svc, LogClass::Data, b));
+            }
+        }
+    }
+    Ok(cells)
+}
+
+fn build(
+    case: &TestCase,
+    rules: &RuleSet,
+    catalog: &AwsCatalog,
+) -> Result<(Inventory, UsageFacts, Epoch), String> {
+    let now = date(&case.spec.now, "now")?;
+    let settings = &rules.lp.settings;
+    let window = Window::ending(now, settings.window_days);
+    let mut inv = Inventory::default();
+    let mut records = Vec::new();
+    for (i, tp) in case.spec.principal.iter().enumerate() {
+        let arn = IamPrincipal::parse(&tp.arn).map_err(|e| format!("principal: {e}"))?;
         let mut p = Principal {
             id: tp.arn.clone(),
             provider: Provider::Aws,
-            kind,
-            account,
-            name,
-            path: "/".into(),
+            kind: arn.kind,
+            account: arn.account.to_string(),
+            name: arn.name.to_string(),
+            path: arn.path.clone(),
             tags: tp.tags.clone(),
             groups: Vec::new(),
             policies: Vec::new(),
@@ -209,20 +330,28 @@ fn build(case: &TestCase) -> Result<(Inventory, UsageFacts, i64), String> {
                 p.policies.push(id);
             }
         }
-        let mut used = HashMap::new();
         for (action, day) in &tp.used {
-            used.insert(
-                action.clone(),
-                parse_day(day).ok_or_else(|| format!("`{day}` is not a date"))?,
-            );
+            let permission = match catalog.lookup(action) {
+                Some(id) => catalog.action(id).name.clone(),
+                None => {
+                    return Err(format!(
+                        "`used`: `{action}` is not an action in the catalog"
+                    ))
+                }
+            };
+            records.push(UsageRecord {
+                principal: tp.arn.clone(),
+                permission,
+                resource: "*".into(),
+                last_seen: date(day, "used")?,
+            });
         }
-        usage.last_used.insert(tp.arn.clone(), used);
         inv.principals.push(p);
     }
     inv.principals.sort_by(|a, b| a.id.cmp(&b.id));
-    let now = parse_day(&case.spec.now)
-        .ok_or_else(|| format!("`now = {}` is not a date", case.spec.now))?;
-    Ok((inv, usage, now))
+    let cells = coverage_cells(&case.spec, &window, catalog)?;
+    let facts = UsageFacts::build(window, records, &cells, settings.coverage);
+    Ok((inv, facts, now))
 }
 
 /// Runs every test case of `rules`.
@@ -238,7 +367,7 @@ pub fn run_tests(rules: &RuleSet, catalog: &AwsCatalog) -> Vec<TestOutcome> {
                 missing,
                 unexpected,
             };
-            let (inv, usage, now) = match build(case) {
+            let (inv, usage, now) = match build(case, rules, catalog) {
                 Ok(b) => b,
                 Err(e) => return outcome(vec![format!("fixture error: {e}")], Vec::new()),
             };

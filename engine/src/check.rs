@@ -1,0 +1,112 @@
+//! The `check` job: a rule set over snapshots, with usage evidence from a store when one is
+//! given. What `whittle check` and `whittle watch` both run, in one call.
+
+use crate::catalog::AwsCatalog;
+use crate::ingest::aws_authz;
+use crate::model::time::Epoch;
+use crate::model::Window;
+use crate::rules::{self, CheckInput, Finding, RuleDiagnostic, RuleSet};
+use crate::source::InputError;
+use crate::usage::{load_facts, Store, StoreError};
+use std::path::PathBuf;
+
+/// What to check.
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    /// Entitlement snapshots (`get-account-authorization-details` JSON).
+    pub snapshots: Vec<PathBuf>,
+    /// Rule directories (`@builtin` for the packs embedded in the binary).
+    pub rules: Vec<PathBuf>,
+    /// Usage store with the audit-log evidence, if any.
+    pub db: Option<PathBuf>,
+    /// "Now": the end of the observation window.
+    pub now: Epoch,
+}
+
+/// What a check found.
+pub struct CheckReport {
+    /// The rule set, when it loaded without errors (nothing was evaluated otherwise).
+    pub rules: Option<RuleSet>,
+    /// Problems in the rules: while loading, and while evaluating (a rule that errored, an
+    /// exemption that matched nothing, an expired keep entry).
+    pub rule_diagnostics: Vec<RuleDiagnostic>,
+    /// Snapshot input that could not be used (the rest was checked).
+    pub input_errors: Vec<InputError>,
+    /// Snapshot input used with a caveat.
+    pub input_warnings: Vec<InputError>,
+    /// Findings, sorted by severity, rule, principal and grant.
+    pub findings: Vec<Finding>,
+    /// The observation window, when usage evidence was read.
+    pub window: Option<Window>,
+}
+
+impl CheckReport {
+    /// True when some input could not be used: the rules are invalid or a snapshot was bad.
+    pub fn input_failed(&self) -> bool {
+        self.rules.is_none() || !self.input_errors.is_empty()
+    }
+}
+
+/// Why a check could not run at all.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum CheckError {
+    /// `--db` names a file that does not exist.
+    #[error("no usage store at `{}`", path.display())]
+    #[diagnostic(
+        code(whittle::check::no_store),
+        help("run `whittle ingest PATH... --db {}` first", path.display())
+    )]
+    NoStore {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The store could not be read.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Loads the rules, the snapshots and the usage facts, and evaluates.
+pub fn check(req: &CheckRequest) -> Result<CheckReport, CheckError> {
+    let catalog = AwsCatalog::embedded();
+    let (set, mut rule_diagnostics) = rules::load(&req.rules, catalog);
+    let mut report = CheckReport {
+        rules: None,
+        rule_diagnostics: Vec::new(),
+        input_errors: Vec::new(),
+        input_warnings: Vec::new(),
+        findings: Vec::new(),
+        window: None,
+    };
+    let Some(set) = set.filter(|_| !rule_diagnostics.iter().any(|d| d.is_error())) else {
+        report.rule_diagnostics = rule_diagnostics;
+        return Ok(report);
+    };
+    let loaded = aws_authz::load_files(&req.snapshots);
+    let settings = &set.lp.settings;
+    let facts = match &req.db {
+        Some(db) if !db.exists() => return Err(CheckError::NoStore { path: db.clone() }),
+        Some(db) => {
+            let window = Window::ending(req.now, settings.window_days);
+            report.window = Some(window);
+            Some(load_facts(&Store::open(db)?, window, settings.coverage)?)
+        }
+        None => None,
+    };
+    let (findings, more) = rules::evaluate(
+        &set,
+        &CheckInput {
+            inventory: &loaded.inventory,
+            catalog,
+            usage: facts.as_ref(),
+            now: req.now,
+        },
+    );
+    rule_diagnostics.extend(more);
+    report.rule_diagnostics = rule_diagnostics;
+    report.input_errors = loaded.errors;
+    report.input_warnings = loaded.warnings;
+    report.findings = findings;
+    report.rules = Some(set);
+    Ok(report)
+}

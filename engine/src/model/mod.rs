@@ -1,0 +1,19 @@
+//! The provider-neutral model every source lowers into and everything after ingest works on:
+//! principals and what they hold, observed usage, coverage, time. One concept per file; nothing
+//! here imports a provider's policy language, an input format, the store or the rules.
+
+pub mod coverage;
+mod inventory;
+mod principal;
+pub mod time;
+pub mod usage;
+
+pub use coverage::{
+    Coverage, CoverageCell, CoverageMode, DataEvents, LogClass, Logging, Question, Vouch,
+};
+pub use inventory::{Inventory, Policy, PolicyKind};
+pub use principal::{Principal, PrincipalKind, Provider};
+pub use time::{Day, Epoch};
+pub use usage::{
+    name_id, PermissionId, Stats, Tally, UsageFacts, UsageRecord, UsageSummary, Window,
+};
