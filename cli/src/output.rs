@@ -203,10 +203,24 @@ pub fn simulation(
 }
 
 /// ` (did you mean `x`?)` for an action pattern the catalog does not know: the closest name only.
-fn unknown_hint(u: &UnknownAction) -> String {
-    whittle_engine::catalog::did_you_mean(&u.suggestions[..u.suggestions.len().min(1)])
+fn unknown_hint(catalog: &AwsCatalog, u: &UnknownAction) -> String {
+    whittle_engine::catalog::did_you_mean(&catalog.suggest(&u.pattern, 1))
         .map(|h| format!(" ({h})"))
         .unwrap_or_default()
+}
+
+/// Unknown actions with their closest catalog names, each pattern looked up once.
+fn unknown_json(catalog: &AwsCatalog, unknown: &[UnknownAction]) -> Vec<serde_json::Value> {
+    let mut memo: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    unknown
+        .iter()
+        .map(|u| {
+            let suggestions = memo
+                .entry(u.pattern.as_str())
+                .or_insert_with(|| catalog.suggest(&u.pattern, 3));
+            json!({"pattern": u.pattern, "origin": u.origin, "suggestions": suggestions})
+        })
+        .collect()
 }
 
 fn origin_text(o: &Origin) -> String {
@@ -303,7 +317,7 @@ pub fn explanation(
                 "actions_held": held.len(),
                 "actions_held_unconditionally_on_any_resource": unconditional.len(),
                 "grants": grants,
-                "unknown_actions": eff.unknown_actions,
+                "unknown_actions": unknown_json(catalog, &eff.unknown_actions),
                 "missing_policies": eff.missing_policies,
             }))
         }
@@ -326,7 +340,7 @@ pub fn explanation(
                 writeln!(w, "  warning: `{m}` is referenced but not in the snapshot: its grants are unknown")?;
             }
             for u in &eff.unknown_actions {
-                let hint = unknown_hint(u);
+                let hint = unknown_hint(catalog, u);
                 writeln!(
                     w,
                     "  warning: `{}` matches no known action{hint} — {}",
@@ -446,6 +460,7 @@ fn explain_actions(
 
 pub fn inventory(
     format: Format,
+    catalog: &AwsCatalog,
     counts: &Counts,
     admins: &[AdminEquivalent],
     unknown: &[UnknownAction],
@@ -458,7 +473,7 @@ pub fn inventory(
             "counts": counts,
             "admin_equivalent": admins,
             "missing_policies": report.missing_policies,
-            "unknown_actions": unknown,
+            "unknown_actions": unknown_json(catalog, unknown),
             "errors": report.errors.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
             "warnings": report.warnings.iter().map(|e| e.to_string()).collect::<Vec<_>>(),
         })),
@@ -503,7 +518,7 @@ pub fn inventory(
             if !unknown.is_empty() {
                 writeln!(w, "\nactions the catalog does not know: {}", unknown.len())?;
                 for u in unknown {
-                    let hint = unknown_hint(u);
+                    let hint = unknown_hint(catalog, u);
                     writeln!(w, "  `{}`{hint} — {}", u.pattern, origin_text(&u.origin))?;
                 }
             }
@@ -1031,47 +1046,49 @@ pub fn rule_list(format: Format, set: &whittle_engine::rules::RuleSet) -> miette
 
 /// Prints a rule's documentation; false when the id is unknown.
 pub fn rule_explain(set: &whittle_engine::rules::RuleSet, id: &str) -> miette::Result<bool> {
-    let Some(r) = set.guardrails.rules.iter().find(|r| r.id == id) else {
+    let Some(doc) = set.explain(id) else {
         eprintln!("error: no rule `{id}`");
         let ids: Vec<&str> = set
-            .guardrails
-            .rules
-            .iter()
-            .map(|r| r.id.as_str())
+            .rule_ids()
+            .into_iter()
             .filter(|r| r.contains(id) || id.contains(*r))
             .collect();
         help_did_you_mean(&ids);
         return Ok(false);
     };
-    let tests: Vec<_> = set.tests.iter().filter(|t| t.covers(id)).collect();
     stdout(|w| {
-        writeln!(
-            w,
-            "{} ({})  — {}:{}",
-            r.id,
-            r.severity.as_str(),
-            r.file,
-            r.line
-        )?;
-        writeln!(w, "\nWhat it flags\n  {}", r.message)?;
-        if let Some(why) = &r.why {
+        let severity = doc
+            .severity
+            .map(|s| format!(" ({})", s.as_str()))
+            .unwrap_or_default();
+        let at = doc
+            .location
+            .as_deref()
+            .map(|l| format!("  — {l}"))
+            .unwrap_or_default();
+        writeln!(w, "{}{severity}{at}", doc.id)?;
+        writeln!(w, "\nWhat it flags\n  {}", doc.message)?;
+        if let Some(why) = &doc.why {
             writeln!(w, "\nWhy it matters\n  {why}")?;
         }
-        if let Some(fix) = &r.remediation {
+        if let Some(fix) = &doc.remediation {
             writeln!(w, "\nHow to fix it\n  {fix}")?;
         }
-        writeln!(
-            w,
-            "\nRule\n{}",
-            r.text
-                .lines()
-                .map(|l| format!("  {l}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        )?;
-        writeln!(w, "\nTests ({})", tests.len())?;
-        for t in tests {
-            writeln!(w, "  {} ({})", t.name, t.location)?;
+        if !doc.text.is_empty() {
+            writeln!(
+                w,
+                "\nRule\n{}",
+                doc.text
+                    .trim_end()
+                    .lines()
+                    .map(|l| format!("  {l}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )?;
+        }
+        writeln!(w, "\nTests ({})", doc.tests.len())?;
+        for (name, location) in &doc.tests {
+            writeln!(w, "  {name} ({location})")?;
         }
         Ok(())
     })?;

@@ -90,6 +90,22 @@ fn list_explain_schema() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("did you mean"));
+    // TOML rules, risk classes and combinations are explained too
+    let explain = |id: &str| {
+        let out = whittle()
+            .args(["rules", "explain", id, "--rules", "rules"])
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{id}");
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    insta::assert_snapshot!(
+        "explain_unused_rule",
+        explain("aws-unused-credential-exposure")
+    );
+    insta::assert_snapshot!("explain_risk_class", explain("privilege-escalation"));
+    assert!(explain("passrole-lambda").contains("lambda:CreateFunction"));
+    assert!(explain("whittle-expired-exemption").contains("renew it"));
     whittle()
         .args(["rules", "schema"])
         .assert()

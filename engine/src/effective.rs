@@ -127,28 +127,21 @@ pub struct EffectiveGrant {
     pub limits: Vec<Limit>,
 }
 
-/// An action pattern that matches nothing in the catalog.
+/// An action pattern that matches nothing in the catalog. Close names ("did you mean") are
+/// looked up only for what is shown: [`AwsCatalog::suggest`] on `pattern`.
 #[derive(Debug, Clone, Serialize)]
 pub struct UnknownAction {
     /// The pattern as written.
     pub pattern: String,
     /// Where.
     pub origin: Origin,
-    /// Close catalog names.
-    pub suggestions: Vec<String>,
 }
 
 impl UnknownAction {
-    fn new(catalog: &AwsCatalog, pattern: &str, origin: Origin) -> Self {
-        let suggestions = catalog
-            .suggest(pattern, 3)
-            .into_iter()
-            .map(str::to_string)
-            .collect();
+    fn new(pattern: &str, origin: Origin) -> Self {
         UnknownAction {
             pattern: pattern.to_string(),
             origin,
-            suggestions,
         }
     }
 }
@@ -161,11 +154,7 @@ pub fn unknown_actions(catalog: &AwsCatalog, inventory: &Inventory) -> Vec<Unkno
         for stmt in &policy.document.statements {
             if let ActionSpec::Action(pats) = &stmt.action {
                 for p in pats.iter().filter(|p| catalog.expand(p).is_empty()) {
-                    out.push(UnknownAction::new(
-                        catalog,
-                        p,
-                        Origin::new(policy, stmt, None),
-                    ));
+                    out.push(UnknownAction::new(p, Origin::new(policy, stmt, None)));
                 }
             }
         }
@@ -386,7 +375,7 @@ impl<'a> Resolver<'a> {
             if let ActionSpec::Action(pats) = &s.stmt.action {
                 for p in pats {
                     if self.expand(p).is_empty() {
-                        unknown_actions.push(UnknownAction::new(self.catalog, p, origin.clone()));
+                        unknown_actions.push(UnknownAction::new(p, origin.clone()));
                     }
                 }
             }

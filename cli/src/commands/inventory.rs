@@ -18,7 +18,7 @@ pub fn run(a: InventoryArgs) -> miette::Result<u8> {
         .filter_map(|p| admin_equivalence(catalog, p, &resolver.resolve(p)))
         .collect();
     let unknown = unknown_actions(catalog, inv);
-    output::inventory(a.format, &count(inv), &admins, &unknown, &report)?;
+    output::inventory(a.format, catalog, &count(inv), &admins, &unknown, &report)?;
     Ok(if report.errors.is_empty() {
         exit::CLEAN
     } else {

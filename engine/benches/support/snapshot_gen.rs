@@ -199,3 +199,99 @@ pub fn snapshot(principals: usize, seed: u64) -> String {
         policies.join(",")
     )
 }
+
+/// Action names AWS-managed policies still carry after AWS retired them (and a few typos of the
+/// kind exported accounts hold): none is in the catalog.
+const RETIRED: &[&str] = &[
+    "aws-portal:ViewBillingLegacy",
+    "aws-portal-legacy:ViewUsage",
+    "purchase-orders-v1:ViewPurchaseOrders",
+    "ec2:DescribeInstanceStatusLegacy",
+    "s3:GetObjectLegacy",
+    "lambda:ListFunctionsV1",
+    "elasticmapreduce:ViewEventsFromAllClustersInConsoleOld",
+    "cloudwatch:DescribeAlarmHistoryOld",
+    "iam:GetAccountSummaryLegacy",
+    "dynamodb:DescribeTableV1",
+    "sdbx:ListDomains",
+    "datapipeline:ListPipelinesLegacy",
+];
+
+#[allow(
+    dead_code,
+    reason = "used by the check bench, not by every bench that includes this file"
+)]
+/// The shape of a real account export: 120 users and roles (a third users), 84 managed
+/// policies of which 50 are AWS-managed and name retired actions, 8 groups.
+pub fn real_account_shaped(seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let acct = "111122223333";
+    let mut policies = Vec::new();
+    let mut arns = Vec::new();
+    for i in 0..84 {
+        let aws_managed = i < 50;
+        let mut doc = document(&mut rng, 2, 6);
+        if aws_managed {
+            // one more statement naming 1..3 retired actions beside known ones
+            let retired: Vec<String> = (0..1 + rng.below(3))
+                .map(|_| format!("\"{}\"", rng.pick(RETIRED)))
+                .collect();
+            doc.truncate(doc.len() - 2);
+            let _ = write!(
+                doc,
+                r#",{{"Effect":"Allow","Action":["{}",{}],"Resource":"*"}}]}}"#,
+                rng.pick(PATTERNS),
+                retired.join(",")
+            );
+        }
+        let arn = if aws_managed {
+            format!("arn:aws:iam::aws:policy/AwsManaged{i}")
+        } else {
+            format!("arn:aws:iam::{acct}:policy/managed-{i}")
+        };
+        policies.push(format!(
+            r#"{{"PolicyName":"p{i}","Arn":"{arn}","DefaultVersionId":"v1","PolicyVersionList":[{{"Document":{doc},"VersionId":"v1","IsDefaultVersion":true}}]}}"#
+        ));
+        arns.push(arn);
+    }
+    let attached = |rng: &mut Rng, n: usize| -> String {
+        (0..n)
+            .map(|_| {
+                let i = rng.below(arns.len());
+                format!(r#"{{"PolicyName":"p{i}","PolicyArn":"{}"}}"#, arns[i])
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let groups: Vec<String> = (0..8)
+        .map(|g| {
+            let n = 1 + rng.below(3);
+            let a = attached(&mut rng, n);
+            format!(
+                r#"{{"GroupName":"group-{g}","Arn":"arn:aws:iam::{acct}:group/group-{g}","Path":"/","GroupPolicyList":[],"AttachedManagedPolicies":[{a}]}}"#
+            )
+        })
+        .collect();
+    let (mut users, mut roles) = (Vec::new(), Vec::new());
+    for i in 0..120 {
+        let n = 1 + rng.below(4);
+        let a = attached(&mut rng, n);
+        if i % 3 == 0 {
+            users.push(format!(
+                r#"{{"UserName":"user-{i}","Arn":"arn:aws:iam::{acct}:user/user-{i}","Path":"/","UserPolicyList":[],"GroupList":["group-{}"],"AttachedManagedPolicies":[{a}],"Tags":[]}}"#,
+                i % 8
+            ));
+        } else {
+            roles.push(format!(
+                r#"{{"RoleName":"role-{i}","Arn":"arn:aws:iam::{acct}:role/role-{i}","Path":"/","RolePolicyList":[],"AttachedManagedPolicies":[{a}],"Tags":[]}}"#
+            ));
+        }
+    }
+    format!(
+        r#"{{"UserDetailList":[{}],"GroupDetailList":[{}],"RoleDetailList":[{}],"Policies":[{}]}}"#,
+        users.join(","),
+        groups.join(","),
+        roles.join(","),
+        policies.join(",")
+    )
+}

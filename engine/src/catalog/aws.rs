@@ -290,17 +290,31 @@ impl AwsCatalog {
         (service.first..service.end).map(ActionId)
     }
 
-    /// Up to `n` known action names closest to `name`, for "did you mean" hints.
+    /// Up to `n` known action names closest to `name`, for "did you mean" hints. Looked up by
+    /// service prefix first: within the named service when it exists, else within the services
+    /// whose prefixes are closest to the one written; only a name with no prefix is compared
+    /// with the whole catalog.
     pub fn suggest(&self, name: &str, n: usize) -> Vec<&str> {
         let lower = name.to_ascii_lowercase();
-        let candidates: Box<dyn Iterator<Item = &AwsAction>> = match lower.split_once(':') {
-            Some((prefix, _)) if self.service(prefix).is_some() => {
-                let s = &self.services[self.service_by_prefix[prefix]];
-                Box::new(self.actions[s.first as usize..s.end as usize].iter())
-            }
-            _ => Box::new(self.actions.iter()),
+        let services: Vec<&AwsService> = match lower.split_once(':') {
+            Some((prefix, _)) => match self.service(prefix) {
+                Some(s) => vec![s],
+                None => {
+                    let mut close: Vec<(f64, &AwsService)> = self
+                        .services
+                        .iter()
+                        .map(|s| (strsim::jaro_winkler(prefix, &s.prefix), s))
+                        .filter(|(score, _)| *score > 0.85)
+                        .collect();
+                    close.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.prefix.cmp(&b.1.prefix)));
+                    close.into_iter().take(3).map(|(_, s)| s).collect()
+                }
+            },
+            None => self.services.iter().collect(),
         };
-        let mut scored: Vec<(f64, &str)> = candidates
+        let mut scored: Vec<(f64, &str)> = services
+            .iter()
+            .flat_map(|s| &self.actions[s.first as usize..s.end as usize])
             .map(|a| {
                 (
                     strsim::jaro_winkler(&lower, &a.name.to_ascii_lowercase()),
@@ -426,5 +440,9 @@ mod tests {
     fn suggestions_for_typos() {
         let c = cat();
         assert_eq!(c.suggest("iam:PassRoel", 1), vec!["iam:PassRole"]);
+        // a misspelt prefix looks in the services closest to it
+        assert_eq!(c.suggest("iamm:PassRole", 1), vec!["iam:PassRole"]);
+        assert_eq!(c.suggest("s3:GetObjecz", 1), vec!["s3:GetObject"]);
+        assert!(c.suggest("nosuchservice:Thing", 3).is_empty());
     }
 }

@@ -4,11 +4,13 @@
 
 pub mod cedar;
 mod diags;
+mod docs;
 mod eval;
 mod test_runner;
 pub mod toml_rules;
 
 pub use diags::{Level, RuleDiagnostic};
+pub use docs::{RuleDoc, RuleKind};
 pub use eval::{evaluate, CheckInput, Evidence, Finding};
 pub use test_runner::{run_tests, TestCase, TestOutcome};
 pub use toml_rules::{LeastPrivilege, Severity};

@@ -179,6 +179,9 @@ pub struct ItemSource {
     pub span: Range<usize>,
     /// 1-based line.
     pub line: usize,
+    /// The item's text as written.
+    #[serde(skip)]
+    pub text: String,
 }
 
 /// Merged least-privilege rules.
@@ -303,6 +306,7 @@ impl LeastPrivilege {
         let src = |span: Range<usize>| ItemSource {
             file: file.path.to_string(),
             line: file.line_of(span.start),
+            text: file.text.get(span.clone()).unwrap_or_default().to_string(),
             span,
         };
         if let Some(s) = parsed.settings {
