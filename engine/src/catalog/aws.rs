@@ -2,6 +2,7 @@
 
 use super::{AccessLevel, ActionSet};
 use crate::glob;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -85,7 +86,7 @@ pub struct AwsCatalog {
     header: CatalogHeader,
     services: Vec<AwsService>,
     actions: Vec<AwsAction>,
-    by_lower: HashMap<String, ActionId>,
+    by_lower: FxHashMap<String, ActionId>,
     service_by_prefix: HashMap<String, usize>,
 }
 
@@ -153,8 +154,12 @@ impl AwsCatalog {
                         },
                     })
                     .collect();
+                let mut full = String::with_capacity(svc.prefix.len() + 1 + name.len());
+                full.push_str(&svc.prefix);
+                full.push(':');
+                full.push_str(&name);
                 actions.push(AwsAction {
-                    name: format!("{}:{name}", svc.prefix),
+                    name: full,
                     access_level,
                     resource_types,
                     condition_keys: conds,
@@ -171,7 +176,7 @@ impl AwsCatalog {
                 end: actions.len() as u32,
             });
         }
-        let mut by_lower = HashMap::with_capacity(actions.len());
+        let mut by_lower = FxHashMap::with_capacity_and_hasher(actions.len(), Default::default());
         for (i, a) in actions.iter().enumerate() {
             if by_lower
                 .insert(a.name.to_ascii_lowercase(), ActionId(i as u32))

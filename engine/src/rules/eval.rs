@@ -13,6 +13,7 @@ use cedar_policy::{
     Request, RestrictedExpression,
 };
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
@@ -100,13 +101,38 @@ pub struct Finding {
 }
 
 /// Builds an entity uid; ids are escaped by Cedar's own constructor.
-fn uid(ty: &str, id: &str) -> EntityUid {
-    #[allow(clippy::expect_used)]
-    EntityUid::from_type_name_and_id(
-        cedar_policy::EntityTypeName::from_str(ty)
-            .expect("entity type names here are constants of the schema"),
-        cedar_policy::EntityId::new(id),
-    )
+fn uid(ty: &'static str, id: &str) -> EntityUid {
+    EntityUid::from_type_name_and_id(type_name(ty), cedar_policy::EntityId::new(id))
+}
+
+/// An entity type name of the schema, parsed once (parsing costs more than a request).
+fn type_name(ty: &'static str) -> cedar_policy::EntityTypeName {
+    static NAMES: std::sync::OnceLock<
+        std::sync::Mutex<HashMap<&'static str, cedar_policy::EntityTypeName>>,
+    > = std::sync::OnceLock::new();
+    let names = NAMES.get_or_init(Default::default);
+    let mut names = names.lock().unwrap_or_else(|e| e.into_inner());
+    names
+        .entry(ty)
+        .or_insert_with(|| {
+            #[allow(clippy::expect_used)]
+            cedar_policy::EntityTypeName::from_str(ty)
+                .expect("entity type names here are constants of the schema")
+        })
+        .clone()
+}
+
+/// True when a rule's conditions (not its scope) read `resource`: then its answer depends on
+/// which permission is asked about, not only on the permission's place in the hierarchy. Read
+/// from the policy's JSON form, where every use of the variable is `{"Var": "resource"}`.
+fn conditions_read_resource(policy: &Policy) -> bool {
+    match policy.to_json() {
+        Ok(json) => json
+            .get("conditions")
+            .is_none_or(|c| c.to_string().contains(r#"{"Var":"resource"}"#)),
+        // unknown: assume it does, which only costs time
+        Err(_) => true,
+    }
 }
 
 fn principal_type(p: &Principal) -> &'static str {
@@ -490,12 +516,13 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
     let unscoped: Vec<usize> = (0..g.rules.len())
         .filter(|&i| g.rules[i].scope.is_none())
         .collect();
-    let mut held = BTreeSet::new();
+    let mut held_set = catalog.empty_set();
     for e in &effective {
         for gr in &e.grants {
-            held.extend(gr.actions.iter());
+            held_set.union_with(&gr.actions);
         }
     }
+    let held: BTreeSet<ActionId> = held_set.iter().collect();
     let applicable = |a: ActionId| -> Vec<usize> {
         let mut v: Vec<usize> = (0..g.rules.len())
             .filter(|&i| g.rules[i].scope.as_ref().is_some_and(|s| s.contains(a)))
@@ -549,7 +576,8 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
         }
     };
     // One policy set per distinct set of applicable rules, built before the parallel loop.
-    let mut slice_of: HashMap<ActionId, usize> = HashMap::new();
+    // action id → its slice: indexed, not hashed (looked up once per held permission)
+    let mut slice_of: Vec<Option<usize>> = vec![None; catalog.len()];
     let mut slices: Vec<PolicySet> = Vec::new();
     let mut slice_ids: HashMap<Vec<usize>, usize> = HashMap::new();
     for &a in &needed {
@@ -564,8 +592,21 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
             }
             slices.push(set);
         }
-        slice_of.insert(a, idx);
+        slice_of[a.0 as usize] = Some(idx);
     }
+    // A slice whose rules never read the permission in their conditions answers the same for
+    // every permission it covers (same scope match, same context): ask Cedar once per context.
+    let reads_resource: Vec<bool> = g.policies.iter().map(conditions_read_resource).collect();
+    let mut slice_reads_resource = vec![false; slices.len()];
+    for (rules_here, &idx) in &slice_ids {
+        slice_reads_resource[idx] = rules_here.iter().any(|&i| reads_resource[i]);
+    }
+    let rule_index: HashMap<String, usize> = g
+        .rules
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.clone(), i))
+        .collect();
     let kept = kept_actions(rules, &actors, catalog, input.now, &mut diags);
     let vouches = Vouches::new(
         input.usage,
@@ -593,11 +634,14 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
             for gr in &eff.grants {
                 let base = grant_pairs(gr, &now_expr, &source);
                 // contexts for permissions without use repeat across the grant: build each once
-                let mut shared: HashMap<(bool, bool, UsageFact), (Context, Evidence)> =
-                    HashMap::new();
+                let mut shared: FxHashMap<(bool, bool, UsageFact), (Context, Evidence)> =
+                    FxHashMap::default();
+                // answers of slices that do not read the permission, per context
+                let mut decided: FxHashMap<(usize, bool, bool, UsageFact), Vec<usize>> =
+                    FxHashMap::default();
                 let keep = kept.get(p.id.as_str());
                 for a in gr.actions.iter() {
-                    let Some(&slice) = slice_of.get(&a) else {
+                    let Some(slice) = slice_of[a.0 as usize] else {
                         continue;
                     };
                     let name = &catalog.action(a).name;
@@ -605,6 +649,8 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
                     let last = last_used.and_then(|m| m.get(name)).copied();
                     let is_kept = keep.is_some_and(|k| k.contains(a));
                     let fact = vouches.fact(p, catalog, a, last);
+                    let reuse = (!slice_reads_resource[slice] && last.is_none())
+                        .then(|| (slice, via_wildcard, is_kept, fact.clone()));
                     let key = (via_wildcard, is_kept, fact);
                     let built = match shared.get(&key) {
                         Some(c) => Ok(c.clone()),
@@ -625,49 +671,63 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
                             continue;
                         }
                     };
-                    let req = match Request::new(
-                        principal.clone(),
-                        hold.clone(),
-                        uid("Iam::Permission", name),
-                        ctx,
-                        validate,
-                    ) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            problems.push(e.to_string());
-                            continue;
+                    let matched = match reuse.as_ref().and_then(|k| decided.get(k)) {
+                        Some(m) => m.clone(),
+                        None => {
+                            let req = match Request::new(
+                                principal.clone(),
+                                hold.clone(),
+                                uid("Iam::Permission", name),
+                                ctx,
+                                validate,
+                            ) {
+                                Ok(r) => r,
+                                Err(e) => {
+                                    problems.push(e.to_string());
+                                    continue;
+                                }
+                            };
+                            let resp = authorizer.is_authorized(&req, &slices[slice], &entities);
+                            for err in resp.diagnostics().errors() {
+                                let cedar_policy::AuthorizationError::PolicyEvaluationError(e) =
+                                    err;
+                                errored.insert(format!("{}: {}", e.policy_id(), e.inner()));
+                            }
+                            let mut matched = Vec::new();
+                            if resp.decision() == Decision::Deny {
+                                for id in resp.diagnostics().reason() {
+                                    if let Some(&i) = rule_index.get(&id.to_string()) {
+                                        matched.push(i);
+                                    }
+                                }
+                            }
+                            if let Some(k) = reuse {
+                                decided.insert(k, matched.clone());
+                            }
+                            matched
                         }
                     };
-                    let resp = authorizer.is_authorized(&req, &slices[slice], &entities);
-                    for err in resp.diagnostics().errors() {
-                        let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = err;
-                        errored.insert(format!("{}: {}", e.policy_id(), e.inner()));
-                    }
-                    if resp.decision() == Decision::Deny {
-                        for id in resp.diagnostics().reason() {
-                            let Some(rule) = g.rules.iter().find(|r| r.id == id.to_string()) else {
-                                continue;
-                            };
-                            let key = (
-                                rule.id.clone(),
-                                p.id.clone(),
-                                gr.origin.policy.clone(),
-                                gr.origin.statement,
-                            );
-                            let f = found.entry(key).or_insert_with(|| Finding {
-                                rule: rule.id.clone(),
-                                severity: rule.severity,
-                                message: rule.message.clone(),
-                                remediation: rule.remediation.clone(),
-                                principal: p.id.clone(),
-                                permissions: Vec::new(),
-                                granted_by: Some(gr.origin.clone()),
-                                evidence: evidence.clone(),
-                                rule_location: format!("{}:{}", rule.file, rule.line),
-                            });
-                            f.permissions.push(name.clone());
-                            f.evidence.absorb(&evidence);
-                        }
+                    for i in matched {
+                        let rule = &g.rules[i];
+                        let key = (
+                            rule.id.clone(),
+                            p.id.clone(),
+                            gr.origin.policy.clone(),
+                            gr.origin.statement,
+                        );
+                        let f = found.entry(key).or_insert_with(|| Finding {
+                            rule: rule.id.clone(),
+                            severity: rule.severity,
+                            message: rule.message.clone(),
+                            remediation: rule.remediation.clone(),
+                            principal: p.id.clone(),
+                            permissions: Vec::new(),
+                            granted_by: Some(gr.origin.clone()),
+                            evidence: evidence.clone(),
+                            rule_location: format!("{}:{}", rule.file, rule.line),
+                        });
+                        f.permissions.push(name.clone());
+                        f.evidence.absorb(&evidence);
                     }
                 }
             }
@@ -896,4 +956,26 @@ fn apply_exemptions(
             })
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::conditions_read_resource;
+    use cedar_policy::Policy;
+
+    fn policy(text: &str) -> Policy {
+        Policy::parse(None, text).expect("policy")
+    }
+
+    #[test]
+    fn rules_that_read_the_permission_in_their_conditions_are_told_apart() {
+        let scoped_only = r#"@why("reads every resource") forbid (principal, action == Guard::Action::"hold", resource in Iam::Risk::"data-access")
+when { context.via_wildcard && context.resource_is_star && context.resource_pattern != "resource" };"#;
+        assert!(!conditions_read_resource(&policy(scoped_only)));
+        let reads = r#"forbid (principal, action, resource in Iam::Service::"aws:iam")
+unless { resource == Iam::Permission::"iam:PassRole" };"#;
+        assert!(conditions_read_resource(&policy(reads)));
+        let attr = r#"forbid (principal, action, resource) when { resource.name like "iam:*" };"#;
+        assert!(conditions_read_resource(&policy(attr)));
+    }
 }
