@@ -1,9 +1,12 @@
 //! `whittle`: least-privilege engine for cloud entitlements. This binary parses arguments, calls
-//! the engine, hands results to `output` and maps them to an exit code.
+//! the engine, hands results to `render` (stdout) and `diagnostics` (stderr) and maps them to an
+//! exit code.
 
 mod cli;
 mod commands;
-mod output;
+mod diagnostics;
+mod progress;
+mod render;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -19,11 +22,11 @@ pub(crate) mod exit {
 }
 
 fn main() -> ExitCode {
-    output::install_diagnostic_handler();
+    diagnostics::install_diagnostic_handler();
     let args = cli::Cli::parse();
     let code = match commands::run(args) {
         Ok(code) => code,
-        Err(e) => output::fatal(&e),
+        Err(e) => diagnostics::fatal(&e),
     };
     ExitCode::from(code)
 }

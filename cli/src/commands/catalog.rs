@@ -1,26 +1,26 @@
 use crate::cli::CatalogCommand;
-use crate::{exit, output};
+use crate::{diagnostics, exit, render};
 use whittle_engine::catalog::AwsCatalog;
 
 pub fn run(c: CatalogCommand) -> miette::Result<u8> {
     let catalog = AwsCatalog::embedded();
     match c {
         CatalogCommand::Show { action, format } => match catalog.lookup(&action) {
-            Some(id) => output::catalog_action(format, catalog, id)?,
+            Some(id) => render::catalog_action(format, catalog, id)?,
             None => {
-                output::unknown_action(&action, &catalog.suggest(&action, 3));
+                diagnostics::unknown_action(&action, &catalog.suggest(&action, 3));
                 return Ok(exit::INPUT_ERROR);
             }
         },
         CatalogCommand::Expand { pattern, format } => {
             let set = catalog.expand(&pattern);
             if set.is_empty() {
-                output::unknown_action(&pattern, &catalog.suggest(&pattern, 3));
+                diagnostics::unknown_action(&pattern, &catalog.suggest(&pattern, 3));
                 return Ok(exit::INPUT_ERROR);
             }
-            output::catalog_expansion(format, catalog, &pattern, &set)?;
+            render::catalog_expansion(format, catalog, &pattern, &set)?;
         }
-        CatalogCommand::Info { format } => output::catalog_info(format, catalog)?,
+        CatalogCommand::Info { format } => render::catalog_info(format, catalog)?,
     }
     Ok(exit::CLEAN)
 }

@@ -1,5 +1,5 @@
 use crate::cli::{CheckArgs, FailOn};
-use crate::{exit, output};
+use crate::{diagnostics, exit, render};
 use whittle_engine::model::time;
 use whittle_engine::rules::Severity;
 use whittle_engine::CheckRequest;
@@ -9,7 +9,7 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
         Some(d) => match time::parse_date(d) {
             Some(t) => t,
             None => {
-                output::bad_date(d);
+                diagnostics::bad_date(d);
                 return Ok(exit::INPUT_ERROR);
             }
         },
@@ -21,12 +21,12 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
         db: a.db.clone(),
         now,
     })?;
-    output::rule_diagnostics(&report.rule_diagnostics);
-    output::load_problems(&report.input_errors, &report.input_warnings);
+    diagnostics::rule_diagnostics(&report.rule_diagnostics);
+    diagnostics::load_problems(&report.input_errors, &report.input_warnings);
     let Some(set) = &report.rules else {
         return Ok(exit::INPUT_ERROR);
     };
-    output::findings(a.format, &report.findings, set)?;
+    render::check(a.format, &report, set)?;
     let threshold = match a.fail_on {
         FailOn::Info => Some(Severity::Info),
         FailOn::Low => Some(Severity::Low),

@@ -1,5 +1,5 @@
 use crate::cli::IngestArgs;
-use crate::{exit, output};
+use crate::{diagnostics, exit, progress, render};
 use whittle_engine::catalog::AwsCatalog;
 use whittle_engine::ingest::cloudtrail::CloudTrail;
 use whittle_engine::usage::{ingest, IngestOptions, Store};
@@ -10,7 +10,7 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         commit_every_files: a.commit_every.max(1),
         ..IngestOptions::default()
     };
-    let progress = output::IngestProgress::new(a.quiet);
+    let progress = progress::IngestProgress::new(a.quiet);
     let now = whittle_engine::model::time::now();
     let catalog = AwsCatalog::embedded();
     let report = ingest(
@@ -22,7 +22,8 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         &progress,
         now,
     )?;
-    output::ingest_report(a.format, &a.db, &report, a.quiet)?;
+    diagnostics::ingest_problems(&report, a.quiet);
+    render::ingest_report(a.format, &a.db, &report)?;
     Ok(if report.anything_skipped() {
         exit::FINDINGS
     } else {

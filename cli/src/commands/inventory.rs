@@ -1,5 +1,5 @@
 use crate::cli::InventoryArgs;
-use crate::{exit, output};
+use crate::{diagnostics, exit, render};
 use whittle_engine::catalog::AwsCatalog;
 use whittle_engine::ingest::aws_authz;
 use whittle_engine::model::PrincipalKind;
@@ -7,7 +7,7 @@ use whittle_engine::{admin_equivalence, count, unknown_actions, Resolver};
 
 pub fn run(a: InventoryArgs) -> miette::Result<u8> {
     let report = aws_authz::load_files(&a.snapshots);
-    output::load_problems(&report.errors, &report.warnings);
+    diagnostics::load_problems(&report.errors, &report.warnings);
     let inv = &report.inventory;
     let catalog = AwsCatalog::embedded();
     let mut resolver = Resolver::new(catalog, inv);
@@ -18,7 +18,7 @@ pub fn run(a: InventoryArgs) -> miette::Result<u8> {
         .filter_map(|p| admin_equivalence(catalog, p, &resolver.resolve(p)))
         .collect();
     let unknown = unknown_actions(catalog, inv);
-    output::inventory(a.format, catalog, &count(inv), &admins, &unknown, &report)?;
+    render::inventory(a.format, catalog, &count(inv), &admins, &unknown, &report)?;
     Ok(if report.errors.is_empty() {
         exit::CLEAN
     } else {

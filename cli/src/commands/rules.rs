@@ -1,5 +1,5 @@
 use crate::cli::RulesCommand;
-use crate::{exit, output};
+use crate::{diagnostics, exit, render};
 use std::path::PathBuf;
 use whittle_engine::catalog::AwsCatalog;
 use whittle_engine::rules::{self, run_tests};
@@ -16,15 +16,15 @@ pub fn run(c: RulesCommand) -> miette::Result<u8> {
     let catalog = AwsCatalog::embedded();
     match c {
         RulesCommand::Schema => {
-            output::text(&rules::cedar::schema_text(catalog))?;
+            render::plain(&rules::cedar::schema_text(catalog))?;
             Ok(exit::CLEAN)
         }
         RulesCommand::Validate { dirs } => {
             let dirs = dirs_or_default(dirs);
             let (set, diags) = rules::load(&dirs, catalog);
-            output::rule_diagnostics(&diags);
+            diagnostics::rule_diagnostics(&diags);
             let errors = diags.iter().filter(|d| d.is_error()).count();
-            output::validate_summary(set.as_ref(), errors, diags.len() - errors)?;
+            render::validate_summary(set.as_ref(), errors, diags.len() - errors)?;
             Ok(if errors > 0 || set.is_none() {
                 exit::INPUT_ERROR
             } else {
@@ -33,12 +33,12 @@ pub fn run(c: RulesCommand) -> miette::Result<u8> {
         }
         RulesCommand::Test { dirs } => {
             let (set, diags) = rules::load(&dirs_or_default(dirs), catalog);
-            output::rule_diagnostics(&diags);
+            diagnostics::rule_diagnostics(&diags);
             let Some(set) = set.filter(|_| !diags.iter().any(|d| d.is_error())) else {
                 return Ok(exit::INPUT_ERROR);
             };
             let outcomes = run_tests(&set, catalog);
-            output::test_outcomes(&outcomes)?;
+            render::test_outcomes(&outcomes)?;
             Ok(if outcomes.iter().all(|o| o.passed) {
                 exit::CLEAN
             } else {
@@ -47,11 +47,11 @@ pub fn run(c: RulesCommand) -> miette::Result<u8> {
         }
         RulesCommand::List { dirs, format } => {
             let (set, diags) = rules::load(&dirs_or_default(dirs), catalog);
-            output::rule_diagnostics(&diags);
+            diagnostics::rule_diagnostics(&diags);
             let Some(set) = set else {
                 return Ok(exit::INPUT_ERROR);
             };
-            output::rule_list(format, &set)?;
+            render::rule_list(format, &set)?;
             Ok(if diags.iter().any(|d| d.is_error()) {
                 exit::INPUT_ERROR
             } else {
@@ -60,13 +60,15 @@ pub fn run(c: RulesCommand) -> miette::Result<u8> {
         }
         RulesCommand::Explain { id, dirs } => {
             let (set, diags) = rules::load(&dirs_or_default(dirs), catalog);
-            output::rule_diagnostics(&diags);
+            diagnostics::rule_diagnostics(&diags);
             let Some(set) = set else {
                 return Ok(exit::INPUT_ERROR);
             };
-            if !output::rule_explain(&set, &id)? {
+            let Some(doc) = set.explain(&id) else {
+                diagnostics::unknown_rule(&id, &set.rule_ids());
                 return Ok(exit::INPUT_ERROR);
-            }
+            };
+            render::rule_explain(&doc)?;
             Ok(exit::CLEAN)
         }
     }

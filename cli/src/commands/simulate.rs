@@ -1,5 +1,5 @@
 use crate::cli::SimulateArgs;
-use crate::{exit, output};
+use crate::{diagnostics, exit, render};
 use whittle_engine::aws::policy::{
     simulate, DocumentKind, PolicyRole, Request, RequestContext, SimulationInput,
 };
@@ -21,7 +21,7 @@ pub fn run(a: SimulateArgs) -> miette::Result<u8> {
         }
     }
     if !errors.is_empty() {
-        output::input_errors(&errors);
+        diagnostics::input_errors(&errors);
         return Ok(exit::INPUT_ERROR);
     }
     let mut context = RequestContext::default();
@@ -53,7 +53,7 @@ pub fn run(a: SimulateArgs) -> miette::Result<u8> {
         Vec::new()
     };
     let sources: Vec<_> = files.iter().map(|(f, _)| &f.source).collect();
-    output::simulation(
+    render::simulation(
         a.format,
         &req,
         known.as_deref(),

@@ -1,11 +1,11 @@
 use crate::cli::UsageCommand;
-use crate::{exit, output};
+use crate::{diagnostics, exit, render};
 use std::path::Path;
 use whittle_engine::usage::Store;
 
 fn open_existing(db: &Path) -> miette::Result<Option<Store>> {
     if !db.exists() {
-        output::no_store(db);
+        diagnostics::no_store(db);
         return Ok(None);
     }
     Ok(Some(Store::open(db)?))
@@ -17,7 +17,7 @@ pub fn run(c: UsageCommand) -> miette::Result<u8> {
             let Some(store) = open_existing(&db)? else {
                 return Ok(exit::INPUT_ERROR);
             };
-            output::usage_summary(format, &store.summary()?)?;
+            render::usage_summary(format, &store.summary()?)?;
         }
         UsageCommand::Show {
             principal,
@@ -31,17 +31,17 @@ pub fn run(c: UsageCommand) -> miette::Result<u8> {
             if rows.is_empty() {
                 let known = store.principals()?;
                 if !known.iter().any(|(p, _)| *p == principal) {
-                    output::unknown_principal_in_store(&principal, &known);
+                    diagnostics::unknown_principal_in_store(&principal, &known);
                     return Ok(exit::INPUT_ERROR);
                 }
             }
-            output::usage_show(format, &principal, &rows, &store.sessions(&principal)?)?;
+            render::usage_show(format, &principal, &rows, &store.sessions(&principal)?)?;
         }
         UsageCommand::Unmapped { db, format } => {
             let Some(store) = open_existing(&db)? else {
                 return Ok(exit::INPUT_ERROR);
             };
-            output::usage_unmapped(format, &store.unmapped()?, &store.permissionless()?)?;
+            render::usage_unmapped(format, &store.unmapped()?, &store.permissionless()?)?;
         }
     }
     Ok(exit::CLEAN)

@@ -1,5 +1,5 @@
 use crate::cli::WatchArgs;
-use crate::{exit, output};
+use crate::{diagnostics, exit, render};
 use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode, DebounceEventResult};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -12,14 +12,14 @@ use whittle_engine::rules::{self, run_tests};
 fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
     let catalog = AwsCatalog::embedded();
     let (set, diags) = rules::load(dirs, catalog);
-    output::rule_diagnostics(&diags);
+    diagnostics::rule_diagnostics(&diags);
     let errors = diags.iter().filter(|d| d.is_error()).count();
-    let _ = output::validate_summary(set.as_ref(), errors, diags.len() - errors);
+    let _ = render::validate_summary(set.as_ref(), errors, diags.len() - errors);
     let Some(set) = set.filter(|_| errors == 0) else {
         return false;
     };
     let outcomes = run_tests(&set, catalog);
-    let _ = output::test_outcomes(&outcomes);
+    let _ = render::test_outcomes(&outcomes);
     let mut clean = outcomes.iter().all(|o| o.passed);
     if !a.snapshots.is_empty() {
         let req = whittle_engine::CheckRequest {
@@ -31,16 +31,16 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
         let report = match whittle_engine::check(&req) {
             Ok(r) => r,
             Err(e) => {
-                output::fatal(&miette::Report::new(e));
+                diagnostics::fatal(&miette::Report::new(e));
                 return false;
             }
         };
         // the rule diagnostics were shown above; evaluation adds its own after the first
         let shown = diags.len();
-        output::rule_diagnostics(report.rule_diagnostics.get(shown..).unwrap_or_default());
-        output::load_problems(&report.input_errors, &report.input_warnings);
+        diagnostics::rule_diagnostics(report.rule_diagnostics.get(shown..).unwrap_or_default());
+        diagnostics::load_problems(&report.input_errors, &report.input_warnings);
         if let Some(set) = &report.rules {
-            let _ = output::findings(crate::cli::CheckFormat::Text, &report.findings, set);
+            let _ = render::check(crate::cli::CheckFormat::Text, &report, set);
         }
         clean &= !report.input_failed();
     }
@@ -71,7 +71,7 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
     let mut seen = fingerprint(&a, &dirs);
     let mut clean = pass(&a, &dirs);
     runs += 1;
-    output::watch_waiting(runs);
+    diagnostics::watch_waiting(runs);
     while a.max_runs.is_none_or(|m| runs < m) {
         let Ok(event) = rx.recv() else { break };
         let changed: Vec<PathBuf> = match event {
@@ -81,7 +81,7 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
                 .filter(|p| is_relevant(p))
                 .collect(),
             Err(e) => {
-                output::watch_error(&e.to_string());
+                diagnostics::watch_error(&e.to_string());
                 continue;
             }
         };
@@ -98,10 +98,10 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
             .chain(seen.keys().filter(|p| !now.contains_key(*p)).cloned())
             .collect();
         seen = now;
-        output::watch_changed(&differ);
+        diagnostics::watch_changed(&differ);
         clean = pass(&a, &dirs);
         runs += 1;
-        output::watch_waiting(runs);
+        diagnostics::watch_waiting(runs);
     }
     Ok(if clean { exit::CLEAN } else { exit::FINDINGS })
 }

@@ -1,0 +1,156 @@
+//! Everything whittle says on stderr: rule and input diagnostics (miette, with their source
+//! snippets), errors that stop a command, hints, and watch mode's progress lines.
+#![allow(
+    clippy::print_stderr,
+    reason = "this module is where the CLI talks to the user on stderr"
+)]
+
+use std::io;
+use whittle_engine::model::{Inventory, Principal};
+use whittle_engine::InputError;
+
+/// Diagnostics wrap to the terminal on a TTY; piped or in CI, lines stay whole so they can be grepped.
+pub fn install_diagnostic_handler() {
+    use std::io::IsTerminal;
+    if !io::stderr().is_terminal() {
+        let _ = miette::set_hook(Box::new(|_| {
+            Box::new(miette::MietteHandlerOpts::new().width(400).build())
+        }));
+    }
+}
+
+/// `  help: did you mean `a`, `b`?` on stderr, when there is anything to suggest.
+pub fn help_did_you_mean<S: AsRef<str>>(names: &[S]) {
+    if let Some(h) = whittle_engine::catalog::did_you_mean(names) {
+        eprintln!("  help: {h}");
+    }
+}
+
+/// Prints an error that stopped the command; returns the input-error exit code.
+pub fn fatal(e: &miette::Report) -> u8 {
+    eprintln!("{e:?}");
+    crate::exit::INPUT_ERROR
+}
+
+/// Renders input errors with their source snippets.
+pub fn input_errors(errors: &[InputError]) {
+    for e in errors {
+        eprintln!("{:?}", miette::Report::new(e.clone()));
+    }
+}
+
+/// Errors in full, warnings one line each.
+pub fn load_problems(errors: &[InputError], warnings: &[InputError]) {
+    input_errors(errors);
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+pub fn principal_not_found(key: &str, candidates: &[&Principal], inv: &Inventory) {
+    if candidates.is_empty() {
+        eprintln!(
+            "error: no principal `{key}` in the snapshot ({} principals loaded)",
+            inv.principals.len()
+        );
+        let close: Vec<&str> = inv
+            .principals
+            .iter()
+            .map(|p| p.name.as_str())
+            .filter(|n| n.contains(key) || key.contains(*n))
+            .collect();
+        help_did_you_mean(&close);
+    } else {
+        eprintln!("error: `{key}` names several principals; give the ARN:");
+        for c in candidates {
+            eprintln!("  {}", c.id);
+        }
+    }
+}
+
+pub fn unknown_action(pattern: &str, suggestions: &[&str]) {
+    eprintln!("error: `{pattern}` matches no action in the catalog");
+    help_did_you_mean(suggestions);
+}
+
+pub fn bad_date(d: &str) {
+    eprintln!("error: `{d}` is not a date (expected YYYY-MM-DD)");
+}
+
+/// Rule problems with their source snippets, errors first.
+pub fn rule_diagnostics(diags: &[whittle_engine::rules::RuleDiagnostic]) {
+    let mut sorted: Vec<_> = diags.iter().collect();
+    sorted.sort_by_key(|d| (!d.is_error(), d.file.clone(), d.line));
+    for d in sorted {
+        eprintln!("{:?}", miette::Report::new(d.clone()));
+    }
+}
+
+pub fn no_store(db: &std::path::Path) {
+    eprintln!("error: no usage store at `{}`", db.display());
+    eprintln!(
+        "  help: run `whittle ingest PATH... --db {}` first",
+        db.display()
+    );
+}
+
+pub fn unknown_principal_in_store(principal: &str, known: &[(String, String)]) {
+    eprintln!("error: no usage recorded for `{principal}`");
+    let close: Vec<&str> = known
+        .iter()
+        .map(|(p, _)| p.as_str())
+        .filter(|p| {
+            let tail = |s: &str| s.rsplit(['/', ':']).next().unwrap_or("").to_string();
+            tail(p) == tail(principal)
+        })
+        .collect();
+    help_did_you_mean(&close);
+}
+
+/// What ingest could not read: failed objects in full, skipped records and files one line each.
+pub fn ingest_problems(r: &whittle_engine::usage::IngestReport, quiet: bool) {
+    for e in &r.failed {
+        eprintln!("{:?}", miette::Report::new(e.clone()));
+    }
+    for e in &r.record_errors {
+        eprintln!("warning: {e}");
+    }
+    if !quiet {
+        for s in &r.skipped_files {
+            let level = if s.error { "error" } else { "note" };
+            eprintln!("{level}: skipped {}: {}", s.path.display(), s.reason);
+        }
+    }
+}
+
+/// An unknown rule id, with the close ones.
+pub fn unknown_rule(id: &str, known: &[&str]) {
+    eprintln!("error: no rule `{id}`");
+    let close: Vec<&str> = known
+        .iter()
+        .copied()
+        .filter(|r| r.contains(id) || id.contains(*r))
+        .collect();
+    help_did_you_mean(&close);
+}
+
+pub fn watch_waiting(runs: u32) {
+    eprintln!("-- run {runs} done; watching for changes (Ctrl-C to stop) --");
+}
+
+pub fn watch_changed(paths: &[std::path::PathBuf]) {
+    let names: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    eprintln!(
+        "-- changed: {}{} --",
+        names.join(", "),
+        if paths.len() > 3 { ", …" } else { "" }
+    );
+}
+
+pub fn watch_error(e: &str) {
+    eprintln!("warning: watching: {e}");
+}

@@ -1,0 +1,63 @@
+//! The progress bar of `ingest`, on stderr when it is a terminal.
+
+use std::io;
+
+/// Progress bar for `ingest`, on stderr when it is a terminal.
+pub struct IngestProgress {
+    bar: Option<indicatif::ProgressBar>,
+    files: std::sync::atomic::AtomicU64,
+    total: std::sync::atomic::AtomicU64,
+}
+
+impl IngestProgress {
+    pub fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        let bar = (!quiet && io::stderr().is_terminal()).then(|| {
+            let b = indicatif::ProgressBar::with_draw_target(
+                None,
+                indicatif::ProgressDrawTarget::stderr(),
+            );
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} {bar:30} {bytes}/{total_bytes} {msg} ({eta})",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            b
+        });
+        IngestProgress {
+            bar,
+            files: Default::default(),
+            total: Default::default(),
+        }
+    }
+}
+
+impl whittle_engine::usage::Progress for IngestProgress {
+    fn start(&self, files: u64, bytes: u64) {
+        self.total
+            .store(files, std::sync::atomic::Ordering::Relaxed);
+        if let Some(b) = &self.bar {
+            b.set_length(bytes);
+            b.set_message(format!("0/{files} files"));
+        }
+    }
+    fn advance(&self, bytes: u64, _events: u64) {
+        if let Some(b) = &self.bar {
+            let done = self
+                .files
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                + 1;
+            b.set_message(format!(
+                "{done}/{} files",
+                self.total.load(std::sync::atomic::Ordering::Relaxed)
+            ));
+            b.inc(bytes);
+        }
+    }
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

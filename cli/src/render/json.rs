@@ -1,0 +1,922 @@
+//! The JSON wire format: typed, versioned documents, one per command, built from the engine's
+//! report types. Engine structs never reach the output directly, so an engine refactor cannot
+//! change what users' scripts read; `docs/formats.md` lists every field.
+
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+use whittle_engine::aws::policy::{
+    ActionSpec, Condition, Decision, Effect, MatchedStatement, PolicyRole, Simulation, Truth,
+};
+use whittle_engine::catalog::{AccessLevel, AwsCatalog};
+use whittle_engine::model::{PolicyKind, PrincipalKind};
+use whittle_engine::{LimitKind, ResourceScope};
+
+/// Version of every JSON document (see `docs/formats.md` for what changed).
+pub const VERSION: u32 = 2;
+
+/// A document: the version, the catalog the answers come from, and the command's own fields.
+#[derive(Serialize)]
+pub struct Doc<T: Serialize> {
+    version: u32,
+    catalog: CatalogRef,
+    #[serde(flatten)]
+    body: T,
+}
+
+impl<T: Serialize> Doc<T> {
+    /// `body` with the version and the catalog it was answered with.
+    pub fn new(catalog: &AwsCatalog, body: T) -> Self {
+        Doc {
+            version: VERSION,
+            catalog: CatalogRef::of(catalog),
+            body,
+        }
+    }
+}
+
+/// Which catalog answered: its source, version and date.
+#[derive(Serialize)]
+pub struct CatalogRef {
+    provider: &'static str,
+    source: String,
+    version: String,
+    date: String,
+}
+
+impl CatalogRef {
+    fn of(c: &AwsCatalog) -> Self {
+        let h = c.header();
+        CatalogRef {
+            provider: "aws",
+            source: h.source.clone(),
+            version: h.version.clone(),
+            date: h.date.clone(),
+        }
+    }
+}
+
+pub fn severity(s: whittle_engine::rules::Severity) -> &'static str {
+    s.as_str()
+}
+
+fn policy_kind(k: PolicyKind) -> &'static str {
+    match k {
+        PolicyKind::Inline => "inline",
+        PolicyKind::CustomerManaged => "customer-managed",
+        PolicyKind::AwsManaged => "aws-managed",
+    }
+}
+
+pub fn principal_kind(k: PrincipalKind) -> &'static str {
+    k.as_str()
+}
+
+fn access_level(l: AccessLevel) -> &'static str {
+    l.as_str()
+}
+
+/// A byte range in an input file.
+#[derive(Serialize)]
+pub struct Span {
+    start: usize,
+    end: usize,
+}
+
+/// A position in an input file.
+#[derive(Serialize)]
+pub struct Location {
+    file: String,
+    json_path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    span: Option<Span>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+}
+
+impl From<&whittle_engine::Location> for Location {
+    fn from(l: &whittle_engine::Location) -> Self {
+        Location {
+            file: l.file.to_string(),
+            json_path: l.json_path.clone(),
+            span: l.span.as_ref().map(|s| Span {
+                start: s.start,
+                end: s.end,
+            }),
+            line: l.line,
+        }
+    }
+}
+
+/// The policy statement a grant comes from.
+#[derive(Serialize)]
+pub struct Origin {
+    policy: String,
+    policy_name: String,
+    policy_kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    via_group: Option<String>,
+    statement: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
+    location: Location,
+}
+
+impl From<&whittle_engine::Origin> for Origin {
+    fn from(o: &whittle_engine::Origin) -> Self {
+        Origin {
+            policy: o.policy.clone(),
+            policy_name: o.policy_name.clone(),
+            policy_kind: policy_kind(o.policy_kind),
+            via_group: o.via_group.clone(),
+            statement: o.statement,
+            sid: o.sid.clone(),
+            location: Location::from(&o.location),
+        }
+    }
+}
+
+/// Usage evidence of a finding.
+#[derive(Serialize)]
+pub struct Evidence {
+    used: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_used: Option<String>,
+    usage_known: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    coverage: Vec<String>,
+}
+
+impl From<&whittle_engine::rules::Evidence> for Evidence {
+    fn from(e: &whittle_engine::rules::Evidence) -> Self {
+        Evidence {
+            used: e.used,
+            last_used: e.last_used.clone(),
+            usage_known: e.usage_known,
+            coverage: e.coverage.clone(),
+        }
+    }
+}
+
+/// One finding.
+#[derive(Serialize)]
+pub struct Finding {
+    rule: String,
+    severity: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<String>,
+    principal: String,
+    permissions: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    granted_by: Option<Origin>,
+    evidence: Evidence,
+    rule_location: String,
+}
+
+impl From<&whittle_engine::rules::Finding> for Finding {
+    fn from(f: &whittle_engine::rules::Finding) -> Self {
+        Finding {
+            rule: f.rule.clone(),
+            severity: severity(f.severity),
+            message: f.message.clone(),
+            remediation: f.remediation.clone(),
+            principal: f.principal.clone(),
+            permissions: f.permissions.clone(),
+            granted_by: f.granted_by.as_ref().map(Origin::from),
+            evidence: Evidence::from(&f.evidence),
+            rule_location: f.rule_location.clone(),
+        }
+    }
+}
+
+/// The observation window of a check.
+#[derive(Serialize)]
+pub struct WindowDoc {
+    first_day: String,
+    last_day: String,
+}
+
+/// `check --format json`.
+#[derive(Serialize)]
+pub struct Check {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    window: Option<WindowDoc>,
+    findings: Vec<Finding>,
+}
+
+impl Check {
+    /// The document of a check report.
+    pub fn new(report: &whittle_engine::CheckReport) -> Self {
+        use whittle_engine::model::time::iso_day;
+        Check {
+            window: report.window.map(|w| WindowDoc {
+                first_day: iso_day(w.first),
+                last_day: iso_day(w.last),
+            }),
+            findings: report.findings.iter().map(Finding::from).collect(),
+        }
+    }
+}
+
+/// Resources of a grant.
+#[derive(Serialize)]
+#[serde(tag = "kind", content = "patterns", rename_all = "kebab-case")]
+pub enum Resources {
+    Any,
+    Patterns(Vec<String>),
+    Except(Vec<String>),
+}
+
+impl From<&ResourceScope> for Resources {
+    fn from(r: &ResourceScope) -> Self {
+        match r {
+            ResourceScope::Any => Resources::Any,
+            ResourceScope::Patterns(p) => Resources::Patterns(p.clone()),
+            ResourceScope::Except(p) => Resources::Except(p.clone()),
+        }
+    }
+}
+
+/// `Action` or `NotAction` as written.
+#[derive(Serialize)]
+#[serde(tag = "kind", content = "patterns")]
+pub enum Actions {
+    Action(Vec<String>),
+    NotAction(Vec<String>),
+}
+
+impl From<&ActionSpec> for Actions {
+    fn from(a: &ActionSpec) -> Self {
+        match a {
+            ActionSpec::Action(p) => Actions::Action(p.clone()),
+            ActionSpec::NotAction(p) => Actions::NotAction(p.clone()),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ConditionDoc {
+    operator: String,
+    key: String,
+    values: Vec<String>,
+}
+
+impl From<&Condition> for ConditionDoc {
+    fn from(c: &Condition) -> Self {
+        ConditionDoc {
+            operator: c.operator.clone(),
+            key: c.key.clone(),
+            values: c.values.clone(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Limit {
+    kind: &'static str,
+    action_count: usize,
+    actions: Vec<String>,
+    origin: Origin,
+    resources: Resources,
+}
+
+#[derive(Serialize)]
+pub struct Grant {
+    action_count: usize,
+    actions: Vec<String>,
+    action_spec: Actions,
+    via_wildcard: bool,
+    resources: Resources,
+    conditions: Vec<ConditionDoc>,
+    conditional: bool,
+    origin: Origin,
+    limits: Vec<Limit>,
+}
+
+impl Grant {
+    pub fn new(
+        catalog: &AwsCatalog,
+        g: &whittle_engine::EffectiveGrant,
+        filter: Option<&whittle_engine::catalog::ActionSet>,
+    ) -> Self {
+        let names = |set: &whittle_engine::catalog::ActionSet| -> Vec<String> {
+            set.iter()
+                .filter(|id| filter.is_none_or(|f| f.contains(*id)))
+                .map(|id| catalog.action(id).name.clone())
+                .collect()
+        };
+        let actions = names(&g.actions);
+        Grant {
+            action_count: actions.len(),
+            actions,
+            action_spec: Actions::from(&g.action_spec),
+            via_wildcard: g.via_wildcard,
+            resources: Resources::from(&g.resources),
+            conditions: g.conditions.iter().map(ConditionDoc::from).collect(),
+            conditional: g.conditional,
+            origin: Origin::from(&g.origin),
+            limits: g
+                .limits
+                .iter()
+                .map(|l| Limit {
+                    kind: match l.kind {
+                        LimitKind::DenyOnSomeResources => "deny-on-some-resources",
+                        LimitKind::ConditionalDeny => "conditional-deny",
+                        LimitKind::Boundary => "boundary",
+                    },
+                    action_count: l.action_count,
+                    actions: l
+                        .actions
+                        .iter()
+                        .map(|id| catalog.action(id).name.clone())
+                        .collect(),
+                    origin: Origin::from(&l.origin),
+                    resources: Resources::from(&l.resources),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An action pattern the catalog does not know, with the closest names.
+#[derive(Serialize)]
+pub struct Unknown {
+    pattern: String,
+    origin: Origin,
+    suggestions: Vec<String>,
+}
+
+/// Unknown actions with their closest catalog names, each pattern looked up once.
+pub fn unknown(catalog: &AwsCatalog, list: &[whittle_engine::UnknownAction]) -> Vec<Unknown> {
+    let mut memo: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    list.iter()
+        .map(|u| Unknown {
+            pattern: u.pattern.clone(),
+            origin: Origin::from(&u.origin),
+            suggestions: memo
+                .entry(u.pattern.as_str())
+                .or_insert_with(|| {
+                    catalog
+                        .suggest(&u.pattern, 3)
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect()
+                })
+                .clone(),
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+pub struct PrincipalDoc {
+    pub id: String,
+    pub kind: &'static str,
+    pub name: String,
+    pub account: String,
+    pub groups: Vec<String>,
+    pub boundary: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+/// `explain --format json`.
+#[derive(Serialize)]
+pub struct Explain {
+    pub principal: PrincipalDoc,
+    pub actions_held: usize,
+    pub actions_held_unconditionally_on_any_resource: usize,
+    pub grants: Vec<Grant>,
+    pub unknown_actions: Vec<Unknown>,
+    pub missing_policies: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct Deciding {
+    policy: String,
+    role: &'static str,
+    index: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sid: Option<String>,
+    effect: &'static str,
+    applies: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+}
+
+impl Deciding {
+    pub fn new(m: &MatchedStatement, line: Option<usize>) -> Self {
+        Deciding {
+            policy: m.policy.clone(),
+            role: match m.role {
+                PolicyRole::Identity => "identity",
+                PolicyRole::Boundary => "boundary",
+            },
+            index: m.index,
+            sid: m.sid.clone(),
+            effect: match m.effect {
+                Effect::Allow => "Allow",
+                Effect::Deny => "Deny",
+            },
+            applies: match m.applies {
+                Truth::True => "true",
+                Truth::False => "false",
+                Truth::Unknown => "unknown",
+            },
+            line,
+        }
+    }
+}
+
+/// `simulate --format json`.
+#[derive(Serialize)]
+pub struct Simulate {
+    pub action: String,
+    pub known_action: Option<String>,
+    pub resource: String,
+    pub decision: &'static str,
+    pub reason: String,
+    pub deciding: Vec<Deciding>,
+    pub unknown_context_keys: BTreeSet<String>,
+}
+
+pub fn decision(s: &Simulation) -> &'static str {
+    match s.decision {
+        Decision::Allowed => "allowed",
+        Decision::ExplicitDeny => "explicit-deny",
+        Decision::ImplicitDeny => "implicit-deny",
+        Decision::Conditional => "conditional",
+    }
+}
+
+#[derive(Serialize)]
+pub struct Counts {
+    users: usize,
+    groups: usize,
+    roles: usize,
+    inline_policies: usize,
+    customer_managed_policies: usize,
+    aws_managed_policies: usize,
+    with_boundary: usize,
+}
+
+impl From<&whittle_engine::Counts> for Counts {
+    fn from(c: &whittle_engine::Counts) -> Self {
+        Counts {
+            users: c.users,
+            groups: c.groups,
+            roles: c.roles,
+            inline_policies: c.inline_policies,
+            customer_managed_policies: c.customer_managed_policies,
+            aws_managed_policies: c.aws_managed_policies,
+            with_boundary: c.with_boundary,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum AdminReason {
+    AllActions,
+    CanGrantItself { actions: Vec<String> },
+}
+
+#[derive(Serialize)]
+pub struct Admin {
+    principal: String,
+    kind: &'static str,
+    reasons: Vec<AdminReason>,
+}
+
+impl From<&whittle_engine::AdminEquivalent> for Admin {
+    fn from(a: &whittle_engine::AdminEquivalent) -> Self {
+        Admin {
+            principal: a.principal.clone(),
+            kind: a.kind.as_str(),
+            reasons: a
+                .reasons
+                .iter()
+                .map(|r| match r {
+                    whittle_engine::AdminReason::AllActions => AdminReason::AllActions,
+                    whittle_engine::AdminReason::CanGrantItself { actions } => {
+                        AdminReason::CanGrantItself {
+                            actions: actions.clone(),
+                        }
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `inventory --format json`.
+#[derive(Serialize)]
+pub struct Inventory {
+    pub files: usize,
+    pub counts: Counts,
+    pub admin_equivalent: Vec<Admin>,
+    pub missing_policies: BTreeSet<String>,
+    pub unknown_actions: Vec<Unknown>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct ResourceTypeDoc {
+    pub name: String,
+    pub required: bool,
+    pub arn: String,
+}
+
+/// `catalog show --format json`.
+#[derive(Serialize)]
+pub struct CatalogAction {
+    pub action: String,
+    pub service: String,
+    pub service_name: String,
+    pub access_level: &'static str,
+    pub resource_level: bool,
+    pub logging: &'static str,
+    pub resource_types: Vec<ResourceTypeDoc>,
+    pub condition_keys: Vec<String>,
+    pub dependent_actions: Vec<String>,
+}
+
+pub fn logging(l: whittle_engine::model::Logging) -> &'static str {
+    use whittle_engine::model::{LogClass, Logging};
+    match l {
+        Logging::Logged(LogClass::Management) => "management",
+        Logging::Logged(LogClass::Data) => "data",
+        Logging::Never => "never",
+    }
+}
+
+#[derive(Serialize)]
+pub struct ExpandedAction {
+    pub action: String,
+    pub access_level: &'static str,
+}
+
+impl ExpandedAction {
+    pub fn new(a: &whittle_engine::catalog::AwsAction) -> Self {
+        ExpandedAction {
+            action: a.name.clone(),
+            access_level: access_level(a.access_level),
+        }
+    }
+}
+
+/// `catalog expand --format json`.
+#[derive(Serialize)]
+pub struct CatalogExpand {
+    pub pattern: String,
+    pub count: usize,
+    pub actions: Vec<ExpandedAction>,
+}
+
+/// `catalog info --format json`.
+#[derive(Serialize)]
+pub struct CatalogInfo {
+    pub licence: String,
+    pub services: usize,
+    pub actions: usize,
+}
+
+#[derive(Serialize)]
+pub struct SkippedFile {
+    pub path: String,
+    pub reason: String,
+    pub error: bool,
+}
+
+/// `ingest --format json`.
+#[derive(Serialize)]
+pub struct Ingest {
+    pub db: String,
+    pub found: u64,
+    pub already_ingested: u64,
+    pub duplicates: u64,
+    pub ingested: u64,
+    pub events: u64,
+    pub denied_events: u64,
+    pub skipped_records: u64,
+    pub commits: u64,
+    pub failed: Vec<String>,
+    pub record_errors: Vec<String>,
+    pub skipped_files: Vec<SkippedFile>,
+}
+
+impl Ingest {
+    pub fn new(db: &std::path::Path, r: &whittle_engine::usage::IngestReport) -> Self {
+        Ingest {
+            db: db.display().to_string(),
+            found: r.found,
+            already_ingested: r.already_ingested,
+            duplicates: r.duplicates,
+            ingested: r.ingested,
+            events: r.events,
+            denied_events: r.denied_events,
+            skipped_records: r.skipped_records,
+            commits: r.commits,
+            failed: r.failed.iter().map(ToString::to_string).collect(),
+            record_errors: r.record_errors.iter().map(ToString::to_string).collect(),
+            skipped_files: r
+                .skipped_files
+                .iter()
+                .map(|s| SkippedFile {
+                    path: s.path.display().to_string(),
+                    reason: s.reason.clone(),
+                    error: s.error,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct RegionCoverage {
+    provider: String,
+    scope: String,
+    location: String,
+    first_day: i64,
+    last_day: i64,
+    days_with_events: u64,
+    gaps: Vec<(i64, i64)>,
+    events: u64,
+}
+
+#[derive(Serialize)]
+pub struct ServiceCoverage {
+    provider: String,
+    scope: String,
+    location: String,
+    service: String,
+    management_events: u64,
+    data_events: u64,
+    first_day: i64,
+    last_day: i64,
+    data_days: u64,
+}
+
+impl From<&whittle_engine::usage::ServiceRow> for ServiceCoverage {
+    fn from(c: &whittle_engine::usage::ServiceRow) -> Self {
+        ServiceCoverage {
+            provider: c.provider.clone(),
+            scope: c.scope.clone(),
+            location: c.location.clone(),
+            service: c.service.clone(),
+            management_events: c.management_events,
+            data_events: c.data_events,
+            first_day: c.first_day,
+            last_day: c.last_day,
+            data_days: c.data_days,
+        }
+    }
+}
+
+/// `usage summary --format json`.
+#[derive(Serialize)]
+pub struct UsageSummary {
+    log_objects: u64,
+    skipped_records: u64,
+    events: u64,
+    principals: u64,
+    usage_keys: u64,
+    id_collisions: u64,
+    allowed_calls: u64,
+    denied_calls: u64,
+    unmapped_events: u64,
+    permissionless_events: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    migrated_from: Option<i64>,
+    regions: Vec<RegionCoverage>,
+    services: Vec<ServiceCoverage>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    v1_service_totals: Vec<ServiceCoverage>,
+}
+
+impl From<&whittle_engine::usage::Summary> for UsageSummary {
+    fn from(s: &whittle_engine::usage::Summary) -> Self {
+        UsageSummary {
+            log_objects: s.log_objects,
+            skipped_records: s.skipped_records,
+            events: s.events,
+            principals: s.principals,
+            usage_keys: s.usage_keys,
+            id_collisions: s.id_collisions,
+            allowed_calls: s.allowed_calls,
+            denied_calls: s.denied_calls,
+            unmapped_events: s.unmapped_events,
+            permissionless_events: s.permissionless_events,
+            migrated_from: s.migrated_from,
+            regions: s
+                .regions
+                .iter()
+                .map(|r| RegionCoverage {
+                    provider: r.provider.clone(),
+                    scope: r.scope.clone(),
+                    location: r.location.clone(),
+                    first_day: r.first_day,
+                    last_day: r.last_day,
+                    days_with_events: r.days_with_events,
+                    gaps: r.gaps.clone(),
+                    events: r.events,
+                })
+                .collect(),
+            services: s.services.iter().map(ServiceCoverage::from).collect(),
+            v1_service_totals: s
+                .v1_service_totals
+                .iter()
+                .map(ServiceCoverage::from)
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct UsageRow {
+    permission: String,
+    resource: String,
+    first_seen: Option<i64>,
+    last_seen: Option<i64>,
+    count: u64,
+    denied: u64,
+    denied_last: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct Session {
+    session: String,
+    count: u64,
+    last_seen: i64,
+}
+
+/// `usage show --format json`.
+#[derive(Serialize)]
+pub struct UsageShow {
+    principal: String,
+    usage: Vec<UsageRow>,
+    sessions: Vec<Session>,
+}
+
+impl UsageShow {
+    pub fn new(
+        principal: &str,
+        rows: &[whittle_engine::usage::UsageRow],
+        sessions: &[(String, u64, i64)],
+    ) -> Self {
+        UsageShow {
+            principal: principal.to_string(),
+            usage: rows
+                .iter()
+                .map(|r| UsageRow {
+                    permission: r.permission.clone(),
+                    resource: r.resource.clone(),
+                    first_seen: r.first_seen,
+                    last_seen: r.last_seen,
+                    count: r.count,
+                    denied: r.denied,
+                    denied_last: r.denied_last,
+                })
+                .collect(),
+            sessions: sessions
+                .iter()
+                .map(|(s, n, l)| Session {
+                    session: s.clone(),
+                    count: *n,
+                    last_seen: *l,
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct EventCount {
+    provider: String,
+    service: String,
+    operation: String,
+    count: u64,
+    last_seen: i64,
+}
+
+fn events(list: &[whittle_engine::usage::EventCount]) -> Vec<EventCount> {
+    list.iter()
+        .map(|e| EventCount {
+            provider: e.provider.clone(),
+            service: e.service.clone(),
+            operation: e.operation.clone(),
+            count: e.count,
+            last_seen: e.last_seen,
+        })
+        .collect()
+}
+
+/// `usage unmapped --format json`.
+#[derive(Serialize)]
+pub struct UsageUnmapped {
+    unmapped: Vec<EventCount>,
+    permissionless: Vec<EventCount>,
+}
+
+impl UsageUnmapped {
+    pub fn new(
+        unmapped: &[whittle_engine::usage::EventCount],
+        permissionless: &[whittle_engine::usage::EventCount],
+    ) -> Self {
+        UsageUnmapped {
+            unmapped: events(unmapped),
+            permissionless: events(permissionless),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Guardrail {
+    id: String,
+    severity: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<String>,
+    file: String,
+    line: usize,
+    text: String,
+}
+
+#[derive(Serialize)]
+pub struct UnusedRuleDoc {
+    id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    risk: Option<String>,
+    access_levels: Vec<String>,
+    after_days: u32,
+    severity: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct UnusedEntry {
+    rule: UnusedRuleDoc,
+    location: String,
+}
+
+#[derive(Serialize)]
+pub struct RiskClassDoc {
+    id: String,
+    description: String,
+    actions: Vec<String>,
+}
+
+/// `rules list --format json`.
+#[derive(Serialize)]
+pub struct RuleList {
+    guardrails: Vec<Guardrail>,
+    unused: Vec<UnusedEntry>,
+    risk_classes: Vec<RiskClassDoc>,
+}
+
+impl From<&whittle_engine::rules::RuleSet> for RuleList {
+    fn from(set: &whittle_engine::rules::RuleSet) -> Self {
+        RuleList {
+            guardrails: set
+                .guardrails
+                .rules
+                .iter()
+                .map(|r| Guardrail {
+                    id: r.id.clone(),
+                    severity: severity(r.severity),
+                    message: r.message.clone(),
+                    why: r.why.clone(),
+                    remediation: r.remediation.clone(),
+                    file: r.file.clone(),
+                    line: r.line,
+                    text: r.text.clone(),
+                })
+                .collect(),
+            unused: set
+                .lp
+                .unused
+                .iter()
+                .map(|(u, s)| UnusedEntry {
+                    rule: UnusedRuleDoc {
+                        id: u.id.clone(),
+                        risk: u.risk.clone(),
+                        access_levels: u.access_levels.clone(),
+                        after_days: u.after_days,
+                        severity: severity(u.severity),
+                    },
+                    location: format!("{}:{}", s.file, s.line),
+                })
+                .collect(),
+            risk_classes: set
+                .lp
+                .risks
+                .iter()
+                .map(|(r, _)| RiskClassDoc {
+                    id: r.id.clone(),
+                    description: r.description.clone(),
+                    actions: r.actions.clone(),
+                })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,46 @@
+//! Markdown for pull-request comments: a table of findings and, per rule, what it flags and how
+//! to fix it.
+
+use super::text::permissions;
+use std::io::{self, Write};
+use whittle_engine::rules::Finding;
+
+pub fn findings(w: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
+    writeln!(w, "### whittle: {} finding(s)\n", findings.len())?;
+    if findings.is_empty() {
+        return writeln!(w, "No findings.");
+    }
+    writeln!(
+        w,
+        "| severity | rule | principal | permissions | granted by |"
+    )?;
+    writeln!(w, "| --- | --- | --- | --- | --- |")?;
+    for f in findings {
+        let by = f
+            .granted_by
+            .as_ref()
+            .map(|o| format!("`{}` statement {}", o.policy_name, o.statement))
+            .unwrap_or_default();
+        writeln!(
+            w,
+            "| {} | `{}` | `{}` | {} | {} |",
+            f.severity.as_str(),
+            f.rule,
+            f.principal,
+            permissions(&f.permissions).replace('|', "\\|"),
+            by
+        )?;
+    }
+    writeln!(w)?;
+    let mut seen = std::collections::BTreeSet::new();
+    for f in findings.iter().filter(|f| seen.insert(f.rule.clone())) {
+        writeln!(
+            w,
+            "<details><summary><code>{}</code>: {}</summary>\n\n{}\n</details>\n",
+            f.rule,
+            f.message,
+            f.remediation.clone().unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}

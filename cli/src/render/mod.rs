@@ -1,0 +1,295 @@
+//! What whittle prints on stdout: one module per format over the engine's report types —
+//! [`text`], [`json`] (typed, versioned wire documents), [`sarif`] (typed SARIF 2.1.0) and
+//! [`markdown`] — and one entry point per report that picks the format. A closed stdout
+//! (`whittle … | head`) is not an error.
+
+pub mod json;
+pub mod markdown;
+pub mod sarif;
+pub mod text;
+
+use crate::cli::{CheckFormat, Format};
+use serde::Serialize;
+use std::io::{self, Write};
+use whittle_engine::aws::policy::{Request, Simulation};
+use whittle_engine::catalog::{ActionId, ActionSet, AwsCatalog};
+use whittle_engine::ingest::aws_authz::LoadReport;
+use whittle_engine::model::Principal;
+use whittle_engine::rules::{RuleDoc, RuleSet, TestOutcome};
+use whittle_engine::usage::{EventCount, IngestReport, Summary, UsageRow};
+use whittle_engine::{
+    AdminEquivalent, CheckReport, Counts, EffectivePermissions, SourceFile, UnknownAction,
+};
+
+/// Writes to stdout through a buffer; a broken pipe ends quietly.
+fn stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> miette::Result<()> {
+    let out = io::stdout();
+    let mut lock = io::BufWriter::new(out.lock());
+    match f(&mut lock).and_then(|_| lock.flush()) {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(|e| miette::miette!("cannot write output: {e}")),
+    }
+}
+
+/// A JSON document, with the wire version and the catalog it was answered with.
+fn json_doc<T: Serialize>(catalog: &AwsCatalog, body: T) -> miette::Result<()> {
+    let doc = json::Doc::new(catalog, body);
+    stdout(|w| {
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        writeln!(w)
+    })
+}
+
+fn catalog() -> &'static AwsCatalog {
+    AwsCatalog::embedded()
+}
+
+/// Plain text as it is.
+pub fn plain(s: &str) -> miette::Result<()> {
+    stdout(|w| w.write_all(s.as_bytes()))
+}
+
+/// The findings of a check, in any of its formats.
+pub fn check(format: CheckFormat, report: &CheckReport, set: &RuleSet) -> miette::Result<()> {
+    let findings = &report.findings;
+    match format {
+        CheckFormat::Text => stdout(|w| text::findings(w, findings)),
+        CheckFormat::Markdown => stdout(|w| markdown::findings(w, findings)),
+        CheckFormat::Json => json_doc(catalog(), json::Check::new(report)),
+        CheckFormat::Sarif => stdout(|w| {
+            serde_json::to_writer_pretty(&mut *w, &sarif::log(findings, set))?;
+            writeln!(w)
+        }),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn simulation(
+    format: Format,
+    req: &Request,
+    known: Option<&str>,
+    suggestions: &[&str],
+    sim: &Simulation,
+    sources: &[&SourceFile],
+) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::simulation(w, req, known, suggestions, sim, sources)),
+        Format::Json => json_doc(
+            catalog(),
+            json::Simulate {
+                action: req.action.clone(),
+                known_action: known.map(str::to_string),
+                resource: req.resource.clone(),
+                decision: json::decision(sim),
+                reason: sim.reason.clone(),
+                deciding: sim
+                    .deciding
+                    .iter()
+                    .map(|m| json::Deciding::new(m, text::line_of(sources, &m.policy, &m.span)))
+                    .collect(),
+                unknown_context_keys: sim.unknown_keys.clone(),
+            },
+        ),
+    }
+}
+
+pub fn explanation(
+    format: Format,
+    catalog: &AwsCatalog,
+    p: &Principal,
+    eff: &EffectivePermissions,
+    filter: Option<&ActionSet>,
+) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::explanation(w, catalog, p, eff, filter)),
+        Format::Json => json_doc(
+            catalog,
+            json::Explain {
+                principal: json::PrincipalDoc {
+                    id: p.id.clone(),
+                    kind: json::principal_kind(p.kind),
+                    name: p.name.clone(),
+                    account: p.account.clone(),
+                    groups: p.groups.clone(),
+                    boundary: p.boundary.clone(),
+                    tags: p.tags.clone(),
+                },
+                actions_held: eff.held(catalog).len(),
+                actions_held_unconditionally_on_any_resource: eff
+                    .held_unconditionally_on_any(catalog)
+                    .len(),
+                grants: eff
+                    .grants
+                    .iter()
+                    .filter(|g| filter.is_none_or(|f| g.actions.intersects(f)))
+                    .map(|g| json::Grant::new(catalog, g, filter))
+                    .collect(),
+                unknown_actions: json::unknown(catalog, &eff.unknown_actions),
+                missing_policies: eff.missing_policies.clone(),
+            },
+        ),
+    }
+}
+
+pub fn inventory(
+    format: Format,
+    catalog: &AwsCatalog,
+    counts: &Counts,
+    admins: &[AdminEquivalent],
+    unknown: &[UnknownAction],
+    report: &LoadReport,
+) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::inventory(w, catalog, counts, admins, unknown, report)),
+        Format::Json => json_doc(
+            catalog,
+            json::Inventory {
+                files: report.files,
+                counts: json::Counts::from(counts),
+                admin_equivalent: admins.iter().map(json::Admin::from).collect(),
+                missing_policies: report.missing_policies.clone(),
+                unknown_actions: json::unknown(catalog, unknown),
+                errors: report.errors.iter().map(ToString::to_string).collect(),
+                warnings: report.warnings.iter().map(ToString::to_string).collect(),
+            },
+        ),
+    }
+}
+
+pub fn catalog_action(format: Format, catalog: &AwsCatalog, id: ActionId) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::catalog_action(w, catalog, id)),
+        Format::Json => {
+            let a = catalog.action(id);
+            let svc = catalog.service_of(id);
+            let arn_of = |rt: &str| {
+                svc.resources
+                    .iter()
+                    .find(|(n, _)| n == rt)
+                    .map(|(_, arn)| arn.clone())
+                    .unwrap_or_default()
+            };
+            json_doc(
+                catalog,
+                json::CatalogAction {
+                    action: a.name.clone(),
+                    service: svc.prefix.clone(),
+                    service_name: svc.name.clone(),
+                    access_level: a.access_level.as_str(),
+                    resource_level: a.scopable(),
+                    logging: json::logging(catalog.logging(id)),
+                    resource_types: a
+                        .resource_types
+                        .iter()
+                        .map(|r| json::ResourceTypeDoc {
+                            name: r.name.clone(),
+                            required: r.required,
+                            arn: arn_of(&r.name),
+                        })
+                        .collect(),
+                    condition_keys: a.condition_keys.clone(),
+                    dependent_actions: a.dependent_actions.clone(),
+                },
+            )
+        }
+    }
+}
+
+pub fn catalog_expansion(
+    format: Format,
+    catalog: &AwsCatalog,
+    pattern: &str,
+    set: &ActionSet,
+) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::catalog_expansion(w, catalog, set)),
+        Format::Json => json_doc(
+            catalog,
+            json::CatalogExpand {
+                pattern: pattern.to_string(),
+                count: set.len(),
+                actions: set
+                    .iter()
+                    .map(|id| json::ExpandedAction::new(catalog.action(id)))
+                    .collect(),
+            },
+        ),
+    }
+}
+
+pub fn catalog_info(format: Format, catalog: &AwsCatalog) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::catalog_info(w, catalog)),
+        Format::Json => json_doc(
+            catalog,
+            json::CatalogInfo {
+                licence: catalog.header().licence.clone(),
+                services: catalog.services().len(),
+                actions: catalog.len(),
+            },
+        ),
+    }
+}
+
+pub fn ingest_report(format: Format, db: &std::path::Path, r: &IngestReport) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::ingest_report(w, db, r)),
+        Format::Json => json_doc(catalog(), json::Ingest::new(db, r)),
+    }
+}
+
+pub fn usage_summary(format: Format, s: &Summary) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::usage_summary(w, s)),
+        Format::Json => json_doc(catalog(), json::UsageSummary::from(s)),
+    }
+}
+
+pub fn usage_show(
+    format: Format,
+    principal: &str,
+    rows: &[UsageRow],
+    sessions: &[(String, u64, i64)],
+) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::usage_show(w, principal, rows, sessions)),
+        Format::Json => json_doc(catalog(), json::UsageShow::new(principal, rows, sessions)),
+    }
+}
+
+pub fn usage_unmapped(
+    format: Format,
+    unmapped: &[EventCount],
+    permissionless: &[EventCount],
+) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::usage_unmapped(w, unmapped, permissionless)),
+        Format::Json => json_doc(
+            catalog(),
+            json::UsageUnmapped::new(unmapped, permissionless),
+        ),
+    }
+}
+
+pub fn validate_summary(
+    set: Option<&RuleSet>,
+    errors: usize,
+    warnings: usize,
+) -> miette::Result<()> {
+    stdout(|w| text::validate_summary(w, set, errors, warnings))
+}
+
+pub fn test_outcomes(outcomes: &[TestOutcome]) -> miette::Result<()> {
+    stdout(|w| text::test_outcomes(w, outcomes))
+}
+
+pub fn rule_list(format: Format, set: &RuleSet) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::rule_list(w, set)),
+        Format::Json => json_doc(catalog(), json::RuleList::from(set)),
+    }
+}
+
+pub fn rule_explain(doc: &RuleDoc) -> miette::Result<()> {
+    stdout(|w| text::rule_explain(w, doc))
+}

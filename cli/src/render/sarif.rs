@@ -1,0 +1,246 @@
+//! SARIF 2.1.0 for code scanning, from a typed model: one result per finding, located at the
+//! granting statement (or at the rule, for rule-level findings), one reporting descriptor per rule.
+
+use super::json as wire;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use whittle_engine::rules::{Finding, RuleSet, Severity};
+
+/// A SARIF log.
+#[derive(Serialize)]
+pub struct Log {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run>,
+}
+
+#[derive(Serialize)]
+struct Run {
+    tool: Tool,
+    results: Vec<SarifResult>,
+}
+
+#[derive(Serialize)]
+struct Tool {
+    driver: Driver,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver {
+    name: &'static str,
+    version: &'static str,
+    information_uri: &'static str,
+    rules: Vec<ReportingDescriptor>,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+fn text(s: impl Into<String>) -> Text {
+    Text { text: s.into() }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ReportingDescriptor {
+    id: String,
+    short_description: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    full_description: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_configuration: Option<Configuration>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    properties: Option<RuleProperties>,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct RuleProperties {
+    #[serde(rename = "security-severity")]
+    security_severity: &'static str,
+    tags: [&'static str; 3],
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult {
+    rule_id: String,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, String>,
+    properties: ResultProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+    logical_locations: Vec<LogicalLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    region: Region,
+}
+
+#[derive(Serialize)]
+struct ArtifactLocation {
+    uri: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: usize,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LogicalLocation {
+    fully_qualified_name: String,
+    kind: &'static str,
+}
+
+#[derive(Serialize)]
+struct ResultProperties {
+    permissions: Vec<String>,
+    evidence: wire::Evidence,
+}
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// GitHub's `security-severity` scale (0–10).
+fn score(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+const TAGS: [&str; 3] = ["security", "iam", "least-privilege"];
+
+/// The SARIF log of a check.
+pub fn log(findings: &[Finding], set: &RuleSet) -> Log {
+    let mut rules: Vec<ReportingDescriptor> = set
+        .guardrails
+        .rules
+        .iter()
+        .map(|r| ReportingDescriptor {
+            id: r.id.clone(),
+            short_description: text(&r.message),
+            full_description: Some(text(r.why.clone().unwrap_or_else(|| r.message.clone()))),
+            help: Some(text(r.remediation.clone().unwrap_or_default())),
+            default_configuration: Some(Configuration {
+                level: level(r.severity),
+            }),
+            properties: Some(RuleProperties {
+                security_severity: score(r.severity),
+                tags: TAGS,
+            }),
+        })
+        .collect();
+    for id in set
+        .lp
+        .unused
+        .iter()
+        .map(|(u, _)| u.id.as_str())
+        .chain(["whittle-expired-exemption", "whittle-rule-error"])
+    {
+        if let Some(doc) = set.explain(id) {
+            rules.push(ReportingDescriptor {
+                id: doc.id,
+                short_description: text(&doc.message),
+                full_description: doc.why.map(text),
+                help: doc.remediation.map(text),
+                default_configuration: doc.severity.map(|s| Configuration { level: level(s) }),
+                properties: doc.severity.map(|s| RuleProperties {
+                    security_severity: score(s),
+                    tags: TAGS,
+                }),
+            });
+        }
+    }
+    let results = findings
+        .iter()
+        .map(|f| {
+            let (uri, line) = match &f.granted_by {
+                Some(o) => (o.location.file.to_string(), o.location.line.unwrap_or(1)),
+                None => {
+                    let mut parts = f.rule_location.rsplitn(2, ':');
+                    let line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(1);
+                    (parts.next().unwrap_or_default().to_string(), line)
+                }
+            };
+            let grant = f
+                .granted_by
+                .as_ref()
+                .map(|o| format!("{}#{}", o.policy, o.statement))
+                .unwrap_or_default();
+            SarifResult {
+                rule_id: f.rule.clone(),
+                level: level(f.severity),
+                message: text(format!(
+                    "{}: {} holds {}",
+                    f.message,
+                    f.principal,
+                    super::text::permissions(&f.permissions)
+                )),
+                locations: vec![Location {
+                    physical_location: PhysicalLocation {
+                        artifact_location: ArtifactLocation { uri },
+                        region: Region { start_line: line },
+                    },
+                    logical_locations: vec![LogicalLocation {
+                        fully_qualified_name: f.principal.clone(),
+                        kind: "principal",
+                    }],
+                }],
+                partial_fingerprints: BTreeMap::from([(
+                    "whittle/v1",
+                    format!("{}|{}|{grant}", f.rule, f.principal),
+                )]),
+                properties: ResultProperties {
+                    permissions: f.permissions.clone(),
+                    evidence: wire::Evidence::from(&f.evidence),
+                },
+            }
+        })
+        .collect();
+    Log {
+        schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: vec![Run {
+            tool: Tool {
+                driver: Driver {
+                    name: "whittle",
+                    version: env!("CARGO_PKG_VERSION"),
+                    information_uri: "https://github.com/whittle-dev/whittle",
+                    rules,
+                },
+            },
+            results,
+        }],
+    }
+}

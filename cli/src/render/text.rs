@@ -1,0 +1,723 @@
+//! Human-readable text of every report: what `--format text` (the default) prints. Functions
+//! write to any `Write`, so tests and other renderers can reuse them.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use whittle_engine::aws::policy::{Decision, Request, Simulation};
+use whittle_engine::catalog::{ActionId, ActionSet, AwsCatalog};
+use whittle_engine::ingest::aws_authz::LoadReport;
+use whittle_engine::model::Principal;
+use whittle_engine::rules::{Finding, RuleDoc, RuleSet, Severity, TestOutcome};
+use whittle_engine::{
+    AdminEquivalent, AdminReason, Counts, EffectivePermissions, Origin, SourceFile, UnknownAction,
+};
+
+pub fn line_of(
+    sources: &[&SourceFile],
+    name: &str,
+    span: &Option<std::ops::Range<usize>>,
+) -> Option<usize> {
+    let src = sources.iter().find(|s| &*s.path == name)?;
+    src.location("", span.clone()).line
+}
+
+/// ` (did you mean `x`?)` for an action pattern the catalog does not know: the closest name only.
+fn unknown_hint(catalog: &AwsCatalog, u: &UnknownAction) -> String {
+    whittle_engine::catalog::did_you_mean(&catalog.suggest(&u.pattern, 1))
+        .map(|h| format!(" ({h})"))
+        .unwrap_or_default()
+}
+
+fn origin_text(o: &Origin) -> String {
+    let sid = o
+        .sid
+        .as_deref()
+        .map(|s| format!(" (Sid `{s}`)"))
+        .unwrap_or_default();
+    let group = o
+        .via_group
+        .as_deref()
+        .map(|g| format!(", via group {}", g.rsplit('/').next().unwrap_or(g)))
+        .unwrap_or_default();
+    let kind = serde_json::to_value(o.policy_kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let line = o.location.line.map(|l| format!(":{l}")).unwrap_or_default();
+    format!(
+        "{} ({kind}{group}) statement {}{sid} — {}{line}",
+        o.policy_name, o.statement, o.location.file
+    )
+}
+
+fn services_summary(catalog: &AwsCatalog, set: &ActionSet) -> String {
+    let mut by: BTreeMap<&str, usize> = BTreeMap::new();
+    for id in set.iter() {
+        *by.entry(catalog.action(id).prefix()).or_default() += 1;
+    }
+    let total = by.len();
+    let mut parts: Vec<String> = by
+        .into_iter()
+        .take(8)
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect();
+    if total > 8 {
+        parts.push(format!("… {} more services", total - 8));
+    }
+    parts.join(", ")
+}
+
+fn explain_grants(
+    w: &mut dyn Write,
+    catalog: &AwsCatalog,
+    eff: &EffectivePermissions,
+) -> io::Result<()> {
+    for g in &eff.grants {
+        let pats = g.action_spec.patterns();
+        let mut spec = pats
+            .iter()
+            .take(6)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        if pats.len() > 6 {
+            spec.push_str(&format!(", … (+{} more)", pats.len() - 6));
+        }
+        let not = if matches!(
+            g.action_spec,
+            whittle_engine::aws::policy::ActionSpec::NotAction(_)
+        ) {
+            "everything except "
+        } else {
+            ""
+        };
+        writeln!(
+            w,
+            "Allow {not}{spec} on {}{}",
+            g.resources,
+            if g.conditional { "  [conditional]" } else { "" }
+        )?;
+        writeln!(
+            w,
+            "    {} actions: {}",
+            g.actions.len(),
+            services_summary(catalog, &g.actions)
+        )?;
+        writeln!(w, "    from {}", origin_text(&g.origin))?;
+        for c in &g.conditions {
+            writeln!(w, "    when {} {} {:?}", c.operator, c.key, c.values)?;
+        }
+        for l in &g.limits {
+            let kind = serde_json::to_value(&l.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "    narrowed ({kind}, {} actions, {}) by {}",
+                l.action_count,
+                l.resources,
+                origin_text(&l.origin)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn explain_actions(
+    w: &mut dyn Write,
+    catalog: &AwsCatalog,
+    eff: &EffectivePermissions,
+    filter: &ActionSet,
+) -> io::Result<()> {
+    let rows = eff.actions(catalog, Some(filter));
+    for row in &rows {
+        let id = catalog.lookup(row.action).unwrap_or(ActionId(0));
+        writeln!(w, "{}  [{}]", row.action, catalog.action(id).access_level)?;
+        for g in &row.via {
+            let cond = if g.conditional { "  [conditional]" } else { "" };
+            writeln!(
+                w,
+                "    on {}{cond} — {}",
+                g.resources,
+                origin_text(&g.origin)
+            )?;
+            for l in g.limits.iter().filter(|l| l.actions.contains(id)) {
+                let kind = serde_json::to_value(&l.kind)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                writeln!(
+                    w,
+                    "      narrowed ({kind}, {}) by {}",
+                    l.resources,
+                    origin_text(&l.origin)
+                )?;
+            }
+        }
+    }
+    let not_held = filter.len() - rows.len();
+    if not_held > 0 {
+        writeln!(
+            w,
+            "({} of {} matching actions are not held)",
+            not_held,
+            filter.len()
+        )?;
+    }
+    Ok(())
+}
+
+pub fn simulation(
+    w: &mut dyn Write,
+    req: &Request,
+    known: Option<&str>,
+    suggestions: &[&str],
+    sim: &Simulation,
+    sources: &[&SourceFile],
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "{} on {}: {}",
+        known.unwrap_or(&req.action),
+        req.resource,
+        sim.decision.as_str()
+    )?;
+    if known.is_none() {
+        write!(w, "  note: `{}` is not in the catalog", req.action)?;
+        if let Some(h) = whittle_engine::catalog::did_you_mean(suggestions) {
+            write!(w, " ({h})")?;
+        }
+        writeln!(w)?;
+    }
+    if sim.decision != Decision::Allowed || sim.deciding.is_empty() {
+        writeln!(w, "  why: {}", sim.reason)?;
+    }
+    for m in &sim.deciding {
+        let sid = m
+            .sid
+            .as_deref()
+            .map(|s| format!(" (Sid `{s}`)"))
+            .unwrap_or_default();
+        let at = line_of(sources, &m.policy, &m.span)
+            .map(|l| format!(":{l}"))
+            .unwrap_or_default();
+        let role = match m.role {
+            whittle_engine::aws::policy::PolicyRole::Boundary => " [boundary]",
+            whittle_engine::aws::policy::PolicyRole::Identity => "",
+        };
+        let applies = match m.applies {
+            whittle_engine::aws::policy::Truth::Unknown => ", depends on context",
+            _ => "",
+        };
+        writeln!(
+            w,
+            "  {:?} {}{at} statement {}{sid}{role}{applies}",
+            m.effect, m.policy, m.index
+        )?;
+    }
+    if !sim.unknown_keys.is_empty() {
+        let keys: Vec<String> = sim
+            .unknown_keys
+            .iter()
+            .map(|k| format!("--context {k}=…"))
+            .collect();
+        writeln!(
+            w,
+            "  to settle it, supply: {} (or --complete-context if they are absent)",
+            keys.join(" ")
+        )?;
+    }
+    Ok(())
+}
+
+pub fn explanation(
+    w: &mut dyn Write,
+    catalog: &AwsCatalog,
+    p: &Principal,
+    eff: &EffectivePermissions,
+    filter: Option<&ActionSet>,
+) -> io::Result<()> {
+    let held = eff.held(catalog);
+    let unconditional = eff.held_unconditionally_on_any(catalog);
+    writeln!(w, "{} {}", p.kind.as_str(), p.id)?;
+    if !p.groups.is_empty() {
+        writeln!(w, "  groups:   {}", p.groups.join(", "))?;
+    }
+    if let Some(b) = &p.boundary {
+        writeln!(w, "  boundary: {b}")?;
+    }
+    writeln!(
+        w,
+        "  holds {} of {} catalog actions ({} unconditionally on every resource)",
+        held.len(),
+        catalog.len(),
+        unconditional.len()
+    )?;
+    for m in &eff.missing_policies {
+        writeln!(
+            w,
+            "  warning: `{m}` is referenced but not in the snapshot: its grants are unknown"
+        )?;
+    }
+    for u in &eff.unknown_actions {
+        let hint = unknown_hint(catalog, u);
+        writeln!(
+            w,
+            "  warning: `{}` matches no known action{hint} — {}",
+            u.pattern,
+            origin_text(&u.origin)
+        )?;
+    }
+    writeln!(w)?;
+    match filter {
+        Some(f) => explain_actions(w, catalog, eff, f),
+        None => explain_grants(w, catalog, eff),
+    }
+}
+
+pub fn inventory(
+    w: &mut dyn Write,
+    catalog: &AwsCatalog,
+    counts: &Counts,
+    admins: &[AdminEquivalent],
+    unknown: &[UnknownAction],
+    report: &LoadReport,
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "{} file(s): {} users, {} groups, {} roles",
+        report.files, counts.users, counts.groups, counts.roles
+    )?;
+    writeln!(
+                w,
+                "policies: {} inline, {} customer-managed, {} AWS-managed; {} principal(s) with a permission boundary",
+                counts.inline_policies, counts.customer_managed_policies, counts.aws_managed_policies, counts.with_boundary
+            )?;
+    if !report.missing_policies.is_empty() {
+        writeln!(
+            w,
+            "{} referenced managed policies are not in the snapshot",
+            report.missing_policies.len()
+        )?;
+    }
+    writeln!(w, "\nadmin-equivalent principals: {}", admins.len())?;
+    for a in admins {
+        let why: Vec<String> = a
+            .reasons
+            .iter()
+            .map(|r| match r {
+                AdminReason::AllActions => "every action on every resource".to_string(),
+                AdminReason::CanGrantItself { actions } => {
+                    format!("can grant itself anything via {}", actions.join(", "))
+                }
+            })
+            .collect();
+        writeln!(
+            w,
+            "  {} {} — {}",
+            a.kind.as_str(),
+            a.principal,
+            why.join("; ")
+        )?;
+    }
+    if !unknown.is_empty() {
+        writeln!(w, "\nactions the catalog does not know: {}", unknown.len())?;
+        for u in unknown {
+            let hint = unknown_hint(catalog, u);
+            writeln!(w, "  `{}`{hint} — {}", u.pattern, origin_text(&u.origin))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn catalog_action(w: &mut dyn Write, catalog: &AwsCatalog, id: ActionId) -> io::Result<()> {
+    let a = catalog.action(id);
+    let svc = catalog.service_of(id);
+    let arn_of = |rt: &str| {
+        svc.resources
+            .iter()
+            .find(|(n, _)| n == rt)
+            .map(|(_, arn)| arn.as_str())
+            .unwrap_or("")
+    };
+    writeln!(w, "{}", a.name)?;
+    writeln!(w, "  service:       {} ({})", svc.prefix, svc.name)?;
+    writeln!(w, "  access level:  {}", a.access_level)?;
+    if a.scopable() {
+        writeln!(w, "  resource types:")?;
+        for r in &a.resource_types {
+            writeln!(
+                w,
+                "    {}{}  {}",
+                r.name,
+                if r.required { " (required)" } else { "" },
+                arn_of(&r.name)
+            )?;
+        }
+    } else {
+        writeln!(
+            w,
+            "  resource types: none — the action only accepts Resource \"*\""
+        )?;
+    }
+    if !a.condition_keys.is_empty() {
+        writeln!(w, "  condition keys: {}", a.condition_keys.join(", "))?;
+    }
+    if !a.dependent_actions.is_empty() {
+        writeln!(w, "  dependent actions: {}", a.dependent_actions.join(", "))?;
+    }
+    Ok(())
+}
+
+pub fn catalog_expansion(
+    w: &mut dyn Write,
+    catalog: &AwsCatalog,
+    set: &ActionSet,
+) -> io::Result<()> {
+    for id in set.iter() {
+        let a = catalog.action(id);
+        writeln!(w, "{}\t{}", a.name, a.access_level)?;
+    }
+    Ok(())
+}
+
+pub fn catalog_info(w: &mut dyn Write, catalog: &AwsCatalog) -> io::Result<()> {
+    let h = catalog.header();
+    writeln!(
+        w,
+        "AWS catalog: {} services, {} actions",
+        catalog.services().len(),
+        catalog.len()
+    )?;
+    writeln!(w, "source:  {}", h.source)?;
+    writeln!(w, "version: {} (data of {})", h.version, h.date)?;
+    writeln!(w, "licence: {}", h.licence)
+}
+
+pub fn ingest_report(
+    w: &mut dyn Write,
+    db: &std::path::Path,
+    r: &whittle_engine::usage::IngestReport,
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "ingested {} log object(s), {} events ({} denied) into {} in {} commit(s)",
+        r.ingested,
+        r.events,
+        r.denied_events,
+        db.display(),
+        r.commits
+    )?;
+    writeln!(
+                w,
+                "found {}: {} already ingested, {} duplicate(s) in this run, {} failed (not marked done), {} record(s) skipped, {} other file(s) skipped",
+                r.found,
+                r.already_ingested,
+                r.duplicates,
+                r.failed.len(),
+                r.skipped_records,
+                r.skipped_files.len()
+            )
+}
+
+pub fn usage_show(
+    w: &mut dyn Write,
+    principal: &str,
+    rows: &[whittle_engine::usage::UsageRow],
+    sessions: &[(String, u64, i64)],
+) -> io::Result<()> {
+    use whittle_engine::model::time::iso;
+    let t = |v: Option<i64>| v.map(iso).unwrap_or_else(|| "-".into());
+    writeln!(w, "{principal}: {} permission/resource pair(s)", rows.len())?;
+    for r in rows {
+        let denied = if r.denied > 0 {
+            format!("  denied {}× (last {})", r.denied, t(r.denied_last))
+        } else {
+            String::new()
+        };
+        writeln!(
+            w,
+            "  {:<40} {:<60} {:>6}×  {} .. {}{denied}",
+            r.permission,
+            r.resource,
+            r.count,
+            t(r.first_seen),
+            t(r.last_seen)
+        )?;
+    }
+    if !sessions.is_empty() {
+        writeln!(w, "sessions ({}):", sessions.len())?;
+        for (s, n, l) in sessions.iter().take(20) {
+            writeln!(w, "  {s}  {n}×, last {}", iso(*l))?;
+        }
+    }
+    Ok(())
+}
+
+pub fn usage_unmapped(
+    w: &mut dyn Write,
+    unmapped: &[whittle_engine::usage::EventCount],
+    permissionless: &[whittle_engine::usage::EventCount],
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "unmapped events (no known IAM permission): {}",
+        unmapped.len()
+    )?;
+    for e in unmapped {
+        writeln!(
+            w,
+            "  {:>8}×  {} {}  (last {})",
+            e.count,
+            e.service,
+            e.operation,
+            whittle_engine::model::time::iso(e.last_seen)
+        )?;
+    }
+    writeln!(
+        w,
+        "events that need no IAM permission: {}",
+        permissionless.len()
+    )?;
+    for e in permissionless {
+        writeln!(w, "  {:>8}×  {} {}", e.count, e.service, e.operation)?;
+    }
+    Ok(())
+}
+
+pub fn rule_list(w: &mut dyn Write, set: &whittle_engine::rules::RuleSet) -> io::Result<()> {
+    for r in &set.guardrails.rules {
+        writeln!(w, "{:<34} {:<9} {}", r.id, r.severity.as_str(), r.message)?;
+    }
+    for (u, _) in &set.lp.unused {
+        writeln!(
+            w,
+            "{:<34} {:<9} permissions not used in {} days{}",
+            u.id,
+            u.severity.as_str(),
+            u.after_days,
+            u.risk
+                .as_ref()
+                .map(|r| format!(" (risk class {r})"))
+                .unwrap_or_default()
+        )?;
+    }
+    Ok(())
+}
+
+pub fn usage_summary(w: &mut dyn Write, s: &whittle_engine::usage::Summary) -> io::Result<()> {
+    use whittle_engine::model::time::{iso_day, iso_days};
+
+    writeln!(
+        w,
+        "{} log objects, {} events ({} records skipped)",
+        s.log_objects, s.events, s.skipped_records
+    )?;
+    writeln!(
+        w,
+        "{} principals, {} (principal, permission, resource) keys, {} allowed calls, {} denied",
+        s.principals, s.usage_keys, s.allowed_calls, s.denied_calls
+    )?;
+    writeln!(
+        w,
+        "{} events need no permission, {} events unmapped (see `whittle usage unmapped`)",
+        s.permissionless_events, s.unmapped_events
+    )?;
+    writeln!(w, "\ncoverage by account and region:")?;
+    for r in &s.regions {
+        let gaps = if r.gaps.is_empty() {
+            "no gaps".to_string()
+        } else {
+            let g: Vec<String> = r
+                .gaps
+                .iter()
+                .take(5)
+                .map(|(a, b)| iso_days(*a, *b))
+                .collect();
+            format!(
+                "{} gap(s): {}{}",
+                r.gaps.len(),
+                g.join(", "),
+                if r.gaps.len() > 5 { ", …" } else { "" }
+            )
+        };
+        writeln!(
+            w,
+            "  {} {:<14} {} .. {}  {} days with events, {}, {} events",
+            r.scope,
+            r.location,
+            iso_day(r.first_day),
+            iso_day(r.last_day),
+            r.days_with_events,
+            gaps,
+            r.events
+        )?;
+    }
+    writeln!(w, "\ncoverage by service:")?;
+    for c in &s.services {
+        let data_days = if c.data_events > 0 {
+            format!(" on {} day(s)", c.data_days)
+        } else {
+            String::new()
+        };
+        writeln!(
+            w,
+            "  {} {:<14} {:<20} management {:>8}  data {:>8}{data_days}  {} .. {}",
+            c.scope,
+            c.location,
+            c.service,
+            c.management_events,
+            c.data_events,
+            iso_day(c.first_day),
+            iso_day(c.last_day)
+        )?;
+    }
+    if let Some(v) = s.migrated_from {
+        writeln!(
+                        w,
+                        "\nthis store was migrated from schema version {v}: coverage ingested before the migration counts for management events only (service `*`); its per-service totals:"
+                    )?;
+        for c in &s.v1_service_totals {
+            writeln!(
+                w,
+                "  {} {:<14} {:<20} management {:>8}  data {:>8}  {} .. {}",
+                c.scope,
+                c.location,
+                c.service,
+                c.management_events,
+                c.data_events,
+                iso_day(c.first_day),
+                iso_day(c.last_day)
+            )?;
+        }
+    }
+    Ok(())
+}
+
+pub fn validate_summary(
+    w: &mut dyn Write,
+    set: Option<&RuleSet>,
+    errors: usize,
+    warnings: usize,
+) -> io::Result<()> {
+    match set {
+        Some(s) if errors == 0 => writeln!(
+            w,
+            "ok: {} guardrail(s), {} risk class(es), {} unused rule(s), {} exemption(s), {} test(s) in {} file(s); {warnings} warning(s)",
+            s.guardrails.rules.len(),
+            s.lp.risks.len(),
+            s.lp.unused.len(),
+            s.lp.exemptions.len(),
+            s.tests.len(),
+            s.files.len()
+        ),
+        _ => writeln!(w, "{errors} error(s), {warnings} warning(s)"),
+    }
+}
+
+pub fn test_outcomes(w: &mut dyn Write, outcomes: &[TestOutcome]) -> io::Result<()> {
+    for o in outcomes {
+        writeln!(
+            w,
+            "{} {} ({})",
+            if o.passed { "ok  " } else { "FAIL" },
+            o.name,
+            o.location
+        )?;
+        for m in &o.missing {
+            writeln!(w, "       expected, not found: {m}")?;
+        }
+        for u in &o.unexpected {
+            writeln!(w, "       found, not expected: {u}")?;
+        }
+    }
+    let passed = outcomes.iter().filter(|o| o.passed).count();
+    writeln!(w, "{} passed, {} failed", passed, outcomes.len() - passed)
+}
+
+pub fn rule_explain(w: &mut dyn Write, doc: &RuleDoc) -> io::Result<()> {
+    let severity = doc
+        .severity
+        .map(|s| format!(" ({})", s.as_str()))
+        .unwrap_or_default();
+    let at = doc
+        .location
+        .as_deref()
+        .map(|l| format!("  — {l}"))
+        .unwrap_or_default();
+    writeln!(w, "{}{severity}{at}", doc.id)?;
+    writeln!(w, "\nWhat it flags\n  {}", doc.message)?;
+    if let Some(why) = &doc.why {
+        writeln!(w, "\nWhy it matters\n  {why}")?;
+    }
+    if let Some(fix) = &doc.remediation {
+        writeln!(w, "\nHow to fix it\n  {fix}")?;
+    }
+    if !doc.text.is_empty() {
+        let text: Vec<String> = doc
+            .text
+            .trim_end()
+            .lines()
+            .map(|l| format!("  {l}"))
+            .collect();
+        writeln!(w, "\nRule\n{}", text.join("\n"))?;
+    }
+    writeln!(w, "\nTests ({})", doc.tests.len())?;
+    for (name, location) in &doc.tests {
+        writeln!(w, "  {name} ({location})")?;
+    }
+    Ok(())
+}
+
+/// Up to four permission names, then how many more.
+pub fn permissions(p: &[String]) -> String {
+    let mut s = p.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
+    if p.len() > 4 {
+        s.push_str(&format!(" (+{} more)", p.len() - 4));
+    }
+    s
+}
+
+pub fn findings(w: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
+    for f in findings {
+        writeln!(w, "{:<8} {}  {}", f.severity.as_str(), f.rule, f.principal)?;
+        writeln!(w, "         {}: {}", f.message, permissions(&f.permissions))?;
+        if let Some(o) = &f.granted_by {
+            writeln!(w, "         granted by {}", origin_text(o))?;
+        }
+        let mut coverage = f
+            .evidence
+            .coverage
+            .iter()
+            .take(2)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" | ");
+        if f.evidence.coverage.len() > 2 {
+            coverage.push_str(&format!(" (+{} more)", f.evidence.coverage.len() - 2));
+        }
+        if f.evidence.usage_known || !coverage.is_empty() {
+            let used = match (&f.evidence.used, &f.evidence.last_used) {
+                (_, Some(t)) => format!("last used {t}"),
+                (Some(false), None) => "not used in the window".into(),
+                _ => "usage unknown".into(),
+            };
+            let sep = if coverage.is_empty() { "" } else { "; " };
+            writeln!(w, "         evidence: {used}{sep}{coverage}")?;
+        }
+        writeln!(w, "         rule {}", f.rule_location)?;
+    }
+    let by_sev = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    use Severity as S;
+    writeln!(
+        w,
+        "{} finding(s): {} critical, {} high, {} medium, {} low, {} info",
+        findings.len(),
+        by_sev(S::Critical),
+        by_sev(S::High),
+        by_sev(S::Medium),
+        by_sev(S::Low),
+        by_sev(S::Info)
+    )
+}

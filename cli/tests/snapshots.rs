@@ -1,0 +1,95 @@
+//! What users read, as reviewed snapshots: `check` in every format over the demo account with
+//! its usage, and the diagnostics of broken rules and inputs. A change to any of them is a diff
+//! in `cli/tests/snapshots/` to review (`cargo insta review`).
+
+use std::path::Path;
+
+mod common;
+use common::{tmp, whittle};
+
+const DEMO: &str = "testdata/demo/snapshot/authorization-details.json";
+
+fn demo_store(dir: &Path) -> std::path::PathBuf {
+    let db = dir.join("usage.db");
+    whittle()
+        .args(["ingest", "testdata/demo/cloudtrail", "-q", "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    db
+}
+
+fn stdout_of(args: &[&str], db: &Path) -> String {
+    let out = whittle()
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+#[test]
+fn check_in_every_format() {
+    let dir = tmp("snapshots-check");
+    let db = demo_store(&dir);
+    for format in ["text", "json", "sarif", "markdown"] {
+        let out = stdout_of(
+            &[
+                "check",
+                "--snapshot",
+                DEMO,
+                "--rules",
+                "rules/",
+                "--now",
+                "2026-11-25",
+                "--format",
+                format,
+            ],
+            &db,
+        );
+        insta::assert_snapshot!(format!("check_demo_{format}"), out);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+fn stderr_of(args: &[&str]) -> (Option<i32>, String) {
+    let out = whittle().args(args).output().expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8(out.stderr).expect("utf-8"),
+    )
+}
+
+#[test]
+fn diagnostics_of_broken_rules() {
+    let (code, err) = stderr_of(&["rules", "validate", "testdata/rules/every-kind-of-mistake"]);
+    assert_eq!(code, Some(2));
+    insta::assert_snapshot!("validate_every_kind_of_mistake", err);
+    let (code, err) = stderr_of(&[
+        "rules",
+        "validate",
+        "testdata/rules/impossible-combinations",
+    ]);
+    assert_eq!(code, Some(2));
+    insta::assert_snapshot!("validate_impossible_combinations", err);
+}
+
+#[test]
+fn diagnostics_of_broken_inputs() {
+    let (code, err) = stderr_of(&[
+        "inventory",
+        "--snapshot",
+        "testdata/aws/authz/truncated-mid-user.json",
+        "--snapshot",
+        "testdata/aws/authz/bad-effect-in-second-role-inline-policy.json",
+    ]);
+    assert_eq!(code, Some(2));
+    insta::assert_snapshot!("inventory_truncated_and_bad_effect", err);
+}
