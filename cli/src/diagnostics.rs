@@ -6,7 +6,8 @@
 )]
 
 use std::io;
-use whittle_engine::model::{Inventory, Principal};
+use whittle_engine::aws::Inventory;
+use whittle_engine::model::Principal;
 use whittle_engine::InputError;
 
 /// Diagnostics wrap to the terminal on a TTY; piped or in CI, lines stay whole so they can be grepped.

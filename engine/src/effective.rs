@@ -8,72 +8,28 @@ use crate::aws::policy::{
     ActionSpec, Condition, Effect, RequestContext, ResourceSpec, Statement, Template, Truth,
     Unresolved,
 };
+use crate::aws::{Inventory, Policy};
 use crate::catalog::{ActionId, ActionSet, AwsCatalog};
-use crate::model::{Inventory, Policy, PolicyKind, Principal, PrincipalKind};
-use crate::source::Location;
+use crate::model::{Origin, Principal, PrincipalKind, ResourceScope};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-/// Where a grant comes from: the policy and statement, and the group it arrived through.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Origin {
-    /// Policy id (managed policy ARN, or `<principal ARN>#<name>` for inline).
-    pub policy: String,
-    /// Policy name.
-    pub policy_name: String,
-    /// Inline, customer- or AWS-managed.
-    pub policy_kind: PolicyKind,
-    /// The group through which the principal holds it, if any.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub via_group: Option<String>,
-    /// Statement index in the document.
-    pub statement: usize,
-    /// Statement Sid.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sid: Option<String>,
-    /// Where the statement is in the input.
-    pub location: Location,
-}
-
-impl Origin {
-    fn new(policy: &Policy, stmt: &Statement, via_group: Option<&str>) -> Origin {
-        let mut location = policy.location.clone();
-        location.json_path = format!("{}.Statement[{}]", location.json_path, stmt.index);
-        if let Some(span) = &stmt.span {
-            location.span = Some(span.clone());
-            location.line = stmt.line.or(location.line);
-        }
-        Origin {
-            policy: policy.id.clone(),
-            policy_name: policy.name.clone(),
-            policy_kind: policy.kind,
-            via_group: via_group.map(str::to_string),
-            statement: stmt.index,
-            sid: stmt.sid.clone(),
-            location,
-        }
+/// The origin of `stmt` of `policy`, held through `via_group`.
+fn origin(policy: &Policy, stmt: &Statement, via_group: Option<&str>) -> Origin {
+    let mut location = policy.location.clone();
+    location.json_path = format!("{}.Statement[{}]", location.json_path, stmt.index);
+    if let Some(span) = &stmt.span {
+        location.span = Some(span.clone());
+        location.line = stmt.line.or(location.line);
     }
-}
-
-/// The resources a grant covers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", content = "patterns", rename_all = "kebab-case")]
-pub enum ResourceScope {
-    /// `*`.
-    Any,
-    /// ARN patterns (policy variables resolved where the principal determines them).
-    Patterns(Vec<String>),
-    /// Everything except these patterns (`NotResource`).
-    Except(Vec<String>),
-}
-
-impl std::fmt::Display for ResourceScope {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ResourceScope::Any => f.write_str("*"),
-            ResourceScope::Patterns(p) => f.write_str(&p.join(", ")),
-            ResourceScope::Except(p) => write!(f, "everything except {}", p.join(", ")),
-        }
+    Origin {
+        policy: policy.id.clone(),
+        policy_name: policy.name.clone(),
+        policy_kind: policy.kind,
+        via_group: via_group.map(str::to_string),
+        statement: stmt.index,
+        sid: stmt.sid.clone(),
+        location,
     }
 }
 
@@ -154,7 +110,7 @@ pub fn unknown_actions(catalog: &AwsCatalog, inventory: &Inventory) -> Vec<Unkno
         for stmt in &policy.document.statements {
             if let ActionSpec::Action(pats) = &stmt.action {
                 for p in pats.iter().filter(|p| catalog.expand(p).is_empty()) {
-                    out.push(UnknownAction::new(p, Origin::new(policy, stmt, None)));
+                    out.push(UnknownAction::new(p, origin(policy, stmt, None)));
                 }
             }
         }
@@ -371,7 +327,7 @@ impl<'a> Resolver<'a> {
             if s.stmt.effect == Effect::Allow && is_boundary {
                 continue;
             }
-            let origin = Origin::new(s.policy, s.stmt, s.via_group);
+            let origin = origin(s.policy, s.stmt, s.via_group);
             if let ActionSpec::Action(pats) = &s.stmt.action {
                 for p in pats {
                     if self.expand(p).is_empty() {
@@ -439,7 +395,7 @@ impl<'a> Resolver<'a> {
                     self.statement_actions(boundary, s),
                     res,
                     !conds.is_empty(),
-                    Origin::new(boundary, s, None),
+                    origin(boundary, s, None),
                 ))
             })
             .collect();

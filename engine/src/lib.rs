@@ -20,6 +20,7 @@ pub mod rules;
 
 pub use effective::{
     resolve_all, unknown_actions, ActionGrant, EffectiveGrant, EffectivePermissions, Limit,
-    LimitKind, Origin, Resolver, ResourceScope, UnknownAction,
+    LimitKind, Resolver, UnknownAction,
 };
+pub use model::{Origin, ResourceScope};
 pub use summary::{admin_equivalence, count, AdminEquivalent, AdminReason, Counts};

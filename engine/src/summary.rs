@@ -1,8 +1,10 @@
 //! Inventory-level facts: counts, and who is admin-equivalent.
 
+use crate::aws::Inventory;
 use crate::catalog::AwsCatalog;
-use crate::effective::{EffectivePermissions, ResourceScope};
-use crate::model::{Inventory, PolicyKind, Principal, PrincipalKind};
+use crate::effective::EffectivePermissions;
+use crate::model::ResourceScope;
+use crate::model::{PolicyKind, Principal, PrincipalKind};
 use serde::Serialize;
 
 /// Counts of what a snapshot holds.
@@ -68,6 +70,8 @@ pub fn count(inv: &Inventory) -> Counts {
             PolicyKind::Inline => c.inline_policies += 1,
             PolicyKind::CustomerManaged => c.customer_managed_policies += 1,
             PolicyKind::AwsManaged => c.aws_managed_policies += 1,
+            // a role's trust policy says who may assume it; it grants the role nothing
+            PolicyKind::Trust => {}
         }
     }
     c

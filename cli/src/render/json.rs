@@ -64,6 +64,7 @@ fn policy_kind(k: PolicyKind) -> &'static str {
         PolicyKind::Inline => "inline",
         PolicyKind::CustomerManaged => "customer-managed",
         PolicyKind::AwsManaged => "aws-managed",
+        PolicyKind::Trust => "trust",
     }
 }
 

@@ -1,7 +1,8 @@
-//! Who holds what: principals and the policies attached to them.
+//! Who holds what: principals and the policies attached to them. A policy's document is the
+//! provider's own language (`D`: an AWS policy document, a GCP binding, …); each provider module
+//! names its inventory (`aws::Inventory`) and lowers documents into grants.
 
 use super::principal::Principal;
-use crate::aws::policy::PolicyDocument;
 use crate::source::Location;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -16,11 +17,13 @@ pub enum PolicyKind {
     CustomerManaged,
     /// An AWS-managed policy (`arn:aws:iam::aws:policy/...`).
     AwsManaged,
+    /// Who may act as the principal (an IAM role's trust policy).
+    Trust,
 }
 
 /// A policy document with its identity and where it came from.
 #[derive(Debug, Clone, Serialize)]
-pub struct Policy {
+pub struct Policy<D> {
     /// Stable id: the managed policy's ARN, or `<principal ARN>#<policy name>` for inline policies.
     pub id: String,
     /// Policy name.
@@ -28,21 +31,30 @@ pub struct Policy {
     /// Inline or managed.
     pub kind: PolicyKind,
     /// The document (for managed policies, the default version).
-    pub document: PolicyDocument,
+    pub document: D,
     /// Where the document is in the input.
     pub location: Location,
 }
 
 /// Who holds what: principals, their policies and memberships.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Inventory {
+#[derive(Debug, Clone, Serialize)]
+pub struct Inventory<D> {
     /// Principals sorted by id.
     pub principals: Vec<Principal>,
     /// Policies by id.
-    pub policies: BTreeMap<String, Policy>,
+    pub policies: BTreeMap<String, Policy<D>>,
 }
 
-impl Inventory {
+impl<D> Default for Inventory<D> {
+    fn default() -> Self {
+        Inventory {
+            principals: Vec::new(),
+            policies: BTreeMap::new(),
+        }
+    }
+}
+
+impl<D> Inventory<D> {
     /// A principal by id (ARN) or, when unambiguous, by name.
     pub fn find_principal(&self, key: &str) -> Result<&Principal, Vec<&Principal>> {
         if let Ok(i) = self.principals.binary_search_by(|p| p.id.as_str().cmp(key)) {

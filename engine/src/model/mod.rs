@@ -1,8 +1,11 @@
 //! The provider-neutral model every source lowers into and everything after ingest works on:
-//! principals and what they hold, observed usage, coverage, time. One concept per file; nothing
+//! principals and what they hold (grants and their origins), observed usage, coverage, findings,
+//! time. One concept per file; nothing
 //! here imports a provider's policy language, an input format, the store or the rules.
 
 pub mod coverage;
+mod finding;
+mod grant;
 mod inventory;
 mod principal;
 pub mod time;
@@ -11,6 +14,8 @@ pub mod usage;
 pub use coverage::{
     Coverage, CoverageCell, CoverageMode, DataEvents, LogClass, Logging, Question, Vouch,
 };
+pub use finding::{Evidence, Finding, Severity};
+pub use grant::{Origin, ResourceScope};
 pub use inventory::{Inventory, Policy, PolicyKind};
 pub use principal::{Principal, PrincipalKind, Provider};
 pub use time::{Day, Epoch};

@@ -1,6 +1,5 @@
 //! Who can act: a principal, its provider and kind.
 
-use crate::aws::policy::PolicyDocument;
 use crate::source::Location;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -94,9 +93,9 @@ pub struct Principal {
     /// Permission boundary (managed policy ARN).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub boundary: Option<String>,
-    /// Role trust policy.
+    /// Who may act as it: the id of its trust policy in the inventory's policies.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub trust_policy: Option<PolicyDocument>,
+    pub trust_policy: Option<String>,
     /// Creation time, as the source gives it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,

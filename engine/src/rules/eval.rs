@@ -2,19 +2,21 @@
 //! grant), only where some rule's resource scope can match, against a policy set sliced to those
 //! rules; then exemptions, expiry, and the TOML unused-permission rules.
 
-use super::toml_rules::Severity;
 use super::{RuleDiagnostic, RuleSet};
+use crate::aws::Inventory;
 use crate::catalog::{ActionId, AwsCatalog};
-use crate::effective::{EffectiveGrant, Origin, Resolver, ResourceScope};
+use crate::effective::{EffectiveGrant, Resolver};
 use crate::model::time::{day_of, iso, Epoch};
-use crate::model::{Inventory, Logging, Principal, PrincipalKind, Question, UsageFacts, Vouch};
+use crate::model::{
+    Evidence, Finding, Logging, Principal, PrincipalKind, Question, ResourceScope, Severity,
+    UsageFacts, Vouch,
+};
 use cedar_policy::{
     Authorizer, Context, Decision, Entities, Entity, EntityUid, Policy, PolicyId, PolicySet,
     Request, RestrictedExpression,
 };
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::str::FromStr;
 
@@ -28,76 +30,6 @@ pub struct CheckInput<'a> {
     pub usage: Option<&'a UsageFacts>,
     /// "Now" (rules have no clock).
     pub now: Epoch,
-}
-
-/// Evidence attached to a finding (over all its permissions: `used` if any of them was).
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Evidence {
-    /// Whether the permission was used in the window (when usage is known).
-    pub used: Option<bool>,
-    /// Last use, ISO time.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_used: Option<String>,
-    /// Whether the logs could have seen use.
-    pub usage_known: bool,
-    /// What the logs covered, in words, once per distinct answer: `logs cover 85 of 90 days
-    /// (gaps 2026-09-01..2026-09-05); s3 data events: not logged`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub coverage: Vec<String>,
-}
-
-impl Evidence {
-    /// No usage evidence (rule-level findings: expired exemptions, rule errors).
-    fn none() -> Evidence {
-        Evidence {
-            used: None,
-            last_used: None,
-            usage_known: false,
-            coverage: Vec::new(),
-        }
-    }
-
-    /// Evidence of a finding over several permissions: used if any was, the latest use.
-    fn absorb(&mut self, other: &Evidence) {
-        self.used = match (self.used, other.used) {
-            (Some(a), Some(b)) => Some(a || b),
-            (a, b) => a.or(b),
-        };
-        if other.last_used > self.last_used {
-            self.last_used = other.last_used.clone();
-        }
-        self.usage_known |= other.usage_known;
-        for c in &other.coverage {
-            if !self.coverage.contains(c) {
-                self.coverage.push(c.clone());
-            }
-        }
-    }
-}
-
-/// One finding.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    /// Rule id.
-    pub rule: String,
-    /// Severity.
-    pub severity: Severity,
-    /// What the rule flags.
-    pub message: String,
-    /// How to fix it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub remediation: Option<String>,
-    /// Principal id.
-    pub principal: String,
-    /// The permissions involved, in catalog casing.
-    pub permissions: Vec<String>,
-    /// The grant: policy and statement (none for rule-level findings such as expired exemptions).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub granted_by: Option<Origin>,
-    /// Usage evidence.
-    pub evidence: Evidence,
-    /// Rule file and line.
-    pub rule_location: String,
 }
 
 /// Builds an entity uid; ids are escaped by Cedar's own constructor.

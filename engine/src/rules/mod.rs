@@ -9,9 +9,10 @@ mod eval;
 mod test_runner;
 pub mod toml_rules;
 
+pub use crate::model::{Evidence, Finding};
 pub use diags::{Level, RuleDiagnostic};
 pub use docs::{RuleDoc, RuleKind};
-pub use eval::{evaluate, CheckInput, Evidence, Finding};
+pub use eval::{evaluate, CheckInput};
 pub use test_runner::{run_tests, TestCase, TestOutcome};
 pub use toml_rules::{LeastPrivilege, Severity};
 

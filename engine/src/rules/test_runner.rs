@@ -30,11 +30,11 @@ use super::eval::{evaluate, CheckInput};
 use super::RuleSet;
 use crate::aws::arn::IamPrincipal;
 use crate::aws::policy::{DocumentKind, PolicyDocument};
+use crate::aws::{Inventory, Policy};
 use crate::catalog::AwsCatalog;
 use crate::model::time::{day_of, parse_date, Day, Epoch};
 use crate::model::{
-    CoverageCell, Inventory, LogClass, Policy, PolicyKind, Principal, Provider, UsageFacts,
-    UsageRecord, Window,
+    CoverageCell, LogClass, PolicyKind, Principal, Provider, UsageFacts, UsageRecord, Window,
 };
 use crate::source::SourceFile;
 use serde::{Deserialize, Serialize};

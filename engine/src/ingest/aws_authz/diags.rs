@@ -1,6 +1,6 @@
 //! What loading snapshots produced besides the inventory.
 
-use crate::model::Inventory;
+use crate::aws::Inventory;
 use crate::source::InputError;
 use std::collections::BTreeSet;
 

@@ -8,7 +8,8 @@
 mod diags;
 
 use crate::aws::policy::{DocumentKind, PolicyDocument};
-use crate::model::{Inventory, Policy, PolicyKind, Principal, PrincipalKind, Provider};
+use crate::aws::{Inventory, Policy};
+use crate::model::{PolicyKind, Principal, PrincipalKind, Provider};
 use crate::source::SourceFile;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -376,8 +377,22 @@ impl Builder {
                 .and_then(|l| l.last_used_date.clone());
             if let Some(raw) = r.assume_role_policy_document {
                 let dpath = format!("{path}.AssumeRolePolicyDocument");
-                principal.trust_policy =
-                    self.parse_document(file, &dpath, raw, DocumentKind::Trust);
+                if let Some(document) = self.parse_document(file, &dpath, raw, DocumentKind::Trust)
+                {
+                    let id = format!("{}#trust", principal.id);
+                    let span = raw_span(file, raw);
+                    self.policies.insert(
+                        id.clone(),
+                        Policy {
+                            id: id.clone(),
+                            name: "trust policy".into(),
+                            kind: PolicyKind::Trust,
+                            document,
+                            location: file.location(dpath, span),
+                        },
+                    );
+                    principal.trust_policy = Some(id);
+                }
             }
             self.add_policies(
                 file,

@@ -4,6 +4,7 @@
 
 use super::diags::RuleDiagnostic;
 use crate::model::CoverageMode;
+pub use crate::model::Severity;
 use crate::source::SourceFile;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -65,47 +66,6 @@ pub struct RiskClass {
     pub description: String,
     /// Action patterns in the class.
     pub actions: Vec<String>,
-}
-
-/// Severity of a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// Informational.
-    Info,
-    /// Low.
-    Low,
-    /// Medium.
-    Medium,
-    /// High.
-    High,
-    /// Critical.
-    Critical,
-}
-
-impl Severity {
-    /// Parses a severity name.
-    pub fn parse(s: &str) -> Option<Severity> {
-        Some(match s {
-            "info" => Severity::Info,
-            "low" => Severity::Low,
-            "medium" => Severity::Medium,
-            "high" => Severity::High,
-            "critical" => Severity::Critical,
-            _ => return None,
-        })
-    }
-
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
 }
 
 /// Permissions that are dangerous together (privilege-escalation paths such as PassRole plus a
