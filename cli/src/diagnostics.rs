@@ -6,8 +6,6 @@
 )]
 
 use std::io;
-use whittle_engine::aws::Inventory;
-use whittle_engine::model::Principal;
 use whittle_engine::InputError;
 
 /// Diagnostics wrap to the terminal on a TTY; piped or in CI, lines stay whole so they can be grepped.
@@ -17,13 +15,6 @@ pub fn install_diagnostic_handler() {
         let _ = miette::set_hook(Box::new(|_| {
             Box::new(miette::MietteHandlerOpts::new().width(400).build())
         }));
-    }
-}
-
-/// `  help: did you mean `a`, `b`?` on stderr, when there is anything to suggest.
-pub fn help_did_you_mean<S: AsRef<str>>(names: &[S]) {
-    if let Some(h) = whittle_engine::catalog::did_you_mean(names) {
-        eprintln!("  help: {h}");
     }
 }
 
@@ -48,32 +39,6 @@ pub fn load_problems(errors: &[InputError], warnings: &[InputError]) {
     }
 }
 
-pub fn principal_not_found(key: &str, candidates: &[&Principal], inv: &Inventory) {
-    if candidates.is_empty() {
-        eprintln!(
-            "error: no principal `{key}` in the snapshot ({} principals loaded)",
-            inv.principals.len()
-        );
-        let close: Vec<&str> = inv
-            .principals
-            .iter()
-            .map(|p| p.name.as_str())
-            .filter(|n| n.contains(key) || key.contains(*n))
-            .collect();
-        help_did_you_mean(&close);
-    } else {
-        eprintln!("error: `{key}` names several principals; give the ARN:");
-        for c in candidates {
-            eprintln!("  {}", c.id);
-        }
-    }
-}
-
-pub fn unknown_action(pattern: &str, suggestions: &[&str]) {
-    eprintln!("error: `{pattern}` matches no action in the catalog");
-    help_did_you_mean(suggestions);
-}
-
 pub fn bad_date(d: &str) {
     eprintln!("error: `{d}` is not a date (expected YYYY-MM-DD)");
 }
@@ -85,27 +50,6 @@ pub fn rule_diagnostics(diags: &[whittle_engine::rules::RuleDiagnostic]) {
     for d in sorted {
         eprintln!("{:?}", miette::Report::new(d.clone()));
     }
-}
-
-pub fn no_store(db: &std::path::Path) {
-    eprintln!("error: no usage store at `{}`", db.display());
-    eprintln!(
-        "  help: run `whittle ingest PATH... --db {}` first",
-        db.display()
-    );
-}
-
-pub fn unknown_principal_in_store(principal: &str, known: &[(String, String)]) {
-    eprintln!("error: no usage recorded for `{principal}`");
-    let close: Vec<&str> = known
-        .iter()
-        .map(|(p, _)| p.as_str())
-        .filter(|p| {
-            let tail = |s: &str| s.rsplit(['/', ':']).next().unwrap_or("").to_string();
-            tail(p) == tail(principal)
-        })
-        .collect();
-    help_did_you_mean(&close);
 }
 
 /// What ingest could not read: failed objects in full, skipped records and files one line each.
@@ -122,17 +66,6 @@ pub fn ingest_problems(r: &whittle_engine::usage::IngestReport, quiet: bool) {
             eprintln!("{level}: skipped {}: {}", s.path.display(), s.reason);
         }
     }
-}
-
-/// An unknown rule id, with the close ones.
-pub fn unknown_rule(id: &str, known: &[&str]) {
-    eprintln!("error: no rule `{id}`");
-    let close: Vec<&str> = known
-        .iter()
-        .copied()
-        .filter(|r| r.contains(id) || id.contains(*r))
-        .collect();
-    help_did_you_mean(&close);
 }
 
 pub fn watch_waiting(runs: u32) {

@@ -93,3 +93,29 @@ fn diagnostics_of_broken_inputs() {
     assert_eq!(code, Some(2));
     insta::assert_snapshot!("inventory_truncated_and_bad_effect", err);
 }
+
+#[test]
+fn diagnostics_of_names_that_are_not_there() {
+    for (name, args) in [
+        (
+            "explain_unknown_principal",
+            &["explain", "--snapshot", DEMO, "--principal", "alic"][..],
+        ),
+        (
+            "catalog_unknown_action",
+            &["catalog", "show", "iam:PassRoel"][..],
+        ),
+        (
+            "rules_explain_unknown_rule",
+            &["rules", "explain", "aws-passrole", "--rules", "rules"][..],
+        ),
+        (
+            "usage_without_a_store",
+            &["usage", "summary", "--db", "testdata/no-such-store.db"][..],
+        ),
+    ] {
+        let (code, err) = stderr_of(args);
+        assert_eq!(code, Some(2), "{name}");
+        insta::assert_snapshot!(name, err);
+    }
+}

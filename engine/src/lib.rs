@@ -5,14 +5,14 @@
 
 pub mod aws;
 pub mod catalog;
-mod check;
 mod effective;
 mod glob;
 mod source;
 mod summary;
 pub mod usage;
 
-pub use check::{check, CheckError, CheckReport, CheckRequest};
+mod jobs;
+pub use jobs::*;
 pub use source::{InputError, Location, SourceFile};
 pub mod ingest;
 pub mod model;

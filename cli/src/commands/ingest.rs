@@ -1,27 +1,16 @@
 use crate::cli::IngestArgs;
 use crate::{diagnostics, exit, progress, render};
-use whittle_engine::catalog::AwsCatalog;
-use whittle_engine::ingest::cloudtrail::CloudTrail;
-use whittle_engine::usage::{ingest, IngestOptions, Store};
+use whittle_engine::IngestRequest;
 
 pub fn run(a: IngestArgs) -> miette::Result<u8> {
-    let mut store = Store::open(&a.db)?;
-    let opts = IngestOptions {
-        commit_every_files: a.commit_every.max(1),
-        ..IngestOptions::default()
-    };
     let progress = progress::IngestProgress::new(a.quiet);
-    let now = whittle_engine::model::time::now();
-    let catalog = AwsCatalog::embedded();
-    let report = ingest(
-        &CloudTrail::new(catalog),
-        &a.paths,
-        &mut store,
-        catalog,
-        opts,
-        &progress,
-        now,
-    )?;
+    let report = whittle_engine::ingest(&IngestRequest {
+        paths: a.paths.clone(),
+        db: a.db.clone(),
+        commit_every: a.commit_every,
+        progress: &progress,
+        now: whittle_engine::model::time::now(),
+    })?;
     diagnostics::ingest_problems(&report, a.quiet);
     render::ingest_report(a.format, &a.db, &report)?;
     Ok(if report.anything_skipped() {

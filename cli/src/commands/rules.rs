@@ -2,7 +2,6 @@ use crate::cli::RulesCommand;
 use crate::{diagnostics, exit, render};
 use std::path::PathBuf;
 use whittle_engine::catalog::AwsCatalog;
-use whittle_engine::rules::{self, run_tests};
 
 fn dirs_or_default(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
     if dirs.is_empty() {
@@ -13,62 +12,56 @@ fn dirs_or_default(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
 }
 
 pub fn run(c: RulesCommand) -> miette::Result<u8> {
-    let catalog = AwsCatalog::embedded();
     match c {
         RulesCommand::Schema => {
-            render::plain(&rules::cedar::schema_text(catalog))?;
+            let schema = whittle_engine::rules::cedar::schema_text(AwsCatalog::embedded());
+            render::plain(&schema)?;
             Ok(exit::CLEAN)
         }
         RulesCommand::Validate { dirs } => {
-            let dirs = dirs_or_default(dirs);
-            let (set, diags) = rules::load(&dirs, catalog);
-            diagnostics::rule_diagnostics(&diags);
-            let errors = diags.iter().filter(|d| d.is_error()).count();
-            render::validate_summary(set.as_ref(), errors, diags.len() - errors)?;
-            Ok(if errors > 0 || set.is_none() {
-                exit::INPUT_ERROR
-            } else {
+            let r = whittle_engine::rules_load(&dirs_or_default(dirs));
+            diagnostics::rule_diagnostics(&r.diagnostics);
+            let errors = r.errors();
+            render::validate_summary(r.rules.as_ref(), errors, r.diagnostics.len() - errors)?;
+            Ok(if r.valid().is_some() {
                 exit::CLEAN
+            } else {
+                exit::INPUT_ERROR
             })
         }
         RulesCommand::Test { dirs } => {
-            let (set, diags) = rules::load(&dirs_or_default(dirs), catalog);
-            diagnostics::rule_diagnostics(&diags);
-            let Some(set) = set.filter(|_| !diags.iter().any(|d| d.is_error())) else {
+            let r = whittle_engine::rules_test(&dirs_or_default(dirs));
+            diagnostics::rule_diagnostics(&r.loaded.diagnostics);
+            if r.loaded.valid().is_none() {
                 return Ok(exit::INPUT_ERROR);
-            };
-            let outcomes = run_tests(&set, catalog);
-            render::test_outcomes(&outcomes)?;
-            Ok(if outcomes.iter().all(|o| o.passed) {
+            }
+            render::test_outcomes(&r.outcomes)?;
+            Ok(if r.passed() {
                 exit::CLEAN
             } else {
                 exit::FINDINGS
             })
         }
         RulesCommand::List { dirs, format } => {
-            let (set, diags) = rules::load(&dirs_or_default(dirs), catalog);
-            diagnostics::rule_diagnostics(&diags);
-            let Some(set) = set else {
+            let r = whittle_engine::rules_load(&dirs_or_default(dirs));
+            diagnostics::rule_diagnostics(&r.diagnostics);
+            let Some(set) = &r.rules else {
                 return Ok(exit::INPUT_ERROR);
             };
-            render::rule_list(format, &set)?;
-            Ok(if diags.iter().any(|d| d.is_error()) {
+            render::rule_list(format, set)?;
+            Ok(if r.errors() > 0 {
                 exit::INPUT_ERROR
             } else {
                 exit::CLEAN
             })
         }
         RulesCommand::Explain { id, dirs } => {
-            let (set, diags) = rules::load(&dirs_or_default(dirs), catalog);
-            diagnostics::rule_diagnostics(&diags);
-            let Some(set) = set else {
+            let r = whittle_engine::rules_load(&dirs_or_default(dirs));
+            diagnostics::rule_diagnostics(&r.diagnostics);
+            let Some(set) = &r.rules else {
                 return Ok(exit::INPUT_ERROR);
             };
-            let Some(doc) = set.explain(&id) else {
-                diagnostics::unknown_rule(&id, &set.rule_ids());
-                return Ok(exit::INPUT_ERROR);
-            };
-            render::rule_explain(&doc)?;
+            render::rule_explain(&whittle_engine::rules_explain(set, &id)?)?;
             Ok(exit::CLEAN)
         }
     }

@@ -1,65 +1,31 @@
 use crate::cli::SimulateArgs;
 use crate::{diagnostics, exit, render};
-use whittle_engine::aws::policy::{
-    simulate, DocumentKind, PolicyRole, Request, RequestContext, SimulationInput,
-};
-use whittle_engine::catalog::AwsCatalog;
-use whittle_engine::ingest::policy_json::{self, PolicyFile};
+use whittle_engine::SimulateRequest;
 
 pub fn run(a: SimulateArgs) -> miette::Result<u8> {
-    let mut files: Vec<(PolicyFile, PolicyRole)> = Vec::new();
-    let mut errors = Vec::new();
-    let inputs = a
-        .policies
-        .iter()
-        .map(|p| (p, PolicyRole::Identity))
-        .chain(a.boundary.iter().map(|p| (p, PolicyRole::Boundary)));
-    for (path, role) in inputs {
-        match policy_json::load(path, DocumentKind::Identity) {
-            Ok(f) => files.push((f, role)),
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        diagnostics::input_errors(&errors);
-        return Ok(exit::INPUT_ERROR);
-    }
-    let mut context = RequestContext::default();
-    context.complete = a.complete_context;
-    for (k, v) in &a.context {
-        context.insert(k, v);
-    }
-    let catalog = AwsCatalog::embedded();
-    let known = catalog
-        .lookup(&a.action)
-        .map(|id| catalog.action(id).name.clone());
-    let req = Request {
+    let req = SimulateRequest {
+        policies: a.policies.clone(),
+        boundary: a.boundary.clone(),
         action: a.action.clone(),
         resource: a.resource.clone(),
-        context,
+        context: a.context.clone(),
+        complete_context: a.complete_context,
     };
-    let sims: Vec<SimulationInput> = files
-        .iter()
-        .map(|(f, role)| SimulationInput {
-            name: &f.source.path,
-            role: *role,
-            document: &f.document,
-        })
-        .collect();
-    let result = simulate(&req, &sims);
-    let suggestions = if known.is_none() {
-        catalog.suggest(&a.action, 3)
-    } else {
-        Vec::new()
+    let r = match whittle_engine::simulate(&req) {
+        Ok(r) => r,
+        Err(errors) => {
+            diagnostics::input_errors(&errors);
+            return Ok(exit::INPUT_ERROR);
+        }
     };
-    let sources: Vec<_> = files.iter().map(|(f, _)| &f.source).collect();
+    let suggestions: Vec<&str> = r.suggestions.iter().map(String::as_str).collect();
     render::simulation(
         a.format,
-        &req,
-        known.as_deref(),
+        &r.request,
+        r.known_action.as_deref(),
         &suggestions,
-        &result,
-        &sources,
+        &r.simulation,
+        &r.sources(),
     )?;
     Ok(exit::CLEAN)
 }

@@ -1,47 +1,22 @@
 use crate::cli::UsageCommand;
-use crate::{diagnostics, exit, render};
-use std::path::Path;
-use whittle_engine::usage::Store;
-
-fn open_existing(db: &Path) -> miette::Result<Option<Store>> {
-    if !db.exists() {
-        diagnostics::no_store(db);
-        return Ok(None);
-    }
-    Ok(Some(Store::open(db)?))
-}
+use crate::{exit, render};
 
 pub fn run(c: UsageCommand) -> miette::Result<u8> {
     match c {
         UsageCommand::Summary { db, format } => {
-            let Some(store) = open_existing(&db)? else {
-                return Ok(exit::INPUT_ERROR);
-            };
-            render::usage_summary(format, &store.summary()?)?;
+            render::usage_summary(format, &whittle_engine::usage_summary(&db)?)?
         }
         UsageCommand::Show {
             principal,
             db,
             format,
         } => {
-            let Some(store) = open_existing(&db)? else {
-                return Ok(exit::INPUT_ERROR);
-            };
-            let rows = store.principal_usage(&principal)?;
-            if rows.is_empty() {
-                let known = store.principals()?;
-                if !known.iter().any(|(p, _)| *p == principal) {
-                    diagnostics::unknown_principal_in_store(&principal, &known);
-                    return Ok(exit::INPUT_ERROR);
-                }
-            }
-            render::usage_show(format, &principal, &rows, &store.sessions(&principal)?)?;
+            let r = whittle_engine::usage_show(&db, &principal)?;
+            render::usage_show(format, &r.principal, &r.rows, &r.sessions)?
         }
         UsageCommand::Unmapped { db, format } => {
-            let Some(store) = open_existing(&db)? else {
-                return Ok(exit::INPUT_ERROR);
-            };
-            render::usage_unmapped(format, &store.unmapped()?, &store.permissionless()?)?;
+            let r = whittle_engine::usage_unmapped(&db)?;
+            render::usage_unmapped(format, &r.unmapped, &r.permissionless)?
         }
     }
     Ok(exit::CLEAN)

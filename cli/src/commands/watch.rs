@@ -5,22 +5,24 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
-use whittle_engine::catalog::AwsCatalog;
-use whittle_engine::rules::{self, run_tests};
+use whittle_engine::rules;
 
 /// One pass: validate, test, and check when snapshots are given. Returns whether it was clean.
 fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
-    let catalog = AwsCatalog::embedded();
-    let (set, diags) = rules::load(dirs, catalog);
-    diagnostics::rule_diagnostics(&diags);
-    let errors = diags.iter().filter(|d| d.is_error()).count();
-    let _ = render::validate_summary(set.as_ref(), errors, diags.len() - errors);
-    let Some(set) = set.filter(|_| errors == 0) else {
+    let tests = whittle_engine::rules_test(dirs);
+    let loaded = &tests.loaded;
+    diagnostics::rule_diagnostics(&loaded.diagnostics);
+    let errors = loaded.errors();
+    let _ = render::validate_summary(
+        loaded.rules.as_ref(),
+        errors,
+        loaded.diagnostics.len() - errors,
+    );
+    let Some(_) = loaded.valid() else {
         return false;
     };
-    let outcomes = run_tests(&set, catalog);
-    let _ = render::test_outcomes(&outcomes);
-    let mut clean = outcomes.iter().all(|o| o.passed);
+    let _ = render::test_outcomes(&tests.outcomes);
+    let mut clean = tests.passed();
     if !a.snapshots.is_empty() {
         let req = whittle_engine::CheckRequest {
             snapshots: a.snapshots.clone(),
@@ -36,7 +38,7 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
             }
         };
         // the rule diagnostics were shown above; evaluation adds its own after the first
-        let shown = diags.len();
+        let shown = loaded.diagnostics.len();
         diagnostics::rule_diagnostics(report.rule_diagnostics.get(shown..).unwrap_or_default());
         diagnostics::load_problems(&report.input_errors, &report.input_warnings);
         if let Some(set) = &report.rules {

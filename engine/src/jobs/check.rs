@@ -1,13 +1,14 @@
 //! The `check` job: a rule set over snapshots, with usage evidence from a store when one is
 //! given. What `whittle check` and `whittle watch` both run, in one call.
 
+use super::JobError;
 use crate::catalog::AwsCatalog;
 use crate::ingest::aws_authz;
 use crate::model::time::Epoch;
 use crate::model::Window;
 use crate::rules::{self, CheckInput, Finding, RuleDiagnostic, RuleSet};
 use crate::source::InputError;
-use crate::usage::{load_facts, Store, StoreError};
+use crate::usage::{load_facts, Store};
 use std::path::PathBuf;
 
 /// What to check.
@@ -47,27 +48,8 @@ impl CheckReport {
     }
 }
 
-/// Why a check could not run at all.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
-pub enum CheckError {
-    /// `--db` names a file that does not exist.
-    #[error("no usage store at `{}`", path.display())]
-    #[diagnostic(
-        code(whittle::check::no_store),
-        help("run `whittle ingest PATH... --db {}` first", path.display())
-    )]
-    NoStore {
-        /// The path given.
-        path: PathBuf,
-    },
-    /// The store could not be read.
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Store(#[from] StoreError),
-}
-
 /// Loads the rules, the snapshots and the usage facts, and evaluates.
-pub fn check(req: &CheckRequest) -> Result<CheckReport, CheckError> {
+pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
     let catalog = AwsCatalog::embedded();
     let (set, mut rule_diagnostics) = rules::load(&req.rules, catalog);
     let mut report = CheckReport {
@@ -85,7 +67,7 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, CheckError> {
     let loaded = aws_authz::load_files(&req.snapshots);
     let settings = &set.lp.settings;
     let facts = match &req.db {
-        Some(db) if !db.exists() => return Err(CheckError::NoStore { path: db.clone() }),
+        Some(db) if !db.exists() => return Err(JobError::NoStore { path: db.clone() }),
         Some(db) => {
             let window = Window::ending(req.now, settings.window_days);
             report.window = Some(window);

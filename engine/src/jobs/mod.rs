@@ -1,0 +1,24 @@
+//! The public face: one call per job, each taking a request and returning a report (or a typed
+//! error when the job could not run at all). The CLI parses arguments, makes one of these calls
+//! and renders what comes back.
+
+mod catalog;
+mod check;
+mod errors;
+mod explain;
+mod inventory;
+mod rules;
+mod simulate;
+mod usage;
+
+pub use catalog::{catalog_expand, catalog_show, CatalogExpansion};
+pub use check::{check, CheckReport, CheckRequest};
+pub use errors::{JobError, NotFound};
+pub use explain::{explain, ExplainReport, ExplainRequest};
+pub use inventory::{inventory, InventoryReport};
+pub use rules::{rules_explain, rules_load, rules_test, RulesReport, TestReport};
+pub use simulate::{simulate, SimulateReport, SimulateRequest};
+pub use usage::{
+    ingest, usage_show, usage_summary, usage_unmapped, IngestRequest, UnmappedReport,
+    UsageShowReport,
+};

@@ -1,0 +1,114 @@
+//! `ingest` and the usage store's queries: `usage summary`, `usage show`, `usage unmapped`.
+
+use super::{JobError, NotFound};
+use crate::catalog::AwsCatalog;
+use crate::ingest::cloudtrail::CloudTrail;
+use crate::model::time::Epoch;
+use crate::usage::{
+    self, EventCount, IngestOptions, IngestReport, Progress, Store, Summary, UsageRow,
+};
+use std::path::{Path, PathBuf};
+
+/// What to ingest, and where.
+pub struct IngestRequest<'p> {
+    /// Files or directories of CloudTrail logs.
+    pub paths: Vec<PathBuf>,
+    /// The store (created when absent).
+    pub db: PathBuf,
+    /// Commit after this many log objects.
+    pub commit_every: usize,
+    /// Told about progress.
+    pub progress: &'p dyn Progress,
+    /// "Now", recorded with each object.
+    pub now: Epoch,
+}
+
+/// Ingests every new log object under the paths into the store.
+pub fn ingest(req: &IngestRequest<'_>) -> Result<IngestReport, JobError> {
+    let catalog = AwsCatalog::embedded();
+    let mut store = Store::open(&req.db)?;
+    let opts = IngestOptions {
+        commit_every_files: req.commit_every.max(1),
+        ..IngestOptions::default()
+    };
+    Ok(usage::ingest(
+        &CloudTrail::new(catalog),
+        &req.paths,
+        &mut store,
+        catalog,
+        opts,
+        req.progress,
+        req.now,
+    )?)
+}
+
+fn open_existing(db: &Path) -> Result<Store, JobError> {
+    if !db.exists() {
+        return Err(JobError::NoStore {
+            path: db.to_path_buf(),
+        });
+    }
+    Ok(Store::open(db)?)
+}
+
+/// Totals and coverage of the store at `db`.
+pub fn usage_summary(db: &Path) -> Result<Summary, JobError> {
+    Ok(open_existing(db)?.summary()?)
+}
+
+/// One principal's usage.
+pub struct UsageShowReport {
+    /// The principal.
+    pub principal: String,
+    /// Its usage, by permission then resource.
+    pub rows: Vec<UsageRow>,
+    /// Its role sessions: (name, calls, last seen).
+    pub sessions: Vec<(String, u64, Epoch)>,
+}
+
+/// What `principal` used, from the store at `db`.
+pub fn usage_show(db: &Path, principal: &str) -> Result<UsageShowReport, JobError> {
+    let store = open_existing(db)?;
+    let rows = store.principal_usage(principal)?;
+    if rows.is_empty() {
+        let known = store.principals()?;
+        if !known.iter().any(|(p, _)| p == principal) {
+            let tail = |s: &str| s.rsplit(['/', ':']).next().unwrap_or("").to_string();
+            let close = known
+                .into_iter()
+                .map(|(p, _)| p)
+                .filter(|p| tail(p) == tail(principal))
+                .collect();
+            let missing = NotFound {
+                name: principal.to_string(),
+                close,
+            };
+            return Err(JobError::NoUsage {
+                hint: missing.hint(),
+                name: missing.name,
+            });
+        }
+    }
+    Ok(UsageShowReport {
+        principal: principal.to_string(),
+        sessions: store.sessions(principal)?,
+        rows,
+    })
+}
+
+/// Events no mapping knows, and events that need no permission.
+pub struct UnmappedReport {
+    /// No known permission.
+    pub unmapped: Vec<EventCount>,
+    /// Need no permission.
+    pub permissionless: Vec<EventCount>,
+}
+
+/// The events of the store at `db` that map to no permission.
+pub fn usage_unmapped(db: &Path) -> Result<UnmappedReport, JobError> {
+    let store = open_existing(db)?;
+    Ok(UnmappedReport {
+        unmapped: store.unmapped()?,
+        permissionless: store.permissionless()?,
+    })
+}
