@@ -341,7 +341,7 @@ mod pack_tests {
             "typos.cedar:24: rule has no `@id",
             "typos.cedar:31: rule `unknown-service`",
             "typos.cedar:36: risk class `exfiltration`",
-            "typos.cedar:38: rules must be `forbid` policies",
+            "typos.cedar:41: rules must be `forbid` policies",
             "risk-and-exemptions.toml:4: `iam:PassRoel` in risk class",
             "risk-and-exemptions.toml:6: exemption names unknown rule `no-such-rule`",
         ];

@@ -128,11 +128,15 @@ impl CedarSources {
             let span = policy_span(&file.text, &p);
             let start = span.start;
             let line = file.line_of(start);
-            let at = Some(start..start + 1);
+            // problems of the policy as a whole point at all of it
+            let at = Some(span.clone());
             if p.effect() != Effect::Forbid {
                 diags.push(RuleDiagnostic::error(
                     &file,
-                    at,
+                    find_in(&file.text, &span, "permit (")
+                        .or_else(|| find_in(&file.text, &span, "permit("))
+                        .map(|r| r.start..r.start + "permit".len())
+                        .or(at),
                     "rules must be `forbid` policies: each one names what must never be held"
                         .into(),
                     Some(
@@ -255,7 +259,7 @@ impl CedarSources {
                 scope,
             });
             let keyed = p.new_id(PolicyId::new(&id));
-            policies.push((keyed, file, start));
+            policies.push((keyed, file, span.clone()));
         }
         // Strict validation, all rules at once.
         let mut set = PolicySet::new();
@@ -266,16 +270,15 @@ impl CedarSources {
         let mut invalid = BTreeSet::new();
         for e in result.validation_errors() {
             let id = e.policy_id().to_string();
-            if let Some((_, file, start)) =
+            if let Some((_, file, whole)) =
                 policies.iter().find(|(p, _, _)| p.id().to_string() == id)
             {
-                let start = *start;
                 let span = e
                     .labels()
                     .and_then(|mut l| l.next())
                     .map(|l| l.offset()..l.offset() + l.len())
                     .filter(|s| s.end <= file.text.len())
-                    .or(Some(start..start + 1));
+                    .or(Some(whole.clone()));
                 diags.push(RuleDiagnostic::error(
                     file,
                     span,
@@ -294,13 +297,12 @@ impl CedarSources {
         }
         for w in result.validation_warnings() {
             let id = w.policy_id().to_string();
-            if let Some((_, file, start)) =
+            if let Some((_, file, whole)) =
                 policies.iter().find(|(p, _, _)| p.id().to_string() == id)
             {
-                let start = *start;
                 diags.push(RuleDiagnostic::warning(
                     file,
-                    Some(start..start + 6),
+                    Some(whole.clone()),
                     format!("rule `{id}`: {w}"),
                     None,
                 ));
