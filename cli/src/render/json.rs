@@ -579,6 +579,31 @@ pub struct CatalogInfo {
     pub licence: String,
     pub services: usize,
     pub actions: usize,
+    /// Every provider's slot: its catalog's source, or none yet.
+    pub providers: Vec<ProviderCatalog>,
+}
+
+#[derive(Serialize)]
+pub struct ProviderCatalog {
+    pub provider: &'static str,
+    pub source: Option<String>,
+    pub version: Option<String>,
+    pub date: Option<String>,
+}
+
+impl ProviderCatalog {
+    pub fn all() -> Vec<ProviderCatalog> {
+        whittle_engine::catalog::Registry::embedded()
+            .providers()
+            .into_iter()
+            .map(|(p, h)| ProviderCatalog {
+                provider: p.as_str(),
+                source: h.map(|h| h.source.clone()),
+                version: h.map(|h| h.version.clone()),
+                date: h.map(|h| h.date.clone()),
+            })
+            .collect()
+    }
 }
 
 #[derive(Serialize)]

@@ -226,6 +226,7 @@ pub fn catalog_info(format: Format, catalog: &AwsCatalog) -> miette::Result<()> 
                 licence: catalog.header().licence.clone(),
                 services: catalog.services().len(),
                 actions: catalog.len(),
+                providers: json::ProviderCatalog::all(),
             },
         ),
     }

@@ -392,7 +392,13 @@ pub fn catalog_info(w: &mut dyn Write, catalog: &AwsCatalog) -> io::Result<()> {
     )?;
     writeln!(w, "source:  {}", h.source)?;
     writeln!(w, "version: {} (data of {})", h.version, h.date)?;
-    writeln!(w, "licence: {}", h.licence)
+    writeln!(w, "licence: {}", h.licence)?;
+    for (provider, header) in whittle_engine::catalog::Registry::embedded().providers() {
+        if header.is_none() {
+            writeln!(w, "{}: no catalog yet", provider.as_str())?;
+        }
+    }
+    Ok(())
 }
 
 pub fn ingest_report(

@@ -6,9 +6,11 @@
 mod action_set;
 mod aws;
 mod aws_logging;
+mod registry;
 
 pub use action_set::ActionSet;
 pub use aws::{ActionId, AwsAction, AwsCatalog, AwsService, CatalogHeader, ResourceType};
+pub use registry::Registry;
 
 use serde::Serialize;
 

@@ -1,7 +1,7 @@
 //! `ingest` and the usage store's queries: `usage summary`, `usage show`, `usage unmapped`.
 
 use super::{JobError, NotFound};
-use crate::catalog::AwsCatalog;
+use crate::catalog::Registry;
 use crate::ingest::cloudtrail::CloudTrail;
 use crate::model::time::Epoch;
 use crate::usage::{
@@ -25,17 +25,17 @@ pub struct IngestRequest<'p> {
 
 /// Ingests every new log object under the paths into the store.
 pub fn ingest(req: &IngestRequest<'_>) -> Result<IngestReport, JobError> {
-    let catalog = AwsCatalog::embedded();
+    let catalogs = Registry::embedded();
     let mut store = Store::open(&req.db)?;
     let opts = IngestOptions {
         commit_every_files: req.commit_every.max(1),
         ..IngestOptions::default()
     };
     Ok(usage::ingest(
-        &CloudTrail::new(catalog),
+        &CloudTrail::new(catalogs.aws()),
         &req.paths,
         &mut store,
-        catalog,
+        catalogs,
         opts,
         req.progress,
         req.now,

@@ -20,5 +20,6 @@ pub use inventory::{Inventory, Policy, PolicyKind};
 pub use principal::{Principal, PrincipalKind, Provider};
 pub use time::{Day, Epoch};
 pub use usage::{
-    name_id, PermissionId, Stats, Tally, UsageFacts, UsageRecord, UsageSummary, Window,
+    name_id, PermissionId, PermissionRef, Stats, Tally, UsageFacts, UsageRecord, UsageSummary,
+    Window,
 };

@@ -9,9 +9,25 @@ use super::time::{day_of, Day, Epoch, DAY};
 use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
-/// A permission, by its index in the catalog registry.
+/// A permission, by its index in its provider's catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 pub struct PermissionId(pub u32);
+
+/// A permission of any provider: the provider, and the index in its catalog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct PermissionRef {
+    /// Whose catalog.
+    pub provider: Provider,
+    /// The index in it.
+    pub id: PermissionId,
+}
+
+impl PermissionRef {
+    /// `provider`'s permission `id`.
+    pub fn new(provider: Provider, id: PermissionId) -> Self {
+        PermissionRef { provider, id }
+    }
+}
 
 /// The stable 64-bit id of a principal, resource or session name (xxh3), as stored.
 ///
@@ -99,7 +115,7 @@ pub struct UsageSummary {
     /// Resource ARNs (or `*`) by id.
     pub resources: FxHashMap<i64, String>,
     /// (principal, permission, resource) → use.
-    pub usage: FxHashMap<(i64, PermissionId, i64), Stats>,
+    pub usage: FxHashMap<(i64, PermissionRef, i64), Stats>,
     /// Role session names by id.
     pub session_names: FxHashMap<i64, String>,
     /// (principal, session) → calls.
@@ -145,7 +161,7 @@ impl UsageSummary {
     pub fn record(
         &mut self,
         principal: i64,
-        action: PermissionId,
+        action: PermissionRef,
         resource: &str,
         at: Epoch,
         denied: bool,
@@ -407,9 +423,21 @@ mod tests {
         for (into_a, t, denied) in [(true, 10, false), (false, 5, false), (false, 20, true)] {
             let batch = if into_a { &mut a } else { &mut b };
             let p = batch.principal(Provider::Aws, "arn:aws:iam::1:role/r", "role");
-            batch.record(p, PermissionId(7), "arn:aws:s3:::b", t, denied);
+            batch.record(
+                p,
+                PermissionRef::new(Provider::Aws, PermissionId(7)),
+                "arn:aws:s3:::b",
+                t,
+                denied,
+            );
             let p = all.principal(Provider::Aws, "arn:aws:iam::1:role/r", "role");
-            all.record(p, PermissionId(7), "arn:aws:s3:::b", t, denied);
+            all.record(
+                p,
+                PermissionRef::new(Provider::Aws, PermissionId(7)),
+                "arn:aws:s3:::b",
+                t,
+                denied,
+            );
         }
         a.merge(b);
         let s = a.usage.values().next().copied().expect("one key");

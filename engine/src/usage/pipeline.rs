@@ -4,7 +4,7 @@
 
 use super::log_keeper::{Checkpoint, LogKeeper};
 use super::store::{Store, StoreError};
-use crate::catalog::AwsCatalog;
+use crate::catalog::Registry;
 use crate::ingest::{FileOutcome, LogObject, LogSource, Skipped};
 use crate::model::UsageSummary;
 use crate::source::InputError;
@@ -114,7 +114,7 @@ pub fn ingest<S: LogSource>(
     source: &S,
     paths: &[PathBuf],
     store: &mut Store,
-    catalog: &AwsCatalog,
+    catalogs: &Registry,
     opts: IngestOptions,
     progress: &dyn Progress,
     now: i64,
@@ -157,7 +157,7 @@ pub fn ingest<S: LogSource>(
             let mut total = Pending::default();
             for mut p in rx {
                 if !p.objects.is_empty() {
-                    writer.commit(&p.summary, &p.objects, source.name(), catalog, now)?;
+                    writer.commit(&p.summary, &p.objects, source.name(), catalogs, now)?;
                     total.commits += 1;
                     keeper.after_commit(&ck_tx, opts.max_log_bytes);
                 }
@@ -287,10 +287,10 @@ mod tests {
     fn run_on(store: &mut Store, opts: IngestOptions) -> (IngestReport, super::super::Summary) {
         let trail =
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/demo/cloudtrail");
-        let catalog = AwsCatalog::embedded();
-        let source = crate::ingest::cloudtrail::CloudTrail::new(catalog);
+        let catalogs = Registry::embedded();
+        let source = crate::ingest::cloudtrail::CloudTrail::new(catalogs.aws());
         let report =
-            ingest(&source, &[trail], store, catalog, opts, &NoProgress, 0).expect("ingest");
+            ingest(&source, &[trail], store, catalogs, opts, &NoProgress, 0).expect("ingest");
         (report, store.summary().expect("summary"))
     }
 

