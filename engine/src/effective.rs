@@ -10,7 +10,7 @@ use crate::aws::policy::{
 };
 use crate::aws::{Inventory, Policy};
 use crate::catalog::{ActionId, ActionSet, AwsCatalog};
-use crate::model::{Origin, Principal, PrincipalKind, ResourceScope};
+use crate::model::{Limit, LimitKind, Origin, Principal, PrincipalKind, ResourceScope};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -33,55 +33,9 @@ fn origin(policy: &Policy, stmt: &Statement, via_group: Option<&str>) -> Origin 
     }
 }
 
-/// Why part of a grant is narrower than the statement says.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum LimitKind {
-    /// A Deny statement removes these actions on some resources.
-    DenyOnSomeResources,
-    /// A Deny statement removes these actions under some conditions.
-    ConditionalDeny,
-    /// The permission boundary allows these actions only on some resources or under conditions.
-    Boundary,
-}
-
-/// A narrowing of a grant.
-#[derive(Debug, Clone, Serialize)]
-pub struct Limit {
-    /// What kind.
-    pub kind: LimitKind,
-    /// Number of the grant's actions affected.
-    pub action_count: usize,
-    /// The affected actions.
-    #[serde(skip)]
-    pub actions: ActionSet,
-    /// The deny or boundary statement responsible.
-    pub origin: Origin,
-    /// The deny's or boundary's resources.
-    pub resources: ResourceScope,
-}
-
-/// One statement-level entitlement after denies and boundary.
-#[derive(Debug, Clone, Serialize)]
-pub struct EffectiveGrant {
-    /// The catalog actions granted.
-    #[serde(skip)]
-    pub actions: ActionSet,
-    /// `Action`/`NotAction` as written.
-    pub action_spec: ActionSpec,
-    /// True when the action spec has a wildcard or is `NotAction` (covers future actions too).
-    pub via_wildcard: bool,
-    /// Resources.
-    pub resources: ResourceScope,
-    /// Conditions still to be met (those the principal settles are dropped).
-    pub conditions: Vec<Condition>,
-    /// True when the grant depends on request context: conditions, or conditional denies/boundary.
-    pub conditional: bool,
-    /// The statement that grants it.
-    pub origin: Origin,
-    /// Denies and boundary statements that narrow it.
-    pub limits: Vec<Limit>,
-}
+/// One statement-level entitlement after denies and boundary: the model's grant, lowered from
+/// an IAM statement.
+pub type EffectiveGrant = crate::model::Grant;
 
 /// An action pattern that matches nothing in the catalog. Close names ("did you mean") are
 /// looked up only for what is shown: [`AwsCatalog::suggest`] on `pattern`.
@@ -351,10 +305,10 @@ impl<'a> Resolver<'a> {
                             .iter()
                             .any(|p| p.contains(['*', '?'])),
                     actions,
-                    action_spec: s.stmt.action.clone(),
+                    action_spec: s.stmt.action.lower(),
                     resources,
                     conditional: !conditions.is_empty(),
-                    conditions,
+                    conditions: conditions.iter().map(Condition::lower).collect(),
                     origin,
                     limits: Vec::new(),
                 }),

@@ -5,7 +5,7 @@
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use whittle_engine::aws::policy::{
-    ActionSpec, Condition, Decision, Effect, MatchedStatement, PolicyRole, Simulation, Truth,
+    Decision, Effect, MatchedStatement, PolicyRole, Simulation, Truth,
 };
 use whittle_engine::catalog::{AccessLevel, AwsCatalog};
 use whittle_engine::model::{PolicyKind, PrincipalKind};
@@ -246,11 +246,11 @@ pub enum Actions {
     NotAction(Vec<String>),
 }
 
-impl From<&ActionSpec> for Actions {
-    fn from(a: &ActionSpec) -> Self {
+impl From<&whittle_engine::model::Actions> for Actions {
+    fn from(a: &whittle_engine::model::Actions) -> Self {
         match a {
-            ActionSpec::Action(p) => Actions::Action(p.clone()),
-            ActionSpec::NotAction(p) => Actions::NotAction(p.clone()),
+            whittle_engine::model::Actions::Action(p) => Actions::Action(p.clone()),
+            whittle_engine::model::Actions::NotAction(p) => Actions::NotAction(p.clone()),
         }
     }
 }
@@ -262,8 +262,8 @@ pub struct ConditionDoc {
     values: Vec<String>,
 }
 
-impl From<&Condition> for ConditionDoc {
-    fn from(c: &Condition) -> Self {
+impl From<&whittle_engine::model::Condition> for ConditionDoc {
+    fn from(c: &whittle_engine::model::Condition) -> Self {
         ConditionDoc {
             operator: c.operator.clone(),
             key: c.key.clone(),

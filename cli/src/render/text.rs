@@ -83,10 +83,7 @@ fn explain_grants(
         if pats.len() > 6 {
             spec.push_str(&format!(", … (+{} more)", pats.len() - 6));
         }
-        let not = if matches!(
-            g.action_spec,
-            whittle_engine::aws::policy::ActionSpec::NotAction(_)
-        ) {
+        let not = if matches!(g.action_spec, whittle_engine::model::Actions::NotAction(_)) {
             "everything except "
         } else {
             ""

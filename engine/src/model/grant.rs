@@ -2,8 +2,91 @@
 //! under which conditions — and where it comes from. Provider policy languages lower into it.
 
 use super::inventory::PolicyKind;
+use super::permission_set::PermissionSet;
 use crate::source::Location;
 use serde::Serialize;
+
+/// The permissions a statement names, as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "patterns")]
+pub enum Actions {
+    /// These patterns (AWS `Action`).
+    Action(Vec<String>),
+    /// Everything except these patterns (AWS `NotAction`).
+    NotAction(Vec<String>),
+}
+
+impl Actions {
+    /// The patterns as written.
+    pub fn patterns(&self) -> &[String] {
+        match self {
+            Actions::Action(p) | Actions::NotAction(p) => p,
+        }
+    }
+}
+
+/// A condition, kept verbatim: the operator and key as written, and the values (numbers and
+/// booleans as their JSON text).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Condition {
+    /// The operator as written (`StringEquals`, `ForAnyValue:StringLike`, a CEL function, …).
+    pub operator: String,
+    /// The key the condition tests.
+    pub key: String,
+    /// The values, any of which satisfies it.
+    pub values: Vec<String>,
+}
+
+/// Why part of a grant is narrower than the statement says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LimitKind {
+    /// A Deny statement removes these actions on some resources.
+    DenyOnSomeResources,
+    /// A Deny statement removes these actions under some conditions.
+    ConditionalDeny,
+    /// A permission boundary allows these actions only on some resources or under conditions.
+    Boundary,
+}
+
+/// A narrowing of a grant.
+#[derive(Debug, Clone, Serialize)]
+pub struct Limit {
+    /// What kind.
+    pub kind: LimitKind,
+    /// Number of the grant's permissions affected.
+    pub action_count: usize,
+    /// The affected permissions.
+    #[serde(skip)]
+    pub actions: PermissionSet,
+    /// The deny or boundary statement responsible.
+    pub origin: Origin,
+    /// The deny's or boundary's resources.
+    pub resources: ResourceScope,
+}
+
+/// One statement-level entitlement of a principal, after its denies and boundary: what it
+/// allows, on which resources, under which conditions, and where it comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Grant {
+    /// The catalog permissions granted.
+    #[serde(skip)]
+    pub actions: PermissionSet,
+    /// What the statement names, as written.
+    pub action_spec: Actions,
+    /// True when the statement names them by wildcard or `NotAction` (covers future ones too).
+    pub via_wildcard: bool,
+    /// Resources.
+    pub resources: ResourceScope,
+    /// Conditions still to be met (those the principal settles are dropped), verbatim.
+    pub conditions: Vec<Condition>,
+    /// True when the grant depends on request context: conditions, or conditional denies/boundary.
+    pub conditional: bool,
+    /// The statement that grants it.
+    pub origin: Origin,
+    /// Denies and boundary statements that narrow it.
+    pub limits: Vec<Limit>,
+}
 
 /// Where a grant comes from: the policy and statement, and the group it arrived through.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

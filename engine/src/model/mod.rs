@@ -7,6 +7,7 @@ pub mod coverage;
 mod finding;
 mod grant;
 mod inventory;
+mod permission_set;
 mod principal;
 pub mod time;
 pub mod usage;
@@ -15,8 +16,9 @@ pub use coverage::{
     Coverage, CoverageCell, CoverageMode, DataEvents, LogClass, Logging, Question, Vouch,
 };
 pub use finding::{Evidence, Finding, Severity};
-pub use grant::{Origin, ResourceScope};
+pub use grant::{Actions, Condition, Grant, Limit, LimitKind, Origin, ResourceScope};
 pub use inventory::{Inventory, Policy, PolicyKind};
+pub use permission_set::PermissionSet;
 pub use principal::{Principal, PrincipalKind, Provider};
 pub use time::{Day, Epoch};
 pub use usage::{

@@ -215,8 +215,8 @@ fn grant_pairs(
         .unwrap_or_default();
     // As written; `NotAction` grants are spelled out so no rule mistakes them for `*`.
     let pattern = match &g.action_spec {
-        crate::aws::policy::ActionSpec::Action(p) => p.join(", "),
-        crate::aws::policy::ActionSpec::NotAction(p) => format!("NotAction {}", p.join(", ")),
+        crate::model::Actions::Action(p) => p.join(", "),
+        crate::model::Actions::NotAction(p) => format!("NotAction {}", p.join(", ")),
     };
     let resource_pattern = match &g.resources {
         ResourceScope::Any => "*".to_string(),
@@ -262,7 +262,7 @@ fn grant_pairs(
 
 /// Whether `action` is named literally in the grant's `Action` (not only through a wildcard).
 fn literal(g: &EffectiveGrant, action: &str) -> bool {
-    matches!(&g.action_spec, crate::aws::policy::ActionSpec::Action(p) if p.iter().any(|x| x.eq_ignore_ascii_case(action)))
+    matches!(&g.action_spec, crate::model::Actions::Action(p) if p.iter().any(|x| x.eq_ignore_ascii_case(action)))
 }
 
 /// What the logs say about one held permission of one principal.

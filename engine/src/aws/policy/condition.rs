@@ -182,6 +182,15 @@ pub struct Condition {
 }
 
 impl Condition {
+    /// The model's verbatim form.
+    pub fn lower(&self) -> crate::model::Condition {
+        crate::model::Condition {
+            operator: self.operator.clone(),
+            key: self.key.clone(),
+            values: self.values.clone(),
+        }
+    }
+
     /// Evaluates against `ctx`; keys the answer depended on but were unknown go to `unknown`.
     pub fn evaluate(
         &self,

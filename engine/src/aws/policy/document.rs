@@ -57,6 +57,14 @@ impl ActionSpec {
             ActionSpec::Action(p) | ActionSpec::NotAction(p) => p,
         }
     }
+
+    /// The model's form.
+    pub fn lower(&self) -> crate::model::Actions {
+        match self {
+            ActionSpec::Action(p) => crate::model::Actions::Action(p.clone()),
+            ActionSpec::NotAction(p) => crate::model::Actions::NotAction(p.clone()),
+        }
+    }
 }
 
 /// `Resource` or `NotResource`.

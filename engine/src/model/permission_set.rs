@@ -1,18 +1,18 @@
-//! A set of catalog actions as a bitset over action ids: union, intersection and difference of
-//! expanded wildcards cost a few hundred word operations.
+//! A set of permissions of one catalog as a bitset over their ids: union, intersection and
+//! difference of expanded wildcards cost a few hundred word operations.
 
-use super::ActionId;
+use super::usage::PermissionId as ActionId;
 
 /// A set of actions of one catalog.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
-pub struct ActionSet {
+pub struct PermissionSet {
     words: Vec<u64>,
 }
 
-impl ActionSet {
+impl PermissionSet {
     /// The empty set over a catalog of `len` actions.
     pub fn empty(len: usize) -> Self {
-        ActionSet {
+        PermissionSet {
             words: vec![0; len.div_ceil(64)],
         }
     }
@@ -41,40 +41,40 @@ impl ActionSet {
     }
 
     /// Adds every action of `other`.
-    pub fn union_with(&mut self, other: &ActionSet) {
+    pub fn union_with(&mut self, other: &PermissionSet) {
         for (a, b) in self.words.iter_mut().zip(&other.words) {
             *a |= b;
         }
     }
 
     /// Keeps only actions also in `other`.
-    pub fn intersect_with(&mut self, other: &ActionSet) {
+    pub fn intersect_with(&mut self, other: &PermissionSet) {
         for (a, b) in self.words.iter_mut().zip(&other.words) {
             *a &= b;
         }
     }
 
     /// Removes every action of `other`.
-    pub fn subtract(&mut self, other: &ActionSet) {
+    pub fn subtract(&mut self, other: &PermissionSet) {
         for (a, b) in self.words.iter_mut().zip(&other.words) {
             *a &= !b;
         }
     }
 
     /// Every action not in the set, over a catalog of `len` actions.
-    pub fn complement(&self, len: usize) -> ActionSet {
+    pub fn complement(&self, len: usize) -> PermissionSet {
         let mut full = Self::full(len);
         full.subtract(self);
         full
     }
 
     /// True when the two sets share an action.
-    pub fn intersects(&self, other: &ActionSet) -> bool {
+    pub fn intersects(&self, other: &PermissionSet) -> bool {
         self.words.iter().zip(&other.words).any(|(a, b)| a & b != 0)
     }
 
     /// True when every action of `other` is in the set.
-    pub fn is_superset(&self, other: &ActionSet) -> bool {
+    pub fn is_superset(&self, other: &PermissionSet) -> bool {
         self.words
             .iter()
             .zip(&other.words)
@@ -113,11 +113,11 @@ mod tests {
 
     #[test]
     fn set_algebra() {
-        let mut a = ActionSet::empty(130);
+        let mut a = PermissionSet::empty(130);
         a.insert(ActionId(0));
         a.insert(ActionId(64));
         a.insert(ActionId(129));
-        let mut b = ActionSet::empty(130);
+        let mut b = PermissionSet::empty(130);
         b.insert(ActionId(64));
         assert!(a.is_superset(&b) && !b.is_superset(&a));
         assert!(a.intersects(&b));
@@ -127,6 +127,6 @@ mod tests {
             vec![ActionId(0), ActionId(129)]
         );
         assert_eq!(b.complement(130).len(), 129);
-        assert_eq!(ActionSet::full(130).len(), 130);
+        assert_eq!(PermissionSet::full(130).len(), 130);
     }
 }
