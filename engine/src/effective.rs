@@ -203,7 +203,7 @@ impl<'a> Resolver<'a> {
     fn principal_context(p: &Principal) -> RequestContext {
         let mut ctx = RequestContext::default();
         ctx.insert("aws:PrincipalArn", &p.id);
-        ctx.insert("aws:PrincipalAccount", &p.account);
+        ctx.insert("aws:PrincipalAccount", &p.scope);
         ctx.know_prefix("aws:PrincipalArn");
         ctx.know_prefix("aws:PrincipalAccount");
         ctx.know_prefix("aws:PrincipalTag/");

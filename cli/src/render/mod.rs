@@ -109,7 +109,7 @@ pub fn explanation(
                     id: p.id.clone(),
                     kind: json::principal_kind(p.kind),
                     name: p.name.clone(),
-                    account: p.account.clone(),
+                    account: p.scope.clone(),
                     groups: p.groups.clone(),
                     boundary: p.boundary.clone(),
                     tags: p.tags.clone(),

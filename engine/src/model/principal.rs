@@ -78,8 +78,9 @@ pub struct Principal {
     pub provider: Provider,
     /// Kind.
     pub kind: PrincipalKind,
-    /// Account id.
-    pub account: String,
+    /// Where it lives: the AWS account id, GCP project, Azure subscription. Coverage is counted
+    /// per scope.
+    pub scope: String,
     /// Name (user, group or role name).
     pub name: String,
     /// IAM path.

@@ -101,8 +101,8 @@ fn build_entities(
     let mut accounts = BTreeSet::new();
     let mut exemptions = BTreeSet::new();
     for p in &input.inventory.principals {
-        accounts.insert(p.account.clone());
-        let account = uid("Org::Account", &p.account);
+        accounts.insert(p.scope.clone());
+        let account = uid("Org::Account", &p.scope);
         let mut parents: Vec<EntityUid> = vec![account.clone()];
         parents.extend(p.groups.iter().map(|g| uid("Aws::Group", g)));
         for x in exemptions_of(p) {
@@ -298,7 +298,7 @@ impl<'f> Vouches<'f> {
     ) -> Question<'q> {
         Question {
             provider: p.provider,
-            scope: &p.account,
+            scope: &p.scope,
             location: None,
             service,
             logging,
@@ -323,7 +323,7 @@ impl<'f> Vouches<'f> {
         };
         let Some(f) = facts else { return v };
         for p in actors {
-            if v.by_action.contains_key(&p.account) {
+            if v.by_action.contains_key(&p.scope) {
                 continue;
             }
             let mut seen: HashMap<(&str, Logging), usize> = HashMap::new();
@@ -338,7 +338,7 @@ impl<'f> Vouches<'f> {
                 });
                 mine.insert(a, i);
             }
-            v.by_action.insert(p.account.clone(), mine);
+            v.by_action.insert(p.scope.clone(), mine);
         }
         v
     }
@@ -353,7 +353,7 @@ impl<'f> Vouches<'f> {
     ) -> UsageFact {
         let (Some(f), Some(&i)) = (
             self.facts,
-            self.by_action.get(&p.account).and_then(|m| m.get(&a)),
+            self.by_action.get(&p.scope).and_then(|m| m.get(&a)),
         ) else {
             return UsageFact {
                 known: false,

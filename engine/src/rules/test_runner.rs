@@ -284,7 +284,7 @@ fn build(
             id: tp.arn.clone(),
             provider: Provider::Aws,
             kind: arn.kind,
-            account: arn.account.to_string(),
+            scope: arn.account.to_string(),
             name: arn.name.to_string(),
             path: arn.path.clone(),
             tags: tp.tags.clone(),

@@ -339,7 +339,7 @@ impl Builder {
             for g in &u.group_list {
                 self.pending_groups.push((
                     u.arn.clone(),
-                    principal.account.clone(),
+                    principal.scope.clone(),
                     g.clone(),
                     file.clone(),
                     format!("{path}.GroupList"),
@@ -419,7 +419,7 @@ impl Builder {
             id: arn.to_string(),
             provider: Provider::Aws,
             kind,
-            account: account_of(arn),
+            scope: account_of(arn),
             name: name.to_string(),
             path: iam_path.to_string(),
             tags: BTreeMap::new(),
