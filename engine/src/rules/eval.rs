@@ -2,6 +2,7 @@
 //! grant), only where some rule's resource scope can match, against a policy set sliced to those
 //! rules; then exemptions, expiry, and the TOML unused-permission rules.
 
+use super::diags::Problem;
 use super::{RuleDiagnostic, RuleSet};
 use crate::aws::Inventory;
 use crate::catalog::{ActionId, AwsCatalog};
@@ -485,11 +486,14 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
     let entities = match build_entities(rules, input, &needed, &combos) {
         Ok(e) => e,
         Err(e) => {
-            diags.push(RuleDiagnostic::general(
-                super::Level::Error,
-                "<entities>",
-                format!("cannot build the entity store: {e}"),
-            ));
+            diags.push(
+                RuleDiagnostic::general(
+                    super::Level::Error,
+                    "<entities>",
+                    format!("cannot build the entity store: {e}"),
+                )
+                .with(Problem::Evaluation),
+            );
             return (Vec::new(), diags);
         }
     };
@@ -499,11 +503,10 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
     ) {
         Ok(p) => p,
         Err(e) => {
-            diags.push(RuleDiagnostic::general(
-                super::Level::Error,
-                "<baseline>",
-                e.to_string(),
-            ));
+            diags.push(
+                RuleDiagnostic::general(super::Level::Error, "<baseline>", e.to_string())
+                    .with(Problem::Evaluation),
+            );
             return (Vec::new(), diags);
         }
     };
@@ -675,7 +678,9 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
         problems.extend(p);
     }
     for p in problems {
-        diags.push(RuleDiagnostic::general(super::Level::Error, "<request>", p));
+        diags.push(
+            RuleDiagnostic::general(super::Level::Error, "<request>", p).with(Problem::Evaluation),
+        );
     }
     let mut findings: Vec<Finding> = found.into_values().collect();
     for e in errored {
@@ -722,18 +727,21 @@ fn kept_actions<'p>(
             .as_ref()
             .is_some_and(|e| e.to_string().as_str() < today.as_str())
         {
-            diags.push(RuleDiagnostic::general(
-                super::Level::Warning,
-                &format!("{}:{}", src.file, src.line),
-                format!(
-                    "keep entry for `{}` expired on {}: it no longer retains anything",
-                    k.principal,
-                    k.expires
-                        .as_ref()
-                        .map(ToString::to_string)
-                        .unwrap_or_default()
-                ),
-            ));
+            diags.push(
+                RuleDiagnostic::general(
+                    super::Level::Warning,
+                    &format!("{}:{}", src.file, src.line),
+                    format!(
+                        "keep entry for `{}` expired on {}: it no longer retains anything",
+                        k.principal,
+                        k.expires
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default()
+                    ),
+                )
+                .with(Problem::ExpiredKeep),
+            );
             continue;
         }
         let mut set = catalog.empty_set();
@@ -863,14 +871,17 @@ fn apply_exemptions(
                 rule_location: format!("{}:{}", src.file, src.line),
             });
         } else if !used[i] {
-            diags.push(RuleDiagnostic::general(
-                super::Level::Warning,
-                &format!("{}:{}", src.file, src.line),
-                format!(
-                    "exemption from `{}` for `{}` matched no finding",
-                    x.rule, x.principal
-                ),
-            ));
+            diags.push(
+                RuleDiagnostic::general(
+                    super::Level::Warning,
+                    &format!("{}:{}", src.file, src.line),
+                    format!(
+                        "exemption from `{}` for `{}` matched no finding",
+                        x.rule, x.principal
+                    ),
+                )
+                .with(Problem::StaleExemption),
+            );
         }
     }
     out.sort_by(|a, b| {

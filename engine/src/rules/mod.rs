@@ -10,7 +10,7 @@ mod test_runner;
 pub mod toml_rules;
 
 pub use crate::model::{Evidence, Finding};
-pub use diags::{Level, RuleDiagnostic};
+pub use diags::{Level, Problem, RuleDiagnostic};
 pub use docs::{RuleDoc, RuleKind};
 pub use eval::{evaluate, CheckInput};
 pub use test_runner::{run_tests, TestCase, TestOutcome};
@@ -44,11 +44,14 @@ pub fn rule_files(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<RuleDiagnostic>) {
     let mut diags = Vec::new();
     for dir in dirs {
         if !dir.exists() {
-            diags.push(RuleDiagnostic::general(
-                Level::Error,
-                &dir.display().to_string(),
-                "no such file or directory".into(),
-            ));
+            diags.push(
+                RuleDiagnostic::general(
+                    Level::Error,
+                    &dir.display().to_string(),
+                    "no such file or directory".into(),
+                )
+                .with(Problem::Io),
+            );
             continue;
         }
         for e in walkdir::WalkDir::new(dir)
@@ -67,11 +70,14 @@ pub fn rule_files(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<RuleDiagnostic>) {
                     }
                 }
                 Ok(_) => {}
-                Err(err) => diags.push(RuleDiagnostic::general(
-                    Level::Error,
-                    &dir.display().to_string(),
-                    err.to_string(),
-                )),
+                Err(err) => diags.push(
+                    RuleDiagnostic::general(
+                        Level::Error,
+                        &dir.display().to_string(),
+                        err.to_string(),
+                    )
+                    .with(Problem::Io),
+                ),
             }
         }
     }
@@ -125,11 +131,9 @@ pub fn load(dirs: &[PathBuf], catalog: &AwsCatalog) -> (Option<RuleSet>, Vec<Rul
     for f in &files {
         match SourceFile::read(f) {
             Ok(s) => sources.push(s),
-            Err(e) => diags.push(RuleDiagnostic::general(
-                Level::Error,
-                &e.file,
-                e.message.clone(),
-            )),
+            Err(e) => diags.push(
+                RuleDiagnostic::general(Level::Error, &e.file, e.message.clone()).with(Problem::Io),
+            ),
         }
     }
     files.extend(embedded);
@@ -162,12 +166,15 @@ pub fn load_sources(
             let span = file.text[src.span.clone()]
                 .find(&quoted)
                 .map(|o| src.span.start + o..src.span.start + o + quoted.len());
-            diags.push(RuleDiagnostic::error(
-                file,
-                span,
-                what,
-                crate::catalog::did_you_mean(&catalog.suggest(action, 3)),
-            ));
+            diags.push(
+                RuleDiagnostic::error(
+                    file,
+                    span,
+                    what,
+                    crate::catalog::did_you_mean(&catalog.suggest(action, 3)),
+                )
+                .with(Problem::UnknownPermission),
+            );
         }
     };
     let mut risk_actions = BTreeMap::new();
@@ -221,22 +228,28 @@ pub fn load_sources(
         for (x, src) in &lp.exemptions {
             if !known.contains(x.rule.as_str()) && !x.rule.starts_with("whittle-") {
                 if let Some(file) = sources.iter().find(|s| *s.path == *src.file) {
-                    diags.push(RuleDiagnostic::error(
-                        file,
-                        Some(src.span.clone()),
-                        format!("exemption names unknown rule `{}`", x.rule),
-                        None,
-                    ));
+                    diags.push(
+                        RuleDiagnostic::error(
+                            file,
+                            Some(src.span.clone()),
+                            format!("exemption names unknown rule `{}`", x.rule),
+                            None,
+                        )
+                        .with(Problem::Exemption),
+                    );
                 }
             }
             if x.reason.trim().is_empty() {
                 if let Some(file) = sources.iter().find(|s| *s.path == *src.file) {
-                    diags.push(RuleDiagnostic::error(
-                        file,
-                        Some(src.span.clone()),
-                        "an exemption needs a reason".into(),
-                        None,
-                    ));
+                    diags.push(
+                        RuleDiagnostic::error(
+                            file,
+                            Some(src.span.clone()),
+                            "an exemption needs a reason".into(),
+                            None,
+                        )
+                        .with(Problem::Exemption),
+                    );
                 }
             }
         }

@@ -25,7 +25,7 @@
 //! permission = "iam:PassRole"
 //! ```
 
-use super::diags::RuleDiagnostic;
+use super::diags::{Problem, RuleDiagnostic};
 use super::eval::{evaluate, CheckInput};
 use super::RuleSet;
 use crate::aws::arn::IamPrincipal;
@@ -162,12 +162,15 @@ pub(super) fn parse_tests(file: &SourceFile, diags: &mut Vec<RuleDiagnostic>) ->
         Err(e) => {
             // Syntax errors are already reported by the rules parser; report test-shape errors only.
             if e.span().is_some() && toml::from_str::<toml::Value>(&file.text).is_ok() {
-                diags.push(RuleDiagnostic::error(
-                    file,
-                    e.span(),
-                    format!("in `[[test]]`: {}", e.message()),
-                    None,
-                ));
+                diags.push(
+                    RuleDiagnostic::error(
+                        file,
+                        e.span(),
+                        format!("in `[[test]]`: {}", e.message()),
+                        None,
+                    )
+                    .with(Problem::Test),
+                );
             }
             Vec::new()
         }

@@ -2,7 +2,7 @@
 //! re-keyed by `@id`, strictly validated against the generated schema, and linted: permission
 //! literals must exist in the catalog, risk literals must be declared.
 
-use super::diags::RuleDiagnostic;
+use super::diags::{Problem, RuleDiagnostic};
 use super::toml_rules::Severity;
 use crate::catalog::{ActionSet, AwsCatalog};
 use crate::source::SourceFile;
@@ -83,7 +83,7 @@ impl CedarSources {
                         span,
                         format!("template `{}`: templates are not supported in rule packs", t.id()),
                         Some("write the rule with concrete entities instead of `?principal`/`?resource`".into()),
-                    ));
+                    ).with(Problem::Template));
                 }
                 for p in set.policies() {
                     self.parsed.push((p.clone(), file.clone()));
@@ -96,7 +96,10 @@ impl CedarSources {
                         .and_then(|mut l| l.next())
                         .map(|l| l.offset()..l.offset() + l.len());
                     let help = e.help().map(|h| h.to_string());
-                    diags.push(RuleDiagnostic::error(file, span, e.to_string(), help));
+                    diags.push(
+                        RuleDiagnostic::error(file, span, e.to_string(), help)
+                            .with(Problem::CedarSyntax),
+                    );
                 }
             }
         }
@@ -113,11 +116,14 @@ impl CedarSources {
         let schema = match Schema::from_cedarschema_str(&schema_text(catalog)) {
             Ok((s, _)) => s,
             Err(e) => {
-                diags.push(RuleDiagnostic::general(
-                    super::diags::Level::Error,
-                    "<built-in schema>",
-                    e.to_string(),
-                ));
+                diags.push(
+                    RuleDiagnostic::general(
+                        super::diags::Level::Error,
+                        "<built-in schema>",
+                        e.to_string(),
+                    )
+                    .with(Problem::Evaluation),
+                );
                 return None;
             }
         };
@@ -143,21 +149,24 @@ impl CedarSources {
                         "whittle adds the baseline `permit`; a finding is a `forbid` that matches"
                             .into(),
                     ),
-                ));
+                ).with(Problem::NotForbid));
                 continue;
             }
             let Some(id) = p.annotation("id").map(str::to_string) else {
-                diags.push(RuleDiagnostic::error(&file, at.clone(), "rule has no `@id(\"...\")`".into(), Some("ids are stable, kebab-case, named for what they flag: `@id(\"aws-passrole-star\")`".into())));
+                diags.push(RuleDiagnostic::error(&file, at.clone(), "rule has no `@id(\"...\")`".into(), Some("ids are stable, kebab-case, named for what they flag: `@id(\"aws-passrole-star\")`".into())).with(Problem::MissingAnnotation));
                 continue;
             };
             let at = find_in(&file.text, &span, &format!("@id(\"{id}\")")).or(at.clone());
             if let Some((f, l)) = seen.get(&id) {
-                diags.push(RuleDiagnostic::error(
-                    &file,
-                    at.clone(),
-                    format!("duplicate rule id `{id}` (first defined at {f}:{l})"),
-                    None,
-                ));
+                diags.push(
+                    RuleDiagnostic::error(
+                        &file,
+                        at.clone(),
+                        format!("duplicate rule id `{id}` (first defined at {f}:{l})"),
+                        None,
+                    )
+                    .with(Problem::DuplicateId),
+                );
                 continue;
             }
             seen.insert(id.clone(), (file.path.to_string(), line));
@@ -165,32 +174,41 @@ impl CedarSources {
                 Some(s) => match Severity::parse(s) {
                     Some(s) => s,
                     None => {
-                        diags.push(RuleDiagnostic::error(
-                            &file,
-                            find_in(&file.text, &span, &format!("\"{s}\"")).or(at.clone()),
-                            format!("unknown severity `{s}` in rule `{id}`"),
-                            Some("one of: info, low, medium, high, critical".into()),
-                        ));
+                        diags.push(
+                            RuleDiagnostic::error(
+                                &file,
+                                find_in(&file.text, &span, &format!("\"{s}\"")).or(at.clone()),
+                                format!("unknown severity `{s}` in rule `{id}`"),
+                                Some("one of: info, low, medium, high, critical".into()),
+                            )
+                            .with(Problem::UnknownSeverity),
+                        );
                         continue;
                     }
                 },
                 None => {
-                    diags.push(RuleDiagnostic::error(
-                        &file,
-                        at.clone(),
-                        format!("rule `{id}` has no `@severity`"),
-                        Some("one of: info, low, medium, high, critical".into()),
-                    ));
+                    diags.push(
+                        RuleDiagnostic::error(
+                            &file,
+                            at.clone(),
+                            format!("rule `{id}` has no `@severity`"),
+                            Some("one of: info, low, medium, high, critical".into()),
+                        )
+                        .with(Problem::MissingAnnotation),
+                    );
                     continue;
                 }
             };
             let Some(message) = p.annotation("message").map(str::to_string) else {
-                diags.push(RuleDiagnostic::error(
-                    &file,
-                    at.clone(),
-                    format!("rule `{id}` has no `@message`"),
-                    Some("say what the rule flags, in one line".into()),
-                ));
+                diags.push(
+                    RuleDiagnostic::error(
+                        &file,
+                        at.clone(),
+                        format!("rule `{id}` has no `@message`"),
+                        Some("say what the rule flags, in one line".into()),
+                    )
+                    .with(Problem::MissingAnnotation),
+                );
                 continue;
             };
             // Permission and risk literals must exist.
@@ -203,39 +221,54 @@ impl CedarSources {
                         Some(a) if catalog.action(a).name == eid => {}
                         Some(a) => {
                             bad_literal = true;
-                            diags.push(RuleDiagnostic::error(
-                                &file,
-                                find_in(&file.text, &span, &format!("\"{eid}\"")).or(at.clone()),
-                                format!("`{eid}` in rule `{id}` must be written in catalog casing"),
-                                Some(format!("write `{}`", catalog.action(a).name)),
-                            ));
+                            diags.push(
+                                RuleDiagnostic::error(
+                                    &file,
+                                    find_in(&file.text, &span, &format!("\"{eid}\""))
+                                        .or(at.clone()),
+                                    format!(
+                                        "`{eid}` in rule `{id}` must be written in catalog casing"
+                                    ),
+                                    Some(format!("write `{}`", catalog.action(a).name)),
+                                )
+                                .with(Problem::PermissionCasing),
+                            );
                         }
                         None => {
                             bad_literal = true;
                             let hints = catalog.suggest(&eid, 3);
-                            diags.push(RuleDiagnostic::error(
-                                &file,
-                                find_in(&file.text, &span, &format!("\"{eid}\"")).or(at.clone()),
-                                format!("`{eid}` in rule `{id}` is not an action in the catalog"),
-                                crate::catalog::did_you_mean(&hints),
-                            ));
+                            diags.push(
+                                RuleDiagnostic::error(
+                                    &file,
+                                    find_in(&file.text, &span, &format!("\"{eid}\""))
+                                        .or(at.clone()),
+                                    format!(
+                                        "`{eid}` in rule `{id}` is not an action in the catalog"
+                                    ),
+                                    crate::catalog::did_you_mean(&hints),
+                                )
+                                .with(Problem::UnknownPermission),
+                            );
                         }
                     }
                 } else if ty == "Iam::Risk" && !risk_ids.contains(&eid) {
                     bad_literal = true;
-                    diags.push(RuleDiagnostic::error(
-                        &file,
-                        find_in(&file.text, &span, &format!("\"{eid}\"")).or(at.clone()),
-                        format!("risk class `{eid}` in rule `{id}` is not declared"),
-                        Some(format!(
-                            "declared: {}",
-                            risk_ids
-                                .iter()
-                                .map(|r| format!("`{r}`"))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )),
-                    ));
+                    diags.push(
+                        RuleDiagnostic::error(
+                            &file,
+                            find_in(&file.text, &span, &format!("\"{eid}\"")).or(at.clone()),
+                            format!("risk class `{eid}` in rule `{id}` is not declared"),
+                            Some(format!(
+                                "declared: {}",
+                                risk_ids
+                                    .iter()
+                                    .map(|r| format!("`{r}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            )),
+                        )
+                        .with(Problem::UnknownRisk),
+                    );
                 }
             }
             if bad_literal {
@@ -279,19 +312,24 @@ impl CedarSources {
                     .map(|l| l.offset()..l.offset() + l.len())
                     .filter(|s| s.end <= file.text.len())
                     .or(Some(whole.clone()));
-                diags.push(RuleDiagnostic::error(
-                    file,
-                    span,
-                    format!("rule `{id}`: {e}"),
-                    e.help().map(|h| {
-                        // Cedar lists every valid enum value (over 450 services): keep the hint readable
-                        let h = h.to_string();
-                        match h.char_indices().nth(240) {
-                            Some((i, _)) => format!("{}… (see `whittle rules schema`)", &h[..i]),
-                            None => h,
-                        }
-                    }),
-                ));
+                diags.push(
+                    RuleDiagnostic::error(
+                        file,
+                        span,
+                        format!("rule `{id}`: {e}"),
+                        e.help().map(|h| {
+                            // Cedar lists every valid enum value (over 450 services): keep the hint readable
+                            let h = h.to_string();
+                            match h.char_indices().nth(240) {
+                                Some((i, _)) => {
+                                    format!("{}… (see `whittle rules schema`)", &h[..i])
+                                }
+                                None => h,
+                            }
+                        }),
+                    )
+                    .with(Problem::CedarValidation),
+                );
             }
             invalid.insert(id);
         }
@@ -300,12 +338,15 @@ impl CedarSources {
             if let Some((_, file, whole)) =
                 policies.iter().find(|(p, _, _)| p.id().to_string() == id)
             {
-                diags.push(RuleDiagnostic::warning(
-                    file,
-                    Some(whole.clone()),
-                    format!("rule `{id}`: {w}"),
-                    None,
-                ));
+                diags.push(
+                    RuleDiagnostic::warning(
+                        file,
+                        Some(whole.clone()),
+                        format!("rule `{id}`: {w}"),
+                        None,
+                    )
+                    .with(Problem::CedarValidation),
+                );
             }
         }
         rules.retain(|r| !invalid.contains(&r.id));

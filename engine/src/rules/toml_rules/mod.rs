@@ -2,7 +2,7 @@
 //! and exemptions. Parsed strictly (unknown keys are errors with spans), then checked for meaning
 //! with every problem collected.
 
-use super::diags::RuleDiagnostic;
+use super::diags::{Problem, RuleDiagnostic};
 use crate::model::CoverageMode;
 pub use crate::model::Severity;
 use crate::source::SourceFile;
@@ -194,12 +194,15 @@ impl LeastPrivilege {
             ] {
                 if value == 0 {
                     if let Some((file, span)) = at(src, key) {
-                        diags.push(RuleDiagnostic::error(
-                            file,
-                            Some(span),
-                            format!("`{key} = 0`: it must be at least 1 day"),
-                            None,
-                        ));
+                        diags.push(
+                            RuleDiagnostic::error(
+                                file,
+                                Some(span),
+                                format!("`{key} = 0`: it must be at least 1 day"),
+                                None,
+                            )
+                            .with(Problem::ImpossibleSetting),
+                        );
                     }
                 }
             }
@@ -213,7 +216,7 @@ impl LeastPrivilege {
                             s.min_coverage_days, s.window_days
                         ),
                         Some("lower `min-coverage-days` or raise `window-days`".into()),
-                    ));
+                    ).with(Problem::ImpossibleSetting));
                 }
             }
         }
@@ -231,19 +234,22 @@ impl LeastPrivilege {
                             "raise `window-days` in `[settings]` to at least {}, or lower `after-days`",
                             u.after_days
                         )),
-                    ));
+                    ).with(Problem::ImpossibleSetting));
                 }
             } else if u.after_days == 0 {
                 if let Some((file, span)) = at(src, "after-days") {
-                    diags.push(RuleDiagnostic::error(
-                        file,
-                        Some(span),
-                        format!(
-                            "rule `{}`: `after-days = 0`: it must be at least 1 day",
-                            u.id
-                        ),
-                        None,
-                    ));
+                    diags.push(
+                        RuleDiagnostic::error(
+                            file,
+                            Some(span),
+                            format!(
+                                "rule `{}`: `after-days = 0`: it must be at least 1 day",
+                                u.id
+                            ),
+                            None,
+                        )
+                        .with(Problem::ImpossibleSetting),
+                    );
                 }
             }
         }
@@ -254,12 +260,10 @@ impl LeastPrivilege {
         let parsed: File = match toml::from_str(&file.text) {
             Ok(f) => f,
             Err(e) => {
-                diags.push(RuleDiagnostic::error(
-                    file,
-                    e.span(),
-                    e.message().to_string(),
-                    None,
-                ));
+                diags.push(
+                    RuleDiagnostic::error(file, e.span(), e.message().to_string(), None)
+                        .with(Problem::Toml),
+                );
                 return;
             }
         };
@@ -272,15 +276,18 @@ impl LeastPrivilege {
         if let Some(s) = parsed.settings {
             let span = s.span();
             match &self.settings_from {
-                Some(prev) if self.settings != *s.get_ref() => diags.push(RuleDiagnostic::error(
-                    file,
-                    Some(span),
-                    format!(
-                        "`[settings]` is already set in {}:{} with other values",
-                        prev.file, prev.line
-                    ),
-                    Some("keep one `[settings]` table per rule set".into()),
-                )),
+                Some(prev) if self.settings != *s.get_ref() => diags.push(
+                    RuleDiagnostic::error(
+                        file,
+                        Some(span),
+                        format!(
+                            "`[settings]` is already set in {}:{} with other values",
+                            prev.file, prev.line
+                        ),
+                        Some("keep one `[settings]` table per rule set".into()),
+                    )
+                    .with(Problem::SettingsConflict),
+                ),
                 _ => {
                     self.settings = s.into_inner();
                     self.settings_from = Some(src(span));
