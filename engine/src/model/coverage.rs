@@ -505,3 +505,95 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    const SERVICES: [&str; 3] = ["s3", "iam", "dynamodb"];
+    const LOCATIONS: [&str; 3] = ["us-east-1", "eu-west-1", "ap-south-1"];
+
+    fn cells() -> impl Strategy<Value = Vec<CoverageCell>> {
+        prop::collection::vec((0..3usize, 0..3usize, any::<bool>(), 0..120i64), 0..60).prop_map(
+            |v| {
+                v.into_iter()
+                    .map(|(l, s, data, day)| CoverageCell {
+                        provider: Provider::Aws,
+                        scope: "1".into(),
+                        location: LOCATIONS[l].into(),
+                        service: SERVICES[s].into(),
+                        class: if data {
+                            LogClass::Data
+                        } else {
+                            LogClass::Management
+                        },
+                        day,
+                    })
+                    .collect()
+            },
+        )
+    }
+
+    fn ask(
+        c: &Coverage,
+        service: &str,
+        logging: Logging,
+        location: Option<&str>,
+        first: Day,
+        last: Day,
+    ) -> Vouch {
+        c.vouch(&Question {
+            provider: Provider::Aws,
+            scope: "1",
+            location,
+            service,
+            logging,
+            first,
+            last,
+        })
+    }
+
+    proptest! {
+        /// Covered days and gaps partition the window; nothing is counted that no cell shows.
+        #[test]
+        fn covered_days_and_gaps_partition_the_window(cells in cells(), first in 0..100i64, len in 1..60i64) {
+            let last = first + len - 1;
+            let c = Coverage::new(&cells, CoverageMode::PerScope);
+            let v = ask(&c, "iam", Logging::Logged(LogClass::Management), None, first, last);
+            let gap_days: i64 = v.gaps.iter().map(|(a, b)| b - a + 1).sum();
+            if v.scope_has_logs {
+                prop_assert_eq!(i64::from(v.covered_days) + gap_days, len);
+            }
+            let distinct: std::collections::BTreeSet<Day> =
+                cells.iter().map(|c| c.day).filter(|d| (first..=last).contains(d)).collect();
+            prop_assert_eq!(v.covered_days as usize, distinct.len());
+        }
+
+        /// Data events, one region, or a permission never logged vouch for no more than the
+        /// account's management coverage; more logs never vouch for less.
+        #[test]
+        fn narrower_questions_vouch_for_less_and_more_logs_for_more(
+            cells in cells(), extra in cells(), first in 0..100i64, len in 1..60i64
+        ) {
+            let last = first + len - 1;
+            let scope = Coverage::new(&cells, CoverageMode::PerScope);
+            let region = Coverage::new(&cells, CoverageMode::PerLocation);
+            let mgmt = ask(&scope, "s3", Logging::Logged(LogClass::Management), None, first, last);
+            let data = ask(&scope, "s3", Logging::Logged(LogClass::Data), None, first, last);
+            let never = ask(&scope, "s3", Logging::Never, None, first, last);
+            prop_assert!(data.covered_days <= mgmt.covered_days);
+            prop_assert_eq!(never.covered_days, 0);
+            prop_assert!(!never.vouches(1));
+            for loc in LOCATIONS.iter().map(|l| Some(*l)).chain([None]) {
+                let r = ask(&region, "s3", Logging::Logged(LogClass::Management), loc, first, last);
+                prop_assert!(r.covered_days <= mgmt.covered_days);
+            }
+            let mut more = cells.clone();
+            more.extend(extra);
+            let wider = Coverage::new(&more, CoverageMode::PerScope);
+            let m2 = ask(&wider, "s3", Logging::Logged(LogClass::Management), None, first, last);
+            prop_assert!(m2.covered_days >= mgmt.covered_days);
+        }
+    }
+}

@@ -448,3 +448,61 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// (principal, permission, resource, time, denied, day of coverage)
+    type Event = (u8, u32, u8, i64, bool);
+
+    fn record(s: &mut UsageSummary, &(p, a, r, at, denied): &Event) {
+        let pid = s.principal(Provider::Aws, &format!("arn:aws:iam::1:role/r{p}"), "role");
+        let perm = PermissionRef::new(Provider::Aws, PermissionId(a));
+        s.record(pid, perm, &format!("arn:aws:s3:::b/{r}"), at, denied);
+        s.cover(
+            Provider::Aws,
+            "1",
+            "us-east-1",
+            "s3",
+            LogClass::Management,
+            at,
+        );
+        s.events += 1;
+    }
+
+    fn canonical(s: &UsageSummary) -> Vec<String> {
+        let mut v: Vec<String> = s
+            .usage
+            .iter()
+            .map(|(k, st)| format!("{k:?} {st:?}"))
+            .chain(s.coverage.iter().map(|(c, n)| format!("{c:?} {n}")))
+            .collect();
+        v.sort();
+        v.push(s.events.to_string());
+        v
+    }
+
+    proptest! {
+        /// Summaries merge in any split and any order into what one summary of every event holds.
+        #[test]
+        fn merging_in_any_split_equals_one_summary(
+            events in prop::collection::vec((0..4u8, 0..5u32, 0..4u8, 0..400_000i64, any::<bool>()), 0..80),
+            cut in 0..80usize,
+        ) {
+            let cut = cut.min(events.len());
+            let mut whole = UsageSummary::default();
+            events.iter().for_each(|e| record(&mut whole, e));
+            let (mut a, mut b) = (UsageSummary::default(), UsageSummary::default());
+            events[..cut].iter().for_each(|e| record(&mut a, e));
+            events[cut..].iter().for_each(|e| record(&mut b, e));
+            let mut ab = a.clone();
+            ab.merge(b.clone());
+            let mut ba = b;
+            ba.merge(a);
+            prop_assert_eq!(canonical(&ab), canonical(&whole));
+            prop_assert_eq!(canonical(&ba), canonical(&whole));
+        }
+    }
+}
