@@ -44,7 +44,8 @@ pub struct CatalogRef {
 }
 
 impl CatalogRef {
-    fn of(c: &AwsCatalog) -> Self {
+    /// The catalog `c` named by source, version and date.
+    pub fn of(c: &AwsCatalog) -> Self {
         let h = c.header();
         CatalogRef {
             provider: "aws",

@@ -19,6 +19,14 @@ pub struct Log {
 struct Run {
     tool: Tool,
     results: Vec<SarifResult>,
+    properties: RunProperties,
+}
+
+/// The catalog the run's answers come from, as every JSON output names it.
+#[derive(Serialize)]
+struct RunProperties {
+    #[serde(rename = "whittle/catalog")]
+    catalog: wire::CatalogRef,
 }
 
 #[derive(Serialize)]
@@ -241,6 +249,9 @@ pub fn log(findings: &[Finding], set: &RuleSet) -> Log {
                 },
             },
             results,
+            properties: RunProperties {
+                catalog: wire::CatalogRef::of(whittle_engine::catalog::AwsCatalog::embedded()),
+            },
         }],
     }
 }
