@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::path::Path;
 
 mod common;
-use common::{root, tmp, whittle};
+use common::{demo_store, root, tmp, whittle};
 
 const DEMO: &str = "testdata/demo/snapshot/authorization-details.json";
 const TRAIL: &str = "testdata/demo/cloudtrail/AWSLogs/111122223333/CloudTrail";
@@ -99,12 +99,7 @@ fn four_days_of_logs_in_a_90_day_window_vouch_for_nothing() {
 #[test]
 fn a_covered_window_still_finds_unused_permissions_and_says_why() {
     let dir = tmp("covered");
-    let db = dir.join("usage.db");
-    whittle()
-        .args(["ingest", "testdata/demo/cloudtrail", "-q", "--db"])
-        .arg(&db)
-        .assert()
-        .success();
+    let db = demo_store(&dir);
     let report = check_json(&db, "2026-11-25");
     let found = unused(&report);
     assert!(!found.is_empty());

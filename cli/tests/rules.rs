@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 mod common;
-use common::{tmp, whittle};
+use common::{demo_store, tmp, whittle};
 
 const DEMO: &str = "testdata/demo/snapshot/authorization-details.json";
 const USER_REPO: &str = "testdata/rules/user-repo";
@@ -195,12 +195,7 @@ fn check_finds_what_the_demo_account_over_grants() {
 #[test]
 fn usage_evidence_exemptions_and_expiry() {
     let dir = tmp("check-usage");
-    let db = dir.join("usage.db");
-    whittle()
-        .args(["ingest", "testdata/demo/cloudtrail", "-q", "--db"])
-        .arg(&db)
-        .assert()
-        .success();
+    let db = demo_store(&dir);
     let v = check_json(&["--rules", USER_REPO, "--db", db.to_str().expect("utf-8")]);
     let findings = v["findings"].as_array().expect("findings");
     // exempted until 2026-12-31
@@ -365,12 +360,7 @@ fn watch_reruns_when_a_rule_file_changes() {
 #[test]
 fn a_rule_that_errors_is_a_finding_not_a_silent_pass() {
     let dir = tmp("check-error");
-    let db = dir.join("usage.db");
-    whittle()
-        .args(["ingest", "testdata/demo/cloudtrail", "-q", "--db"])
-        .arg(&db)
-        .assert()
-        .success();
+    let db = demo_store(&dir);
     let out = whittle()
         .args([
             "check",

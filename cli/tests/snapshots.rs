@@ -5,19 +5,9 @@
 use std::path::Path;
 
 mod common;
-use common::{tmp, whittle};
+use common::{demo_store, tmp, whittle};
 
 const DEMO: &str = "testdata/demo/snapshot/authorization-details.json";
-
-fn demo_store(dir: &Path) -> std::path::PathBuf {
-    let db = dir.join("usage.db");
-    whittle()
-        .args(["ingest", "testdata/demo/cloudtrail", "-q", "--db"])
-        .arg(&db)
-        .assert()
-        .success();
-    db
-}
 
 fn stdout_of(args: &[&str], db: &Path) -> String {
     let out = whittle()

@@ -11,9 +11,8 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use whittle_engine::catalog::AwsCatalog;
 use whittle_engine::ingest::aws_authz;
-use whittle_engine::model::PrincipalKind;
 use whittle_engine::rules::{self, evaluate, CheckInput};
-use whittle_engine::{admin_equivalence, unknown_actions, Resolver, SourceFile};
+use whittle_engine::SourceFile;
 
 #[path = "support/snapshot_gen.rs"]
 mod snapshot_gen;
@@ -62,23 +61,19 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("inventory: load + admins + unknown actions shown", |b| {
         b.iter(|| {
-            let report = aws_authz::load_sources(&[SourceFile::from_text("real.json", &real)]);
-            let inv = &report.inventory;
-            let mut resolver = Resolver::new(catalog, inv);
-            let admins = inv
-                .principals
-                .iter()
-                .filter(|p| p.kind != PrincipalKind::Group)
-                .filter_map(|p| admin_equivalence(catalog, p, &resolver.resolve(p)))
-                .count();
-            let unknown = unknown_actions(catalog, inv);
-            assert!(!unknown.is_empty(), "the snapshot names retired actions");
+            let load = aws_authz::load_sources(&[SourceFile::from_text("real.json", &real)]);
+            let report = whittle_engine::inventory_of(load);
+            assert!(
+                !report.unknown.is_empty(),
+                "the snapshot names retired actions"
+            );
             // what `inventory` prints: every unknown action with its closest name
-            let hints: usize = unknown
+            let hints: usize = report
+                .unknown
                 .iter()
                 .map(|u| catalog.suggest(&u.pattern, 1).len())
                 .sum();
-            admins + hints
+            report.admins.len() + hints
         })
     });
     group.finish();

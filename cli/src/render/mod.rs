@@ -162,13 +162,7 @@ pub fn catalog_action(format: Format, catalog: &AwsCatalog, id: ActionId) -> mie
         Format::Json => {
             let a = catalog.action(id);
             let svc = catalog.service_of(id);
-            let arn_of = |rt: &str| {
-                svc.resources
-                    .iter()
-                    .find(|(n, _)| n == rt)
-                    .map(|(_, arn)| arn.clone())
-                    .unwrap_or_default()
-            };
+            let arn_of = |rt: &str| svc.arn_format(rt).to_string();
             json_doc(
                 catalog,
                 json::CatalogAction {

@@ -331,13 +331,7 @@ pub fn inventory(
 pub fn catalog_action(w: &mut dyn Write, catalog: &AwsCatalog, id: ActionId) -> io::Result<()> {
     let a = catalog.action(id);
     let svc = catalog.service_of(id);
-    let arn_of = |rt: &str| {
-        svc.resources
-            .iter()
-            .find(|(n, _)| n == rt)
-            .map(|(_, arn)| arn.as_str())
-            .unwrap_or("")
-    };
+    let arn_of = |rt: &str| svc.arn_format(rt);
     writeln!(w, "{}", a.name)?;
     writeln!(w, "  service:       {} ({})", svc.prefix, svc.name)?;
     writeln!(w, "  access level:  {}", a.access_level)?;
@@ -559,22 +553,7 @@ pub fn usage_summary(w: &mut dyn Write, s: &whittle_engine::usage::Summary) -> i
     }
     writeln!(w, "\ncoverage by service:")?;
     for c in &s.services {
-        let data_days = if c.data_events > 0 {
-            format!(" on {} day(s)", c.data_days)
-        } else {
-            String::new()
-        };
-        writeln!(
-            w,
-            "  {} {:<14} {:<20} management {:>8}  data {:>8}{data_days}  {} .. {}",
-            c.scope,
-            c.location,
-            c.service,
-            c.management_events,
-            c.data_events,
-            iso_day(c.first_day),
-            iso_day(c.last_day)
-        )?;
+        service_row(w, c)?;
     }
     if let Some(v) = s.migrated_from {
         writeln!(
@@ -582,20 +561,31 @@ pub fn usage_summary(w: &mut dyn Write, s: &whittle_engine::usage::Summary) -> i
                         "\nthis store was migrated from schema version {v}: coverage ingested before the migration counts for management events only (service `*`); its per-service totals:"
                     )?;
         for c in &s.v1_service_totals {
-            writeln!(
-                w,
-                "  {} {:<14} {:<20} management {:>8}  data {:>8}  {} .. {}",
-                c.scope,
-                c.location,
-                c.service,
-                c.management_events,
-                c.data_events,
-                iso_day(c.first_day),
-                iso_day(c.last_day)
-            )?;
+            service_row(w, c)?;
         }
     }
     Ok(())
+}
+
+/// One service's coverage: events of each class, the days they span.
+fn service_row(w: &mut dyn Write, c: &whittle_engine::usage::ServiceRow) -> io::Result<()> {
+    use whittle_engine::model::time::iso_day;
+    let data_days = if c.data_days > 0 {
+        format!(" on {} day(s)", c.data_days)
+    } else {
+        String::new()
+    };
+    writeln!(
+        w,
+        "  {} {:<14} {:<20} management {:>8}  data {:>8}{data_days}  {} .. {}",
+        c.scope,
+        c.location,
+        c.service,
+        c.management_events,
+        c.data_events,
+        iso_day(c.first_day),
+        iso_day(c.last_day)
+    )
 }
 
 pub fn validate_summary(

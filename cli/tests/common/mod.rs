@@ -26,6 +26,17 @@ pub fn tmp(name: &str) -> PathBuf {
     d
 }
 
+/// A usage store of the whole demo trail, in `dir`.
+pub fn demo_store(dir: &std::path::Path) -> PathBuf {
+    let db = dir.join("usage.db");
+    whittle()
+        .args(["ingest", "testdata/demo/cloudtrail", "-q", "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    db
+}
+
 /// The principals an `inventory --format json` report calls admin-equivalent.
 pub fn admins(inventory: &Value) -> Vec<&str> {
     inventory["admin_equivalent"]

@@ -72,6 +72,17 @@ pub struct AwsAction {
     service: u32,
 }
 
+impl AwsService {
+    /// The ARN format of resource type `name` (`arn:${Partition}:s3:::${BucketName}`), or `""`
+    /// when the service does not document one.
+    pub fn arn_format(&self, name: &str) -> &str {
+        self.resources
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, arn)| arn.as_str())
+    }
+}
+
 impl AwsAction {
     /// The service prefix (`s3`).
     pub fn prefix(&self) -> &str {

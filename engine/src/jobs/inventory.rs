@@ -21,8 +21,12 @@ pub struct InventoryReport {
 
 /// Loads `snapshots` and sums them up.
 pub fn inventory(snapshots: &[PathBuf]) -> InventoryReport {
+    inventory_of(aws_authz::load_files(snapshots))
+}
+
+/// Sums up snapshots already loaded.
+pub fn inventory_of(load: LoadReport) -> InventoryReport {
     let catalog = AwsCatalog::embedded();
-    let load = aws_authz::load_files(snapshots);
     let inv = &load.inventory;
     let mut resolver = Resolver::new(catalog, inv);
     let admins = inv
