@@ -279,3 +279,34 @@ fn usage_queries() {
         .stderr(predicate::str::contains("no usage store"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A delivery file is one line: a syntax error past column 65,535 used to print the whole
+/// line and then panic in the diagnostic renderer (exit 101).
+#[test]
+fn a_syntax_error_far_into_a_one_line_file_is_a_short_diagnostic() {
+    let dir = tmp("long-line");
+    let record = r#"{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/alice","accountId":"111122223333"},"eventTime":"2026-11-01T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"eu-west-1","recipientAccountId":"111122223333"}"#;
+    let mut text = String::from(r#"{"Records":["#);
+    while text.len() < 100_000 {
+        text.push_str(record);
+        text.push(',');
+    }
+    text.push_str(r#"{"eventName": oops}]}"#);
+    let file = dir.join("111122223333_CloudTrail_eu-west-1_20261101T1000Z_long.json");
+    std::fs::write(&file, &text).expect("write");
+    let out = whittle()
+        .args(["ingest", "-q", "--db"])
+        .arg(dir.join("usage.db"))
+        .arg(&file)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(":1:100"), "{stderr}");
+    assert!(
+        stderr.contains("oops"),
+        "the snippet shows the error: {stderr}"
+    );
+    assert!(stderr.len() < 3_000, "{} bytes of stderr", stderr.len());
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,6 +1,6 @@
 //! Where input came from, and the error that points back at it.
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 use serde::Serialize;
 use std::ops::Range;
 use std::sync::{Arc, OnceLock};
@@ -108,8 +108,95 @@ impl SourceFile {
             line,
             column,
             message: message.into(),
-            src: offset.map(|_| NamedSource::new(&self.path, self.text.clone())),
-            span: offset.map(|o| SourceSpan::from((o, 1))),
+            src: offset.map(|o| Snippet::around(self, o..o + 1)),
+            span: offset.map(|o| SourceSpan::from((o.min(self.text.len()), 1))),
+        }
+    }
+}
+
+/// The most of one source line a diagnostic shows, in characters, around what it points at.
+const SNIPPET_CHARS: usize = 200;
+
+/// What a diagnostic shows of its file: the whole text when its lines are short, else a window of
+/// at most [`SNIPPET_CHARS`] characters of the line around the span — a CloudTrail delivery file
+/// or a minified snapshot is one line of megabytes, and neither the terminal nor the renderer
+/// should get all of it.
+#[derive(Debug, Clone)]
+pub struct Snippet {
+    name: String,
+    text: Arc<str>,
+    /// Byte range of the window shown, when the line is cut.
+    window: Option<Range<usize>>,
+    /// 0-based line and character column of the window's start.
+    line: usize,
+    column: usize,
+}
+
+impl Snippet {
+    /// What to show of `file` for a diagnostic at `span`.
+    pub fn around(file: &SourceFile, span: Range<usize>) -> Snippet {
+        let text = &file.text;
+        let at = span.start.min(text.len());
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+        let mut snippet = Snippet {
+            name: file.path.to_string(),
+            text: file.text.clone(),
+            window: None,
+            line: file.line_of(at).saturating_sub(1),
+            column: 0,
+        };
+        if text[line_start..line_end].chars().count() <= SNIPPET_CHARS {
+            return snippet;
+        }
+        // half the window before the span, the rest after, on character boundaries
+        let before: usize = text[line_start..at]
+            .char_indices()
+            .rev()
+            .nth(SNIPPET_CHARS / 2)
+            .map_or(line_start, |(i, _)| line_start + i);
+        let after = text[at..line_end]
+            .char_indices()
+            .nth(SNIPPET_CHARS / 2)
+            .map_or(line_end, |(i, _)| at + i);
+        snippet.column = text[line_start..before].chars().count();
+        snippet.window = Some(before..after);
+        snippet
+    }
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        match &self.window {
+            None => {
+                let inner = self.text.read_span(span, before, after)?;
+                Ok(Box::new(MietteSpanContents::new_named(
+                    self.name.clone(),
+                    inner.data(),
+                    *inner.span(),
+                    inner.line(),
+                    inner.column(),
+                    inner.line_count(),
+                )))
+            }
+            Some(w) => {
+                if span.offset() < w.start || span.offset() > w.end {
+                    return Err(MietteError::OutOfBounds);
+                }
+                Ok(Box::new(MietteSpanContents::new_named(
+                    self.name.clone(),
+                    &self.text.as_bytes()[w.clone()],
+                    SourceSpan::from(w.clone()),
+                    self.line,
+                    self.column,
+                    1,
+                )))
+            }
         }
     }
 }
@@ -140,7 +227,7 @@ pub struct InputError {
     /// What is wrong.
     pub message: String,
     #[source_code]
-    src: Option<NamedSource<Arc<str>>>,
+    src: Option<Snippet>,
     #[label("here")]
     span: Option<SourceSpan>,
 }
@@ -192,5 +279,24 @@ mod tests {
         assert_eq!(f.line_of(0), 1);
         let e = f.error("b", Some(o), "bad value");
         assert_eq!(e.to_string(), "f.json:3:8: at `b`: bad value");
+    }
+
+    /// A one-line file of megabytes: the diagnostic shows about 200 characters around the error
+    /// and renders (it used to print the whole line, then panic past column 65,535).
+    #[test]
+    fn a_long_line_is_cut_around_the_error() {
+        let text = format!("{{\"a\":\"{}\",\"b\": x}}", "é".repeat(100_000));
+        let f = SourceFile::from_text("one-line.json", &text);
+        let o = text.find(" x").expect("x") + 1;
+        let e = f.error("b", Some(o), "bad value");
+        assert_eq!(e.column, Some(100_014));
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(400)
+            .render_report(&mut out, &e)
+            .expect("renders");
+        assert!(out.contains("one-line.json:1:100014"), "{out}");
+        assert!(out.contains(",\"b\": x}"), "{out}");
+        assert!(out.len() < 2_000, "{} bytes: {out}", out.len());
     }
 }

@@ -1,9 +1,9 @@
 //! Problems in a rule set: each names its file and points at the span.
 
+use crate::source::Snippet;
 use crate::source::SourceFile;
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceSpan};
+use miette::{Diagnostic, LabeledSpan, SourceSpan};
 use std::ops::Range;
-use std::sync::Arc;
 
 /// How bad a rule problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -102,7 +102,7 @@ pub struct RuleDiagnostic {
     /// What kind of problem (its code).
     pub problem: Option<Problem>,
     span: Option<SourceSpan>,
-    src: Option<NamedSource<Arc<str>>>,
+    src: Option<Snippet>,
 }
 
 impl RuleDiagnostic {
@@ -113,6 +113,7 @@ impl RuleDiagnostic {
         message: String,
         help: Option<String>,
     ) -> Self {
+        let span_start = span.as_ref().map_or(0, |s| s.start);
         RuleDiagnostic {
             level,
             file: file.path.to_string(),
@@ -121,7 +122,7 @@ impl RuleDiagnostic {
             help,
             problem: None,
             span: span.map(|s| SourceSpan::from((s.start, s.end.saturating_sub(s.start).max(1)))),
-            src: Some(NamedSource::new(&file.path, file.text.clone())),
+            src: Some(Snippet::around(file, span_start..span_start + 1)),
         }
     }
 
