@@ -203,6 +203,9 @@ pub struct WindowDoc {
 pub struct Check {
     #[serde(skip_serializing_if = "Option::is_none")]
     window: Option<WindowDoc>,
+    /// Input that could not be used, each with its file and position: when not empty, the
+    /// findings cover only the rest and the check failed (exit 2).
+    errors: Vec<String>,
     findings: Vec<Finding>,
 }
 
@@ -215,6 +218,11 @@ impl Check {
                 first_day: iso_day(w.first),
                 last_day: iso_day(w.last),
             }),
+            errors: report
+                .input_errors
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             findings: report.findings.iter().map(Finding::from).collect(),
         }
     }

@@ -53,11 +53,14 @@ pub fn plain(s: &str) -> miette::Result<()> {
 pub fn check(format: CheckFormat, report: &CheckReport, set: &RuleSet) -> miette::Result<()> {
     let findings = &report.findings;
     match format {
-        CheckFormat::Text => stdout(|w| text::findings(w, findings)),
+        CheckFormat::Text => stdout(|w| text::findings(w, findings, report.input_errors.len())),
         CheckFormat::Markdown => stdout(|w| markdown::findings(w, findings)),
         CheckFormat::Json => json_doc(catalog(), json::Check::new(report)),
         CheckFormat::Sarif => stdout(|w| {
-            serde_json::to_writer_pretty(&mut *w, &sarif::log(findings, set))?;
+            serde_json::to_writer_pretty(
+                &mut *w,
+                &sarif::log(findings, set, &report.input_errors),
+            )?;
             writeln!(w)
         }),
     }

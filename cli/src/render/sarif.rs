@@ -5,6 +5,7 @@ use super::json as wire;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use whittle_engine::rules::{Finding, RuleSet, Severity};
+use whittle_engine::InputError;
 
 /// A SARIF log.
 #[derive(Serialize)]
@@ -18,6 +19,7 @@ pub struct Log {
 #[derive(Serialize)]
 struct Run {
     tool: Tool,
+    invocations: Vec<Invocation>,
     results: Vec<SarifResult>,
     properties: RunProperties,
 }
@@ -27,6 +29,30 @@ struct Run {
 struct RunProperties {
     #[serde(rename = "whittle/catalog")]
     catalog: wire::CatalogRef,
+}
+
+/// Whether the run could read all its input: a failed run must not look like a clean one (an
+/// upload of zero results would close every open alert).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<NotificationLocation>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NotificationLocation {
+    physical_location: PhysicalLocation,
 }
 
 #[derive(Serialize)]
@@ -149,8 +175,8 @@ fn score(s: Severity) -> &'static str {
 
 const TAGS: [&str; 3] = ["security", "iam", "least-privilege"];
 
-/// The SARIF log of a check.
-pub fn log(findings: &[Finding], set: &RuleSet) -> Log {
+/// The SARIF log of a check; `input_errors` make it a failed run.
+pub fn log(findings: &[Finding], set: &RuleSet, input_errors: &[InputError]) -> Log {
     let mut rules: Vec<ReportingDescriptor> = set
         .guardrails
         .rules
@@ -248,6 +274,26 @@ pub fn log(findings: &[Finding], set: &RuleSet) -> Log {
                     rules,
                 },
             },
+            invocations: vec![Invocation {
+                execution_successful: input_errors.is_empty(),
+                tool_execution_notifications: input_errors
+                    .iter()
+                    .map(|e| Notification {
+                        level: "error",
+                        message: text(e.to_string()),
+                        locations: vec![NotificationLocation {
+                            physical_location: PhysicalLocation {
+                                artifact_location: ArtifactLocation {
+                                    uri: e.file.clone(),
+                                },
+                                region: Region {
+                                    start_line: e.line.unwrap_or(1),
+                                },
+                            },
+                        }],
+                    })
+                    .collect(),
+            }],
             results,
             properties: RunProperties {
                 catalog: wire::CatalogRef::of(whittle_engine::catalog::AwsCatalog::embedded()),

@@ -672,7 +672,7 @@ pub fn permissions(p: &[String]) -> String {
     s
 }
 
-pub fn findings(w: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
+pub fn findings(w: &mut dyn Write, findings: &[Finding], input_errors: usize) -> io::Result<()> {
     for f in findings {
         writeln!(w, "{:<8} {}  {}", f.severity.as_str(), f.rule, f.principal)?;
         writeln!(w, "         {}: {}", f.message, permissions(&f.permissions))?;
@@ -700,6 +700,13 @@ pub fn findings(w: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
             writeln!(w, "         evidence: {used}{sep}{coverage}")?;
         }
         writeln!(w, "         rule {}", f.rule_location)?;
+    }
+    if input_errors > 0 {
+        // no tally: "0 finding(s)" over input that could not be read would read as clean
+        return writeln!(
+            w,
+            "{input_errors} input(s) could not be used (see the errors above): the check is incomplete"
+        );
     }
     let by_sev = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     use Severity as S;

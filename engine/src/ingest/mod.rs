@@ -4,5 +4,6 @@ pub mod aws_authz;
 pub mod cloudtrail;
 pub mod log_source;
 pub mod policy_json;
+pub mod recognize;
 
 pub use log_source::{FileOutcome, LogObject, LogSource, Skipped};

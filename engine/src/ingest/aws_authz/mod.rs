@@ -9,6 +9,7 @@ mod diags;
 
 use crate::aws::policy::{DocumentKind, PolicyDocument};
 use crate::aws::{Inventory, Policy};
+use crate::ingest::recognize::{shape_of, Shape};
 use crate::model::{PolicyKind, Principal, PrincipalKind, Provider};
 use crate::source::SourceFile;
 use serde::Deserialize;
@@ -253,6 +254,22 @@ fn account_of(arn: &str) -> String {
 impl Builder {
     fn add_file(&mut self, file: &SourceFile) {
         let text: &str = &file.text;
+        // a struct deserializes from an array too: `[]` would read as an empty snapshot
+        let first = text.trim_start().chars().next();
+        if first != Some('{') {
+            let what = match first {
+                Some('[') => "a JSON array",
+                None => "empty",
+                Some(_) => "not a JSON object",
+            };
+            let at = text.len() - text.trim_start().len();
+            self.report.errors.push(file.error(
+                "",
+                (at < text.len()).then_some(at),
+                format!("{what}: not an authorization-details snapshot (`aws iam get-account-authorization-details` output)"),
+            ));
+            return;
+        }
         let mut de = serde_json::Deserializer::from_str(text);
         let mut ignored = Vec::new();
         let mut on_ignored = |p: serde_ignored::Path<'_>| ignored.push(p.to_string());
@@ -277,6 +294,26 @@ impl Builder {
                 return;
             }
         };
+        let empty = details.user_detail_list.is_empty()
+            && details.group_detail_list.is_empty()
+            && details.role_detail_list.is_empty()
+            && details.policies.is_empty();
+        if empty {
+            // nothing of a snapshot: say what the file looks like, and stop there
+            let top = ignored
+                .iter()
+                .map(String::as_str)
+                .filter(|k| !k.contains(['.', '[']));
+            let message = match shape_of(top) {
+                Some(shape) if shape != Shape::AuthorizationDetails => format!(
+                    "not an authorization-details snapshot: it looks like {}",
+                    shape.advice()
+                ),
+                _ => "holds no users, groups, roles or policies: not an authorization-details snapshot (`aws iam get-account-authorization-details` output)".into(),
+            };
+            self.report.errors.push(file.error("", None, message));
+            return;
+        }
         for p in ignored {
             self.report
                 .warnings

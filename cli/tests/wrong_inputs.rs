@@ -1,0 +1,83 @@
+//! Input given to the wrong flag, or missing, fails the run loudly: exit 2, what the file looks
+//! like, and no output that a CI gate could take for a clean result.
+
+use predicates::prelude::*;
+use serde_json::Value;
+
+mod common;
+use common::whittle;
+
+fn check(snapshot: &str, format: &str) -> (Option<i32>, String, String) {
+    let out = whittle()
+        .args([
+            "check",
+            "--snapshot",
+            snapshot,
+            "--rules",
+            "rules/",
+            "--format",
+            format,
+        ])
+        .output()
+        .expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8(out.stderr).expect("utf-8"),
+    )
+}
+
+/// A CloudTrail log, a lone policy, `{}` or `[]` as `--snapshot` used to be `0 finding(s)`, exit 0.
+#[test]
+fn a_file_that_is_not_a_snapshot_is_refused_with_what_it_looks_like() {
+    for (file, says) in [
+        (
+            "testdata/aws/cloudtrail/delivery-file-mixed-identities.json",
+            "looks like a CloudTrail log: read it with `whittle ingest`",
+        ),
+        (
+            "testdata/aws/policies/boundary-s3-read-only.json",
+            "looks like a lone IAM policy document",
+        ),
+        (
+            "testdata/aws/authz/empty-object-is-not-a-snapshot.json",
+            "holds no users, groups, roles or policies",
+        ),
+        (
+            "testdata/aws/authz/json-array-is-not-a-snapshot.json",
+            "a JSON array: not an authorization-details snapshot",
+        ),
+    ] {
+        let (code, stdout, stderr) = check(file, "text");
+        assert_eq!(code, Some(2), "{file}: {stderr}");
+        assert!(stderr.contains(says), "{file}: {stderr}");
+        assert!(!stdout.contains("finding(s)"), "{file}: {stdout}");
+        whittle()
+            .args(["inventory", "--snapshot", file])
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains(says));
+    }
+}
+
+/// A missing snapshot used to write SARIF with zero results and no failure: an upload would
+/// have closed every open alert.
+#[test]
+fn a_missing_snapshot_fails_the_run_in_every_format() {
+    let (code, sarif, _) = check("testdata/no-such-snapshot.json", "sarif");
+    assert_eq!(code, Some(2));
+    let v: Value = serde_json::from_str(&sarif).expect("sarif");
+    let inv = &v["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], false, "{inv}");
+    assert!(inv["toolExecutionNotifications"][0]["message"]["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("no-such-snapshot.json")));
+    let (code, json, _) = check("testdata/no-such-snapshot.json", "json");
+    assert_eq!(code, Some(2));
+    let v: Value = serde_json::from_str(&json).expect("json");
+    assert_eq!(v["errors"].as_array().map(Vec::len), Some(1), "{v}");
+    let (code, text, _) = check("testdata/no-such-snapshot.json", "text");
+    assert_eq!(code, Some(2));
+    assert!(!text.contains("0 finding(s)"), "{text}");
+    assert!(text.contains("could not be used"), "{text}");
+}

@@ -1,0 +1,121 @@
+//! What a JSON input looks like, from its top-level keys: so that a file given to the wrong
+//! flag is refused with what it is and where it belongs, instead of being read as an empty
+//! snapshot (and passing a CI gate).
+
+/// A kind of input whittle knows by its shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// `aws iam get-account-authorization-details`.
+    AuthorizationDetails,
+    /// CloudTrail: a delivery file, `lookup-events` output, an EventBridge envelope, a record.
+    CloudTrail,
+    /// `terraform show -json` of a plan.
+    TerraformPlan,
+    /// A CloudFormation template.
+    CloudFormation,
+    /// A lone IAM policy document.
+    PolicyDocument,
+    /// A GCP IAM policy (`gcloud … get-iam-policy`).
+    GcpIamPolicy,
+    /// Azure role assignments or definitions.
+    AzureRbac,
+}
+
+impl Shape {
+    /// What it is, and where it belongs, in words.
+    pub fn advice(self) -> &'static str {
+        match self {
+            Shape::AuthorizationDetails => "an authorization-details snapshot",
+            Shape::CloudTrail => "a CloudTrail log: read it with `whittle ingest`",
+            Shape::TerraformPlan => {
+                "a Terraform plan: whittle does not read plans yet (pre-merge checks are planned)"
+            }
+            Shape::CloudFormation => {
+                "a CloudFormation template: whittle does not read templates yet (pre-merge checks are planned)"
+            }
+            Shape::PolicyDocument => {
+                "a lone IAM policy document: evaluate it with `whittle simulate --policy`"
+            }
+            Shape::GcpIamPolicy => "a GCP IAM policy: whittle does not read GCP yet",
+            Shape::AzureRbac => "Azure role assignments or definitions: whittle does not read Azure yet",
+        }
+    }
+}
+
+/// The shape of a JSON object with these top-level keys, when one is recognised.
+pub fn shape_of<'k>(keys: impl IntoIterator<Item = &'k str>) -> Option<Shape> {
+    let keys: Vec<&str> = keys.into_iter().collect();
+    let has = |k: &str| keys.contains(&k);
+    if [
+        "UserDetailList",
+        "GroupDetailList",
+        "RoleDetailList",
+        "Policies",
+    ]
+    .iter()
+    .any(|k| has(k))
+    {
+        return Some(Shape::AuthorizationDetails);
+    }
+    if has("Records")
+        || has("eventSource")
+        || has("eventName")
+        || has("Events")
+        || has("CloudTrailEvent")
+        || (has("detail-type") && has("detail"))
+    {
+        return Some(Shape::CloudTrail);
+    }
+    if has("format_version")
+        && (has("planned_values") || has("resource_changes") || has("terraform_version"))
+    {
+        return Some(Shape::TerraformPlan);
+    }
+    if has("AWSTemplateFormatVersion") || (has("Resources") && !has("Statement")) {
+        return Some(Shape::CloudFormation);
+    }
+    if has("Statement") {
+        return Some(Shape::PolicyDocument);
+    }
+    if has("bindings") || (has("etag") && has("version")) {
+        return Some(Shape::GcpIamPolicy);
+    }
+    if has("roleDefinitionId")
+        || has("principalId")
+        || has("permissions") && has("assignableScopes")
+    {
+        return Some(Shape::AzureRbac);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_known_by_their_top_level_keys() {
+        assert_eq!(shape_of(["Records"]), Some(Shape::CloudTrail));
+        assert_eq!(
+            shape_of(["Version", "Statement"]),
+            Some(Shape::PolicyDocument)
+        );
+        assert_eq!(
+            shape_of(["format_version", "terraform_version", "planned_values"]),
+            Some(Shape::TerraformPlan)
+        );
+        assert_eq!(
+            shape_of(["AWSTemplateFormatVersion", "Resources"]),
+            Some(Shape::CloudFormation)
+        );
+        assert_eq!(
+            shape_of(["bindings", "etag", "version"]),
+            Some(Shape::GcpIamPolicy)
+        );
+        assert_eq!(
+            shape_of(["RoleDetailList", "Marker"]),
+            Some(Shape::AuthorizationDetails)
+        );
+        assert_eq!(shape_of(["something"]), None);
+    }
+}
