@@ -149,6 +149,9 @@ pub struct IngestArgs {
     /// Commit after this many log objects (smaller: less work lost to a crash, slower).
     #[arg(long, value_name = "N", default_value_t = 2000, hide = true)]
     pub commit_every: usize,
+    /// When another `ingest` is writing the store, exit 2 saying who, instead of waiting.
+    #[arg(long)]
+    pub no_wait: bool,
     /// No progress bar, no per-file notes.
     #[arg(long, short)]
     pub quiet: bool,

@@ -55,6 +55,17 @@ impl whittle_engine::usage::Progress for IngestProgress {
             b.inc(bytes);
         }
     }
+    fn waiting(&self, holder: &str) {
+        #[allow(
+            clippy::print_stderr,
+            reason = "the one line that says why ingest pauses"
+        )]
+        {
+            eprintln!(
+                "waiting: the usage store is being written by another whittle ingest ({holder})"
+            );
+        }
+    }
     fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();

@@ -310,3 +310,174 @@ fn a_syntax_error_far_into_a_one_line_file_is_a_short_diagnostic() {
     assert!(stderr.len() < 3_000, "{} bytes of stderr", stderr.len());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A path that does not exist used to exit 1 and leave an empty store behind.
+#[test]
+fn ingest_of_a_path_that_does_not_exist_creates_nothing() {
+    let dir = tmp("no-such-path");
+    let db = dir.join("sub/usage.db");
+    whittle()
+        .args(["ingest", "testdata/no-such-trail", "--db"])
+        .arg(&db)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "no such file or directory: `testdata/no-such-trail`",
+        ));
+    assert!(!db.exists() && !dir.join("sub").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Two ingests at once used to kill the second with a raw `UNIQUE constraint failed:
+/// log_objects.key`. Now the second waits for the first, then reads only what is left: both
+/// succeed and every event is counted once.
+#[test]
+fn concurrent_ingests_take_turns_and_count_everything_once() {
+    let dir = tmp("concurrent");
+    let db = dir.join("usage.db");
+    let run = || {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            whittle()
+                .args(["ingest", DEMO_TRAIL, "-q", "--format", "json", "--db"])
+                .arg(&db)
+                .output()
+                .expect("runs")
+        })
+    };
+    let (a, b) = (run(), run());
+    let (a, b) = (a.join().expect("a"), b.join().expect("b"));
+    for out in [&a, &b] {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let ingested: u64 = [&a, &b]
+        .iter()
+        .map(|o| {
+            let v: Value = serde_json::from_slice(&o.stdout).expect("json");
+            v["ingested"].as_u64().expect("ingested")
+        })
+        .sum();
+    assert_eq!(
+        ingested, 178,
+        "each delivery file ingested by exactly one of the two"
+    );
+    let v = json(&db, &["usage", "summary"]);
+    assert_eq!(v["events"].as_u64(), Some(1357));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `--no-wait` says who holds the store instead of waiting; without it, ingest waits and says so.
+#[test]
+fn a_held_store_is_reported_or_waited_for() {
+    let dir = tmp("held");
+    let db = dir.join("usage.db");
+    let lock = std::fs::File::create(dir.join("usage.db.lock")).expect("lock file");
+    lock.lock().expect("lock");
+    whittle()
+        .args(["ingest", DEMO_TRAIL, "-q", "--no-wait", "--db"])
+        .arg(&db)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "is being written by another whittle ingest",
+        ));
+    assert!(!db.exists(), "nothing written while the store is held");
+    let waiting = {
+        let db = db.clone();
+        std::thread::spawn(move || {
+            whittle()
+                .args(["ingest", DEMO_TRAIL, "-q", "--db"])
+                .arg(&db)
+                .output()
+                .expect("runs")
+        })
+    };
+    std::thread::sleep(Duration::from_millis(700));
+    drop(lock);
+    let out = waiting.join().expect("joins");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("waiting: the usage store is being written"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// Commands that only read open the store read-only: an immutable store (as on read-only
+/// media) used to fail with "attempt to write a readonly database".
+#[test]
+fn a_read_only_store_can_be_read() {
+    let dir = tmp("read-only");
+    let db = dir.join("usage.db");
+    whittle()
+        .args(["ingest", DEMO_TRAIL, "-q", "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    // fold the write-ahead log into the file, so the store is one file
+    {
+        let c = rusqlite::Connection::open(&db).expect("open");
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;")
+            .expect("checkpoint");
+    }
+    let immutable = std::process::Command::new("chattr")
+        .arg("+i")
+        .arg(&db)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !immutable {
+        #[allow(clippy::print_stderr, reason = "a skipped test says so")]
+        {
+            eprintln!("skipped: `chattr +i` is not available here to make the store read-only");
+        }
+        std::fs::remove_dir_all(&dir).ok();
+        return;
+    }
+    let summary = whittle()
+        .args(["usage", "summary", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    let check = whittle()
+        .args([
+            "check",
+            "--snapshot",
+            "testdata/demo/snapshot/authorization-details.json",
+        ])
+        .args([
+            "--rules",
+            "rules/",
+            "--now",
+            "2026-11-25",
+            "--fail-on",
+            "never",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    let _ = std::process::Command::new("chattr")
+        .arg("-i")
+        .arg(&db)
+        .status();
+    assert_eq!(
+        summary.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&summary.stderr)
+    );
+    assert!(String::from_utf8_lossy(&summary.stdout).contains("1357 events"));
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

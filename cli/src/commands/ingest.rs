@@ -10,6 +10,7 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         commit_every: a.commit_every,
         progress: &progress,
         now: whittle_engine::model::time::now(),
+        wait: !a.no_wait,
     })?;
     diagnostics::ingest_problems(&report, a.quiet);
     render::ingest_report(a.format, &a.db, &report)?;

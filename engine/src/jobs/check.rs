@@ -71,7 +71,11 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
         Some(db) => {
             let window = Window::ending(req.now, settings.window_days);
             report.window = Some(window);
-            Some(load_facts(&Store::open(db)?, window, settings.coverage)?)
+            Some(load_facts(
+                &Store::open_read_only(db)?,
+                window,
+                settings.coverage,
+            )?)
         }
         None => None,
     };

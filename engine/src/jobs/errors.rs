@@ -84,6 +84,34 @@ pub enum JobError {
         /// The path given.
         path: PathBuf,
     },
+    /// An input path that does not exist.
+    #[error("no such file or directory: `{}`", path.display())]
+    #[diagnostic(code(whittle::input::missing))]
+    NoSuchPath {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// Another ingest is writing the store, and this one was told not to wait.
+    #[error("usage store `{}` is being written by another whittle ingest ({holder})", path.display())]
+    #[diagnostic(
+        code(whittle::store::busy),
+        help("wait for it to finish, or leave out `--no-wait` to wait for it")
+    )]
+    StoreBusy {
+        /// The store.
+        path: PathBuf,
+        /// Who holds it, and since when.
+        holder: String,
+    },
+    /// The store's lock file could not be used.
+    #[error("cannot lock the usage store `{}`: {message}", path.display())]
+    #[diagnostic(code(whittle::store::lock))]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// What the system said.
+        message: String,
+    },
     /// The store could not be read or written.
     #[error(transparent)]
     #[diagnostic(transparent)]

@@ -21,10 +21,77 @@ pub struct IngestRequest<'p> {
     pub progress: &'p dyn Progress,
     /// "Now", recorded with each object.
     pub now: Epoch,
+    /// When another ingest holds the store, wait for it (else fail with [`JobError::StoreBusy`]).
+    pub wait: bool,
+}
+
+/// The lock an ingest holds on its store for as long as it writes: `<db>.lock`, holding the
+/// holder's process id and start time. Released when dropped (or when the process dies).
+struct WriteLock {
+    _file: std::fs::File,
+}
+
+impl WriteLock {
+    fn take(db: &Path, wait: bool, progress: &dyn Progress) -> Result<WriteLock, JobError> {
+        use std::io::{Read, Seek, Write};
+        let path = PathBuf::from(format!("{}.lock", db.display()));
+        let lock_err = |e: std::io::Error| JobError::Lock {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(lock_err)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(lock_err)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.read_to_string(&mut holder);
+                let holder = match holder.trim() {
+                    "" => "a process that has not said who it is".to_string(),
+                    h => h.to_string(),
+                };
+                if !wait {
+                    return Err(JobError::StoreBusy {
+                        path: db.to_path_buf(),
+                        holder,
+                    });
+                }
+                progress.waiting(&holder);
+                file.lock().map_err(lock_err)?;
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(lock_err(e)),
+        }
+        let me = format!(
+            "pid {} since {}",
+            std::process::id(),
+            crate::model::time::iso(crate::model::time::now())
+        );
+        file.set_len(0)
+            .and_then(|_| file.rewind())
+            .and_then(|_| file.write_all(me.as_bytes()))
+            .map_err(lock_err)?;
+        Ok(WriteLock { _file: file })
+    }
 }
 
 /// Ingests every new log object under the paths into the store.
 pub fn ingest(req: &IngestRequest<'_>) -> Result<IngestReport, JobError> {
+    // a path that does not exist is a mistake, not an empty log: fail before creating anything
+    if let Some(missing) = req.paths.iter().find(|p| !p.exists()) {
+        return Err(JobError::NoSuchPath {
+            path: missing.clone(),
+        });
+    }
+    // one writer at a time: what a second ingest reads as done is what the first committed
+    let _lock = WriteLock::take(&req.db, req.wait, req.progress)?;
     let catalogs = Registry::embedded();
     let mut store = Store::open(&req.db)?;
     let opts = IngestOptions {
@@ -48,7 +115,7 @@ fn open_existing(db: &Path) -> Result<Store, JobError> {
             path: db.to_path_buf(),
         });
     }
-    Ok(Store::open(db)?)
+    Ok(Store::open_read_only(db)?)
 }
 
 /// Totals and coverage of the store at `db`.

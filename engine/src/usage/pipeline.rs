@@ -59,6 +59,8 @@ pub trait Progress: Sync {
     fn advance(&self, bytes: u64, events: u64);
     /// All done.
     fn finish(&self);
+    /// Another ingest holds the store (`holder` says who and since when): this one waits.
+    fn waiting(&self, _holder: &str) {}
 }
 
 /// No progress reporting.

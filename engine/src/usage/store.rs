@@ -409,6 +409,55 @@ impl Store {
         })
     }
 
+    /// Opens the store at `path` for reading only: nothing is written, so a store on read-only
+    /// media or shared read-only works. A store written by an older whittle is migrated first
+    /// when the file can be written (that one write is needed to read it); else the error says so.
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let err = |m: String| StoreError {
+            path: path.display().to_string(),
+            message: m,
+        };
+        let conn = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| err(e.to_string()))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| err(e.to_string()))?;
+        let version: Option<String> = conn
+            .query_row(
+                "SELECT value FROM meta WHERE key='schema_version'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| err(format!("not a whittle usage store, or damaged: {e}")))?;
+        match version.as_deref().and_then(|v| v.parse::<i64>().ok()) {
+            Some(SCHEMA_VERSION) => Ok(Store {
+                conn,
+                path: path.to_path_buf(),
+                written_principals: FxHashSet::default(),
+                written_resources: FxHashSet::default(),
+                permission_ids: FxHashMap::default(),
+            }),
+            Some(v) if v < SCHEMA_VERSION => {
+                drop(conn);
+                Store::open(path).map_err(|e| {
+                    err(format!(
+                        "written by an older whittle (schema version {v}) and it cannot be migrated here ({}): make it writable once, or run `whittle ingest` on it",
+                        e.message
+                    ))
+                })
+            }
+            Some(v) => Err(err(format!(
+                "written by a newer whittle (schema version {v}); this whittle reads versions up to {SCHEMA_VERSION}: upgrade whittle to read it"
+            ))),
+            None => Err(err(
+                "not a whittle usage store: `meta` has no schema version".into(),
+            )),
+        }
+    }
+
     fn err(&self, e: impl std::fmt::Display) -> StoreError {
         StoreError {
             path: self.path.display().to_string(),
