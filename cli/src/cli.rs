@@ -117,11 +117,13 @@ pub struct CheckArgs {
     /// `get-account-authorization-details` output; several files merge.
     #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
     pub snapshots: Vec<PathBuf>,
-    /// Usage store from `whittle ingest`: adds used / last used / coverage evidence.
+    /// Usage store from `whittle ingest`: adds used / last used / coverage evidence (default:
+    /// `$WHITTLE_DB` or `.whittle/usage.db`, when it exists).
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
-    /// Rule directories (repeatable).
-    #[arg(long = "rules", value_name = "DIR", required = true, num_args = 1..)]
+    /// Rule directories (repeatable; `@builtin` for the built-in packs). Default: `./rules` when
+    /// it exists, else `@builtin`.
+    #[arg(long = "rules", value_name = "DIR", num_args = 1..)]
     pub rules: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
@@ -134,8 +136,54 @@ pub struct CheckArgs {
     pub now: Option<String>,
 }
 
-/// Default location of the usage store.
+/// Default location of the usage store, unless `WHITTLE_DB` names another.
 pub const DEFAULT_DB: &str = ".whittle/usage.db";
+
+/// The default usage store: `$WHITTLE_DB` when set, else `.whittle/usage.db`.
+pub fn default_db() -> PathBuf {
+    std::env::var_os("WHITTLE_DB")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from(DEFAULT_DB), PathBuf::from)
+}
+
+/// The rule directories to use: those given, else `./rules` when it exists, else the packs
+/// built into the binary — with a note saying which, when it was a default.
+pub fn rules_or_default(dirs: &[PathBuf]) -> (Vec<PathBuf>, Option<String>) {
+    if !dirs.is_empty() {
+        return (dirs.to_vec(), None);
+    }
+    if std::path::Path::new("rules").is_dir() {
+        (
+            vec![PathBuf::from("rules")],
+            Some("rules: ./rules (give --rules to choose)".into()),
+        )
+    } else {
+        (
+            vec![PathBuf::from("@builtin")],
+            Some("rules: @builtin, the packs built into whittle (no ./rules here; give --rules to choose)".into()),
+        )
+    }
+}
+
+/// The usage store to read: the one given, else the default store when it exists — with a
+/// note, when there is none, that findings carry no usage evidence.
+pub fn usage_db(db: Option<&PathBuf>) -> (Option<PathBuf>, Option<String>) {
+    match db {
+        Some(db) => (Some(db.clone()), None),
+        None => {
+            let default = default_db();
+            if default.exists() {
+                (Some(default), None)
+            } else {
+                let note = format!(
+                    "no usage evidence: {} does not exist (run `whittle ingest` first, or give --db)",
+                    default.display()
+                );
+                (None, Some(note))
+            }
+        }
+    }
+}
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
@@ -144,7 +192,7 @@ pub struct IngestArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The usage store (SQLite); created when absent.
-    #[arg(long, value_name = "FILE", default_value = DEFAULT_DB)]
+    #[arg(long, value_name = "FILE", default_value_os_t = default_db())]
     pub db: PathBuf,
     /// Commit after this many log objects (smaller: less work lost to a crash, slower).
     #[arg(long, value_name = "N", default_value_t = 2000, hide = true)]
@@ -165,7 +213,7 @@ pub enum UsageCommand {
     /// Totals, and what the logs cover: per account × region (time span, gaps), per service (management and data events).
     Summary {
         /// The usage store.
-        #[arg(long, value_name = "FILE", default_value = DEFAULT_DB)]
+        #[arg(long, value_name = "FILE", default_value_os_t = default_db())]
         db: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
@@ -177,7 +225,7 @@ pub enum UsageCommand {
         #[arg(long, value_name = "ARN")]
         principal: String,
         /// The usage store.
-        #[arg(long, value_name = "FILE", default_value = DEFAULT_DB)]
+        #[arg(long, value_name = "FILE", default_value_os_t = default_db())]
         db: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
@@ -186,7 +234,7 @@ pub enum UsageCommand {
     /// Events no permission mapping knows (and those that need no permission).
     Unmapped {
         /// The usage store.
-        #[arg(long, value_name = "FILE", default_value = DEFAULT_DB)]
+        #[arg(long, value_name = "FILE", default_value_os_t = default_db())]
         db: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]

@@ -39,6 +39,11 @@ pub fn load_problems(errors: &[InputError], warnings: &[InputError]) {
     }
 }
 
+/// A note on stderr: what a default chose.
+pub fn note(text: &str) {
+    eprintln!("note: {text}");
+}
+
 pub fn bad_date(d: &str) {
     eprintln!("error: `{d}` is not a date (expected YYYY-MM-DD)");
 }

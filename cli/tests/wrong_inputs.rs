@@ -81,3 +81,62 @@ fn a_missing_snapshot_fails_the_run_in_every_format() {
     assert!(!text.contains("0 finding(s)"), "{text}");
     assert!(text.contains("could not be used"), "{text}");
 }
+
+/// A rule directory with no rules used to check nothing and pass (`rules test`: `0 passed,
+/// 0 failed`).
+#[test]
+fn a_rule_set_with_no_rules_is_an_error() {
+    let dir = common::tmp("no-rules");
+    std::fs::write(dir.join("README.md"), "no rules in here").expect("write");
+    for args in [
+        vec!["rules", "test"],
+        vec!["rules", "validate"],
+        vec![
+            "check",
+            "--snapshot",
+            "testdata/demo/snapshot/authorization-details.json",
+            "--rules",
+        ],
+    ] {
+        whittle()
+            .args(&args)
+            .arg(&dir)
+            .assert()
+            .code(2)
+            .stderr(predicate::str::contains("whittle::rules::none"))
+            .stderr(predicate::str::contains("no rules here"))
+            .stdout(predicate::str::contains("0 passed").not());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// `--rules` defaults to `./rules` when it exists, else the built-in packs, and says which;
+/// outside the checkout `rules explain` used to fail.
+#[test]
+fn rules_default_to_the_checkout_or_the_built_in_packs() {
+    let snapshot = common::root().join("testdata/demo/snapshot/authorization-details.json");
+    whittle()
+        .args(["check", "--fail-on", "never", "--snapshot"])
+        .arg(&snapshot)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("note: rules: ./rules"))
+        .stderr(predicate::str::contains("note: no usage evidence"))
+        .stdout(predicate::str::contains("aws-passrole-star"));
+    let elsewhere = common::tmp("elsewhere");
+    whittle()
+        .current_dir(&elsewhere)
+        .args(["check", "--fail-on", "never", "--snapshot"])
+        .arg(&snapshot)
+        .assert()
+        .success()
+        .stderr(predicate::str::contains("note: rules: @builtin"))
+        .stdout(predicate::str::contains("aws-passrole-star"));
+    whittle()
+        .current_dir(&elsewhere)
+        .args(["rules", "explain", "aws-passrole-star"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("@builtin/aws/guardrails.cedar"));
+    std::fs::remove_dir_all(&elsewhere).ok();
+}

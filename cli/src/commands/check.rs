@@ -1,4 +1,4 @@
-use crate::cli::{CheckArgs, FailOn};
+use crate::cli::{rules_or_default, usage_db, CheckArgs, FailOn};
 use crate::{diagnostics, exit, render};
 use whittle_engine::model::time;
 use whittle_engine::rules::Severity;
@@ -15,10 +15,15 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
         },
         None => time::now(),
     };
+    let (rules, rules_note) = rules_or_default(&a.rules);
+    let (db, db_note) = usage_db(a.db.as_ref());
+    for n in rules_note.iter().chain(&db_note) {
+        diagnostics::note(n);
+    }
     let report = whittle_engine::check(&CheckRequest {
         snapshots: a.snapshots.clone(),
-        rules: a.rules.clone(),
-        db: a.db.clone(),
+        rules,
+        db,
         now,
     })?;
     diagnostics::rule_diagnostics(&report.rule_diagnostics);

@@ -4,11 +4,11 @@ use std::path::PathBuf;
 use whittle_engine::catalog::AwsCatalog;
 
 fn dirs_or_default(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
-    if dirs.is_empty() {
-        vec![PathBuf::from("rules")]
-    } else {
-        dirs
+    let (dirs, note) = crate::cli::rules_or_default(&dirs);
+    if let Some(n) = note {
+        diagnostics::note(&n);
     }
+    dirs
 }
 
 pub fn run(c: RulesCommand) -> miette::Result<u8> {

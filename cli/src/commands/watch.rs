@@ -50,15 +50,16 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
 }
 
 pub fn run(a: WatchArgs) -> miette::Result<u8> {
-    let dirs = if a.dirs.is_empty() {
-        vec![PathBuf::from("rules")]
-    } else {
-        a.dirs.clone()
-    };
+    let (dirs, note) = crate::cli::rules_or_default(&a.dirs);
+    if let Some(n) = note {
+        diagnostics::note(&n);
+    }
     let (tx, rx) = mpsc::channel::<DebounceEventResult>();
     let mut debouncer = new_debouncer(Duration::from_millis(a.debounce_ms), tx)
         .map_err(|e| miette::miette!("cannot watch files: {e}"))?;
-    for p in dirs.iter().chain(&a.snapshots).chain(a.db.iter()) {
+    // the built-in packs are in the binary: nothing on disk to watch
+    let on_disk = dirs.iter().filter(|d| d.as_os_str() != rules::BUILTIN);
+    for p in on_disk.chain(&a.snapshots).chain(a.db.iter()) {
         let mode = if p.is_dir() {
             RecursiveMode::Recursive
         } else {

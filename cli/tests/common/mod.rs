@@ -11,10 +11,15 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-/// The `whittle` binary, run from the repository root.
+/// The `whittle` binary, run from the repository root, with no default usage store (a
+/// developer's `.whittle/usage.db` must not change what the tests see).
 pub fn whittle() -> Command {
     let mut c = Command::cargo_bin("whittle").expect("binary built");
     c.current_dir(root());
+    c.env(
+        "WHITTLE_DB",
+        std::env::temp_dir().join("whittle-tests-no-default-store.db"),
+    );
     c
 }
 

@@ -56,6 +56,8 @@ pub enum Problem {
     Test,
     /// Something went wrong while evaluating (a request, the entity store).
     Evaluation,
+    /// A rule set with no rule in it.
+    NoRules,
 }
 
 impl Problem {
@@ -81,6 +83,7 @@ impl Problem {
             Problem::ExpiredKeep => "whittle::rules::expired-keep",
             Problem::Test => "whittle::rules::test",
             Problem::Evaluation => "whittle::rules::evaluation",
+            Problem::NoRules => "whittle::rules::none",
         }
     }
 }

@@ -139,6 +139,19 @@ pub fn load(dirs: &[PathBuf], catalog: &AwsCatalog) -> (Option<RuleSet>, Vec<Rul
     files.extend(embedded);
     let (set, more) = load_sources(&sources, catalog);
     diags.extend(more);
+    if let Some(s) = &set {
+        if s.guardrails.rules.is_empty() && s.lp.unused.is_empty() && diags.is_empty() {
+            let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+            diags.push(
+                RuleDiagnostic::general(
+                    Level::Error,
+                    &names.join(", "),
+                    "no rules here: no `*.cedar` guardrail and no `[[unused]]` rule was found, so nothing would be checked".into(),
+                )
+                .with(Problem::NoRules),
+            );
+        }
+    }
     (set.map(|s| RuleSet { files, ..s }), diags)
 }
 
