@@ -134,6 +134,42 @@ pub struct CheckArgs {
     /// Evaluate as of this date (YYYY-MM-DD); default today.
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,
+    /// Only findings on principals whose ARN or name matches (`*`, `?`).
+    #[arg(long, value_name = "PATTERN")]
+    pub principal: Option<String>,
+    /// Only findings of rules whose id matches (repeatable; `*`, `?`).
+    #[arg(long = "rule", value_name = "ID")]
+    pub rules_shown: Vec<String>,
+    /// Only findings at or above this severity.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub severity: Option<SeverityArg>,
+    /// Text: every line of each finding's remediation, not only the first.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// A severity on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum SeverityArg {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl SeverityArg {
+    /// The engine's severity.
+    pub fn severity(self) -> whittle_engine::rules::Severity {
+        use whittle_engine::rules::Severity as S;
+        match self {
+            SeverityArg::Info => S::Info,
+            SeverityArg::Low => S::Low,
+            SeverityArg::Medium => S::Medium,
+            SeverityArg::High => S::High,
+            SeverityArg::Critical => S::Critical,
+        }
+    }
 }
 
 /// Default location of the usage store, unless `WHITTLE_DB` names another.

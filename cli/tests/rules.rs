@@ -423,3 +423,54 @@ expires = 2027-01-01
         .stderr(predicate::str::contains("exemption from `aws-passrole-star` for `arn:aws:iam::111122223333:role/decommissioned-*` matched no finding"));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// At account scale: filters by principal, rule and severity, a tally by rule and principal,
+/// one line of remediation per finding, and combination findings that say which combination.
+#[test]
+fn check_output_at_scale_filters_tallies_and_explains() {
+    let run = |args: &[&str]| {
+        let out = whittle()
+            .args([
+                "check",
+                "--snapshot",
+                DEMO,
+                "--rules",
+                "rules",
+                "--fail-on",
+                "never",
+            ])
+            .args(args)
+            .output()
+            .expect("runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let all = run(&[]);
+    assert!(
+        all.contains("\nby rule:\n") && all.contains("\nby principal:\n"),
+        "{all}"
+    );
+    assert!(all.contains("         fix: "), "{all}");
+    let combo = run(&["--rule", "*combination", "--principal", "ci-deployer"]);
+    assert!(
+        combo.contains(
+            "holds `passrole-lambda`: iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction"
+        ),
+        "{combo}"
+    );
+    assert!(combo.contains("1 finding(s): 1 critical"), "{combo}");
+    assert!(
+        combo.contains("left out by --principal, --rule or --severity"),
+        "{combo}"
+    );
+    let critical = run(&["--severity", "critical", "--format", "json"]);
+    let v: Value = serde_json::from_str(&critical).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    assert!(!findings.is_empty());
+    assert!(findings.iter().all(|f| f["severity"] == "critical"), "{v}");
+    assert!(v["filtered_out"].as_u64().is_some_and(|n| n > 0));
+}

@@ -2,7 +2,7 @@ use crate::cli::{rules_or_default, usage_db, CheckArgs, FailOn};
 use crate::{diagnostics, exit, render};
 use whittle_engine::model::time;
 use whittle_engine::rules::Severity;
-use whittle_engine::CheckRequest;
+use whittle_engine::{CheckRequest, FindingFilter};
 
 pub fn run(a: CheckArgs) -> miette::Result<u8> {
     let now = match &a.now {
@@ -25,13 +25,18 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
         rules,
         db,
         now,
+        filter: FindingFilter {
+            principal: a.principal.clone(),
+            rules: a.rules_shown.clone(),
+            min_severity: a.severity.map(|s| s.severity()),
+        },
     })?;
     diagnostics::rule_diagnostics(&report.rule_diagnostics);
     diagnostics::load_problems(&report.input_errors, &report.input_warnings);
     let Some(set) = &report.rules else {
         return Ok(exit::INPUT_ERROR);
     };
-    render::check(a.format, &report, set)?;
+    render::check(a.format, &report, set, a.verbose)?;
     let threshold = match a.fail_on {
         FailOn::Info => Some(Severity::Info),
         FailOn::Low => Some(Severity::Low),

@@ -29,6 +29,7 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
             rules: dirs.to_vec(),
             db: a.db.clone(),
             now: whittle_engine::model::time::now(),
+            filter: whittle_engine::FindingFilter::default(),
         };
         let report = match whittle_engine::check(&req) {
             Ok(r) => r,
@@ -42,7 +43,7 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
         diagnostics::rule_diagnostics(report.rule_diagnostics.get(shown..).unwrap_or_default());
         diagnostics::load_problems(&report.input_errors, &report.input_warnings);
         if let Some(set) = &report.rules {
-            let _ = render::check(crate::cli::CheckFormat::Text, &report, set);
+            let _ = render::check(crate::cli::CheckFormat::Text, &report, set, false);
         }
         clean &= !report.input_failed();
     }

@@ -173,6 +173,8 @@ pub struct Finding {
     granted_by: Option<Origin>,
     evidence: Evidence,
     rule_location: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
 }
 
 impl From<&whittle_engine::rules::Finding> for Finding {
@@ -187,6 +189,7 @@ impl From<&whittle_engine::rules::Finding> for Finding {
             granted_by: f.granted_by.as_ref().map(Origin::from),
             evidence: Evidence::from(&f.evidence),
             rule_location: f.rule_location.clone(),
+            notes: f.notes.clone(),
         }
     }
 }
@@ -206,6 +209,8 @@ pub struct Check {
     /// Input that could not be used, each with its file and position: when not empty, the
     /// findings cover only the rest and the check failed (exit 2).
     errors: Vec<String>,
+    /// Findings left out by `--principal`, `--rule` or `--severity`.
+    filtered_out: usize,
     findings: Vec<Finding>,
 }
 
@@ -223,6 +228,7 @@ impl Check {
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
+            filtered_out: report.filtered_out,
             findings: report.findings.iter().map(Finding::from).collect(),
         }
     }

@@ -50,10 +50,15 @@ pub fn plain(s: &str) -> miette::Result<()> {
 }
 
 /// The findings of a check, in any of its formats.
-pub fn check(format: CheckFormat, report: &CheckReport, set: &RuleSet) -> miette::Result<()> {
+pub fn check(
+    format: CheckFormat,
+    report: &CheckReport,
+    set: &RuleSet,
+    verbose: bool,
+) -> miette::Result<()> {
     let findings = &report.findings;
     match format {
-        CheckFormat::Text => stdout(|w| text::findings(w, findings, report.input_errors.len())),
+        CheckFormat::Text => stdout(|w| text::check(w, report, verbose)),
         CheckFormat::Markdown => stdout(|w| markdown::findings(w, findings)),
         CheckFormat::Json => json_doc(catalog(), json::Check::new(report)),
         CheckFormat::Sarif => stdout(|w| {

@@ -672,7 +672,34 @@ pub fn permissions(p: &[String]) -> String {
     s
 }
 
-pub fn findings(w: &mut dyn Write, findings: &[Finding], input_errors: usize) -> io::Result<()> {
+/// The first sentence of a remediation, for the one line a finding shows of it.
+fn first_sentence(text: &str) -> &str {
+    let end = text
+        .find(". ")
+        .map_or(text.len(), |i| i + 1)
+        .min(text.find('\n').unwrap_or(text.len()));
+    text[..end].trim_end()
+}
+
+/// A check's findings, then the tally by severity, rule and principal.
+pub fn check(
+    w: &mut dyn Write,
+    report: &whittle_engine::CheckReport,
+    verbose: bool,
+) -> io::Result<()> {
+    findings(w, &report.findings, verbose)?;
+    if !report.input_errors.is_empty() {
+        // no tally: "0 finding(s)" over input that could not be read would read as clean
+        return writeln!(
+            w,
+            "{} input(s) could not be used (see the errors above): the check is incomplete",
+            report.input_errors.len()
+        );
+    }
+    tally(w, &report.findings, report.filtered_out)
+}
+
+pub fn findings(w: &mut dyn Write, findings: &[Finding], verbose: bool) -> io::Result<()> {
     for f in findings {
         writeln!(w, "{:<8} {}  {}", f.severity.as_str(), f.rule, f.principal)?;
         writeln!(w, "         {}: {}", f.message, permissions(&f.permissions))?;
@@ -699,14 +726,60 @@ pub fn findings(w: &mut dyn Write, findings: &[Finding], input_errors: usize) ->
             let sep = if coverage.is_empty() { "" } else { "; " };
             writeln!(w, "         evidence: {used}{sep}{coverage}")?;
         }
+        let shown = if verbose { f.notes.len() } else { 3 };
+        for n in f.notes.iter().take(shown) {
+            writeln!(w, "         {n}")?;
+        }
+        if f.notes.len() > shown {
+            writeln!(
+                w,
+                "         … and {} more (--verbose)",
+                f.notes.len() - shown
+            )?;
+        }
+        if let Some(fix) = &f.remediation {
+            let fix = if verbose {
+                fix.as_str()
+            } else {
+                first_sentence(fix)
+            };
+            writeln!(w, "         fix: {fix}")?;
+        }
         writeln!(w, "         rule {}", f.rule_location)?;
     }
-    if input_errors > 0 {
-        // no tally: "0 finding(s)" over input that could not be read would read as clean
-        return writeln!(
+    Ok(())
+}
+
+/// Counts by severity, then by rule and by principal (the ten with most findings).
+fn tally(w: &mut dyn Write, findings: &[Finding], filtered_out: usize) -> io::Result<()> {
+    let count_by = |key: &dyn Fn(&Finding) -> &str| {
+        let mut m: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in findings {
+            *m.entry(key(f)).or_default() += 1;
+        }
+        let mut v: Vec<(&str, usize)> = m.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        v
+    };
+    if !findings.is_empty() {
+        writeln!(w, "\nby rule:")?;
+        for (rule, n) in count_by(&|f| f.rule.as_str()) {
+            writeln!(w, "  {n:>6}  {rule}")?;
+        }
+        let principals = count_by(&|f| f.principal.as_str());
+        writeln!(w, "by principal:")?;
+        for (p, n) in principals.iter().take(10) {
+            writeln!(w, "  {n:>6}  {p}")?;
+        }
+        if principals.len() > 10 {
+            writeln!(w, "  … {} more principals", principals.len() - 10)?;
+        }
+    }
+    if filtered_out > 0 {
+        writeln!(
             w,
-            "{input_errors} input(s) could not be used (see the errors above): the check is incomplete"
-        );
+            "({filtered_out} finding(s) left out by --principal, --rule or --severity)"
+        )?;
     }
     let by_sev = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     use Severity as S;

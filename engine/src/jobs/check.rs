@@ -5,6 +5,7 @@ use super::JobError;
 use crate::catalog::AwsCatalog;
 use crate::ingest::aws_authz;
 use crate::model::time::Epoch;
+use crate::model::Severity;
 use crate::model::Window;
 use crate::rules::{self, CheckInput, Finding, RuleDiagnostic, RuleSet};
 use crate::source::InputError;
@@ -22,6 +23,36 @@ pub struct CheckRequest {
     pub db: Option<PathBuf>,
     /// "Now": the end of the observation window.
     pub now: Epoch,
+    /// Which findings to report.
+    pub filter: FindingFilter,
+}
+
+/// Which findings a check reports (all by default).
+#[derive(Debug, Clone, Default)]
+pub struct FindingFilter {
+    /// Principals whose ARN, or name, matches this pattern (`*`, `?`).
+    pub principal: Option<String>,
+    /// Rules whose id matches one of these patterns.
+    pub rules: Vec<String>,
+    /// At or above this severity.
+    pub min_severity: Option<Severity>,
+}
+
+impl FindingFilter {
+    /// True when `f` is to be reported.
+    pub fn keeps(&self, f: &Finding) -> bool {
+        let principal = self.principal.as_deref().is_none_or(|pat| {
+            let name = f.principal.rsplit('/').next().unwrap_or(&f.principal);
+            crate::glob::matches(pat, &f.principal, false) || crate::glob::matches(pat, name, false)
+        });
+        let rule = self.rules.is_empty()
+            || self
+                .rules
+                .iter()
+                .any(|pat| crate::glob::matches(pat, &f.rule, false));
+        let severity = self.min_severity.is_none_or(|min| f.severity >= min);
+        principal && rule && severity
+    }
 }
 
 /// What a check found.
@@ -35,8 +66,10 @@ pub struct CheckReport {
     pub input_errors: Vec<InputError>,
     /// Snapshot input used with a caveat.
     pub input_warnings: Vec<InputError>,
-    /// Findings, sorted by severity, rule, principal and grant.
+    /// Findings the filter keeps, sorted by severity, rule, principal and grant.
     pub findings: Vec<Finding>,
+    /// Findings the filter left out.
+    pub filtered_out: usize,
     /// The observation window, when usage evidence was read.
     pub window: Option<Window>,
 }
@@ -58,6 +91,7 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
         input_errors: Vec::new(),
         input_warnings: Vec::new(),
         findings: Vec::new(),
+        filtered_out: 0,
         window: None,
     };
     let Some(set) = set.filter(|_| !rule_diagnostics.iter().any(|d| d.is_error())) else {
@@ -92,7 +126,12 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
     report.rule_diagnostics = rule_diagnostics;
     report.input_errors = loaded.errors;
     report.input_warnings = loaded.warnings;
-    report.findings = findings;
+    let total = findings.len();
+    report.findings = findings
+        .into_iter()
+        .filter(|f| req.filter.keeps(f))
+        .collect();
+    report.filtered_out = total - report.findings.len();
     report.rules = Some(set);
     Ok(report)
 }

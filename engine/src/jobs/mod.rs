@@ -12,7 +12,7 @@ mod simulate;
 mod usage;
 
 pub use catalog::{catalog_expand, catalog_show, CatalogExpansion};
-pub use check::{check, CheckReport, CheckRequest};
+pub use check::{check, CheckReport, CheckRequest, FindingFilter};
 pub use errors::{JobError, NotFound};
 pub use explain::{explain, ExplainReport, ExplainRequest};
 pub use inventory::{inventory, inventory_of, InventoryReport};

@@ -113,4 +113,8 @@ pub struct Finding {
     pub evidence: Evidence,
     /// Rule file and line.
     pub rule_location: String,
+    /// What else the rule saw, in words (for a combination rule: which combinations, of which
+    /// permissions, the principal holds).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub notes: Vec<String>,
 }

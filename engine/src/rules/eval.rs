@@ -660,6 +660,11 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
                             granted_by: Some(gr.origin.clone()),
                             evidence: evidence.clone(),
                             rule_location: format!("{}:{}", rule.file, rule.line),
+                            notes: if rule.text.contains("principal.combinations") {
+                                combination_notes(rules, combos.get(p.id.as_str()))
+                            } else {
+                                Vec::new()
+                            },
                         });
                         f.permissions.push(name.clone());
                         f.evidence.absorb(&evidence);
@@ -703,6 +708,7 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
                 .find(|r| r.id == rule)
                 .map(|r| format!("{}:{}", r.file, r.line))
                 .unwrap_or_default(),
+            notes: Vec::new(),
         });
     }
     findings.extend(unused_findings(
@@ -710,6 +716,24 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
     ));
     let findings = apply_exemptions(rules, findings, input.now, &mut diags);
     (findings, diags)
+}
+
+/// "holds passrole-lambda: iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction", per
+/// combination the principal holds every permission of.
+fn combination_notes(rules: &RuleSet, held: Option<&Vec<String>>) -> Vec<String> {
+    held.into_iter()
+        .flatten()
+        .map(|id| {
+            let actions = rules
+                .lp
+                .combinations
+                .iter()
+                .find(|(c, _)| c.id == *id)
+                .map(|(c, _)| c.actions.join(" + "))
+                .unwrap_or_default();
+            format!("holds `{id}`: {actions}")
+        })
+        .collect()
 }
 
 /// Per principal, the actions `[[keep]]` entries retain (expired entries do not count).
@@ -821,6 +845,7 @@ fn unused_findings(
                         granted_by: Some(gr.origin.clone()),
                         evidence,
                         rule_location: format!("{}:{}", src.file, src.line),
+                        notes: Vec::new(),
                     });
                 }
             }
@@ -869,6 +894,7 @@ fn apply_exemptions(
                 granted_by: None,
                 evidence: Evidence::none(),
                 rule_location: format!("{}:{}", src.file, src.line),
+                notes: Vec::new(),
             });
         } else if !used[i] {
             diags.push(
