@@ -60,15 +60,21 @@ pub struct WatchArgs {
 pub enum RulesCommand {
     /// Check rule directories: every problem at once, pointing at file:line:col. Exit 2 on error.
     Validate {
-        /// Rule directories (default: `rules`).
+        /// Rule directories (default: `./rules`, else the built-in packs).
         #[arg(value_name = "DIR")]
         dirs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Run the rule tests (`[[test]]` tables) and end with `N passed, N failed`.
     Test {
-        /// Rule directories (default: `rules`).
+        /// Rule directories (default: `./rules`, else the built-in packs).
         #[arg(value_name = "DIR")]
         dirs: Vec<PathBuf>,
+        /// Output format: `junit` is JUnit XML, as CI systems read test reports.
+        #[arg(long, value_enum, default_value_t)]
+        format: TestFormat,
     },
     /// List the rules.
     List {
@@ -83,12 +89,31 @@ pub enum RulesCommand {
     Explain {
         /// Rule id.
         id: String,
-        /// Rule directories (default: `rules`).
+        /// Rule directories (default: `./rules`, else the built-in packs).
         #[arg(long = "rules", value_name = "DIR")]
         dirs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
     /// Print the Cedar schema rules are validated against.
-    Schema,
+    Schema {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+}
+
+/// Formats of `rules test`.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum TestFormat {
+    /// Human-readable text.
+    #[default]
+    Text,
+    /// JSON (versioned; see docs/formats.md).
+    Json,
+    /// JUnit XML.
+    Junit,
 }
 
 /// `--fail-on` thresholds.

@@ -68,7 +68,92 @@ principal = "arn:aws:iam::111122223333:role/x"
             "expected, not found: aws-passrole-star on arn:aws:iam::111122223333:role/x",
         ))
         .stdout(predicate::str::ends_with("21 passed, 1 failed\n"));
+    // the same for machines: JSON, and JUnit XML as CI systems read it
+    let out = whittle()
+        .args(["rules", "test", "--format", "json", "rules"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        (v["passed"].as_u64(), v["failed"].as_u64()),
+        (Some(21), Some(1))
+    );
+    let failed = v["tests"]
+        .as_array()
+        .expect("tests")
+        .iter()
+        .find(|t| t["passed"] == false)
+        .expect("the failing test");
+    assert_eq!(failed["name"], "expects a finding that cannot happen");
+    let out = whittle()
+        .args(["rules", "test", "--format", "junit", "rules"])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!(
+        "rules_test_junit_failing_case",
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .lines()
+            .filter(|l| l.contains("wrong-expectation") || !l.contains("<testcase"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace(&dir.display().to_string(), "<tmp>")
+    );
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn rules_commands_speak_json() {
+    let out = whittle()
+        .args([
+            "rules",
+            "validate",
+            "--format",
+            "json",
+            "testdata/rules/every-kind-of-mistake",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["valid"], false);
+    let codes: Vec<&str> = v["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .filter_map(|p| p["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"whittle::rules::duplicate-id"), "{codes:?}");
+    assert!(codes.contains(&"whittle::rules::cedar-syntax"), "{codes:?}");
+    let explain = whittle()
+        .args([
+            "rules",
+            "explain",
+            "aws-unused-credential-exposure",
+            "--rules",
+            "rules",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&explain.stdout).expect("json");
+    assert_eq!(
+        (v["kind"].as_str(), v["severity"].as_str()),
+        (Some("unused"), Some("medium"))
+    );
+    let schema = whittle()
+        .args(["rules", "schema", "--format", "json"])
+        .output()
+        .expect("runs");
+    let v: Value = serde_json::from_slice(&schema.stdout).expect("json");
+    assert!(v["schema"]
+        .as_str()
+        .is_some_and(|s| s.contains("action hold appliesTo")));
 }
 
 #[test]

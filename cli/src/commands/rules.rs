@@ -13,29 +13,31 @@ fn dirs_or_default(dirs: Vec<PathBuf>) -> Vec<PathBuf> {
 
 pub fn run(c: RulesCommand) -> miette::Result<u8> {
     match c {
-        RulesCommand::Schema => {
+        RulesCommand::Schema { format } => {
             let schema = whittle_engine::rules::cedar::schema_text(AwsCatalog::embedded());
-            render::plain(&schema)?;
+            render::rules_schema(format, &schema)?;
             Ok(exit::CLEAN)
         }
-        RulesCommand::Validate { dirs } => {
+        RulesCommand::Validate { dirs, format } => {
             let r = whittle_engine::rules_load(&dirs_or_default(dirs));
             diagnostics::rule_diagnostics(&r.diagnostics);
-            let errors = r.errors();
-            render::validate_summary(r.rules.as_ref(), errors, r.diagnostics.len() - errors)?;
+            render::validate_summary(format, &r)?;
             Ok(if r.valid().is_some() {
                 exit::CLEAN
             } else {
                 exit::INPUT_ERROR
             })
         }
-        RulesCommand::Test { dirs } => {
+        RulesCommand::Test { dirs, format } => {
             let r = whittle_engine::rules_test(&dirs_or_default(dirs));
             diagnostics::rule_diagnostics(&r.loaded.diagnostics);
             if r.loaded.valid().is_none() {
+                if !matches!(format, crate::cli::TestFormat::Text) {
+                    render::test_outcomes(format, &r)?;
+                }
                 return Ok(exit::INPUT_ERROR);
             }
-            render::test_outcomes(&r.outcomes)?;
+            render::test_outcomes(format, &r)?;
             Ok(if r.passed() {
                 exit::CLEAN
             } else {
@@ -55,13 +57,13 @@ pub fn run(c: RulesCommand) -> miette::Result<u8> {
                 exit::CLEAN
             })
         }
-        RulesCommand::Explain { id, dirs } => {
+        RulesCommand::Explain { id, dirs, format } => {
             let r = whittle_engine::rules_load(&dirs_or_default(dirs));
             diagnostics::rule_diagnostics(&r.diagnostics);
             let Some(set) = &r.rules else {
                 return Ok(exit::INPUT_ERROR);
             };
-            render::rule_explain(&whittle_engine::rules_explain(set, &id)?)?;
+            render::rule_explain(format, &whittle_engine::rules_explain(set, &id)?)?;
             Ok(exit::CLEAN)
         }
     }

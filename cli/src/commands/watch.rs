@@ -13,15 +13,12 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
     let loaded = &tests.loaded;
     diagnostics::rule_diagnostics(&loaded.diagnostics);
     let errors = loaded.errors();
-    let _ = render::validate_summary(
-        loaded.rules.as_ref(),
-        errors,
-        loaded.diagnostics.len() - errors,
-    );
+    let _ = errors;
+    let _ = render::validate_summary(crate::cli::Format::Text, loaded);
     let Some(_) = loaded.valid() else {
         return false;
     };
-    let _ = render::test_outcomes(&tests.outcomes);
+    let _ = render::test_outcomes(crate::cli::TestFormat::Text, &tests);
     let mut clean = tests.passed();
     if !a.snapshots.is_empty() {
         let req = whittle_engine::CheckRequest {

@@ -961,3 +961,164 @@ impl From<&whittle_engine::rules::RuleSet> for RuleList {
         }
     }
 }
+
+/// A rule-set problem.
+#[derive(Serialize)]
+pub struct RuleProblem {
+    code: &'static str,
+    level: &'static str,
+    file: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<String>,
+}
+
+fn problems(diags: &[whittle_engine::rules::RuleDiagnostic]) -> Vec<RuleProblem> {
+    diags
+        .iter()
+        .map(|d| RuleProblem {
+            code: d.problem.map_or("whittle::rules", |p| p.code()),
+            level: if d.is_error() { "error" } else { "warning" },
+            file: d.file.clone(),
+            line: d.line,
+            message: d.message.clone(),
+            help: d.help.clone(),
+        })
+        .collect()
+}
+
+/// `rules validate --format json`.
+#[derive(Serialize)]
+pub struct RulesValidate {
+    valid: bool,
+    errors: usize,
+    warnings: usize,
+    guardrails: usize,
+    unused_rules: usize,
+    risk_classes: usize,
+    exemptions: usize,
+    tests: usize,
+    files: usize,
+    problems: Vec<RuleProblem>,
+}
+
+impl RulesValidate {
+    pub fn new(r: &whittle_engine::RulesReport) -> Self {
+        let set = r.rules.as_ref();
+        RulesValidate {
+            valid: r.valid().is_some(),
+            errors: r.errors(),
+            warnings: r.diagnostics.len() - r.errors(),
+            guardrails: set.map_or(0, |s| s.guardrails.rules.len()),
+            unused_rules: set.map_or(0, |s| s.lp.unused.len()),
+            risk_classes: set.map_or(0, |s| s.lp.risks.len()),
+            exemptions: set.map_or(0, |s| s.lp.exemptions.len()),
+            tests: set.map_or(0, |s| s.tests.len()),
+            files: set.map_or(0, |s| s.files.len()),
+            problems: problems(&r.diagnostics),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct TestDoc {
+    name: String,
+    location: String,
+    passed: bool,
+    missing: Vec<String>,
+    unexpected: Vec<String>,
+}
+
+/// `rules test --format json`.
+#[derive(Serialize)]
+pub struct RulesTest {
+    passed: usize,
+    failed: usize,
+    tests: Vec<TestDoc>,
+    problems: Vec<RuleProblem>,
+}
+
+impl RulesTest {
+    pub fn new(r: &whittle_engine::TestReport) -> Self {
+        let passed = r.outcomes.iter().filter(|o| o.passed).count();
+        RulesTest {
+            passed,
+            failed: r.outcomes.len() - passed,
+            tests: r
+                .outcomes
+                .iter()
+                .map(|o| TestDoc {
+                    name: o.name.clone(),
+                    location: o.location.clone(),
+                    passed: o.passed,
+                    missing: o.missing.clone(),
+                    unexpected: o.unexpected.clone(),
+                })
+                .collect(),
+            problems: problems(&r.loaded.diagnostics),
+        }
+    }
+}
+
+/// `rules schema --format json`.
+#[derive(Serialize)]
+pub struct RulesSchema {
+    pub format: &'static str,
+    pub schema: String,
+}
+
+/// `rules explain --format json`.
+#[derive(Serialize)]
+pub struct RuleExplain {
+    id: String,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    severity: Option<&'static str>,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    why: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remediation: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    location: Option<String>,
+    text: String,
+    tests: Vec<TestRef>,
+}
+
+#[derive(Serialize)]
+pub struct TestRef {
+    name: String,
+    location: String,
+}
+
+impl From<&whittle_engine::rules::RuleDoc> for RuleExplain {
+    fn from(d: &whittle_engine::rules::RuleDoc) -> Self {
+        use whittle_engine::rules::RuleKind;
+        RuleExplain {
+            id: d.id.clone(),
+            kind: match d.kind {
+                RuleKind::Guardrail => "guardrail",
+                RuleKind::Unused => "unused",
+                RuleKind::RiskClass => "risk-class",
+                RuleKind::Combination => "combination",
+                RuleKind::Builtin => "builtin",
+            },
+            severity: d.severity.map(severity),
+            message: d.message.clone(),
+            why: d.why.clone(),
+            remediation: d.remediation.clone(),
+            location: d.location.clone(),
+            text: d.text.clone(),
+            tests: d
+                .tests
+                .iter()
+                .map(|(name, location)| TestRef {
+                    name: name.clone(),
+                    location: location.clone(),
+                })
+                .collect(),
+        }
+    }
+}

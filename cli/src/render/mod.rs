@@ -4,6 +4,7 @@
 //! (`whittle … | head`) is not an error.
 
 pub mod json;
+pub mod junit;
 pub mod markdown;
 pub mod sarif;
 pub mod text;
@@ -15,7 +16,7 @@ use whittle_engine::aws::policy::{Request, Simulation};
 use whittle_engine::catalog::{ActionId, ActionSet, AwsCatalog};
 use whittle_engine::ingest::aws_authz::LoadReport;
 use whittle_engine::model::Principal;
-use whittle_engine::rules::{RuleDoc, RuleSet, TestOutcome};
+use whittle_engine::rules::{RuleDoc, RuleSet};
 use whittle_engine::usage::{EventCount, IngestReport, Summary, UsageRow};
 use whittle_engine::{
     AdminEquivalent, CheckReport, Counts, EffectivePermissions, SourceFile, UnknownAction,
@@ -274,16 +275,39 @@ pub fn usage_unmapped(
     }
 }
 
-pub fn validate_summary(
-    set: Option<&RuleSet>,
-    errors: usize,
-    warnings: usize,
-) -> miette::Result<()> {
-    stdout(|w| text::validate_summary(w, set, errors, warnings))
+pub fn validate_summary(format: Format, r: &whittle_engine::RulesReport) -> miette::Result<()> {
+    let errors = r.errors();
+    match format {
+        Format::Text => stdout(|w| {
+            text::validate_summary(w, r.rules.as_ref(), errors, r.diagnostics.len() - errors)
+        }),
+        Format::Json => json_doc(catalog(), json::RulesValidate::new(r)),
+    }
 }
 
-pub fn test_outcomes(outcomes: &[TestOutcome]) -> miette::Result<()> {
-    stdout(|w| text::test_outcomes(w, outcomes))
+pub fn test_outcomes(
+    format: crate::cli::TestFormat,
+    r: &whittle_engine::TestReport,
+) -> miette::Result<()> {
+    use crate::cli::TestFormat;
+    match format {
+        TestFormat::Text => stdout(|w| text::test_outcomes(w, &r.outcomes)),
+        TestFormat::Json => json_doc(catalog(), json::RulesTest::new(r)),
+        TestFormat::Junit => stdout(|w| junit::report(w, &r.outcomes)),
+    }
+}
+
+pub fn rules_schema(format: Format, schema: &str) -> miette::Result<()> {
+    match format {
+        Format::Text => plain(schema),
+        Format::Json => json_doc(
+            catalog(),
+            json::RulesSchema {
+                format: "cedarschema",
+                schema: schema.to_string(),
+            },
+        ),
+    }
 }
 
 pub fn rule_list(format: Format, set: &RuleSet) -> miette::Result<()> {
@@ -293,6 +317,9 @@ pub fn rule_list(format: Format, set: &RuleSet) -> miette::Result<()> {
     }
 }
 
-pub fn rule_explain(doc: &RuleDoc) -> miette::Result<()> {
-    stdout(|w| text::rule_explain(w, doc))
+pub fn rule_explain(format: Format, doc: &RuleDoc) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::rule_explain(w, doc)),
+        Format::Json => json_doc(catalog(), json::RuleExplain::from(doc)),
+    }
 }
