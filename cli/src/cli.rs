@@ -9,6 +9,33 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Write the report to FILE instead of stdout (diagnostics stay on stderr).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Colour: `auto` on a terminal unless NO_COLOR is set, `always`, or `never`.
+    #[arg(long, global = true, value_enum, default_value_t)]
+    pub color: ColorChoice,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, Default, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Shells `whittle completions` writes scripts for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Debug, Subcommand)]
@@ -35,6 +62,14 @@ pub enum Command {
     /// Re-run `rules validate` + `rules test` (and a check, with `--snapshot`) whenever a rule or
     /// input file changes.
     Watch(WatchArgs),
+    /// Print a shell completion script: `whittle completions bash > /etc/bash_completion.d/whittle`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff): `whittle man > whittle.1 && man ./whittle.1`.
+    Man,
 }
 
 #[derive(Debug, Args)]

@@ -8,14 +8,25 @@
 use std::io;
 use whittle_engine::InputError;
 
-/// Diagnostics wrap to the terminal on a TTY; piped or in CI, lines stay whole so they can be grepped.
-pub fn install_diagnostic_handler() {
+/// Diagnostics wrap to the terminal on a TTY; piped or in CI, lines stay whole so they can be
+/// grepped. Colour follows `--color` and `NO_COLOR`.
+pub fn set_color(choice: crate::cli::ColorChoice) {
+    use crate::cli::ColorChoice;
     use std::io::IsTerminal;
-    if !io::stderr().is_terminal() {
-        let _ = miette::set_hook(Box::new(|_| {
-            Box::new(miette::MietteHandlerOpts::new().width(400).build())
-        }));
-    }
+    let tty = io::stderr().is_terminal();
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => tty && !no_color,
+    };
+    let _ = miette::set_hook(Box::new(move |_| {
+        let mut opts = miette::MietteHandlerOpts::new().color(color);
+        if !tty {
+            opts = opts.width(400);
+        }
+        Box::new(opts.build())
+    }));
 }
 
 /// Prints an error that stopped the command; returns the input-error exit code.

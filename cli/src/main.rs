@@ -22,7 +22,6 @@ pub(crate) mod exit {
 }
 
 fn main() -> ExitCode {
-    diagnostics::install_diagnostic_handler();
     let args = cli::Cli::parse();
     let code = match commands::run(args) {
         Ok(code) => code,

@@ -334,3 +334,85 @@ fn unknown_actions_are_reported_not_dropped() {
     assert_eq!(unknown, ["s3:GetObjecz", "lambda:Invoke"]);
     assert_eq!(v["actions_held"], 1, "the known action is still held");
 }
+
+/// `--output FILE` writes the report to the file (diagnostics stay on stderr); `--color`
+/// colours findings by severity, `NO_COLOR` and `--color never` keep them plain.
+#[test]
+fn output_files_and_colour() {
+    let dir = common::tmp("output");
+    let sarif = dir.join("whittle.sarif");
+    let demo = "testdata/demo/snapshot/authorization-details.json";
+    let out = whittle()
+        .args([
+            "check",
+            "--snapshot",
+            demo,
+            "--rules",
+            "rules",
+            "--format",
+            "sarif",
+            "--output",
+        ])
+        .arg(&sarif)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1), "findings at or above high");
+    assert!(out.stdout.is_empty(), "the report went to the file");
+    let v: Value = serde_json::from_slice(&std::fs::read(&sarif).expect("written")).expect("sarif");
+    assert_eq!(v["version"], "2.1.0");
+    let coloured = whittle()
+        .args([
+            "check",
+            "--snapshot",
+            demo,
+            "--rules",
+            "rules",
+            "--fail-on",
+            "never",
+            "--color",
+            "always",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        String::from_utf8_lossy(&coloured.stdout).contains("\u{1b}["),
+        "ANSI colour"
+    );
+    let plain = whittle()
+        .env("NO_COLOR", "1")
+        .args([
+            "check",
+            "--snapshot",
+            demo,
+            "--rules",
+            "rules",
+            "--fail-on",
+            "never",
+        ])
+        .output()
+        .expect("runs");
+    assert!(!String::from_utf8_lossy(&plain.stdout).contains("\u{1b}["));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn completions_and_manual_page() {
+    for (shell, marker) in [
+        ("bash", "_whittle()"),
+        ("zsh", "#compdef whittle"),
+        ("fish", "complete -c whittle"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        whittle()
+            .args(["completions", shell])
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(marker));
+    }
+    whittle()
+        .arg("man")
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(".TH whittle"))
+        .stdout(predicate::str::contains("check"));
+}

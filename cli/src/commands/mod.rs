@@ -2,6 +2,7 @@
 
 mod catalog;
 mod check;
+mod docs;
 mod explain;
 mod ingest;
 mod inventory;
@@ -14,6 +15,8 @@ use crate::cli::{Cli, Command};
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> miette::Result<u8> {
+    crate::render::set_output(cli.output.clone(), cli.color);
+    crate::diagnostics::set_color(cli.color);
     match cli.command {
         Command::Simulate(a) => simulate::run(a),
         Command::Explain(a) => explain::run(a),
@@ -24,5 +27,7 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
         Command::Rules(c) => rules::run(c),
         Command::Check(a) => check::run(a),
         Command::Watch(a) => watch::run(a),
+        Command::Completions { shell } => docs::completions(shell),
+        Command::Man => docs::man(),
     }
 }

@@ -22,8 +22,42 @@ use whittle_engine::{
     AdminEquivalent, CheckReport, Counts, EffectivePermissions, SourceFile, UnknownAction,
 };
 
-/// Writes to stdout through a buffer; a broken pipe ends quietly.
+/// Where reports go (`--output FILE`, else stdout) and whether text is coloured.
+struct Sink {
+    output: Option<std::path::PathBuf>,
+    color: bool,
+}
+
+static SINK: std::sync::OnceLock<Sink> = std::sync::OnceLock::new();
+
+/// Sets where reports go and whether to colour them; call once, before rendering.
+pub fn set_output(output: Option<std::path::PathBuf>, color: crate::cli::ColorChoice) {
+    use crate::cli::ColorChoice;
+    use std::io::IsTerminal;
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let color = match color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && output.is_none() && io::stdout().is_terminal(),
+    };
+    let _ = SINK.set(Sink { output, color });
+}
+
+/// Whether text reports are coloured.
+pub fn color() -> bool {
+    SINK.get().is_some_and(|s| s.color)
+}
+
+/// Writes a report to `--output FILE` or stdout, through a buffer; a broken pipe ends quietly.
 fn stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> miette::Result<()> {
+    if let Some(path) = SINK.get().and_then(|s| s.output.as_ref()) {
+        let file = std::fs::File::create(path)
+            .map_err(|e| miette::miette!("cannot write `{}`: {e}", path.display()))?;
+        let mut w = io::BufWriter::new(file);
+        return f(&mut w)
+            .and_then(|_| w.flush())
+            .map_err(|e| miette::miette!("cannot write `{}`: {e}", path.display()));
+    }
     let out = io::stdout();
     let mut lock = io::BufWriter::new(out.lock());
     match f(&mut lock).and_then(|_| lock.flush()) {

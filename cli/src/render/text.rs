@@ -699,9 +699,34 @@ pub fn check(
     tally(w, &report.findings, report.filtered_out)
 }
 
+/// A severity, padded, in its colour when colour is on.
+fn severity_label(s: Severity) -> String {
+    let text = format!("{:<8}", s.as_str());
+    if !super::color() {
+        return text;
+    }
+    use anstyle::{AnsiColor, Style};
+    let style = match s {
+        Severity::Critical => Style::new()
+            .bold()
+            .fg_color(Some(AnsiColor::BrightRed.into())),
+        Severity::High => Style::new().fg_color(Some(AnsiColor::Red.into())),
+        Severity::Medium => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+        Severity::Low => Style::new().fg_color(Some(AnsiColor::Blue.into())),
+        Severity::Info => Style::new().dimmed(),
+    };
+    format!("{style}{text}{style:#}")
+}
+
 pub fn findings(w: &mut dyn Write, findings: &[Finding], verbose: bool) -> io::Result<()> {
     for f in findings {
-        writeln!(w, "{:<8} {}  {}", f.severity.as_str(), f.rule, f.principal)?;
+        writeln!(
+            w,
+            "{} {}  {}",
+            severity_label(f.severity),
+            f.rule,
+            f.principal
+        )?;
         writeln!(w, "         {}: {}", f.message, permissions(&f.permissions))?;
         if let Some(o) = &f.granted_by {
             writeln!(w, "         granted by {}", origin_text(o))?;
