@@ -140,3 +140,18 @@ fn rules_default_to_the_checkout_or_the_built_in_packs() {
         .stdout(predicate::str::contains("@builtin/aws/guardrails.cedar"));
     std::fs::remove_dir_all(&elsewhere).ok();
 }
+
+/// "Did you mean" wherever a name is looked up: the built-in packs misspelt, a command.
+#[test]
+fn misspelt_names_get_a_suggestion() {
+    whittle()
+        .args(["rules", "validate", "@buitlin"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("did you mean `@builtin`"));
+    whittle()
+        .args(["chekc"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("similar").or(predicate::str::contains("check")));
+}

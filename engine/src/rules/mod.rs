@@ -44,14 +44,18 @@ pub fn rule_files(dirs: &[PathBuf]) -> (Vec<PathBuf>, Vec<RuleDiagnostic>) {
     let mut diags = Vec::new();
     for dir in dirs {
         if !dir.exists() {
-            diags.push(
-                RuleDiagnostic::general(
-                    Level::Error,
-                    &dir.display().to_string(),
-                    "no such file or directory".into(),
-                )
-                .with(Problem::Io),
-            );
+            let name = dir.display().to_string();
+            // `@buitlin`, `builtin`: the built-in packs, misspelt
+            let close = strsim::jaro_winkler(name.trim_start_matches('@'), "builtin") > 0.85;
+            let mut d =
+                RuleDiagnostic::general(Level::Error, &name, "no such file or directory".into())
+                    .with(Problem::Io);
+            if close {
+                d.help = Some(format!(
+                    "did you mean `{BUILTIN}`, the packs built into whittle?"
+                ));
+            }
+            diags.push(d);
             continue;
         }
         for e in walkdir::WalkDir::new(dir)
