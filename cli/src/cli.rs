@@ -139,6 +139,13 @@ pub enum RulesCommand {
     },
 }
 
+/// How `usage show` rolls rows up.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum UsageBy {
+    /// One row per principal and permission, resources counted.
+    Action,
+}
+
 /// Formats of `rules test`.
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum TestFormat {
@@ -318,8 +325,17 @@ pub enum UsageCommand {
     /// One principal's use of each permission on each resource.
     Show {
         /// Principal ARN (roles: the role ARN, not the session).
-        #[arg(long, value_name = "ARN")]
-        principal: String,
+        #[arg(long, value_name = "ARN", required_unless_present = "resource")]
+        principal: Option<String>,
+        /// Resources matching this pattern (`*`, `?`): who used them, how, when.
+        #[arg(long, value_name = "PATTERN")]
+        resource: Option<String>,
+        /// Only permissions matching this pattern (`s3:Get*`, any casing).
+        #[arg(long, value_name = "PATTERN")]
+        action: Option<String>,
+        /// `action`: one row per permission, its resources rolled up.
+        #[arg(long, value_enum)]
+        by: Option<UsageBy>,
         /// The usage store.
         #[arg(long, value_name = "FILE", default_value_os_t = default_db())]
         db: PathBuf,

@@ -481,3 +481,58 @@ fn a_read_only_store_can_be_read() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `usage show` at scale: one row per S3 object rolled up by action, a permission filter, and
+/// "who used this resource" without a principal.
+#[test]
+fn usage_show_rolls_up_filters_and_answers_who_used_a_resource() {
+    let dir = tmp("usage-rollup");
+    let db = dir.join("usage.db");
+    whittle()
+        .args(["ingest", DEMO_TRAIL, "-q", "--db"])
+        .arg(&db)
+        .assert()
+        .success();
+    let orders = "arn:aws:iam::111122223333:role/app/orders-api";
+    let rolled = json(
+        &db,
+        &["usage", "show", "--principal", orders, "--by", "action"],
+    );
+    let get = rolled["by_action"]
+        .as_array()
+        .expect("by_action")
+        .iter()
+        .find(|a| a["permission"] == "s3:GetObject")
+        .expect("s3:GetObject rolled up");
+    assert_eq!(get["resources"].as_u64(), Some(49), "{get}");
+    assert_eq!(rolled["usage"].as_array().map(Vec::len), Some(0));
+    let filtered = json(
+        &db,
+        &[
+            "usage",
+            "show",
+            "--principal",
+            orders,
+            "--action",
+            "DYNAMODB:*",
+        ],
+    );
+    let rows = filtered["usage"].as_array().expect("usage");
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r["permission"]
+        .as_str()
+        .is_some_and(|p| p.starts_with("dynamodb:"))));
+    let who = json(
+        &db,
+        &[
+            "usage",
+            "show",
+            "--resource",
+            "arn:aws:dynamodb:*:table/orders",
+        ],
+    );
+    let rows = who["usage"].as_array().expect("usage");
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|r| r["principal"] == orders));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -8,11 +8,19 @@ pub fn run(c: UsageCommand) -> miette::Result<u8> {
         }
         UsageCommand::Show {
             principal,
+            resource,
+            action,
+            by,
             db,
             format,
         } => {
-            let r = whittle_engine::usage_show(&db, &principal)?;
-            render::usage_show(format, &r.principal, &r.rows, &r.sessions)?
+            let query = whittle_engine::UsageQuery {
+                principal,
+                resource,
+                action,
+                by_action: by.is_some(),
+            };
+            render::usage_show(format, &whittle_engine::usage_show(&db, &query)?)?
         }
         UsageCommand::Unmapped { db, format } => {
             let r = whittle_engine::usage_unmapped(&db)?;

@@ -774,6 +774,7 @@ impl From<&whittle_engine::usage::Summary> for UsageSummary {
 
 #[derive(Serialize)]
 pub struct UsageRow {
+    principal: String,
     permission: String,
     resource: String,
     first_seen: Option<i64>,
@@ -781,6 +782,17 @@ pub struct UsageRow {
     count: u64,
     denied: u64,
     denied_last: Option<i64>,
+}
+
+#[derive(Serialize)]
+pub struct Rollup {
+    principal: String,
+    permission: String,
+    resources: u64,
+    count: u64,
+    denied: u64,
+    first_seen: Option<i64>,
+    last_seen: Option<i64>,
 }
 
 #[derive(Serialize)]
@@ -793,32 +805,53 @@ pub struct Session {
 /// `usage show --format json`.
 #[derive(Serialize)]
 pub struct UsageShow {
-    principal: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    principal: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    action: Option<String>,
     usage: Vec<UsageRow>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    by_action: Vec<Rollup>,
     sessions: Vec<Session>,
 }
 
 impl UsageShow {
-    pub fn new(
-        principal: &str,
-        rows: &[whittle_engine::usage::UsageRow],
-        sessions: &[(String, u64, i64)],
-    ) -> Self {
+    pub fn new(r: &whittle_engine::UsageShowReport) -> Self {
         UsageShow {
-            principal: principal.to_string(),
-            usage: rows
+            principal: r.query.principal.clone(),
+            resource: r.query.resource.clone(),
+            action: r.query.action.clone(),
+            usage: r
+                .rows
                 .iter()
-                .map(|r| UsageRow {
-                    permission: r.permission.clone(),
-                    resource: r.resource.clone(),
-                    first_seen: r.first_seen,
-                    last_seen: r.last_seen,
-                    count: r.count,
-                    denied: r.denied,
-                    denied_last: r.denied_last,
+                .map(|u| UsageRow {
+                    principal: u.principal.clone(),
+                    permission: u.permission.clone(),
+                    resource: u.resource.clone(),
+                    first_seen: u.first_seen,
+                    last_seen: u.last_seen,
+                    count: u.count,
+                    denied: u.denied,
+                    denied_last: u.denied_last,
                 })
                 .collect(),
-            sessions: sessions
+            by_action: r
+                .rollup
+                .iter()
+                .map(|a| Rollup {
+                    principal: a.principal.clone(),
+                    permission: a.permission.clone(),
+                    resources: a.resources,
+                    count: a.count,
+                    denied: a.denied,
+                    first_seen: a.first_seen,
+                    last_seen: a.last_seen,
+                })
+                .collect(),
+            sessions: r
+                .sessions
                 .iter()
                 .map(|(s, n, l)| Session {
                     session: s.clone(),

@@ -17,7 +17,7 @@ use whittle_engine::catalog::{ActionId, ActionSet, AwsCatalog};
 use whittle_engine::ingest::aws_authz::LoadReport;
 use whittle_engine::model::Principal;
 use whittle_engine::rules::{RuleDoc, RuleSet};
-use whittle_engine::usage::{EventCount, IngestReport, Summary, UsageRow};
+use whittle_engine::usage::{EventCount, IngestReport, Summary};
 use whittle_engine::{
     AdminEquivalent, CheckReport, Counts, EffectivePermissions, SourceFile, UnknownAction,
 };
@@ -283,15 +283,10 @@ pub fn usage_summary(format: Format, s: &Summary) -> miette::Result<()> {
     }
 }
 
-pub fn usage_show(
-    format: Format,
-    principal: &str,
-    rows: &[UsageRow],
-    sessions: &[(String, u64, i64)],
-) -> miette::Result<()> {
+pub fn usage_show(format: Format, r: &whittle_engine::UsageShowReport) -> miette::Result<()> {
     match format {
-        Format::Text => stdout(|w| text::usage_show(w, principal, rows, sessions)),
-        Format::Json => json_doc(catalog(), json::UsageShow::new(principal, rows, sessions)),
+        Format::Text => stdout(|w| text::usage_show(w, r)),
+        Format::Json => json_doc(catalog(), json::UsageShow::new(r)),
     }
 }
 

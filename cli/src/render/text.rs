@@ -418,34 +418,67 @@ pub fn ingest_report(
             )
 }
 
-pub fn usage_show(
-    w: &mut dyn Write,
-    principal: &str,
-    rows: &[whittle_engine::usage::UsageRow],
-    sessions: &[(String, u64, i64)],
-) -> io::Result<()> {
+pub fn usage_show(w: &mut dyn Write, r: &whittle_engine::UsageShowReport) -> io::Result<()> {
     use whittle_engine::model::time::iso;
     let t = |v: Option<i64>| v.map(iso).unwrap_or_else(|| "-".into());
-    writeln!(w, "{principal}: {} permission/resource pair(s)", rows.len())?;
-    for r in rows {
-        let denied = if r.denied > 0 {
-            format!("  denied {}× (last {})", r.denied, t(r.denied_last))
-        } else {
-            String::new()
-        };
-        writeln!(
-            w,
-            "  {:<40} {:<60} {:>6}×  {} .. {}{denied}",
-            r.permission,
-            r.resource,
-            r.count,
-            t(r.first_seen),
-            t(r.last_seen)
-        )?;
+    let q = &r.query;
+    let subject = match (&q.principal, &q.resource) {
+        (Some(p), Some(res)) => format!("{p} on {res}"),
+        (Some(p), None) => p.clone(),
+        (None, Some(res)) => format!("who used {res}"),
+        (None, None) => "usage".into(),
+    };
+    let one_principal = q.principal.is_some();
+    if q.by_action {
+        writeln!(w, "{subject}: {} permission(s)", r.rollup.len())?;
+        for a in &r.rollup {
+            let who = if one_principal {
+                String::new()
+            } else {
+                format!("{}  ", a.principal)
+            };
+            let denied = if a.denied > 0 {
+                format!("  denied {}×", a.denied)
+            } else {
+                String::new()
+            };
+            writeln!(
+                w,
+                "  {who}{:<40} {:>5} resource(s) {:>8}×  {} .. {}{denied}",
+                a.permission,
+                a.resources,
+                a.count,
+                t(a.first_seen),
+                t(a.last_seen)
+            )?;
+        }
+    } else {
+        writeln!(w, "{subject}: {} permission/resource pair(s)", r.rows.len())?;
+        for row in &r.rows {
+            let who = if one_principal {
+                String::new()
+            } else {
+                format!("{}  ", row.principal)
+            };
+            let denied = if row.denied > 0 {
+                format!("  denied {}× (last {})", row.denied, t(row.denied_last))
+            } else {
+                String::new()
+            };
+            writeln!(
+                w,
+                "  {who}{:<40} {:<60} {:>6}×  {} .. {}{denied}",
+                row.permission,
+                row.resource,
+                row.count,
+                t(row.first_seen),
+                t(row.last_seen)
+            )?;
+        }
     }
-    if !sessions.is_empty() {
-        writeln!(w, "sessions ({}):", sessions.len())?;
-        for (s, n, l) in sessions.iter().take(20) {
+    if !r.sessions.is_empty() {
+        writeln!(w, "sessions ({}):", r.sessions.len())?;
+        for (s, n, l) in r.sessions.iter().take(20) {
             writeln!(w, "  {s}  {n}×, last {}", iso(*l))?;
         }
     }

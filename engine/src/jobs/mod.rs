@@ -19,6 +19,6 @@ pub use inventory::{inventory, inventory_of, InventoryReport};
 pub use rules::{rules_explain, rules_load, rules_test, RulesReport, TestReport};
 pub use simulate::{simulate, SimulateReport, SimulateRequest};
 pub use usage::{
-    ingest, usage_show, usage_summary, usage_unmapped, IngestRequest, UnmappedReport,
-    UsageShowReport,
+    ingest, usage_show, usage_summary, usage_unmapped, ActionRollup, IngestRequest, UnmappedReport,
+    UsageQuery, UsageShowReport,
 };

@@ -123,43 +123,115 @@ pub fn usage_summary(db: &Path) -> Result<Summary, JobError> {
     Ok(open_existing(db)?.summary()?)
 }
 
-/// One principal's usage.
-pub struct UsageShowReport {
+/// What usage to show.
+#[derive(Debug, Clone, Default)]
+pub struct UsageQuery {
+    /// One principal's usage (its ARN; roles: the role, not the session).
+    pub principal: Option<String>,
+    /// Usage of resources matching this pattern (`*`, `?`): who used them, how, when.
+    pub resource: Option<String>,
+    /// Only permissions matching this pattern (`s3:Get*`; any casing).
+    pub action: Option<String>,
+    /// Roll resources up: one row per principal and permission.
+    pub by_action: bool,
+}
+
+/// A principal's use of one permission over all the resources it touched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionRollup {
     /// The principal.
     pub principal: String,
-    /// Its usage, by permission then resource.
+    /// The permission.
+    pub permission: String,
+    /// Distinct resources.
+    pub resources: u64,
+    /// Allowed calls.
+    pub count: u64,
+    /// Denied calls.
+    pub denied: u64,
+    /// First allowed call.
+    pub first_seen: Option<Epoch>,
+    /// Last allowed call.
+    pub last_seen: Option<Epoch>,
+}
+
+/// Usage, as asked.
+pub struct UsageShowReport {
+    /// The query.
+    pub query: UsageQuery,
+    /// The rows, by principal, permission, resource (empty when rolled up).
     pub rows: Vec<UsageRow>,
-    /// Its role sessions: (name, calls, last seen).
+    /// One row per principal and permission (`by_action`).
+    pub rollup: Vec<ActionRollup>,
+    /// The principal's role sessions: (name, calls, last seen), when one principal was asked for.
     pub sessions: Vec<(String, u64, Epoch)>,
 }
 
-/// What `principal` used, from the store at `db`.
-pub fn usage_show(db: &Path, principal: &str) -> Result<UsageShowReport, JobError> {
+/// Usage from the store at `db`, as `query` asks.
+pub fn usage_show(db: &Path, query: &UsageQuery) -> Result<UsageShowReport, JobError> {
     let store = open_existing(db)?;
-    let rows = store.principal_usage(principal)?;
-    if rows.is_empty() {
-        let known = store.principals()?;
-        if !known.iter().any(|(p, _)| p == principal) {
-            let tail = |s: &str| s.rsplit(['/', ':']).next().unwrap_or("").to_string();
-            let close = known
-                .into_iter()
-                .map(|(p, _)| p)
-                .filter(|p| tail(p) == tail(principal))
-                .collect();
-            let missing = NotFound {
-                name: principal.to_string(),
-                close,
-            };
-            return Err(JobError::NoUsage {
-                hint: missing.hint(),
-                name: missing.name,
-            });
+    let mut rows = store.usage_rows(query.principal.as_deref(), query.resource.as_deref())?;
+    if let Some(principal) = &query.principal {
+        if rows.is_empty() {
+            let known = store.principals()?;
+            if !known.iter().any(|(p, _)| p == principal) {
+                let tail = |s: &str| s.rsplit(['/', ':']).next().unwrap_or("").to_string();
+                let close = known
+                    .into_iter()
+                    .map(|(p, _)| p)
+                    .filter(|p| tail(p) == tail(principal))
+                    .collect();
+                let missing = NotFound {
+                    name: principal.to_string(),
+                    close,
+                };
+                return Err(JobError::NoUsage {
+                    hint: missing.hint(),
+                    name: missing.name,
+                });
+            }
         }
     }
+    if let Some(pat) = &query.action {
+        rows.retain(|r| crate::glob::matches(pat, &r.permission, true));
+    }
+    let rollup = if query.by_action {
+        let mut by: std::collections::BTreeMap<(String, String), ActionRollup> = Default::default();
+        for r in &rows {
+            let e = by
+                .entry((r.principal.clone(), r.permission.clone()))
+                .or_insert_with(|| ActionRollup {
+                    principal: r.principal.clone(),
+                    permission: r.permission.clone(),
+                    resources: 0,
+                    count: 0,
+                    denied: 0,
+                    first_seen: None,
+                    last_seen: None,
+                });
+            e.resources += 1;
+            e.count += r.count;
+            e.denied += r.denied;
+            e.first_seen = match (e.first_seen, r.first_seen) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            e.last_seen = e.last_seen.max(r.last_seen);
+        }
+        rows.clear();
+        by.into_values().collect()
+    } else {
+        Vec::new()
+    };
+    let sessions = match &query.principal {
+        Some(p) => store.sessions(p)?,
+        None => Vec::new(),
+    };
     Ok(UsageShowReport {
-        principal: principal.to_string(),
-        sessions: store.sessions(principal)?,
+        query: query.clone(),
         rows,
+        rollup,
+        sessions,
     })
 }
 

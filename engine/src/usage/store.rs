@@ -120,9 +120,11 @@ pub struct StoreError {
     message: String,
 }
 
-/// One row of a principal's usage.
+/// One row of usage: a principal's use of a permission on a resource.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct UsageRow {
+    /// The principal.
+    pub principal: String,
     /// Catalog permission name.
     pub permission: String,
     /// Resource (ARN) or `*`.
@@ -714,20 +716,33 @@ impl Store {
 
     /// A principal's usage, by permission then resource.
     pub fn principal_usage(&self, principal: &str) -> Result<Vec<UsageRow>, StoreError> {
+        self.usage_rows(Some(principal), None)
+    }
+
+    /// Usage of `principal` (when given) on resources matching the glob `resource` (`*`, `?`;
+    /// when given), by principal, permission, resource.
+    pub fn usage_rows(
+        &self,
+        principal: Option<&str>,
+        resource: Option<&str>,
+    ) -> Result<Vec<UsageRow>, StoreError> {
         self.query(
-            "SELECT a.name, r.ident, u.first_seen, u.last_seen, u.count, u.denied, u.denied_last
+            "SELECT p.ident, a.name, r.ident, u.first_seen, u.last_seen, u.count, u.denied, u.denied_last
              FROM usage u JOIN principals p ON p.id = u.principal JOIN permissions a ON a.id = u.permission
-             JOIN resources r ON r.id = u.resource WHERE p.ident = ?1 ORDER BY a.name, r.ident",
-            [principal],
+             JOIN resources r ON r.id = u.resource
+             WHERE (?1 IS NULL OR p.ident = ?1) AND (?2 IS NULL OR r.ident GLOB ?2)
+             ORDER BY p.ident, a.name, r.ident",
+            params![principal, resource],
             |r| {
                 Ok(UsageRow {
-                    permission: r.get(0)?,
-                    resource: r.get(1)?,
-                    first_seen: r.get(2)?,
-                    last_seen: r.get(3)?,
-                    count: r.get::<_, i64>(4)? as u64,
-                    denied: r.get::<_, i64>(5)? as u64,
-                    denied_last: r.get(6)?,
+                    principal: r.get(0)?,
+                    permission: r.get(1)?,
+                    resource: r.get(2)?,
+                    first_seen: r.get(3)?,
+                    last_seen: r.get(4)?,
+                    count: r.get::<_, i64>(5)? as u64,
+                    denied: r.get::<_, i64>(6)? as u64,
+                    denied_last: r.get(7)?,
                 })
             },
         )
