@@ -416,3 +416,32 @@ fn completions_and_manual_page() {
         .stdout(predicate::str::contains(".TH whittle"))
         .stdout(predicate::str::contains("check"));
 }
+
+/// `explain --action 's3:Get*'` printed the same grant block once per action (60 times).
+#[test]
+fn explain_by_action_merges_actions_granted_alike() {
+    let out = whittle()
+        .args([
+            "explain",
+            "--snapshot",
+            "testdata/demo/snapshot/authorization-details.json",
+        ])
+        .args(["--principal", "alice", "--action", "s3:Get*"])
+        .output()
+        .expect("runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(text.contains("actions, all granted alike:"), "{text}");
+    let grant_lines = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("on "))
+        .count();
+    assert!(
+        grant_lines <= 4,
+        "one block per distinct way of granting: {grant_lines}\n{text}"
+    );
+    assert!(
+        text.contains("s3:GetObject  [Read]"),
+        "every action is still listed"
+    );
+}

@@ -128,30 +128,48 @@ fn explain_actions(
     filter: &ActionSet,
 ) -> io::Result<()> {
     let rows = eff.actions(catalog, Some(filter));
+    // actions granted by the same statements, narrowed the same way, print as one block
+    let mut blocks: Vec<(String, Vec<String>)> = Vec::new();
     for row in &rows {
         let id = catalog.lookup(row.action).unwrap_or(ActionId(0));
-        writeln!(w, "{}  [{}]", row.action, catalog.action(id).access_level)?;
+        let mut via = String::new();
         for g in &row.via {
             let cond = if g.conditional { "  [conditional]" } else { "" };
-            writeln!(
-                w,
-                "    on {}{cond} — {}",
+            via.push_str(&format!(
+                "    on {}{cond} — {}\n",
                 g.resources,
                 origin_text(&g.origin)
-            )?;
+            ));
             for l in g.limits.iter().filter(|l| l.actions.contains(id)) {
-                let kind = serde_json::to_value(&l.kind)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default();
-                writeln!(
-                    w,
-                    "      narrowed ({kind}, {}) by {}",
+                let kind = match l.kind {
+                    whittle_engine::LimitKind::DenyOnSomeResources => "deny-on-some-resources",
+                    whittle_engine::LimitKind::ConditionalDeny => "conditional-deny",
+                    whittle_engine::LimitKind::Boundary => "boundary",
+                };
+                via.push_str(&format!(
+                    "      narrowed ({kind}, {}) by {}\n",
                     l.resources,
                     origin_text(&l.origin)
-                )?;
+                ));
             }
         }
+        let name = format!("{}  [{}]", row.action, catalog.action(id).access_level);
+        match blocks.iter_mut().find(|(v, _)| *v == via) {
+            Some((_, names)) => names.push(name),
+            None => blocks.push((via, vec![name])),
+        }
+    }
+    for (via, names) in &blocks {
+        match names.as_slice() {
+            [one] => writeln!(w, "{one}")?,
+            many => {
+                writeln!(w, "{} actions, all granted alike:", many.len())?;
+                for n in many {
+                    writeln!(w, "  {n}")?;
+                }
+            }
+        }
+        write!(w, "{via}")?;
     }
     let not_held = filter.len() - rows.len();
     if not_held > 0 {
