@@ -14,17 +14,20 @@ if [ ${#TARGETS[@]} -eq 0 ]; then
   TARGETS=(policy_json authorization_details cloudtrail_file toml_rules cedar_rules)
 fi
 seed() {
-  local target=$1 dir=fuzz/corpus/$1
+  local target=$1 dir=fuzz/corpus/$1 seeds=()
   mkdir -p "$dir"
   case $target in
-    policy_json) cp testdata/aws/policies/*.json "$dir"/ ;;
-    authorization_details) cp testdata/aws/authz/*.json testdata/demo/snapshot/*.json "$dir"/ ;;
-    cloudtrail_file) cp testdata/aws/cloudtrail/* "$dir"/ ;;
-    toml_rules) cp rules/aws/*.toml rules/aws/tests/*.toml testdata/rules/*/*.toml "$dir"/ ;;
-    cedar_rules) cp rules/aws/*.cedar testdata/rules/*/*.cedar "$dir"/ ;;
+    policy_json) seeds=(testdata/aws/policies/*.json) ;;
+    authorization_details) seeds=(testdata/aws/authz/*.json testdata/demo/snapshot/*.json) ;;
+    cloudtrail_file) seeds=(testdata/aws/cloudtrail/*) ;;
+    toml_rules) seeds=(rules/aws/*.toml rules/aws/tests/*.toml testdata/rules/*/*.toml) ;;
+    cedar_rules) seeds=(rules/aws/*.cedar testdata/rules/*/*.cedar) ;;
   esac
   # crashes found before stay in the corpus, so that they are tried first
-  if [ -d "testdata/fuzz/$target" ]; then cp testdata/fuzz/"$target"/* "$dir"/ 2>/dev/null || true; fi
+  if [ -d "testdata/fuzz/$target" ]; then seeds+=(testdata/fuzz/"$target"/*); fi
+  for f in "${seeds[@]}"; do
+    cp -f "$f" "$dir/seed-${f//\//_}"
+  done
 }
 status=0
 for t in "${TARGETS[@]}"; do

@@ -93,9 +93,11 @@ impl SourceFile {
         offset: Option<usize>,
         message: impl Into<String>,
     ) -> InputError {
+        // an offset from a parser's line and column can fall inside a multi-byte character:
+        // point at the character's start
+        let offset = offset.map(|o| floor_char_boundary(&self.text, o));
         let (line, column) = match offset {
             Some(o) => {
-                let o = o.min(self.text.len());
                 let line = self.line_of(o);
                 let start = self.text[..o].rfind('\n').map_or(0, |i| i + 1);
                 (Some(line), Some(self.text[start..o].chars().count() + 1))
@@ -112,6 +114,15 @@ impl SourceFile {
             span: offset.map(|o| SourceSpan::from((o.min(self.text.len()), 1))),
         }
     }
+}
+
+/// The largest character boundary of `text` at or before `offset` (clamped to its length).
+pub(crate) fn floor_char_boundary(text: &str, offset: usize) -> usize {
+    let mut o = offset.min(text.len());
+    while !text.is_char_boundary(o) {
+        o -= 1;
+    }
+    o
 }
 
 /// The most of one source line a diagnostic shows, in characters, around what it points at.
@@ -136,7 +147,7 @@ impl Snippet {
     /// What to show of `file` for a diagnostic at `span`.
     pub fn around(file: &SourceFile, span: Range<usize>) -> Snippet {
         let text = &file.text;
-        let at = span.start.min(text.len());
+        let at = floor_char_boundary(text, span.start);
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
         let mut snippet = Snippet {
@@ -279,6 +290,23 @@ mod tests {
         assert_eq!(f.line_of(0), 1);
         let e = f.error("b", Some(o), "bad value");
         assert_eq!(e.to_string(), "f.json:3:8: at `b`: bad value");
+    }
+
+    /// Found by fuzzing (`testdata/fuzz/authorization_details/`): serde's line and column put
+    /// an error inside a multi-byte character, and slicing there panicked.
+    #[test]
+    fn an_error_inside_a_multibyte_character_points_at_its_start() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../testdata/fuzz/authorization_details/error-offset-inside-a-multibyte-character.json"
+        ))
+        .expect("fixture");
+        let report =
+            crate::ingest::aws_authz::load_sources(&[SourceFile::from_text("f.json", &text)]);
+        assert!(!report.errors.is_empty());
+        let f = SourceFile::from_text("f.json", "ab¤cd");
+        let e = f.error("", Some(3), "inside ¤");
+        assert_eq!(e.column, Some(3), "the column of `¤`");
     }
 
     /// A one-line file of megabytes: the diagnostic shows about 200 characters around the error
