@@ -22,10 +22,22 @@ pub fn line_of(
 }
 
 /// ` (did you mean `x`?)` for an action pattern the catalog does not know: the closest name only.
+/// Looked up once per pattern: an export can name the same retired action in a thousand places.
 fn unknown_hint(catalog: &AwsCatalog, u: &UnknownAction) -> String {
-    whittle_engine::catalog::did_you_mean(&catalog.suggest(&u.pattern, 1))
-        .map(|h| format!(" ({h})"))
-        .unwrap_or_default()
+    thread_local! {
+        static MEMO: std::cell::RefCell<std::collections::HashMap<String, String>> =
+            Default::default();
+    }
+    MEMO.with(|m| {
+        m.borrow_mut()
+            .entry(u.pattern.clone())
+            .or_insert_with(|| {
+                whittle_engine::catalog::did_you_mean(&catalog.suggest(&u.pattern, 1))
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default()
+            })
+            .clone()
+    })
 }
 
 fn origin_text(o: &Origin) -> String {
@@ -337,10 +349,29 @@ pub fn inventory(
         )?;
     }
     if !unknown.is_empty() {
-        writeln!(w, "\nactions the catalog does not know: {}", unknown.len())?;
+        // one line per pattern: where it is written, or how often (JSON lists every place)
+        let mut by_pattern: BTreeMap<&str, Vec<&UnknownAction>> = BTreeMap::new();
         for u in unknown {
-            let hint = unknown_hint(catalog, u);
-            writeln!(w, "  `{}`{hint} — {}", u.pattern, origin_text(&u.origin))?;
+            by_pattern.entry(u.pattern.as_str()).or_default().push(u);
+        }
+        writeln!(
+            w,
+            "\nactions the catalog does not know: {} in {} statement(s)",
+            by_pattern.len(),
+            unknown.len()
+        )?;
+        for (pattern, places) in &by_pattern {
+            let hint = unknown_hint(catalog, places[0]);
+            let at = match places.as_slice() {
+                [one] => origin_text(&one.origin),
+                [first, rest @ ..] => format!(
+                    "{} and {} more statement(s)",
+                    origin_text(&first.origin),
+                    rest.len()
+                ),
+                [] => String::new(),
+            };
+            writeln!(w, "  `{pattern}`{hint} — {at}")?;
         }
     }
     Ok(())
