@@ -11,8 +11,10 @@ use crate::aws::policy::{
 use crate::aws::{Inventory, Policy};
 use crate::catalog::{ActionId, ActionSet, AwsCatalog};
 use crate::model::{Limit, LimitKind, Origin, Principal, PrincipalKind, ResourceScope};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// The origin of `stmt` of `policy`, held through `via_group`.
 fn origin(policy: &Policy, stmt: &Statement, via_group: Option<&str>) -> Origin {
@@ -59,12 +61,19 @@ impl UnknownAction {
 /// Every action pattern in the inventory's policies that matches no catalog action, once per
 /// policy statement (not once per principal holding it).
 pub fn unknown_actions(catalog: &AwsCatalog, inventory: &Inventory) -> Vec<UnknownAction> {
+    // a pattern is expanded once, however many statements write it
+    let mut known: HashMap<&str, bool> = HashMap::new();
     let mut out = Vec::new();
     for policy in inventory.policies.values() {
         for stmt in &policy.document.statements {
             if let ActionSpec::Action(pats) = &stmt.action {
-                for p in pats.iter().filter(|p| catalog.expand(p).is_empty()) {
-                    out.push(UnknownAction::new(p, origin(policy, stmt, None)));
+                for p in pats {
+                    let matches = *known
+                        .entry(p.as_str())
+                        .or_insert_with(|| !catalog.expand(p).is_empty());
+                    if !matches {
+                        out.push(UnknownAction::new(p, origin(policy, stmt, None)));
+                    }
                 }
             }
         }
@@ -152,8 +161,11 @@ impl EffectivePermissions {
 pub struct Resolver<'a> {
     catalog: &'a AwsCatalog,
     inventory: &'a Inventory,
-    patterns: HashMap<String, ActionSet>,
-    statements: HashMap<(String, usize), ActionSet>,
+    /// Lower-cased pattern → what it expands to.
+    patterns: FxHashMap<String, Arc<ActionSet>>,
+    /// (policy id, statement index) → its actions: a managed policy's statements are expanded
+    /// once for all the principals that hold it.
+    statements: FxHashMap<(&'a str, usize), Arc<ActionSet>>,
 }
 
 struct Stmt<'a> {
@@ -168,25 +180,31 @@ impl<'a> Resolver<'a> {
         Resolver {
             catalog,
             inventory,
-            patterns: HashMap::new(),
-            statements: HashMap::new(),
+            patterns: FxHashMap::default(),
+            statements: FxHashMap::default(),
         }
     }
 
-    fn expand(&mut self, pattern: &str) -> ActionSet {
-        let key = pattern.to_ascii_lowercase();
-        if let Some(s) = self.patterns.get(&key) {
+    fn expand(&mut self, pattern: &str) -> Arc<ActionSet> {
+        if let Some(s) = self.patterns.get(pattern) {
             return s.clone();
         }
-        let s = self.catalog.expand(pattern);
+        let key = pattern.to_ascii_lowercase();
+        if let Some(s) = self.patterns.get(&key) {
+            let s = s.clone();
+            self.patterns.insert(pattern.to_string(), s.clone());
+            return s;
+        }
+        let s = Arc::new(self.catalog.expand(pattern));
         self.patterns.insert(key, s.clone());
+        self.patterns.insert(pattern.to_string(), s.clone());
         s
     }
 
-    fn statement_actions(&mut self, policy: &Policy, stmt: &Statement) -> ActionSet {
-        let key = (policy.id.clone(), stmt.index);
+    fn statement_actions(&mut self, policy: &'a Policy, stmt: &Statement) -> ActionSet {
+        let key = (policy.id.as_str(), stmt.index);
         if let Some(s) = self.statements.get(&key) {
-            return s.clone();
+            return ActionSet::clone(s);
         }
         let mut set = self.catalog.empty_set();
         for p in stmt.action.patterns() {
@@ -195,7 +213,7 @@ impl<'a> Resolver<'a> {
         if matches!(stmt.action, ActionSpec::NotAction(_)) {
             set = set.complement(self.catalog.len());
         }
-        self.statements.insert(key, set.clone());
+        self.statements.insert(key, Arc::new(set.clone()));
         set
     }
 
@@ -281,11 +299,11 @@ impl<'a> Resolver<'a> {
             if s.stmt.effect == Effect::Allow && is_boundary {
                 continue;
             }
-            let origin = origin(s.policy, s.stmt, s.via_group);
             if let ActionSpec::Action(pats) = &s.stmt.action {
                 for p in pats {
                     if self.expand(p).is_empty() {
-                        unknown_actions.push(UnknownAction::new(p, origin.clone()));
+                        let origin = origin(s.policy, s.stmt, s.via_group);
+                        unknown_actions.push(UnknownAction::new(p, origin));
                     }
                 }
             }
@@ -294,6 +312,7 @@ impl<'a> Resolver<'a> {
             else {
                 continue; // the principal's own context rules the statement out
             };
+            let origin = origin(s.policy, s.stmt, s.via_group);
             let actions = self.statement_actions(s.policy, s.stmt);
             match s.stmt.effect {
                 Effect::Deny => denies.push((actions, resources, !conditions.is_empty(), origin)),
@@ -334,7 +353,7 @@ impl<'a> Resolver<'a> {
     fn apply_boundary(
         &mut self,
         grants: Vec<EffectiveGrant>,
-        boundary: &Policy,
+        boundary: &'a Policy,
         ctx: &RequestContext,
     ) -> Vec<EffectiveGrant> {
         let vars = boundary.document.version.supports_variables();

@@ -5,6 +5,7 @@ use crate::effective::{unknown_actions, Resolver, UnknownAction};
 use crate::ingest::aws_authz::{self, LoadReport};
 use crate::model::PrincipalKind;
 use crate::summary::{admin_equivalence, count, AdminEquivalent, Counts};
+use rayon::prelude::*;
 use std::path::PathBuf;
 
 /// What an inventory found.
@@ -28,12 +29,16 @@ pub fn inventory(snapshots: &[PathBuf]) -> InventoryReport {
 pub fn inventory_of(load: LoadReport) -> InventoryReport {
     let catalog = AwsCatalog::embedded();
     let inv = &load.inventory;
-    let mut resolver = Resolver::new(catalog, inv);
+    // One resolver (and its caches) per worker thread; results keep the principals' order.
     let admins = inv
         .principals
-        .iter()
+        .par_iter()
         .filter(|p| p.kind != PrincipalKind::Group)
-        .filter_map(|p| admin_equivalence(catalog, p, &resolver.resolve(p)))
+        .map_init(
+            || Resolver::new(catalog, inv),
+            |resolver, p| admin_equivalence(catalog, p, &resolver.resolve(p)),
+        )
+        .flatten_iter()
         .collect();
     let unknown = unknown_actions(catalog, inv);
     InventoryReport {
