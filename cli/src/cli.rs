@@ -438,6 +438,9 @@ pub struct InventoryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 fn parse_key_value(s: &str) -> Result<(String, String), String> {

@@ -1,4 +1,4 @@
-//! The progress bar of `ingest`, on stderr when it is a terminal.
+//! Progress bars of `ingest` and of snapshot loading, on stderr when it is a terminal.
 
 use std::io;
 
@@ -69,6 +69,57 @@ impl whittle_engine::usage::Progress for IngestProgress {
     fn finish(&self) {
         if let Some(b) = &self.bar {
             b.finish_and_clear();
+        }
+    }
+}
+
+/// One bar per stage of a job (reading snapshots, resolving principals), on stderr when it is a
+/// terminal.
+pub struct StageBar {
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl StageBar {
+    pub fn new(quiet: bool) -> Self {
+        use std::io::IsTerminal;
+        StageBar {
+            bar: (!quiet && io::stderr().is_terminal()).then(|| {
+                indicatif::ProgressBar::with_draw_target(
+                    None,
+                    indicatif::ProgressDrawTarget::stderr(),
+                )
+            }),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl whittle_engine::progress::Stages for StageBar {
+    fn stage(&self, what: &str, total: u64, unit: whittle_engine::progress::Unit) {
+        let Some(b) = &self.bar else { return };
+        let counts = match unit {
+            whittle_engine::progress::Unit::Bytes => "{bytes}/{total_bytes}",
+            whittle_engine::progress::Unit::Items => "{human_pos}/{human_len}",
+        };
+        b.set_length(total);
+        b.set_position(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template(&format!(
+                "{{spinner}} {{msg}} {{bar:30}} {counts} ({{eta}})"
+            ))
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b.set_message(what.to_string());
+        b.enable_steady_tick(std::time::Duration::from_millis(120));
+    }
+    fn advance(&self, n: u64) {
+        if let Some(b) = &self.bar {
+            b.inc(n);
         }
     }
 }

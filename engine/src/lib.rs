@@ -7,6 +7,7 @@ pub mod aws;
 pub mod catalog;
 mod effective;
 mod glob;
+pub mod progress;
 mod source;
 mod summary;
 pub mod usage;

@@ -1,9 +1,12 @@
 use crate::cli::InventoryArgs;
+use crate::progress::StageBar;
 use crate::{diagnostics, exit, render};
 use whittle_engine::catalog::AwsCatalog;
 
 pub fn run(a: InventoryArgs) -> miette::Result<u8> {
-    let r = whittle_engine::inventory(&a.snapshots);
+    let progress = StageBar::new(a.quiet);
+    let r = whittle_engine::inventory_reporting(&a.snapshots, &progress);
+    progress.finish();
     diagnostics::load_problems(&r.load.errors, &r.load.warnings);
     let catalog = AwsCatalog::embedded();
     render::inventory(a.format, catalog, &r.counts, &r.admins, &r.unknown, &r.load)?;

@@ -4,6 +4,7 @@ use crate::catalog::AwsCatalog;
 use crate::effective::{unknown_actions, Resolver, UnknownAction};
 use crate::ingest::aws_authz::{self, LoadReport};
 use crate::model::PrincipalKind;
+use crate::progress::{Silent, Stages, Unit};
 use crate::summary::{admin_equivalence, count, AdminEquivalent, Counts};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -22,13 +23,31 @@ pub struct InventoryReport {
 
 /// Loads `snapshots` and sums them up.
 pub fn inventory(snapshots: &[PathBuf]) -> InventoryReport {
-    inventory_of(aws_authz::load_files(snapshots))
+    inventory_reporting(snapshots, &Silent)
+}
+
+/// [`inventory`], telling `progress` how far loading and resolving are.
+pub fn inventory_reporting(snapshots: &[PathBuf], progress: &dyn Stages) -> InventoryReport {
+    inventory_of_reporting(
+        aws_authz::load_files_reporting(snapshots, progress),
+        progress,
+    )
 }
 
 /// Sums up snapshots already loaded.
 pub fn inventory_of(load: LoadReport) -> InventoryReport {
+    inventory_of_reporting(load, &Silent)
+}
+
+fn inventory_of_reporting(load: LoadReport, progress: &dyn Stages) -> InventoryReport {
     let catalog = AwsCatalog::embedded();
     let inv = &load.inventory;
+    let actors = inv
+        .principals
+        .iter()
+        .filter(|p| p.kind != PrincipalKind::Group)
+        .count();
+    progress.stage("resolving principals", actors as u64, Unit::Items);
     // One resolver (and its caches) per worker thread; results keep the principals' order.
     let admins = inv
         .principals
@@ -36,7 +55,11 @@ pub fn inventory_of(load: LoadReport) -> InventoryReport {
         .filter(|p| p.kind != PrincipalKind::Group)
         .map_init(
             || Resolver::new(catalog, inv),
-            |resolver, p| admin_equivalence(catalog, p, &resolver.resolve(p)),
+            |resolver, p| {
+                let admin = admin_equivalence(catalog, p, &resolver.resolve(p));
+                progress.advance(1);
+                admin
+            },
         )
         .flatten_iter()
         .collect();
@@ -46,5 +69,52 @@ pub fn inventory_of(load: LoadReport) -> InventoryReport {
         admins,
         unknown,
         load,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// Keeps every stage with the units advanced in it.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<(String, u64, Unit, u64)>>);
+
+    impl Stages for Recorder {
+        fn stage(&self, what: &str, total: u64, unit: Unit) {
+            self.0
+                .lock()
+                .expect("lock")
+                .push((what.into(), total, unit, 0));
+        }
+        fn advance(&self, n: u64) {
+            self.0.lock().expect("lock").last_mut().expect("a stage").3 += n;
+        }
+    }
+
+    #[test]
+    fn progress_counts_every_byte_read_and_every_principal_resolved() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
+        let snapshot = root.join("demo/snapshot/authorization-details.json");
+        let missing = root.join("demo/snapshot/no-such-file.json");
+        let bytes = std::fs::metadata(&snapshot).expect("fixture").len();
+        let recorder = Recorder::default();
+        let r = inventory_reporting(&[snapshot, missing], &recorder);
+        let actors = r
+            .load
+            .inventory
+            .principals
+            .iter()
+            .filter(|p| p.kind != PrincipalKind::Group)
+            .count() as u64;
+        assert!(actors > 0);
+        assert_eq!(
+            *recorder.0.lock().expect("lock"),
+            vec![
+                ("reading snapshots".into(), bytes, Unit::Bytes, bytes),
+                ("resolving principals".into(), actors, Unit::Items, actors),
+            ]
+        );
     }
 }

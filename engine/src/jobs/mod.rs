@@ -15,7 +15,7 @@ pub use catalog::{catalog_expand, catalog_show, CatalogExpansion};
 pub use check::{check, CheckReport, CheckRequest, FindingFilter};
 pub use errors::{JobError, NotFound};
 pub use explain::{explain, ExplainReport, ExplainRequest};
-pub use inventory::{inventory, inventory_of, InventoryReport};
+pub use inventory::{inventory, inventory_of, inventory_reporting, InventoryReport};
 pub use rules::{rules_explain, rules_load, rules_test, RulesReport, TestReport};
 pub use simulate::{simulate, SimulateReport, SimulateRequest};
 pub use usage::{

@@ -11,6 +11,7 @@ use crate::aws::policy::{DocumentKind, PolicyDocument};
 use crate::aws::{Inventory, Policy};
 use crate::ingest::recognize::{shape_of, Shape};
 use crate::model::{PolicyKind, Principal, PrincipalKind, Provider};
+use crate::progress::{Silent, Stages, Unit};
 use crate::source::SourceFile;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -198,12 +199,21 @@ struct ManagedPolicy<'a> {
 
 /// Loads and merges snapshot files; problems are collected, never fatal to the other files.
 pub fn load_files(paths: &[impl AsRef<Path>]) -> LoadReport {
+    load_files_reporting(paths, &Silent)
+}
+
+/// [`load_files`], telling `progress` how many bytes of the snapshots are read and parsed.
+pub fn load_files_reporting(paths: &[impl AsRef<Path>], progress: &dyn Stages) -> LoadReport {
+    let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+    let total = paths.iter().map(|p| size(p.as_ref())).sum();
+    progress.stage("reading snapshots", total, Unit::Bytes);
     let mut b = Builder::default();
     for p in paths {
         match SourceFile::read(p.as_ref()) {
             Ok(f) => b.add_file(&f),
             Err(e) => b.report.errors.push(e),
         }
+        progress.advance(size(p.as_ref()));
     }
     b.finish()
 }
