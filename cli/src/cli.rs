@@ -89,6 +89,10 @@ pub struct WatchArgs {
     /// Stop after this many runs (for scripts and tests).
     #[arg(long, value_name = "N", hide = true)]
     pub max_runs: Option<u32>,
+    /// `json`: one JSON document per run on a line of its own (JSON Lines), for editors and
+    /// scripts; diagnostics and the run markers stay on stderr.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
 }
 
 #[derive(Debug, Subcommand)]

@@ -559,3 +559,71 @@ fn check_output_at_scale_filters_tallies_and_explains() {
     assert!(findings.iter().all(|f| f["severity"] == "critical"), "{v}");
     assert!(v["filtered_out"].as_u64().is_some_and(|n| n > 0));
 }
+
+#[test]
+fn watch_json_prints_one_document_per_run() {
+    // a valid repo: the run is clean, with the tests' tally
+    let out = whittle()
+        .args([
+            "watch",
+            "rules",
+            USER_REPO,
+            "--max-runs",
+            "1",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "one line per run: {stdout}");
+    let doc: Value = serde_json::from_str(lines[0]).expect("a JSON document");
+    assert_eq!(doc["run"], 1);
+    assert_eq!(doc["clean"], true);
+    assert_eq!(doc["validate"]["valid"], true);
+    assert_eq!(doc["test"]["passed"], 24);
+    assert_eq!(doc["test"]["failed"], 0);
+
+    // a broken repo, written to --output: not clean, the problems listed, no tests run
+    let file = tmp("watch-json").join("runs.jsonl");
+    let out = whittle()
+        .args([
+            "watch",
+            "testdata/rules/every-kind-of-mistake",
+            "--max-runs",
+            "1",
+        ])
+        .args(["--format", "json", "--output"])
+        .arg(&file)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(out.stdout.is_empty());
+    let text = std::fs::read_to_string(&file).expect("written");
+    let doc: Value = serde_json::from_str(text.trim_end()).expect("one JSON document");
+    assert_eq!(doc["clean"], false);
+    assert_eq!(doc["validate"]["valid"], false);
+    assert!(doc["validate"]["errors"].as_u64().unwrap_or(0) > 0, "{doc}");
+    assert!(!doc["validate"]["problems"]
+        .as_array()
+        .expect("problems")
+        .is_empty());
+    assert!(doc.get("test").is_none(), "{doc}");
+}
+
+#[test]
+fn output_file_keeps_every_part_of_a_text_report() {
+    // watch writes the validation line, then the test outcomes: the file used to keep only the
+    // last part
+    let file = tmp("watch-text-output").join("run.txt");
+    whittle()
+        .args(["watch", "rules", USER_REPO, "--max-runs", "1", "--output"])
+        .arg(&file)
+        .assert()
+        .code(0);
+    let text = std::fs::read_to_string(&file).expect("written");
+    assert!(text.starts_with("ok: 10 guardrail(s)"), "{text}");
+    assert!(text.contains("24 passed, 0 failed"), "{text}");
+}

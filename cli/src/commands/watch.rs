@@ -1,4 +1,4 @@
-use crate::cli::WatchArgs;
+use crate::cli::{Format, WatchArgs};
 use crate::{diagnostics, exit, render};
 use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode, DebounceEventResult};
 use std::collections::BTreeMap;
@@ -8,41 +8,54 @@ use std::time::Duration;
 use whittle_engine::rules;
 
 /// One pass: validate, test, and check when snapshots are given. Returns whether it was clean.
-fn pass(a: &WatchArgs, dirs: &[PathBuf]) -> bool {
+fn pass(a: &WatchArgs, dirs: &[PathBuf], run: u32, changed: &[PathBuf]) -> bool {
+    let json = matches!(a.format, Format::Json);
     let tests = whittle_engine::rules_test(dirs);
     let loaded = &tests.loaded;
     diagnostics::rule_diagnostics(&loaded.diagnostics);
-    let errors = loaded.errors();
-    let _ = errors;
-    let _ = render::validate_summary(crate::cli::Format::Text, loaded);
-    let Some(_) = loaded.valid() else {
-        return false;
-    };
-    let _ = render::test_outcomes(crate::cli::TestFormat::Text, &tests);
-    let mut clean = tests.passed();
-    if !a.snapshots.is_empty() {
-        let req = whittle_engine::CheckRequest {
-            snapshots: a.snapshots.clone(),
-            rules: dirs.to_vec(),
-            db: a.db.clone(),
-            now: whittle_engine::model::time::now(),
-            filter: whittle_engine::FindingFilter::default(),
-        };
-        let report = match whittle_engine::check(&req) {
-            Ok(r) => r,
-            Err(e) => {
-                diagnostics::fatal(&miette::Report::new(e));
-                return false;
-            }
-        };
-        // the rule diagnostics were shown above; evaluation adds its own after the first
-        let shown = loaded.diagnostics.len();
-        diagnostics::rule_diagnostics(report.rule_diagnostics.get(shown..).unwrap_or_default());
-        diagnostics::load_problems(&report.input_errors, &report.input_warnings);
-        if let Some(set) = &report.rules {
-            let _ = render::check(crate::cli::CheckFormat::Text, &report, set, false);
+    let mut clean = loaded.valid().is_some() && tests.passed();
+    let mut report = None;
+    if !json {
+        let _ = render::validate_summary(Format::Text, loaded);
+    }
+    if loaded.valid().is_some() {
+        if !json {
+            let _ = render::test_outcomes(crate::cli::TestFormat::Text, &tests);
         }
-        clean &= !report.input_failed();
+        if !a.snapshots.is_empty() {
+            let req = whittle_engine::CheckRequest {
+                snapshots: a.snapshots.clone(),
+                rules: dirs.to_vec(),
+                db: a.db.clone(),
+                now: whittle_engine::model::time::now(),
+                filter: whittle_engine::FindingFilter::default(),
+            };
+            match whittle_engine::check(&req) {
+                Ok(r) => {
+                    // the rule diagnostics were shown above; evaluation adds its own after them
+                    let shown = loaded.diagnostics.len();
+                    diagnostics::rule_diagnostics(
+                        r.rule_diagnostics.get(shown..).unwrap_or_default(),
+                    );
+                    diagnostics::load_problems(&r.input_errors, &r.input_warnings);
+                    if let (false, Some(set)) = (json, &r.rules) {
+                        let _ = render::check(crate::cli::CheckFormat::Text, &r, set, false);
+                    }
+                    clean &= !r.input_failed();
+                    report = Some(r);
+                }
+                Err(e) => {
+                    diagnostics::fatal(&miette::Report::new(e));
+                    clean = false;
+                }
+            }
+        }
+    }
+    if json {
+        let doc = render::json::WatchRun::new(run, changed, &tests, report.as_ref(), clean);
+        if let Err(e) = render::json_line(doc) {
+            diagnostics::fatal(&e);
+        }
     }
     clean
 }
@@ -70,8 +83,8 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
     }
     let mut runs = 0u32;
     let mut seen = fingerprint(&a, &dirs);
-    let mut clean = pass(&a, &dirs);
     runs += 1;
+    let mut clean = pass(&a, &dirs, runs, &[]);
     diagnostics::watch_waiting(runs);
     while a.max_runs.is_none_or(|m| runs < m) {
         let Ok(event) = rx.recv() else { break };
@@ -100,8 +113,8 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
             .collect();
         seen = now;
         diagnostics::watch_changed(&differ);
-        clean = pass(&a, &dirs);
         runs += 1;
+        clean = pass(&a, &dirs, runs, &differ);
         diagnostics::watch_waiting(runs);
     }
     Ok(if clean { exit::CLEAN } else { exit::FINDINGS })

@@ -1155,3 +1155,40 @@ impl From<&whittle_engine::rules::RuleDoc> for RuleExplain {
         }
     }
 }
+
+/// One run of `watch --format json`: a line of its own.
+#[derive(Serialize)]
+pub struct WatchRun {
+    /// 1 for the first run, then one more per change.
+    run: u32,
+    /// Files whose contents changed since the previous run (empty for the first).
+    changed: Vec<String>,
+    /// Rules valid, tests passed, and (with `--snapshot`) every input used.
+    clean: bool,
+    validate: RulesValidate,
+    /// Absent when the rules do not load.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    test: Option<RulesTest>,
+    /// Present with `--snapshot` once the rules load.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    check: Option<Check>,
+}
+
+impl WatchRun {
+    pub fn new(
+        run: u32,
+        changed: &[std::path::PathBuf],
+        tests: &whittle_engine::TestReport,
+        check: Option<&whittle_engine::CheckReport>,
+        clean: bool,
+    ) -> Self {
+        WatchRun {
+            run,
+            changed: changed.iter().map(|p| p.display().to_string()).collect(),
+            clean,
+            validate: RulesValidate::new(&tests.loaded),
+            test: tests.loaded.valid().map(|_| RulesTest::new(tests)),
+            check: check.map(Check::new),
+        }
+    }
+}

@@ -51,7 +51,16 @@ pub fn color() -> bool {
 /// Writes a report to `--output FILE` or stdout, through a buffer; a broken pipe ends quietly.
 fn stdout(f: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> miette::Result<()> {
     if let Some(path) = SINK.get().and_then(|s| s.output.as_ref()) {
-        let file = std::fs::File::create(path)
+        // created by the first write of the process, appended to by the next (watch writes
+        // once per run, text reports in parts)
+        static STARTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+        let append = STARTED.swap(true, std::sync::atomic::Ordering::Relaxed);
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .write(true)
+            .append(append)
+            .truncate(!append)
+            .open(path)
             .map_err(|e| miette::miette!("cannot write `{}`: {e}", path.display()))?;
         let mut w = io::BufWriter::new(file);
         return f(&mut w)
@@ -72,6 +81,16 @@ fn json_doc<T: Serialize>(catalog: &AwsCatalog, body: T) -> miette::Result<()> {
     stdout(|w| {
         serde_json::to_writer_pretty(&mut *w, &doc)?;
         writeln!(w)
+    })
+}
+
+/// One JSON document on one line, flushed: a stream a script reads line by line.
+pub fn json_line<T: Serialize>(body: T) -> miette::Result<()> {
+    let doc = json::Doc::new(catalog(), body);
+    stdout(|w| {
+        serde_json::to_writer(&mut *w, &doc)?;
+        writeln!(w)?;
+        w.flush()
     })
 }
 
