@@ -436,14 +436,20 @@ type PrincipalResult = (BTreeMap<Key, Finding>, BTreeSet<String>, Vec<String>);
 pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<RuleDiagnostic>) {
     let catalog = input.catalog;
     let mut diags = Vec::new();
-    let mut resolver = Resolver::new(catalog, input.inventory);
     let actors: Vec<&Principal> = input
         .inventory
         .principals
         .iter()
         .filter(|p| p.kind != PrincipalKind::Group)
         .collect();
-    let effective: Vec<_> = actors.iter().map(|p| resolver.resolve(p)).collect();
+    // one resolver (and its caches) per worker; results keep the principals' order
+    let effective: Vec<_> = actors
+        .par_iter()
+        .map_init(
+            || Resolver::new(catalog, input.inventory),
+            |resolver, p| resolver.resolve(p),
+        )
+        .collect();
     // Which rules can apply to which action: slice by resource scope.
     let g = &rules.guardrails;
     let unscoped: Vec<usize> = (0..g.rules.len())
