@@ -378,14 +378,11 @@ impl<'a> Resolver<'a> {
             let mut full = self.catalog.empty_set();
             for (acts, res, conditional, _) in &allows {
                 if !*conditional && covers(res, &g.resources) {
-                    let mut a = g.actions.clone();
-                    a.intersect_with(acts);
-                    full.union_with(&a);
+                    full.union_with(&g.actions.intersection(acts));
                 }
             }
             for (acts, res, conditional, origin) in &allows {
-                let mut a = g.actions.clone();
-                a.intersect_with(acts);
+                let mut a = g.actions.intersection(acts);
                 a.subtract(&full);
                 if a.is_empty() {
                     continue;
@@ -506,8 +503,7 @@ fn apply_denies(g: &mut EffectiveGrant, denies: &[(ActionSet, ResourceScope, boo
             g.actions.subtract(acts);
             continue;
         }
-        let mut a = g.actions.clone();
-        a.intersect_with(acts);
+        let a = g.actions.intersection(acts);
         g.limits.push(Limit {
             kind: if *conditional {
                 LimitKind::ConditionalDeny
