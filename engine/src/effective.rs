@@ -213,8 +213,10 @@ impl<'a> Resolver<'a> {
         if matches!(stmt.action, ActionSpec::NotAction(_)) {
             set = set.complement(self.catalog.len());
         }
-        self.statements.insert(key, Arc::new(set.clone()));
-        set
+        // the clone is exact-sized: the set grew by unions and holds spare capacity
+        let set = Arc::new(set);
+        self.statements.insert(key, set.clone());
+        ActionSet::clone(&set)
     }
 
     /// The context a principal determines by itself: its name, ARN, account, tags.
@@ -341,6 +343,11 @@ impl<'a> Resolver<'a> {
             grants = self.apply_boundary(grants, b, &ctx);
         }
         grants.retain(|g| !g.actions.is_empty());
+        // every principal's grants are kept until the job ends: no spare capacity
+        grants.shrink_to_fit();
+        for g in &mut grants {
+            g.limits.shrink_to_fit();
+        }
         EffectivePermissions {
             principal: principal.id.clone(),
             grants,
