@@ -2,6 +2,14 @@
 
 use std::io;
 
+/// A bar drawn on stderr, unless `quiet` or stderr is not a terminal.
+fn stderr_bar(quiet: bool) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    (!quiet && io::stderr().is_terminal()).then(|| {
+        indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr())
+    })
+}
+
 /// Progress bar for `ingest`, on stderr when it is a terminal.
 pub struct IngestProgress {
     bar: Option<indicatif::ProgressBar>,
@@ -11,19 +19,13 @@ pub struct IngestProgress {
 
 impl IngestProgress {
     pub fn new(quiet: bool) -> Self {
-        use std::io::IsTerminal;
-        let bar = (!quiet && io::stderr().is_terminal()).then(|| {
-            let b = indicatif::ProgressBar::with_draw_target(
-                None,
-                indicatif::ProgressDrawTarget::stderr(),
-            );
+        let bar = stderr_bar(quiet).inspect(|b| {
             b.set_style(
                 indicatif::ProgressStyle::with_template(
                     "{spinner} {bar:30} {bytes}/{total_bytes} {msg} ({eta})",
                 )
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
-            b
         });
         IngestProgress {
             bar,
@@ -81,14 +83,8 @@ pub struct StageBar {
 
 impl StageBar {
     pub fn new(quiet: bool) -> Self {
-        use std::io::IsTerminal;
         StageBar {
-            bar: (!quiet && io::stderr().is_terminal()).then(|| {
-                indicatif::ProgressBar::with_draw_target(
-                    None,
-                    indicatif::ProgressDrawTarget::stderr(),
-                )
-            }),
+            bar: stderr_bar(quiet),
         }
     }
 

@@ -529,13 +529,15 @@ fn apply_denies(g: &mut EffectiveGrant, denies: &[(ActionSet, ResourceScope, boo
 }
 
 /// Effective permissions of every principal that can act (users and roles), sorted by id.
+///
+/// Principals are resolved on every core, one resolver (and its caches) per worker.
 pub fn resolve_all(catalog: &AwsCatalog, inventory: &Inventory) -> Vec<EffectivePermissions> {
-    let mut r = Resolver::new(catalog, inventory);
+    use rayon::prelude::*;
     inventory
         .principals
-        .iter()
+        .par_iter()
         .filter(|p| p.kind != PrincipalKind::Group)
-        .map(|p| r.resolve(p))
+        .map_init(|| Resolver::new(catalog, inventory), |r, p| r.resolve(p))
         .collect()
 }
 

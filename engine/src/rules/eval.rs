@@ -6,7 +6,7 @@ use super::diags::Problem;
 use super::{RuleDiagnostic, RuleSet};
 use crate::aws::Inventory;
 use crate::catalog::{ActionId, AwsCatalog};
-use crate::effective::{EffectiveGrant, Resolver};
+use crate::effective::{resolve_all, EffectiveGrant};
 use crate::model::time::{day_of, iso, Epoch};
 use crate::model::{
     Evidence, Finding, Logging, Principal, PrincipalKind, Question, ResourceScope, Severity,
@@ -442,14 +442,8 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
         .iter()
         .filter(|p| p.kind != PrincipalKind::Group)
         .collect();
-    // one resolver (and its caches) per worker; results keep the principals' order
-    let effective: Vec<_> = actors
-        .par_iter()
-        .map_init(
-            || Resolver::new(catalog, input.inventory),
-            |resolver, p| resolver.resolve(p),
-        )
-        .collect();
+    // in the actors' order
+    let effective = resolve_all(catalog, input.inventory);
     // Which rules can apply to which action: slice by resource scope.
     let g = &rules.guardrails;
     let unscoped: Vec<usize> = (0..g.rules.len())
