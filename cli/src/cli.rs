@@ -62,6 +62,9 @@ pub enum Command {
     /// Re-run `rules validate` + `rules test` (and a check, with `--snapshot`) whenever a rule or
     /// input file changes.
     Watch(WatchArgs),
+    /// Propose each principal's minimal policy from its usage: diffs, evidence, safety checks,
+    /// ready-to-apply policy files.
+    Recommend(RecommendArgs),
     /// Print a shell completion script: `whittle completions bash > /etc/bash_completion.d/whittle`.
     Completions {
         /// The shell.
@@ -215,6 +218,64 @@ pub struct CheckArgs {
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub severity: Option<SeverityArg>,
     /// Text: every line of each finding's remediation, not only the first.
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+/// `recommend` output formats.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum RecommendFormat {
+    #[default]
+    Text,
+    Json,
+    Markdown,
+}
+
+/// How far `recommend` narrows resources.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ResourcesArg {
+    /// Exactly the resources seen in the logs.
+    Observed,
+    /// The seen resources generalised to their container and common path (`bucket/reports/*`).
+    Prefix,
+    /// As granted today: only actions are narrowed.
+    Granted,
+}
+
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// `get-account-authorization-details` output; several files merge.
+    #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
+    pub snapshots: Vec<PathBuf>,
+    /// Usage store from `whittle ingest` (default: `$WHITTLE_DB` or `.whittle/usage.db`).
+    #[arg(long, value_name = "FILE", conflicts_with = "logs")]
+    pub db: Option<PathBuf>,
+    /// CloudTrail logs to read into a temporary store first, instead of `--db`.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub logs: Vec<PathBuf>,
+    /// Rule directories (repeatable; `@builtin` for the built-in packs): window, coverage,
+    /// `[[keep]]` entries. Default: `./rules` when it exists, else `@builtin`.
+    #[arg(long = "rules", value_name = "DIR", num_args = 1..)]
+    pub rules: Vec<PathBuf>,
+    /// Days of usage to look at (default: the rules' `window-days`).
+    #[arg(long, value_name = "DAYS")]
+    pub window: Option<u32>,
+    /// End the window on this date (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+    /// Only principals whose ARN or name matches (`*`, `?`).
+    #[arg(long, value_name = "PATTERN")]
+    pub principal: Option<String>,
+    /// How far to narrow resources (default: the rules' `resources`, else `prefix`).
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub resources: Option<ResourcesArg>,
+    /// Write one ready-to-apply policy per principal here: `<name>.json` and `<name>.tf`.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: RecommendFormat,
+    /// Text: every proposal, also those that change nothing, and every removed permission.
     #[arg(long, short)]
     pub verbose: bool,
 }

@@ -220,7 +220,7 @@ impl<'a> Resolver<'a> {
     }
 
     /// The context a principal determines by itself: its name, ARN, account, tags.
-    fn principal_context(p: &Principal) -> RequestContext {
+    pub(crate) fn principal_context(p: &Principal) -> RequestContext {
         let mut ctx = RequestContext::default();
         ctx.insert("aws:PrincipalArn", &p.id);
         ctx.insert("aws:PrincipalAccount", &p.scope);

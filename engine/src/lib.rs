@@ -5,9 +5,11 @@
 
 pub mod aws;
 pub mod catalog;
+pub mod diff;
 mod effective;
 mod glob;
 pub mod progress;
+pub mod propose;
 mod source;
 mod summary;
 pub mod usage;

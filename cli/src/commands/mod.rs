@@ -6,6 +6,7 @@ mod docs;
 mod explain;
 mod ingest;
 mod inventory;
+mod recommend;
 mod rules;
 mod simulate;
 mod usage;
@@ -27,6 +28,7 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
         Command::Rules(c) => rules::run(c),
         Command::Check(a) => check::run(a),
         Command::Watch(a) => watch::run(a),
+        Command::Recommend(a) => recommend::run(a),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
     }

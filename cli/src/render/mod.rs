@@ -6,10 +6,11 @@
 pub mod json;
 pub mod junit;
 pub mod markdown;
+pub mod proposals;
 pub mod sarif;
 pub mod text;
 
-use crate::cli::{CheckFormat, Format};
+use crate::cli::{CheckFormat, Format, RecommendFormat};
 use serde::Serialize;
 use std::io::{self, Write};
 use whittle_engine::aws::policy::{Request, Simulation};
@@ -101,6 +102,62 @@ fn catalog() -> &'static AwsCatalog {
 /// Plain text as it is.
 pub fn plain(s: &str) -> miette::Result<()> {
     stdout(|w| w.write_all(s.as_bytes()))
+}
+
+/// A `recommend` report, in any of its formats.
+pub fn recommend(
+    format: RecommendFormat,
+    report: &whittle_engine::RecommendReport,
+    verbose: bool,
+) -> miette::Result<()> {
+    match format {
+        RecommendFormat::Text => stdout(|w| proposals::text(w, report, verbose)),
+        RecommendFormat::Markdown => stdout(|w| proposals::markdown(w, report)),
+        RecommendFormat::Json => json_doc(catalog(), json::Recommend::new(report)),
+    }
+}
+
+/// Writes each safe, changing proposal's replacement under `dir`: `<name>.json` (and
+/// `<name>-2.json`, … when it needs several documents) and `<name>.tf`. Returns the number of
+/// files written.
+pub fn policy_files(
+    dir: &std::path::Path,
+    proposals: &[whittle_engine::propose::Proposal],
+) -> miette::Result<usize> {
+    use whittle_engine::aws::policy::{to_json, to_terraform};
+    let fail = |path: &std::path::Path, e: io::Error| {
+        miette::miette!("cannot write `{}`: {e}", path.display())
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+    let mut written = 0;
+    for (p, stem) in proposals.iter().zip(proposals::file_stems(proposals)) {
+        if !p.changes() || !p.safe() {
+            continue;
+        }
+        let names = proposals::json_files(&stem, p.replacement.len());
+        let mut tf = format!(
+            "# Proposed by whittle for {}: everything it used, nothing new.\n",
+            p.principal
+        );
+        for (i, (doc, name)) in p.replacement.iter().zip(&names).enumerate() {
+            let path = dir.join(name);
+            std::fs::write(&path, to_json(doc)).map_err(|e| fail(&path, e))?;
+            written += 1;
+            let id = if i == 0 {
+                stem.clone()
+            } else {
+                format!("{stem}-{}", i + 1)
+            };
+            tf.push('\n');
+            tf.push_str(&to_terraform(&id, doc));
+        }
+        if !p.replacement.is_empty() {
+            let path = dir.join(format!("{stem}.tf"));
+            std::fs::write(&path, tf).map_err(|e| fail(&path, e))?;
+            written += 1;
+        }
+    }
+    Ok(written)
 }
 
 /// The findings of a check, in any of its formats.

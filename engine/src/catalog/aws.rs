@@ -305,6 +305,12 @@ impl AwsCatalog {
         super::aws_logging::logging(self.action(id))
     }
 
+    /// For a never-logged action that AWS checks only inside other calls, those calls
+    /// (`s3:BypassGovernanceRetention` → object deletes and retention changes).
+    pub fn checked_inside(&self, id: ActionId) -> Option<&'static [&'static str]> {
+        super::aws_logging::checked_inside(self.action(id))
+    }
+
     /// Actions of one service.
     pub fn service_actions(&self, service: &AwsService) -> impl Iterator<Item = ActionId> {
         (service.first..service.end).map(ActionId)

@@ -31,6 +31,47 @@ const NEVER_LOGGED: &[&str] = &[
     "s3:BypassGovernanceRetention",
 ];
 
+/// Never-logged permissions that AWS checks only inside other calls: used only where one of
+/// those was. Facts from the S3 User Guide (object lock: `x-amz-bypass-governance-retention` on
+/// object deletes and retention changes) and the IAM User Guide (session tags, source identity
+/// and context are passed in `sts:AssumeRole*` and `sts:GetFederationToken` requests).
+const CHECKED_INSIDE: &[(&str, &[&str])] = &[
+    (
+        "s3:BypassGovernanceRetention",
+        &[
+            "s3:DeleteObject",
+            "s3:DeleteObjectVersion",
+            "s3:PutObjectRetention",
+        ],
+    ),
+    (
+        "sts:TagSession",
+        &[
+            "sts:AssumeRole",
+            "sts:AssumeRoleWithSAML",
+            "sts:AssumeRoleWithWebIdentity",
+            "sts:GetFederationToken",
+        ],
+    ),
+    (
+        "sts:SetSourceIdentity",
+        &[
+            "sts:AssumeRole",
+            "sts:AssumeRoleWithSAML",
+            "sts:AssumeRoleWithWebIdentity",
+        ],
+    ),
+    ("sts:SetContext", &["sts:AssumeRole"]),
+];
+
+/// The calls inside which AWS checks never-logged `action`, when it is one of those.
+pub(super) fn checked_inside(action: &AwsAction) -> Option<&'static [&'static str]> {
+    CHECKED_INSIDE
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(&action.name))
+        .map(|(_, hosts)| *hosts)
+}
+
 /// Data-event APIs by service, beyond S3 objects (see [`logging`]).
 const DATA_EVENTS: &[&str] = &[
     "s3:ListBucket",
@@ -103,6 +144,12 @@ mod tests {
         let c = AwsCatalog::embedded();
         for name in super::NEVER_LOGGED.iter().chain(super::DATA_EVENTS) {
             assert!(c.lookup(name).is_some(), "`{name}` is not in the catalog");
+        }
+        for (name, hosts) in super::CHECKED_INSIDE {
+            assert!(super::NEVER_LOGGED.contains(name), "`{name}` is logged");
+            for h in *hosts {
+                assert!(c.lookup(h).is_some(), "`{h}` is not in the catalog");
+            }
         }
         let class = |n: &str| c.logging(c.lookup(n).expect(n));
         assert_eq!(class("iam:PassRole"), Logging::Never);

@@ -7,6 +7,7 @@ mod check;
 mod errors;
 mod explain;
 mod inventory;
+mod recommend;
 mod rules;
 mod simulate;
 mod usage;
@@ -16,6 +17,7 @@ pub use check::{check, CheckReport, CheckRequest, FindingFilter};
 pub use errors::{JobError, NotFound};
 pub use explain::{explain, ExplainReport, ExplainRequest};
 pub use inventory::{inventory, inventory_of, inventory_reporting, InventoryReport};
+pub use recommend::{recommend, RecommendReport, RecommendRequest, Skipped};
 pub use rules::{rules_explain, rules_load, rules_test, RulesReport, TestReport};
 pub use simulate::{simulate, SimulateReport, SimulateRequest};
 pub use usage::{

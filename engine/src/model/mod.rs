@@ -9,6 +9,7 @@ mod grant;
 mod inventory;
 mod permission_set;
 mod principal;
+mod proposal;
 pub mod time;
 pub mod usage;
 
@@ -20,6 +21,7 @@ pub use grant::{Actions, Condition, Grant, Limit, LimitKind, Origin, ResourceSco
 pub use inventory::{Inventory, Policy, PolicyKind};
 pub use permission_set::PermissionSet;
 pub use principal::{Principal, PrincipalKind, Provider};
+pub use proposal::ResourceMode;
 pub use time::{Day, Epoch};
 pub use usage::{
     name_id, PermissionId, PermissionRef, Stats, Tally, UsageFacts, UsageRecord, UsageSummary,

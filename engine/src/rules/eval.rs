@@ -3,6 +3,7 @@
 //! rules; then exemptions, expiry, and the TOML unused-permission rules.
 
 use super::diags::Problem;
+use super::toml_rules::{ItemSource, Keep};
 use super::{RuleDiagnostic, RuleSet};
 use crate::aws::Inventory;
 use crate::catalog::{ActionId, AwsCatalog};
@@ -736,17 +737,17 @@ fn combination_notes(rules: &RuleSet, held: Option<&Vec<String>>) -> Vec<String>
         .collect()
 }
 
-/// Per principal, the actions `[[keep]]` entries retain (expired entries do not count).
-fn kept_actions<'p>(
+/// The `[[keep]]` entries in force at `now`, and a warning for each expired one (an expired
+/// entry retains nothing). `check` and `recommend` both ask this.
+pub fn active_keeps(
     rules: &RuleSet,
-    actors: &[&'p Principal],
-    catalog: &AwsCatalog,
     now: Epoch,
-    diags: &mut Vec<RuleDiagnostic>,
-) -> HashMap<&'p str, crate::catalog::ActionSet> {
+) -> (Vec<&(Keep, ItemSource)>, Vec<RuleDiagnostic>) {
     let today = iso(now)[..10].to_string();
-    let mut out: HashMap<&str, crate::catalog::ActionSet> = HashMap::new();
-    for (k, src) in &rules.lp.keep {
+    let mut diags = Vec::new();
+    let mut active = Vec::new();
+    for entry in &rules.lp.keep {
+        let (k, src) = entry;
         if k.expires
             .as_ref()
             .is_some_and(|e| e.to_string().as_str() < today.as_str())
@@ -768,6 +769,23 @@ fn kept_actions<'p>(
             );
             continue;
         }
+        active.push(entry);
+    }
+    (active, diags)
+}
+
+/// Per principal, the actions `[[keep]]` entries retain (expired entries do not count).
+fn kept_actions<'p>(
+    rules: &RuleSet,
+    actors: &[&'p Principal],
+    catalog: &AwsCatalog,
+    now: Epoch,
+    diags: &mut Vec<RuleDiagnostic>,
+) -> HashMap<&'p str, crate::catalog::ActionSet> {
+    let (active, expired) = active_keeps(rules, now);
+    diags.extend(expired);
+    let mut out: HashMap<&str, crate::catalog::ActionSet> = HashMap::new();
+    for (k, _) in active {
         let mut set = catalog.empty_set();
         for a in &k.actions {
             set.union_with(&catalog.expand(a));

@@ -12,9 +12,9 @@ pub mod toml_rules;
 pub use crate::model::{Evidence, Finding};
 pub use diags::{Level, Problem, RuleDiagnostic};
 pub use docs::{RuleDoc, RuleKind};
-pub use eval::{evaluate, CheckInput};
+pub use eval::{active_keeps, evaluate, CheckInput};
 pub use test_runner::{run_tests, TestCase, TestOutcome};
-pub use toml_rules::{LeastPrivilege, Severity};
+pub use toml_rules::{ItemSource, Keep, LeastPrivilege, Severity};
 
 use crate::catalog::{ActionSet, AwsCatalog};
 use crate::source::SourceFile;

@@ -3,7 +3,9 @@
 mod condition;
 mod document;
 mod eval;
+mod terraform;
 mod variables;
+mod write;
 
 pub use condition::{Condition, ConditionOp, RequestContext, SetQualifier};
 pub use document::{
@@ -13,7 +15,9 @@ pub use document::{
 pub use eval::{
     simulate, Decision, MatchedStatement, PolicyRole, Request, Simulation, SimulationInput,
 };
+pub use terraform::{identifier as terraform_identifier, to_terraform};
 pub use variables::{Template, Unresolved};
+pub use write::{quota_size, to_json};
 
 /// Three-valued logic: a condition whose context is unknown is neither true nor false.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

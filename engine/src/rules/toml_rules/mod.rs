@@ -3,8 +3,8 @@
 //! with every problem collected.
 
 use super::diags::{Problem, RuleDiagnostic};
-use crate::model::CoverageMode;
 pub use crate::model::Severity;
+use crate::model::{CoverageMode, ResourceMode};
 use crate::source::SourceFile;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -44,6 +44,10 @@ pub struct Settings {
     /// days it has logs) or `per-region` (single-region trails: each region counts on its own).
     #[serde(default)]
     pub coverage: CoverageMode,
+    /// How far `recommend` narrows the resources of kept permissions: `observed`, `prefix`
+    /// (default) or `granted`.
+    #[serde(default)]
+    pub resources: ResourceMode,
 }
 
 impl Default for Settings {
@@ -52,6 +56,7 @@ impl Default for Settings {
             window_days: 90,
             min_coverage_days: 60,
             coverage: CoverageMode::PerScope,
+            resources: ResourceMode::default(),
         }
     }
 }

@@ -2,6 +2,9 @@
 //! report types. Engine structs never reach the output directly, so an engine refactor cannot
 //! change what users' scripts read; `docs/formats.md` lists every field.
 
+mod recommend;
+
+pub use recommend::Recommend;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use whittle_engine::aws::policy::{

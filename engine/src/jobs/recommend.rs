@@ -1,0 +1,288 @@
+//! The `recommend` job: for every principal of the snapshots, the smallest replacement for the
+//! policies it holds, from its usage in the window, with the evidence and both safety checks.
+
+use super::usage::{ingest, IngestRequest};
+use super::JobError;
+use crate::catalog::AwsCatalog;
+use crate::ingest::aws_authz;
+use crate::model::time::Epoch;
+use crate::model::{PrincipalKind, ResourceMode, Window};
+use crate::propose::{propose, KeepEntry, Observation, Proposal, ProposeInput};
+use crate::rules::{self, RuleDiagnostic, RuleSet};
+use crate::source::InputError;
+use crate::usage::{IngestReport, Progress, Store};
+use rayon::prelude::*;
+use std::collections::{BTreeSet, HashMap};
+use std::path::PathBuf;
+
+/// What to recommend for.
+pub struct RecommendRequest<'p> {
+    /// Entitlement snapshots.
+    pub snapshots: Vec<PathBuf>,
+    /// The usage store to read.
+    pub db: Option<PathBuf>,
+    /// Logs to ingest into a temporary store instead (when not empty).
+    pub logs: Vec<PathBuf>,
+    /// Rule directories.
+    pub rules: Vec<PathBuf>,
+    /// Window length in days (default: the rules' `window-days`).
+    pub window_days: Option<u32>,
+    /// End of the window.
+    pub now: Epoch,
+    /// Only principals whose ARN or name matches this pattern.
+    pub principal: Option<String>,
+    /// How far to narrow resources (default: the rules' `resources`).
+    pub resources: Option<ResourceMode>,
+    /// Told about the temporary ingest's progress.
+    pub progress: &'p dyn Progress,
+}
+
+/// A principal left out, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Skipped {
+    /// Principal id.
+    pub principal: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// What `recommend` found.
+pub struct RecommendReport {
+    /// The rule set (`None` when it did not load; nothing was proposed then).
+    pub rules: Option<RuleSet>,
+    /// Problems in the rules.
+    pub rule_diagnostics: Vec<RuleDiagnostic>,
+    /// Snapshot input that could not be used.
+    pub input_errors: Vec<InputError>,
+    /// Snapshot input used with a caveat.
+    pub input_warnings: Vec<InputError>,
+    /// The temporary ingest, when `--logs` was given.
+    pub ingest: Option<IngestReport>,
+    /// One proposal per principal, sorted by principal.
+    pub proposals: Vec<Proposal>,
+    /// Principals left out.
+    pub skipped: Vec<Skipped>,
+    /// Things to know about the evidence as a whole (accounts without logs, principals in the
+    /// logs but not in the snapshots, a window without logs).
+    pub warnings: Vec<String>,
+    /// The window.
+    pub window: Window,
+    /// Coverage days needed before absence of use is evidence.
+    pub min_coverage_days: u32,
+    /// How resources were narrowed.
+    pub resources: ResourceMode,
+}
+
+impl RecommendReport {
+    /// True when some input could not be used.
+    pub fn input_failed(&self) -> bool {
+        self.rules.is_none() || !self.input_errors.is_empty()
+    }
+}
+
+/// Why AWS does not let the principal's policies be changed, if it does not.
+fn immutable(p: &crate::model::Principal) -> Option<&'static str> {
+    if p.path.starts_with("/aws-service-role/") {
+        Some("service-linked role: AWS defines its permissions")
+    } else if p.path.starts_with("/aws-reserved/") {
+        Some("AWS-reserved role (IAM Identity Center): change its permission set instead")
+    } else {
+        None
+    }
+}
+
+fn matches_principal(pattern: &str, p: &crate::model::Principal) -> bool {
+    crate::glob::matches(pattern, &p.id, false) || crate::glob::matches(pattern, &p.name, false)
+}
+
+/// A store that exists for one run and is deleted with its side files when dropped.
+struct TempStore(PathBuf);
+
+impl Drop for TempStore {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm", ".lock"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+        }
+    }
+}
+
+/// Runs the job.
+pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError> {
+    let catalog = AwsCatalog::embedded();
+    let (set, mut rule_diagnostics) = rules::load(&req.rules, catalog);
+    let settings = set
+        .as_ref()
+        .map(|s| s.lp.settings.clone())
+        .unwrap_or_default();
+    let window = Window::ending(req.now, req.window_days.unwrap_or(settings.window_days));
+    let mut report = RecommendReport {
+        rules: None,
+        rule_diagnostics: Vec::new(),
+        input_errors: Vec::new(),
+        input_warnings: Vec::new(),
+        ingest: None,
+        proposals: Vec::new(),
+        skipped: Vec::new(),
+        warnings: Vec::new(),
+        window,
+        min_coverage_days: settings.min_coverage_days,
+        resources: req.resources.unwrap_or(settings.resources),
+    };
+    let Some(set) = set.filter(|_| !rule_diagnostics.iter().any(|d| d.is_error())) else {
+        report.rule_diagnostics = rule_diagnostics;
+        return Ok(report);
+    };
+
+    // the evidence: a store given, or one made from the logs for this run
+    let mut _temp = None;
+    let db = if req.logs.is_empty() {
+        let db = req.db.clone().ok_or_else(|| JobError::NoStore {
+            path: PathBuf::from("(none given)"),
+        })?;
+        if !db.exists() {
+            return Err(JobError::NoStore { path: db });
+        }
+        db
+    } else {
+        let path = std::env::temp_dir().join(format!(
+            "whittle-recommend-{}-{}.db",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
+        ));
+        _temp = Some(TempStore(path.clone()));
+        report.ingest = Some(ingest(&IngestRequest {
+            paths: req.logs.clone(),
+            db: path.clone(),
+            commit_every: 10_000,
+            progress: req.progress,
+            now: req.now,
+            wait: false,
+        })?);
+        path
+    };
+    let store = Store::open_read_only(&db)?;
+    let cells = store.coverage(window.first, window.last)?;
+    let coverage = crate::model::Coverage::new(&cells, settings.coverage);
+    let mut observations: HashMap<String, Vec<Observation>> = HashMap::new();
+    for row in store.usage_rows(None, None)? {
+        let (Some(last_seen), true) = (row.last_seen, row.count > 0) else {
+            continue;
+        };
+        observations
+            .entry(row.principal)
+            .or_default()
+            .push(Observation {
+                permission: row.permission,
+                resource: row.resource,
+                first_seen: row.first_seen,
+                last_seen,
+                count: row.count,
+            });
+    }
+
+    let loaded = aws_authz::load_files(&req.snapshots);
+    let inventory = &loaded.inventory;
+    let (keeps, expired) = rules::active_keeps(&set, req.now);
+    rule_diagnostics.extend(expired);
+
+    // warnings about the evidence as a whole
+    let accounts: BTreeSet<&str> = inventory
+        .principals
+        .iter()
+        .map(|p| p.scope.as_str())
+        .collect();
+    let logged: BTreeSet<&str> = cells.iter().map(|c| c.scope.as_str()).collect();
+    if cells.is_empty() {
+        report.warnings.push(format!(
+            "the logs cover no day of the window {}..{}: nothing is removed",
+            crate::model::time::iso_day(window.first),
+            crate::model::time::iso_day(window.last)
+        ));
+    } else {
+        for a in accounts.iter().filter(|a| !logged.contains(*a)) {
+            report.warnings.push(format!(
+                "no logs for account {a} in the window: nothing is removed from its principals"
+            ));
+        }
+    }
+    let unknown: Vec<&String> = observations
+        .keys()
+        .filter(|id| inventory.principal(id).is_none())
+        .filter(|id| {
+            accounts
+                .iter()
+                .any(|a| crate::aws::arn::Arn::parse(id).is_some_and(|x| x.account == *a))
+        })
+        .collect();
+    if !unknown.is_empty() {
+        let mut shown: Vec<&str> = unknown.iter().map(|s| s.as_str()).collect();
+        shown.sort();
+        let more = shown.len().saturating_sub(5);
+        shown.truncate(5);
+        report.warnings.push(format!(
+            "{} principal(s) in the logs are not in the snapshots (deleted since, or a snapshot is missing): {}{}",
+            unknown.len(),
+            shown.join(", "),
+            if more > 0 { format!(" and {more} more") } else { String::new() }
+        ));
+    }
+
+    let chosen: Vec<&crate::model::Principal> = inventory
+        .principals
+        .iter()
+        .filter(|p| p.kind != PrincipalKind::Group)
+        .filter(|p| {
+            req.principal
+                .as_deref()
+                .is_none_or(|pat| matches_principal(pat, p))
+        })
+        .collect();
+    for p in &chosen {
+        if let Some(why) = immutable(p) {
+            report.skipped.push(Skipped {
+                principal: p.id.clone(),
+                reason: why.into(),
+            });
+        }
+    }
+    let empty = Vec::new();
+    let resources = report.resources;
+    report.proposals = chosen
+        .par_iter()
+        .filter(|p| immutable(p).is_none())
+        .map_init(
+            || crate::effective::Resolver::new(catalog, inventory),
+            |resolver, p| {
+                let effective = resolver.resolve(p);
+                let keep: Vec<KeepEntry> = keeps
+                    .iter()
+                    .filter(|(k, _)| crate::glob::matches(&k.principal, &p.id, false))
+                    .map(|(k, src)| KeepEntry {
+                        actions: k.actions.clone(),
+                        reason: k.reason.clone(),
+                        at: format!("{}:{}", src.file, src.line),
+                    })
+                    .collect();
+                propose(&ProposeInput {
+                    catalog,
+                    inventory,
+                    principal: p,
+                    effective: &effective,
+                    observations: observations.get(&p.id).unwrap_or(&empty),
+                    coverage: &coverage,
+                    window,
+                    min_coverage_days: settings.min_coverage_days,
+                    resources,
+                    keep: &keep,
+                })
+            },
+        )
+        .collect();
+    report.rule_diagnostics = rule_diagnostics;
+    report.input_errors = loaded.errors;
+    report.input_warnings = loaded.warnings;
+    report.rules = Some(set);
+    Ok(report)
+}
