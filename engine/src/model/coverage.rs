@@ -166,6 +166,13 @@ impl Vouch {
         if !self.scope_has_logs {
             return format!("no logs for {}", self.scope);
         }
+        if self.data_events == Some(DataEvents::NotLogged) {
+            // the days with other events say nothing about these
+            return format!(
+                "{} data events: not logged (the trail records no {} data events)",
+                self.service, self.service
+            );
+        }
         let mut s = format!(
             "logs cover {} of {} days",
             self.covered_days,
@@ -453,7 +460,7 @@ mod tests {
         let s3 = c.vouch(&q("1", "s3", DATA, AUG_22, AUG_22 + 9));
         assert_eq!(s3.covered_days, 0);
         assert!(
-            s3.words().ends_with("; s3 data events: not logged"),
+            s3.words() == "s3 data events: not logged (the trail records no s3 data events)",
             "{}",
             s3.words()
         );

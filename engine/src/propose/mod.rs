@@ -8,11 +8,15 @@
 //! statements and documents, [`safety`] checks the result.
 
 mod assign;
+#[cfg(test)]
+mod proptests;
 mod resources;
 mod rewrite;
 mod safety;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_support;
 
 use crate::aws::policy::PolicyDocument;
 use crate::aws::{Inventory, Policy};

@@ -91,7 +91,8 @@ fn rewrite_statement(
 
 /// The `Action` element for `keep` out of a statement written as `spec` that effectively
 /// grants `effective`: wildcards stay where every action they cover (and the principal holds)
-/// is kept, exact names as written, the rest named exactly in catalog casing.
+/// is kept, exact names as written, patterns that grant nothing today (denied, outside the
+/// boundary) as written, the rest named exactly in catalog casing.
 fn actions_for(
     catalog: &AwsCatalog,
     spec: &ActionSpec,
@@ -107,7 +108,13 @@ fn actions_for(
             for p in pats {
                 let mut e = catalog.expand(p);
                 e.intersect_with(effective);
-                if e.is_empty() || !keep.is_superset(&e) {
+                if e.is_empty() {
+                    // denied or outside the boundary today: it grants nothing, and dropping
+                    // it would only make the diff longer
+                    out.push(p.clone());
+                    continue;
+                }
+                if !keep.is_superset(&e) {
                     continue;
                 }
                 if crate::glob::has_wildcard(p) || e.len() == 1 {
@@ -159,25 +166,21 @@ pub(crate) fn rewrite(
             id: policy.document.id.clone(),
             statements,
         };
-        let has_allow = proposed
-            .statements
-            .iter()
-            .any(|s| s.effect == Effect::Allow);
+        // a policy keeps its denies even when none of its allows is needed: they may narrow
+        // what the other policies allow
         let status = if to_json(&proposed) == to_json(&policy.document) {
             PolicyStatus::Unchanged
-        } else if proposed.statements.is_empty() || (had_allow && !has_allow) {
+        } else if proposed.statements.is_empty() {
             PolicyStatus::Removed
         } else {
             PolicyStatus::Changed
         };
-        if status != PolicyStatus::Removed {
-            all_statements.extend(
-                proposed
-                    .statements
-                    .iter()
-                    .map(|s| (policy.document.version, s.clone())),
-            );
-        }
+        all_statements.extend(
+            proposed
+                .statements
+                .iter()
+                .map(|s| (policy.document.version, s.clone())),
+        );
         changes.push(PolicyChange {
             id: policy.id.clone(),
             name: policy.name.clone(),
