@@ -65,6 +65,8 @@ pub enum Command {
     /// Propose each principal's minimal policy from its usage: diffs, evidence, safety checks,
     /// ready-to-apply policy files.
     Recommend(RecommendArgs),
+    /// Write a policy from observed usage alone: for a new role, or to replace a hand-written one.
+    Generate(GenerateArgs),
     /// Print a shell completion script: `whittle completions bash > /etc/bash_completion.d/whittle`.
     Completions {
         /// The shell.
@@ -231,7 +233,7 @@ pub enum RecommendFormat {
     Markdown,
 }
 
-/// How far `recommend` narrows resources.
+/// How far `recommend` and `generate` narrow resources.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ResourcesArg {
     /// Exactly the resources seen in the logs.
@@ -240,6 +242,18 @@ pub enum ResourcesArg {
     Prefix,
     /// As granted today: only actions are narrowed.
     Granted,
+}
+
+impl ResourcesArg {
+    /// The engine's mode.
+    pub fn mode(self) -> whittle_engine::model::ResourceMode {
+        use whittle_engine::model::ResourceMode as M;
+        match self {
+            ResourcesArg::Observed => M::Observed,
+            ResourcesArg::Prefix => M::Prefix,
+            ResourcesArg::Granted => M::Granted,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -278,6 +292,42 @@ pub struct RecommendArgs {
     /// Text: every proposal, also those that change nothing, and every removed permission.
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+/// `generate` output formats.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum GenerateFormat {
+    /// The AWS policy document.
+    #[default]
+    Json,
+    /// An `aws_iam_policy_document` data source.
+    Terraform,
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("evidence").required(true).args(["db", "logs"])))]
+pub struct GenerateArgs {
+    /// Usage store from `whittle ingest`.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// CloudTrail logs to read into a temporary store first.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub logs: Vec<PathBuf>,
+    /// The principal's ARN (assumed-role sessions count for their role).
+    #[arg(long, value_name = "ARN", required = true)]
+    pub principal: String,
+    /// Days of usage to look at.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub window: u32,
+    /// End the window on this date (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+    /// How far to narrow resources.
+    #[arg(long, value_enum, value_name = "MODE", default_value = "prefix")]
+    pub resources: ResourcesArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: GenerateFormat,
 }
 
 /// A severity on the command line.

@@ -225,3 +225,63 @@ fn a_missing_store_is_an_input_error() {
         "{err}"
     );
 }
+
+#[test]
+fn generate_writes_a_policy_from_usage_alone() {
+    let dir = tmp("generate");
+    let db = demo_store(&dir);
+    let out = whittle()
+        .args([
+            "generate",
+            "--principal",
+            "arn:aws:iam::111122223333:role/service/ci-deployer",
+        ])
+        .args(["--now", "2026-11-25", "--db"])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    let policy = dir.join("generated.json");
+    std::fs::write(&policy, &text).expect("written");
+    let allowed = |a: &str, r: &str| {
+        simulate(&policy, a, r)
+            .lines()
+            .next()
+            .is_some_and(|l| l.ends_with(": allowed"))
+    };
+    assert!(allowed("cloudformation:ExecuteChangeSet", "*"));
+    assert!(allowed(
+        "s3:PutObject",
+        "arn:aws:s3:::demo-ci-artifacts/orders-api/next.zip"
+    ));
+    assert!(!allowed(
+        "iam:PassRole",
+        "arn:aws:iam::111122223333:role/orders-api"
+    ));
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(err.contains("cannot be generated: add them"), "{err}");
+
+    let out = whittle()
+        .args([
+            "generate",
+            "--principal",
+            "arn:aws:iam::111122223333:role/ci-deployer",
+            "--db",
+        ])
+        .arg(&db)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("did you mean `arn:aws:iam::111122223333:role/service/ci-deployer`"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -4,6 +4,7 @@ mod catalog;
 mod check;
 mod docs;
 mod explain;
+mod generate;
 mod ingest;
 mod inventory;
 mod recommend;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
         Command::Check(a) => check::run(a),
         Command::Watch(a) => watch::run(a),
         Command::Recommend(a) => recommend::run(a),
+        Command::Generate(a) => generate::run(a),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),
     }

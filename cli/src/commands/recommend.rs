@@ -1,6 +1,6 @@
 use crate::cli::{default_db, rules_or_default, RecommendArgs, ResourcesArg};
 use crate::{diagnostics, exit, progress, render};
-use whittle_engine::model::{time, ResourceMode};
+use whittle_engine::model::time;
 use whittle_engine::RecommendRequest;
 
 pub fn run(a: RecommendArgs) -> miette::Result<u8> {
@@ -30,11 +30,7 @@ pub fn run(a: RecommendArgs) -> miette::Result<u8> {
         window_days: a.window,
         now,
         principal: a.principal.clone(),
-        resources: a.resources.map(|r| match r {
-            ResourcesArg::Observed => ResourceMode::Observed,
-            ResourcesArg::Prefix => ResourceMode::Prefix,
-            ResourcesArg::Granted => ResourceMode::Granted,
-        }),
+        resources: a.resources.map(ResourcesArg::mode),
         progress: &progress,
     })?;
     if let Some(ingest) = &report.ingest {

@@ -106,6 +106,78 @@ impl Drop for TempStore {
     }
 }
 
+/// The usage evidence of a run: the store given, or a temporary one made from logs.
+pub(super) struct Evidence {
+    pub path: PathBuf,
+    pub ingest: Option<IngestReport>,
+    _temp: Option<TempStore>,
+}
+
+impl Evidence {
+    pub fn open(
+        db: Option<&PathBuf>,
+        logs: &[PathBuf],
+        progress: &dyn Progress,
+        now: Epoch,
+    ) -> Result<Evidence, JobError> {
+        if logs.is_empty() {
+            let db = db.cloned().ok_or_else(|| JobError::NoStore {
+                path: PathBuf::from("(none given)"),
+            })?;
+            if !db.exists() {
+                return Err(JobError::NoStore { path: db });
+            }
+            return Ok(Evidence {
+                path: db,
+                ingest: None,
+                _temp: None,
+            });
+        }
+        let path = std::env::temp_dir().join(format!(
+            "whittle-evidence-{}-{}.db",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
+        ));
+        let temp = TempStore(path.clone());
+        let report = ingest(&IngestRequest {
+            paths: logs.to_vec(),
+            db: path.clone(),
+            commit_every: 10_000,
+            progress,
+            now,
+            wait: false,
+        })?;
+        Ok(Evidence {
+            path,
+            ingest: Some(report),
+            _temp: Some(temp),
+        })
+    }
+}
+
+/// The allowed usage the store holds, by principal (only `principal`'s when given).
+pub(super) fn observations(
+    store: &Store,
+    principal: Option<&str>,
+) -> Result<HashMap<String, Vec<Observation>>, JobError> {
+    let mut out: HashMap<String, Vec<Observation>> = HashMap::new();
+    for row in store.usage_rows(principal, None)? {
+        let (Some(last_seen), true) = (row.last_seen, row.count > 0) else {
+            continue;
+        };
+        out.entry(row.principal).or_default().push(Observation {
+            permission: row.permission,
+            resource: row.resource,
+            first_seen: row.first_seen,
+            last_seen,
+            count: row.count,
+        });
+    }
+    Ok(out)
+}
+
 /// Runs the job.
 pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError> {
     let catalog = AwsCatalog::embedded();
@@ -134,53 +206,13 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
     };
 
     // the evidence: a store given, or one made from the logs for this run
-    let mut _temp = None;
-    let db = if req.logs.is_empty() {
-        let db = req.db.clone().ok_or_else(|| JobError::NoStore {
-            path: PathBuf::from("(none given)"),
-        })?;
-        if !db.exists() {
-            return Err(JobError::NoStore { path: db });
-        }
-        db
-    } else {
-        let path = std::env::temp_dir().join(format!(
-            "whittle-recommend-{}-{}.db",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.subsec_nanos())
-        ));
-        _temp = Some(TempStore(path.clone()));
-        report.ingest = Some(ingest(&IngestRequest {
-            paths: req.logs.clone(),
-            db: path.clone(),
-            commit_every: 10_000,
-            progress: req.progress,
-            now: req.now,
-            wait: false,
-        })?);
-        path
-    };
+    let mut evidence = Evidence::open(req.db.as_ref(), &req.logs, req.progress, req.now)?;
+    report.ingest = evidence.ingest.take();
+    let db = evidence.path.clone();
     let store = Store::open_read_only(&db)?;
     let cells = store.coverage(window.first, window.last)?;
     let coverage = crate::model::Coverage::new(&cells, settings.coverage);
-    let mut observations: HashMap<String, Vec<Observation>> = HashMap::new();
-    for row in store.usage_rows(None, None)? {
-        let (Some(last_seen), true) = (row.last_seen, row.count > 0) else {
-            continue;
-        };
-        observations
-            .entry(row.principal)
-            .or_default()
-            .push(Observation {
-                permission: row.permission,
-                resource: row.resource,
-                first_seen: row.first_seen,
-                last_seen,
-                count: row.count,
-            });
-    }
+    let observations = observations(&store, None)?;
 
     let loaded = aws_authz::load_files(&req.snapshots);
     let inventory = &loaded.inventory;

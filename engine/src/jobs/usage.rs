@@ -167,29 +167,32 @@ pub struct UsageShowReport {
     pub sessions: Vec<(String, u64, Epoch)>,
 }
 
+/// The error for a principal the store has no usage of, naming the ones with the same name.
+pub(super) fn no_usage(store: &Store, principal: &str) -> Result<JobError, JobError> {
+    let tail = |s: &str| s.rsplit(['/', ':']).next().unwrap_or("").to_string();
+    let close = store
+        .principals()?
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| tail(p) == tail(principal))
+        .collect();
+    let missing = NotFound {
+        name: principal.to_string(),
+        close,
+    };
+    Ok(JobError::NoUsage {
+        hint: missing.hint(),
+        name: missing.name,
+    })
+}
+
 /// Usage from the store at `db`, as `query` asks.
 pub fn usage_show(db: &Path, query: &UsageQuery) -> Result<UsageShowReport, JobError> {
     let store = open_existing(db)?;
     let mut rows = store.usage_rows(query.principal.as_deref(), query.resource.as_deref())?;
     if let Some(principal) = &query.principal {
-        if rows.is_empty() {
-            let known = store.principals()?;
-            if !known.iter().any(|(p, _)| p == principal) {
-                let tail = |s: &str| s.rsplit(['/', ':']).next().unwrap_or("").to_string();
-                let close = known
-                    .into_iter()
-                    .map(|(p, _)| p)
-                    .filter(|p| tail(p) == tail(principal))
-                    .collect();
-                let missing = NotFound {
-                    name: principal.to_string(),
-                    close,
-                };
-                return Err(JobError::NoUsage {
-                    hint: missing.hint(),
-                    name: missing.name,
-                });
-            }
+        if rows.is_empty() && !store.principals()?.iter().any(|(p, _)| p == principal) {
+            return Err(no_usage(&store, principal)?);
         }
     }
     if let Some(pat) = &query.action {

@@ -363,3 +363,19 @@ pub fn propose(input: &ProposeInput<'_>) -> Proposal {
         no_breakage,
     }
 }
+
+/// A policy from observed usage alone: every permission `principal` was allowed to use in the
+/// window, on the resources it used (narrowed as `mode` says), in one document; and the check
+/// that it allows every one of those calls.
+pub fn generate(
+    catalog: &AwsCatalog,
+    observations: &[Observation],
+    window: Window,
+    mode: ResourceMode,
+) -> (PolicyDocument, SafetyCheck) {
+    let (document, calls) = generated::policy(catalog, observations, window, mode);
+    let check = safety::all_allowed(&document, &calls);
+    (document, check)
+}
+
+mod generated;

@@ -352,3 +352,32 @@ fn witnesses(input: &ProposeInput<'_>, a: ActionId, r: &str) -> Vec<String> {
     out.dedup();
     out
 }
+
+/// Checks that `doc` alone allows each of `calls` (a call whose log names no resource on `*`).
+pub(crate) fn all_allowed(doc: &PolicyDocument, calls: &[(String, String)]) -> SafetyCheck {
+    let mut check = SafetyCheck::new();
+    let inputs = [SimulationInput {
+        name: "generated",
+        role: PolicyRole::Identity,
+        document: doc,
+    }];
+    for (action, resource) in calls {
+        check.checked += 1;
+        let req = Request {
+            action: action.clone(),
+            resource: resource.clone(),
+            context: RequestContext::default(),
+        };
+        let d = simulate(&req, &inputs).decision;
+        if d != Decision::Allowed {
+            check.fail(Counterexample {
+                action: action.clone(),
+                resource: resource.clone(),
+                current: "allowed (seen in the window)".into(),
+                proposed: d.as_str().into(),
+                detail: "the generated policy".into(),
+            });
+        }
+    }
+    check
+}

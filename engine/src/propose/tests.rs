@@ -304,3 +304,31 @@ fn a_boundary_stays_and_what_it_blocks_is_not_proposed() {
         "what the boundary blocks is never spelled out: {text}"
     );
 }
+
+#[test]
+fn a_generated_policy_names_what_was_used_and_allows_every_call() {
+    let calls = vec![
+        seen("s3:PutObject", "arn:aws:s3:::ci/app/1.zip"),
+        seen("s3:PutObject", "arn:aws:s3:::ci/app/2.zip"),
+        seen("ec2:DescribeInstances", "*"),
+        seen("iam:GetRole", "arn:aws:iam::111122223333:role/app"),
+        Observation {
+            last_seen: NOW - 200 * crate::model::time::DAY,
+            ..seen("iam:DeleteRole", "arn:aws:iam::111122223333:role/old")
+        },
+    ];
+    let (doc, check) = generate(cat(), &calls, window(), ResourceMode::Prefix);
+    assert!(check.passed, "{check:?}");
+    assert_eq!(check.checked, 4);
+    let text = to_json(&doc);
+    assert!(text.contains("\"arn:aws:s3:::ci/app/*\""), "{text}");
+    assert!(text.contains("\"ec2:DescribeInstances\""), "{text}");
+    assert!(
+        !text.contains("iam:DeleteRole"),
+        "used before the window: {text}"
+    );
+    assert_eq!(
+        doc.statements[0].resource,
+        Some(crate::aws::policy::ResourceSpec::Resource(vec!["*".into()]))
+    );
+}
