@@ -514,6 +514,16 @@ pub struct ExplainArgs {
     /// Only actions matching this pattern (`s3:Get*`, `iam:PassRole`); lists each action.
     #[arg(long, value_name = "PATTERN")]
     pub action: Option<String>,
+    /// Usage store: adds held versus used — per permission, used in the window or not, and when
+    /// last (the "last accessed" view).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// With `--db`: days of usage to look at.
+    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    pub window: u32,
+    /// With `--db`: end the window on this date (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,

@@ -285,3 +285,52 @@ fn generate_writes_a_policy_from_usage_alone() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn explain_with_a_store_shows_held_versus_used() {
+    let dir = tmp("explain-db");
+    let db = demo_store(&dir);
+    let run = |extra: &[&str]| {
+        let out = whittle()
+            .args([
+                "explain",
+                "--snapshot",
+                DEMO,
+                "--principal",
+                "ci-deployer",
+                "--now",
+                "2026-11-25",
+                "--db",
+            ])
+            .arg(&db)
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let text = run(&[]);
+    let table = &text[text.find("last accessed, window").expect("the view")..];
+    insta::assert_snapshot!("explain_ci_deployer_last_accessed", table);
+    let doc = json(&run(&["--format", "json", "--action", "iam:*"]));
+    let perms = doc["last_accessed"]["permissions"]
+        .as_array()
+        .expect("permissions");
+    let find = |name: &str| {
+        perms
+            .iter()
+            .find(|p| p["permission"] == name)
+            .unwrap_or_else(|| panic!("{name} held"))
+    };
+    assert_eq!(find("iam:GetRole")["used_in_window"], true);
+    assert_eq!(find("iam:GetRole")["last_used"], "2026-11-24T14:12:24Z");
+    assert_eq!(find("iam:AttachRolePolicy")["used_in_window"], false);
+    assert_eq!(find("iam:AttachRolePolicy")["observable"], true);
+    assert_eq!(find("iam:PassRole")["observable"], false, "never logged");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -1,13 +1,28 @@
 use crate::cli::ExplainArgs;
 use crate::{diagnostics, exit, render};
 use whittle_engine::catalog::AwsCatalog;
+use whittle_engine::model::time;
 use whittle_engine::ExplainRequest;
 
 pub fn run(a: ExplainArgs) -> miette::Result<u8> {
+    let now = match &a.now {
+        Some(d) => match time::parse_date(d) {
+            Some(t) => t,
+            None => {
+                diagnostics::bad_date(d);
+                return Ok(exit::INPUT_ERROR);
+            }
+        },
+        None => time::now(),
+    };
     let req = ExplainRequest {
         snapshots: a.snapshots.clone(),
         principal: a.principal.clone(),
         action: a.action.clone(),
+        db: a.db.clone(),
+        now,
+        window_days: a.window,
+        min_coverage_days: a.window.min(60),
     };
     let r = match whittle_engine::explain(&req) {
         Ok(r) => r,
@@ -24,6 +39,7 @@ pub fn run(a: ExplainArgs) -> miette::Result<u8> {
         r.principal(),
         &r.effective,
         r.filter.as_ref(),
+        r.last_accessed.as_ref(),
     )?;
     Ok(if r.load.errors.is_empty() {
         exit::CLEAN

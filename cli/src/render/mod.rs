@@ -218,9 +218,16 @@ pub fn explanation(
     p: &Principal,
     eff: &EffectivePermissions,
     filter: Option<&ActionSet>,
+    last_accessed: Option<&whittle_engine::LastAccessed>,
 ) -> miette::Result<()> {
     match format {
-        Format::Text => stdout(|w| text::explanation(w, catalog, p, eff, filter)),
+        Format::Text => stdout(|w| {
+            text::explanation(w, catalog, p, eff, filter)?;
+            match last_accessed {
+                Some(l) => text::last_accessed(w, catalog, l, filter.is_some()),
+                None => Ok(()),
+            }
+        }),
         Format::Json => json_doc(
             catalog,
             json::Explain {
@@ -245,6 +252,7 @@ pub fn explanation(
                     .collect(),
                 unknown_actions: json::unknown(catalog, &eff.unknown_actions),
                 missing_policies: eff.missing_policies.clone(),
+                last_accessed: last_accessed.map(|l| json::LastAccessed::new(catalog, l)),
             },
         ),
     }

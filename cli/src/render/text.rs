@@ -303,6 +303,76 @@ pub fn explanation(
     }
 }
 
+/// Held versus used: per service (or, with `--action`, per permission), how many held
+/// permissions were used in the window and when last.
+pub fn last_accessed(
+    w: &mut dyn Write,
+    catalog: &AwsCatalog,
+    l: &whittle_engine::LastAccessed,
+    per_permission: bool,
+) -> io::Result<()> {
+    use whittle_engine::model::time::{iso, iso_day};
+    let used = l.permissions.iter().filter(|p| p.in_window).count();
+    writeln!(
+        w,
+        "\nlast accessed, window {}..{}: {used} of {} held permission(s) used",
+        iso_day(l.window.first),
+        iso_day(l.window.last),
+        l.permissions.len()
+    )?;
+    let last = |p: &whittle_engine::PermissionUse| match p.last_used {
+        Some(t) => format!("last {} ({} call(s))", iso(t), p.count),
+        None => "never seen".into(),
+    };
+    if per_permission {
+        for p in &l.permissions {
+            let state = match (&p.coverage, p.in_window) {
+                (_, true) => "used".to_string(),
+                (Some((true, words)), _) => format!("not used in the window ({words})"),
+                (Some((false, words)), _) => {
+                    format!("unknown: the logs could not see it ({words})")
+                }
+                (None, false) => "not used in the window".to_string(),
+            };
+            writeln!(
+                w,
+                "  {:<44} {state}; {}",
+                catalog.action(p.action).name,
+                last(p)
+            )?;
+        }
+        return Ok(());
+    }
+    // service → (held, used, unobservable, last use)
+    let mut by_service: BTreeMap<&str, (usize, usize, usize, Option<i64>)> = BTreeMap::new();
+    for p in &l.permissions {
+        let e = by_service
+            .entry(catalog.action(p.action).prefix())
+            .or_default();
+        e.0 += 1;
+        e.1 += usize::from(p.in_window);
+        e.2 += usize::from(matches!(p.coverage, Some((false, _))));
+        e.3 = e.3.max(p.last_used);
+    }
+    writeln!(
+        w,
+        "  {:<28} {:>6} {:>6} {:>12}  last accessed",
+        "service", "held", "used", "unobservable"
+    )?;
+    for (service, (held, used, dark, last)) in by_service {
+        writeln!(
+            w,
+            "  {:<28} {:>6} {:>6} {:>12}  {}",
+            service,
+            held,
+            used,
+            dark,
+            last.map_or_else(|| "-".to_string(), iso)
+        )?;
+    }
+    Ok(())
+}
+
 pub fn inventory(
     w: &mut dyn Write,
     catalog: &AwsCatalog,

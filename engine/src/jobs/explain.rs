@@ -1,9 +1,13 @@
 //! `explain`: one principal's effective permissions, each with where it comes from.
 
 use super::{JobError, NotFound};
-use crate::catalog::{ActionSet, AwsCatalog};
+use crate::catalog::{ActionId, ActionSet, AwsCatalog};
 use crate::effective::{EffectivePermissions, Resolver};
 use crate::ingest::aws_authz::{self, LoadReport};
+use crate::model::time::Epoch;
+use crate::model::{Coverage, CoverageMode, Logging, Question, Window};
+use crate::usage::Store;
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 /// Whose permissions to explain.
@@ -14,6 +18,38 @@ pub struct ExplainRequest {
     pub principal: String,
     /// Only the actions matching this pattern.
     pub action: Option<String>,
+    /// A usage store: adds, per held permission, whether and when it was last used.
+    pub db: Option<PathBuf>,
+    /// End of the usage window.
+    pub now: Epoch,
+    /// Days in the usage window.
+    pub window_days: u32,
+    /// Days of the window the logs must cover before absence of use is evidence.
+    pub min_coverage_days: u32,
+}
+
+/// One held permission's use: the "last accessed" view.
+#[derive(Debug, Clone)]
+pub struct PermissionUse {
+    /// The permission.
+    pub action: ActionId,
+    /// Its last allowed use the store knows (any time).
+    pub last_used: Option<Epoch>,
+    /// Allowed calls the store recorded.
+    pub count: u64,
+    /// Used within the window.
+    pub in_window: bool,
+    /// When not used in the window: whether the logs could have seen its use, and what they cover.
+    pub coverage: Option<(bool, String)>,
+}
+
+/// Held versus used, from a usage store.
+#[derive(Debug, Clone)]
+pub struct LastAccessed {
+    /// The window.
+    pub window: Window,
+    /// Every held permission (that `--action` matches), sorted by name.
+    pub permissions: Vec<PermissionUse>,
 }
 
 /// A principal's effective permissions.
@@ -26,6 +62,8 @@ pub struct ExplainReport {
     pub effective: EffectivePermissions,
     /// The actions `--action` matches.
     pub filter: Option<ActionSet>,
+    /// Held versus used, when a store was given.
+    pub last_accessed: Option<LastAccessed>,
 }
 
 impl ExplainReport {
@@ -90,6 +128,22 @@ pub fn explain(req: &ExplainRequest) -> Result<ExplainReport, (LoadReport, JobEr
         None => None,
     };
     let effective = Resolver::new(catalog, inv).resolve(principal);
+    let last_accessed = match &req.db {
+        None => None,
+        Some(db) if !db.exists() => {
+            return Err((load, JobError::NoStore { path: db.clone() }));
+        }
+        Some(db) => {
+            let mut held = effective.held(catalog);
+            if let Some(f) = &filter {
+                held.intersect_with(f);
+            }
+            match last_accessed(db, req, principal, &held) {
+                Ok(l) => Some(l),
+                Err(e) => return Err((load, e)),
+            }
+        }
+    };
     let index = inv
         .principals
         .iter()
@@ -99,6 +153,75 @@ pub fn explain(req: &ExplainRequest) -> Result<ExplainReport, (LoadReport, JobEr
         principal: index,
         effective,
         filter,
+        last_accessed,
         load,
+    })
+}
+
+/// Per held permission, its use as the store at `db` records it, and what coverage says of
+/// the ones not used in the window.
+fn last_accessed(
+    db: &std::path::Path,
+    req: &ExplainRequest,
+    principal: &crate::model::Principal,
+    held: &ActionSet,
+) -> Result<LastAccessed, JobError> {
+    let catalog = AwsCatalog::embedded();
+    let store = Store::open_read_only(db)?;
+    let window = Window::ending(req.now, req.window_days);
+    let mut used: HashMap<ActionId, (Epoch, u64)> = HashMap::new();
+    for row in store.usage_rows(Some(&principal.id), None)? {
+        let (Some(at), Some(a)) = (row.last_seen, catalog.lookup(&row.permission)) else {
+            continue;
+        };
+        let e = used.entry(a).or_insert((at, 0));
+        e.0 = e.0.max(at);
+        e.1 += row.count;
+    }
+    let cells = store.coverage(window.first, window.last)?;
+    let coverage = Coverage::new(&cells, CoverageMode::PerScope);
+    let mut vouches: HashMap<(&str, Logging), (bool, String)> = HashMap::new();
+    let mut permissions: Vec<PermissionUse> = held
+        .iter()
+        .map(|a| {
+            let (last_used, count) = used.get(&a).map_or((None, 0), |(t, n)| (Some(*t), *n));
+            let in_window = last_used.is_some_and(|t| t >= window.since && t <= window.now);
+            let coverage = (!in_window).then(|| {
+                let action = catalog.action(a);
+                let logging = catalog.logging(a);
+                vouches
+                    .entry((action.prefix(), logging))
+                    .or_insert_with(|| {
+                        let v = coverage.vouch(&Question {
+                            provider: principal.provider,
+                            scope: &principal.scope,
+                            location: None,
+                            service: action.prefix(),
+                            logging,
+                            first: window.first,
+                            last: window.last,
+                        });
+                        (v.vouches(req.min_coverage_days), v.words())
+                    })
+                    .clone()
+            });
+            PermissionUse {
+                action: a,
+                last_used,
+                count,
+                in_window,
+                coverage,
+            }
+        })
+        .collect();
+    permissions.sort_by(|a, b| {
+        catalog
+            .action(a.action)
+            .name
+            .cmp(&catalog.action(b.action).name)
+    });
+    Ok(LastAccessed {
+        window,
+        permissions,
     })
 }

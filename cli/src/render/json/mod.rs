@@ -406,6 +406,57 @@ pub struct Explain {
     pub grants: Vec<Grant>,
     pub unknown_actions: Vec<Unknown>,
     pub missing_policies: Vec<String>,
+    /// With `--db`: held versus used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_accessed: Option<LastAccessed>,
+}
+
+/// Held versus used (`explain --db`).
+#[derive(Serialize)]
+pub struct LastAccessed {
+    window: WindowDoc,
+    used_in_window: usize,
+    permissions: Vec<PermissionUse>,
+}
+
+#[derive(Serialize)]
+struct PermissionUse {
+    permission: String,
+    used_in_window: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_used: Option<String>,
+    count: u64,
+    /// When not used in the window: whether the logs could have seen its use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    observable: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<String>,
+}
+
+impl LastAccessed {
+    /// The wire form of `l`.
+    pub fn new(catalog: &AwsCatalog, l: &whittle_engine::LastAccessed) -> Self {
+        use whittle_engine::model::time::{iso, iso_day};
+        LastAccessed {
+            window: WindowDoc {
+                first_day: iso_day(l.window.first),
+                last_day: iso_day(l.window.last),
+            },
+            used_in_window: l.permissions.iter().filter(|p| p.in_window).count(),
+            permissions: l
+                .permissions
+                .iter()
+                .map(|p| PermissionUse {
+                    permission: catalog.action(p.action).name.clone(),
+                    used_in_window: p.in_window,
+                    last_used: p.last_used.map(iso),
+                    count: p.count,
+                    observable: p.coverage.as_ref().map(|(v, _)| *v),
+                    coverage: p.coverage.as_ref().map(|(_, w)| w.clone()),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
