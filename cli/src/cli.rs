@@ -286,6 +286,10 @@ pub struct RecommendArgs {
     /// Write one ready-to-apply policy per principal here: `<name>.json` and `<name>.tf`.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// IAM credential report (`aws iam get-credential-report`: its JSON, or the CSV inside):
+    /// adds passwords and access keys unused past the rules' `credentials-unused-days`.
+    #[arg(long, value_name = "FILE")]
+    pub credential_report: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     pub format: RecommendFormat,

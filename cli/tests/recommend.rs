@@ -334,3 +334,48 @@ fn explain_with_a_store_shows_held_versus_used() {
     assert_eq!(find("iam:PassRole")["observable"], false, "never logged");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_credential_report_adds_unused_passwords_and_keys_and_a_bad_row_is_an_input_error() {
+    let dir = tmp("recommend-credentials");
+    let db = demo_store(&dir);
+    let (code, out, err) = recommend(
+        &db,
+        &[
+            "--format",
+            "json",
+            "--credential-report",
+            "testdata/aws/credential-report/stale-password-and-keys-and-one-bad-time.csv",
+        ],
+    );
+    assert_eq!(code, Some(2), "the bad row fails the run: {err}");
+    assert!(err.contains("row 6, column user_creation_time"), "{err}");
+    let doc = json(&out);
+    let creds = &doc["credentials"];
+    assert_eq!(creds["users"], 5);
+    assert_eq!(creds["unused_days"], 90);
+    let unused: Vec<(&str, &str)> = creds["unused"]
+        .as_array()
+        .expect("unused")
+        .iter()
+        .map(|c| {
+            (
+                c["user"].as_str().unwrap_or(""),
+                c["credential"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        unused,
+        [
+            ("legacy-ops", "access-key-2"),
+            ("legacy-ops", "password"),
+            ("legacy-ops", "access-key-1")
+        ]
+    );
+    assert!(
+        !doc["principals"].as_array().expect("principals").is_empty(),
+        "the rest still ran"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

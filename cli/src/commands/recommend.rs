@@ -31,6 +31,7 @@ pub fn run(a: RecommendArgs) -> miette::Result<u8> {
         now,
         principal: a.principal.clone(),
         resources: a.resources.map(ResourcesArg::mode),
+        credential_report: a.credential_report.clone(),
         progress: &progress,
     })?;
     if let Some(ingest) = &report.ingest {

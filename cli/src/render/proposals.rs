@@ -218,12 +218,62 @@ pub fn text(w: &mut dyn Write, r: &RecommendReport, verbose: bool) -> io::Result
         proposed,
         total_reduction
     )?;
+    credentials_text(w, r)?;
     let stems = file_stems(&r.proposals);
     for (p, stem) in r.proposals.iter().zip(&stems) {
         if !verbose && !p.changes() && p.safe() && p.not_granted.is_empty() {
             continue;
         }
         principal_text(w, p, stem, verbose)?;
+    }
+    Ok(())
+}
+
+/// What to say of one unused credential.
+fn credential_words(u: &whittle_engine::propose::UnusedCredential) -> String {
+    let c = &u.credential;
+    if u.never_used {
+        format!(
+            "never used since {} ({} days)",
+            c.since
+                .map(|t| iso(t)[..10].to_string())
+                .unwrap_or_default(),
+            u.days
+        )
+    } else {
+        format!(
+            "last used {} ({} days ago)",
+            c.last_used
+                .map(|t| iso(t)[..10].to_string())
+                .unwrap_or_default(),
+            u.days
+        )
+    }
+}
+
+fn credentials_text(w: &mut dyn Write, r: &RecommendReport) -> io::Result<()> {
+    let Some(users) = r.credential_report_users else {
+        return Ok(());
+    };
+    writeln!(
+        w,
+        "\ncredentials unused for {}+ days: {} (of {users} user(s) in the credential report)",
+        r.credentials_unused_days,
+        r.credentials.len()
+    )?;
+    for u in &r.credentials {
+        writeln!(
+            w,
+            "  {:<40} {:<13} {} — {}",
+            u.credential.principal,
+            u.credential.kind.as_str(),
+            credential_words(u),
+            if u.credential.kind == whittle_engine::model::CredentialKind::Password {
+                "delete the login profile"
+            } else {
+                "deactivate, then delete the key"
+            }
+        )?;
     }
     Ok(())
 }
@@ -388,6 +438,22 @@ pub fn markdown(w: &mut dyn Write, r: &RecommendReport) -> io::Result<()> {
             p.counts.reduction_percent(),
             verdict(p)
         )?;
+    }
+    if r.credential_report_users.is_some() && !r.credentials.is_empty() {
+        writeln!(
+            w,
+            "\n#### Credentials unused for {}+ days\n\n| user | credential | |\n| --- | --- | --- |",
+            r.credentials_unused_days
+        )?;
+        for u in &r.credentials {
+            writeln!(
+                w,
+                "| `{}` | {} | {} |",
+                u.credential.principal,
+                u.credential.kind.as_str(),
+                credential_words(u)
+            )?;
+        }
     }
     let stems = file_stems(&r.proposals);
     for (p, stem) in r.proposals.iter().zip(&stems) {

@@ -2,6 +2,7 @@
 
 pub mod aws_authz;
 pub mod cloudtrail;
+pub mod credential_report;
 pub mod log_source;
 pub mod policy_json;
 pub mod recognize;

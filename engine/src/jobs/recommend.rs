@@ -7,7 +7,9 @@ use crate::catalog::AwsCatalog;
 use crate::ingest::aws_authz;
 use crate::model::time::Epoch;
 use crate::model::{PrincipalKind, ResourceMode, Window};
-use crate::propose::{propose, KeepEntry, Observation, Proposal, ProposeInput};
+use crate::propose::{
+    propose, unused_credentials, KeepEntry, Observation, Proposal, ProposeInput, UnusedCredential,
+};
 use crate::rules::{self, RuleDiagnostic, RuleSet};
 use crate::source::InputError;
 use crate::usage::{IngestReport, Progress, Store};
@@ -33,6 +35,9 @@ pub struct RecommendRequest<'p> {
     pub principal: Option<String>,
     /// How far to narrow resources (default: the rules' `resources`).
     pub resources: Option<ResourceMode>,
+    /// An IAM credential report: adds passwords and access keys unused past the rules'
+    /// `credentials-unused-days`.
+    pub credential_report: Option<PathBuf>,
     /// Told about the temporary ingest's progress.
     pub progress: &'p dyn Progress,
 }
@@ -71,6 +76,12 @@ pub struct RecommendReport {
     pub min_coverage_days: u32,
     /// How resources were narrowed.
     pub resources: ResourceMode,
+    /// Active credentials unused past the threshold (with `--credential-report`).
+    pub credentials: Vec<UnusedCredential>,
+    /// The threshold, in days.
+    pub credentials_unused_days: u32,
+    /// Users the credential report listed, when one was given.
+    pub credential_report_users: Option<usize>,
 }
 
 impl RecommendReport {
@@ -199,6 +210,9 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
         window,
         min_coverage_days: settings.min_coverage_days,
         resources: req.resources.unwrap_or(settings.resources),
+        credentials: Vec::new(),
+        credentials_unused_days: settings.credentials_unused_days,
+        credential_report_users: None,
     };
     let Some(set) = set.filter(|_| !rule_diagnostics.iter().any(|d| d.is_error())) else {
         report.rule_diagnostics = rule_diagnostics;
@@ -314,6 +328,16 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
         .collect();
     report.rule_diagnostics = rule_diagnostics;
     report.input_errors = loaded.errors;
+    if let Some(path) = &req.credential_report {
+        let creds = crate::ingest::credential_report::load(path);
+        report.credential_report_users = Some(creds.users);
+        report.credentials = unused_credentials(
+            &creds.credentials,
+            req.now,
+            settings.credentials_unused_days,
+        );
+        report.input_errors.extend(creds.errors);
+    }
     report.input_warnings = loaded.warnings;
     report.rules = Some(set);
     Ok(report)

@@ -4,6 +4,7 @@
 //! here imports a provider's policy language, an input format, the store or the rules.
 
 pub mod coverage;
+mod credential;
 mod finding;
 mod grant;
 mod inventory;
@@ -16,6 +17,7 @@ pub mod usage;
 pub use coverage::{
     Coverage, CoverageCell, CoverageMode, DataEvents, LogClass, Logging, Question, Vouch,
 };
+pub use credential::{Credential, CredentialKind};
 pub use finding::{Evidence, Finding, Severity};
 pub use grant::{Actions, Condition, Grant, Limit, LimitKind, Origin, ResourceScope};
 pub use inventory::{Inventory, Policy, PolicyKind};

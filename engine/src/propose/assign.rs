@@ -303,7 +303,14 @@ pub(crate) fn assign(input: &ProposeInput<'_>, held: &[Held<'_>]) -> Plan {
     calls.sort();
     calls.dedup();
 
-    let inactive = !any_in_window && {
+    // the snapshot's own "last used" (RoleLastUsed) covers regions and accounts the logs may not
+    let used_per_snapshot = input
+        .principal
+        .last_used
+        .as_deref()
+        .and_then(crate::model::time::parse_time)
+        .is_some_and(|t| t >= input.window.since);
+    let inactive = !any_in_window && !used_per_snapshot && {
         let v = input.coverage.vouch(&Question {
             provider: input.principal.provider,
             scope: &input.principal.scope,

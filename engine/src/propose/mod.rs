@@ -8,6 +8,7 @@
 //! statements and documents, [`safety`] checks the result.
 
 mod assign;
+mod credentials;
 #[cfg(test)]
 mod proptests;
 mod resources;
@@ -27,6 +28,7 @@ use crate::model::{Coverage, PolicyKind, Principal, Window};
 use serde::Serialize;
 
 pub use crate::model::ResourceMode;
+pub use credentials::{unused_credentials, UnusedCredential};
 pub use safety::{Counterexample, SafetyCheck};
 
 /// One row of observed usage: a principal's allowed calls of a permission on a resource.

@@ -21,6 +21,29 @@ pub struct Recommend {
     skipped: Vec<Skipped>,
     summary: Summary,
     principals: Vec<Principal>,
+    /// With `--credential-report`: active credentials unused past the threshold.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credentials: Option<Credentials>,
+}
+
+#[derive(Serialize)]
+struct Credentials {
+    unused_days: u32,
+    users: usize,
+    unused: Vec<UnusedCredential>,
+}
+
+#[derive(Serialize)]
+struct UnusedCredential {
+    principal: String,
+    user: String,
+    credential: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_used: Option<String>,
+    never_used: bool,
+    days: i64,
 }
 
 #[derive(Serialize)]
@@ -334,6 +357,23 @@ impl Recommend {
                 }),
             },
             principals: r.proposals.iter().map(principal).collect(),
+            credentials: r.credential_report_users.map(|users| Credentials {
+                unused_days: r.credentials_unused_days,
+                users,
+                unused: r
+                    .credentials
+                    .iter()
+                    .map(|u| UnusedCredential {
+                        principal: u.credential.principal.clone(),
+                        user: u.credential.user.clone(),
+                        credential: u.credential.kind.as_str(),
+                        since: u.credential.since.map(iso),
+                        last_used: u.credential.last_used.map(iso),
+                        never_used: u.never_used,
+                        days: u.days,
+                    })
+                    .collect(),
+            }),
         }
     }
 }

@@ -48,6 +48,14 @@ pub struct Settings {
     /// (default) or `granted`.
     #[serde(default)]
     pub resources: ResourceMode,
+    /// Days after which an active password or access key no one used is reported by
+    /// `recommend --credential-report`.
+    #[serde(default = "default_credentials_unused_days")]
+    pub credentials_unused_days: u32,
+}
+
+fn default_credentials_unused_days() -> u32 {
+    90
 }
 
 impl Default for Settings {
@@ -57,6 +65,7 @@ impl Default for Settings {
             min_coverage_days: 60,
             coverage: CoverageMode::PerScope,
             resources: ResourceMode::default(),
+            credentials_unused_days: default_credentials_unused_days(),
         }
     }
 }
@@ -196,6 +205,7 @@ impl LeastPrivilege {
             for (key, value) in [
                 ("window-days", s.window_days),
                 ("min-coverage-days", s.min_coverage_days),
+                ("credentials-unused-days", s.credentials_unused_days),
             ] {
                 if value == 0 {
                     if let Some((file, span)) = at(src, key) {
