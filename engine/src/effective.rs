@@ -283,21 +283,26 @@ impl<'a> Resolver<'a> {
         let mut grants = Vec::new();
         let mut unknown_actions = Vec::new();
         let mut denies: Vec<(ActionSet, ResourceScope, bool, Origin)> = Vec::new();
-        let boundary_stmts = boundary.map(|b| {
-            b.document.statements.iter().map(move |s| Stmt {
-                policy: b,
-                stmt: s,
-                via_group: None,
+        let boundary_stmts: Vec<Stmt<'a>> = boundary
+            .map(|b| {
+                b.document
+                    .statements
+                    .iter()
+                    .map(|s| Stmt {
+                        policy: b,
+                        stmt: s,
+                        via_group: None,
+                    })
+                    .collect()
             })
-        });
-        for s in stmts.iter().chain(
-            boundary_stmts
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .iter(),
-        ) {
-            let is_boundary = boundary.is_some_and(|b| std::ptr::eq(b, s.policy));
+            .unwrap_or_default();
+        // the same policy may be attached and be the boundary: which list a statement comes from
+        // says which role it plays, not the policy
+        let tagged = stmts
+            .iter()
+            .map(|s| (s, false))
+            .chain(boundary_stmts.iter().map(|s| (s, true)));
+        for (s, is_boundary) in tagged {
             if s.stmt.effect == Effect::Allow && is_boundary {
                 continue;
             }

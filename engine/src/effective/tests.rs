@@ -192,3 +192,20 @@ fn pattern_cover_is_sound() {
         &ResourceScope::Patterns(vec!["arn:aws:s3:::c/k".into()])
     ));
 }
+
+/// Found by the recommend benchmark's safety check: a managed policy attached to a role *and*
+/// set as its boundary had its allows ignored as identity statements.
+#[test]
+fn a_policy_that_is_both_attached_and_the_boundary_grants_as_attached() {
+    let text = r#"{"RoleDetailList":[{"RoleName":"r","Arn":"arn:aws:iam::1:role/r",
+      "AttachedManagedPolicies":[{"PolicyName":"both","PolicyArn":"arn:aws:iam::1:policy/both"}],
+      "PermissionsBoundary":{"PermissionsBoundaryType":"Policy","PermissionsBoundaryArn":"arn:aws:iam::1:policy/both"}}],
+     "Policies":[{"PolicyName":"both","Arn":"arn:aws:iam::1:policy/both","DefaultVersionId":"v1",
+      "PolicyVersionList":[{"VersionId":"v1","IsDefaultVersion":true,"Document":{"Version":"2012-10-17",
+        "Statement":[{"Effect":"Allow","Action":"events:*","Resource":"*"}]}}]}]}"#;
+    let r = aws_authz::load_sources(&[crate::SourceFile::from_text("t.json", text)]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let e = resolve(&r.inventory, "r");
+    assert!(e.held(cat()).contains(id("events:ListRules")));
+    assert_eq!(via(&e, "events:ListRules").len(), 1);
+}
