@@ -60,7 +60,13 @@ fn fixture() -> (PathBuf, PathBuf) {
                 "*".to_string()
             };
             let at = now - (1 + rng.below(89) as i64) * DAY;
-            batch.record(p, PermissionRef::new(Provider::Aws, a), &resource, at, false);
+            batch.record(
+                p,
+                PermissionRef::new(Provider::Aws, a),
+                &resource,
+                at,
+                false,
+            );
         }
     }
     for day in 1..=95 {
@@ -70,7 +76,14 @@ fn fixture() -> (PathBuf, PathBuf) {
             ("s3", LogClass::Data),
             ("dynamodb", LogClass::Data),
         ] {
-            batch.cover(Provider::Aws, "111122223333", "eu-west-1", service, class, at);
+            batch.cover(
+                Provider::Aws,
+                "111122223333",
+                "eu-west-1",
+                service,
+                class,
+                at,
+            );
         }
     }
     let mut store = Store::open(&db).expect("store");

@@ -87,7 +87,49 @@ pub(crate) fn matches(pattern: &str, text: &str, fold: bool) -> bool {
             pattern == text
         };
     }
+    if pattern.is_ascii() && text.is_ascii() {
+        return match_bytes(pattern.as_bytes(), text.as_bytes(), fold);
+    }
     matches_toks(&compile(pattern), text, fold)
+}
+
+/// [`matches`] over ASCII bytes, without compiling the pattern: the hot path (policy evaluation,
+/// resource matching) allocates nothing.
+fn match_bytes(pat: &[u8], text: &[u8], fold: bool) -> bool {
+    let eq = |p: u8, t: u8| {
+        if fold {
+            p.eq_ignore_ascii_case(&t)
+        } else {
+            p == t
+        }
+    };
+    let (mut p, mut t) = (0usize, 0usize);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pat.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(b'?') => {
+                p += 1;
+                t += 1;
+            }
+            Some(&c) if eq(c, text[t]) => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pat[p..].iter().all(|&k| k == b'*')
 }
 
 #[cfg(test)]
@@ -133,5 +175,20 @@ mod tests {
         assert!(matches("iam:*Policy*", "iam:PutRolePolicy", true));
         assert!(matches("*Policy", "iam:PolicyPolicy", true));
         assert!(!matches("*Policy", "iam:PolicyPolicyX", true));
+    }
+
+    proptest::proptest! {
+        /// The allocation-free byte matcher and the compiled-token matcher agree.
+        #[test]
+        fn byte_and_token_matchers_agree(
+            pat in "[ab*?:/]{0,8}",
+            text in "[abAB:/*]{0,10}",
+            fold in proptest::bool::ANY,
+        ) {
+            proptest::prop_assert_eq!(
+                match_bytes(pat.as_bytes(), text.as_bytes(), fold),
+                matches_toks(&compile(&pat), &text, fold)
+            );
+        }
     }
 }

@@ -336,7 +336,7 @@ fn principal_text(w: &mut dyn Write, p: &Proposal, stem: &str, verbose: bool) ->
             }
         )?;
         if c.status != PolicyStatus::Unchanged && (verbose || c.status == PolicyStatus::Changed) {
-            for line in c.diff().lines() {
+            for line in c.diff.lines() {
                 writeln!(w, "     {line}")?;
             }
         }
@@ -534,7 +534,7 @@ pub fn markdown(w: &mut dyn Write, r: &RecommendReport) -> io::Result<()> {
                 c.name,
                 c.via_group.as_deref().map_or("own".into(), |g| format!("via {g}")),
                 status_word(c.status),
-                c.diff()
+                c.diff
             )?;
         }
         let steps = apply_steps(p, &json_files(stem, p.replacement.len()));

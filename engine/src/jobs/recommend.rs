@@ -174,7 +174,7 @@ pub(super) fn observations(
     principal: Option<&str>,
 ) -> Result<HashMap<String, Vec<Observation>>, JobError> {
     let mut out: HashMap<String, Vec<Observation>> = HashMap::new();
-    for row in store.usage_rows(principal, None)? {
+    for row in store.allowed_usage(principal)? {
         let (Some(last_seen), true) = (row.last_seen, row.count > 0) else {
             continue;
         };
@@ -226,7 +226,8 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
     let store = Store::open_read_only(&db)?;
     let cells = store.coverage(window.first, window.last)?;
     let coverage = crate::model::Coverage::new(&cells, settings.coverage);
-    let observations = observations(&store, None)?;
+    // who the logs know (each principal's rows are read by the worker that proposes for it)
+    let in_logs: Vec<String> = store.principals()?.into_iter().map(|(id, _)| id).collect();
 
     let loaded = aws_authz::load_files(&req.snapshots);
     let inventory = &loaded.inventory;
@@ -253,8 +254,8 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
             ));
         }
     }
-    let unknown: Vec<&String> = observations
-        .keys()
+    let unknown: Vec<&String> = in_logs
+        .iter()
         .filter(|id| inventory.principal(id).is_none())
         .filter(|id| {
             accounts
@@ -293,14 +294,23 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
             });
         }
     }
-    let empty = Vec::new();
     let resources = report.resources;
-    report.proposals = chosen
+    let proposals: Result<Vec<Proposal>, JobError> = chosen
         .par_iter()
         .filter(|p| immutable(p).is_none())
         .map_init(
-            || crate::effective::Resolver::new(catalog, inventory),
-            |resolver, p| {
+            // a resolver and a store connection per worker: each reads its principals' rows
+            || {
+                (
+                    crate::effective::Resolver::new(catalog, inventory),
+                    Store::open_read_only(&db),
+                )
+            },
+            |(resolver, worker_store), p| {
+                let worker_store = worker_store.as_ref().map_err(Clone::clone)?;
+                let seen = observations(worker_store, Some(&p.id))?
+                    .remove(&p.id)
+                    .unwrap_or_default();
                 let effective = resolver.resolve(p);
                 let keep: Vec<KeepEntry> = keeps
                     .iter()
@@ -311,21 +321,22 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
                         at: format!("{}:{}", src.file, src.line),
                     })
                     .collect();
-                propose(&ProposeInput {
+                Ok(propose(&ProposeInput {
                     catalog,
                     inventory,
                     principal: p,
                     effective: &effective,
-                    observations: observations.get(&p.id).unwrap_or(&empty),
+                    observations: &seen,
                     coverage: &coverage,
                     window,
                     min_coverage_days: settings.min_coverage_days,
                     resources,
                     keep: &keep,
-                })
+                }))
             },
         )
         .collect();
+    report.proposals = proposals?;
     report.rule_diagnostics = rule_diagnostics;
     report.input_errors = loaded.errors;
     if let Some(path) = &req.credential_report {

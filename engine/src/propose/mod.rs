@@ -167,32 +167,33 @@ pub struct PolicyChange {
     /// The document as proposed (`None` when removed).
     #[serde(skip)]
     pub proposed: Option<PolicyDocument>,
+    /// The unified diff from current to proposed; empty when unchanged.
+    pub diff: String,
 }
 
 impl PolicyChange {
-    /// The unified diff from the current document to the proposed one (to nothing when
-    /// removed); empty when unchanged.
-    pub fn diff(&self) -> String {
-        let label = match &self.via_group {
-            Some(g) => format!("{} (via {})", self.name, g.rsplit('/').next().unwrap_or(g)),
-            None => self.name.clone(),
+    /// The unified diff from `current` to `proposed` (to nothing when removed), labelled with
+    /// the policy's name; empty when unchanged.
+    fn diff_of(
+        name: &str,
+        via_group: Option<&str>,
+        current: &PolicyDocument,
+        proposed: Option<&PolicyDocument>,
+    ) -> String {
+        let label = match via_group {
+            Some(g) => format!("{name} (via {})", g.rsplit('/').next().unwrap_or(g)),
+            None => name.to_string(),
         };
-        let current = crate::aws::policy::to_json(&self.current);
-        let proposed = self
-            .proposed
-            .as_ref()
+        let old = crate::aws::policy::to_json(current);
+        let new = proposed
             .map(crate::aws::policy::to_json)
             .unwrap_or_default();
-        crate::diff::unified(
-            &format!("a/{label}"),
-            &if self.proposed.is_some() {
-                format!("b/{label}")
-            } else {
-                "/dev/null".to_string()
-            },
-            &current,
-            &proposed,
-        )
+        let new_label = if proposed.is_some() {
+            format!("b/{label}")
+        } else {
+            "/dev/null".to_string()
+        };
+        crate::diff::unified(&format!("a/{label}"), &new_label, &old, &new)
     }
 }
 

@@ -50,19 +50,18 @@ pub(crate) fn narrow(
             }
         }
     }
-    let all: Vec<String> = out.into_iter().collect();
-    all.iter()
+    // only a pattern with a wildcard can cover another
+    let wild: Vec<String> = out.iter().filter(|p| p.contains('*')).cloned().collect();
+    out.into_iter()
         .filter(|p| {
-            !all.iter().any(|q| {
-                q != *p
-                    && q.contains('*')
+            !wild.iter().any(|q| {
+                q != p
                     && crate::effective::covers(
                         &ResourceScope::Patterns(vec![q.clone()]),
-                        &ResourceScope::Patterns(vec![(*p).clone()]),
+                        &ResourceScope::Patterns(vec![p.clone()]),
                     )
             })
         })
-        .cloned()
         .collect()
 }
 

@@ -181,6 +181,17 @@ pub(crate) fn rewrite(
                 .iter()
                 .map(|s| (policy.document.version, s.clone())),
         );
+        let proposed = (status != PolicyStatus::Removed).then_some(proposed);
+        let diff = if status == PolicyStatus::Unchanged {
+            String::new()
+        } else {
+            PolicyChange::diff_of(
+                &policy.name,
+                *via_group,
+                &policy.document,
+                proposed.as_ref(),
+            )
+        };
         changes.push(PolicyChange {
             id: policy.id.clone(),
             name: policy.name.clone(),
@@ -189,7 +200,8 @@ pub(crate) fn rewrite(
             status,
             unused: had_allow && !used,
             current: policy.document.clone(),
-            proposed: (status != PolicyStatus::Removed).then_some(proposed),
+            proposed,
+            diff,
         });
     }
     (changes, replacement(all_statements))
@@ -222,19 +234,25 @@ fn replacement(statements: Vec<(PolicyVersion, Statement)>) -> Vec<PolicyDocumen
     }
     let mut docs = Vec::new();
     for (_, (version, statements)) in by_version {
+        let empty = quota_size(&PolicyDocument {
+            version,
+            id: None,
+            statements: Vec::new(),
+        });
+        // a document's size: the empty document, each statement, a comma between two
         let mut current: Vec<Statement> = Vec::new();
+        let mut size = empty;
         for s in statements.into_iter().flat_map(|s| fit(version, s)) {
-            current.push(s);
-            let doc = PolicyDocument {
-                version,
-                id: None,
-                statements: current.clone(),
-            };
-            if current.len() > 1 && quota_size(&doc) > MANAGED_POLICY_QUOTA {
-                let last = current.pop();
+            // room for the digits `finish` may add to a repeated Sid
+            let own = statement_size(version, &s) - empty + if s.sid.is_some() { 3 } else { 0 };
+            let grown = size + own + usize::from(!current.is_empty());
+            if !current.is_empty() && grown > MANAGED_POLICY_QUOTA {
                 docs.push(finish(version, std::mem::take(&mut current)));
-                current.extend(last);
+                size = empty + own;
+            } else {
+                size = grown;
             }
+            current.push(s);
         }
         if !current.is_empty() {
             docs.push(finish(version, current));
@@ -264,13 +282,18 @@ fn finish(version: PolicyVersion, mut statements: Vec<Statement>) -> PolicyDocum
     }
 }
 
-/// A statement split by its action list until each part fits the quota on its own.
-fn fit(version: PolicyVersion, s: Statement) -> Vec<Statement> {
-    let size = quota_size(&PolicyDocument {
+/// The quota size of a document holding only `s`.
+fn statement_size(version: PolicyVersion, s: &Statement) -> usize {
+    quota_size(&PolicyDocument {
         version,
         id: None,
         statements: vec![s.clone()],
-    });
+    })
+}
+
+/// A statement split by its action list until each part fits the quota on its own.
+fn fit(version: PolicyVersion, s: Statement) -> Vec<Statement> {
+    let size = statement_size(version, &s);
     let actions = match &s.action {
         ActionSpec::Action(a) if size > MANAGED_POLICY_QUOTA && a.len() >= 2 => a.clone(),
         _ => return vec![s],

@@ -14,12 +14,13 @@ use super::assign::Plan;
 use super::ProposeInput;
 use crate::aws::policy::RequestContext;
 use crate::aws::policy::{
-    simulate, ActionSpec, Decision, Effect, PolicyDocument, PolicyRole, Request, ResourceSpec,
-    SimulationInput, Statement, Template,
+    simulate, simulate_knowing, ActionSpec, Decision, Effect, PolicyDocument, PolicyRole, Request,
+    ResourceSpec, SimulationInput, Statement, Template,
 };
-use crate::catalog::ActionId;
+use crate::catalog::{ActionId, ActionSet, AwsCatalog};
 use crate::effective::{covers, Resolver};
 use crate::model::ResourceScope;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// A request on which the replacement decides differently from what the check requires.
@@ -79,10 +80,45 @@ fn witness(pattern: &str) -> String {
     pattern.replace('*', "whittle-witness").replace('?', "w")
 }
 
+/// Today's policies and the replacement, each with the boundary, ready to evaluate many
+/// requests of one principal: which statements name which action is worked out once.
 struct Sides<'a> {
     current: Vec<SimulationInput<'a>>,
     proposed: Vec<SimulationInput<'a>>,
-    ctx: RequestContext,
+    /// Per input, per statement: the catalog actions it names.
+    current_actions: Vec<Vec<ActionSet>>,
+    proposed_actions: Vec<Vec<ActionSet>>,
+    request: std::cell::RefCell<Request>,
+}
+
+/// The catalog actions each statement of `inputs` names (`NotAction`: all others).
+fn statement_actions(
+    catalog: &AwsCatalog,
+    inputs: &[SimulationInput<'_>],
+    cache: &mut FxHashMap<String, ActionSet>,
+) -> Vec<Vec<ActionSet>> {
+    inputs
+        .iter()
+        .map(|i| {
+            i.document
+                .statements
+                .iter()
+                .map(|s| {
+                    let mut set = catalog.empty_set();
+                    for p in s.action.patterns() {
+                        let e = cache
+                            .entry(p.to_ascii_lowercase())
+                            .or_insert_with(|| catalog.expand(p));
+                        set.union_with(e);
+                    }
+                    if matches!(s.action, ActionSpec::NotAction(_)) {
+                        set = set.complement(catalog.len());
+                    }
+                    set
+                })
+                .collect()
+        })
+        .collect()
 }
 
 impl<'a> Sides<'a> {
@@ -106,26 +142,45 @@ impl<'a> Sides<'a> {
             role: PolicyRole::Identity,
             document: d,
         };
+        let current: Vec<SimulationInput> = current
+            .iter()
+            .map(|d| identity(d))
+            .chain(boundary)
+            .collect();
+        let proposed: Vec<SimulationInput> =
+            replacement.iter().map(identity).chain(boundary).collect();
+        let mut cache = FxHashMap::default();
         Sides {
-            current: current
-                .iter()
-                .map(|d| identity(d))
-                .chain(boundary)
-                .collect(),
-            proposed: replacement.iter().map(identity).chain(boundary).collect(),
-            ctx: Resolver::principal_context(input.principal),
+            current_actions: statement_actions(input.catalog, &current, &mut cache),
+            proposed_actions: statement_actions(input.catalog, &proposed, &mut cache),
+            current,
+            proposed,
+            request: std::cell::RefCell::new(Request {
+                action: String::new(),
+                resource: String::new(),
+                context: Resolver::principal_context(input.principal),
+            }),
         }
     }
 
-    fn decide(&self, action: &str, resource: &str) -> (Decision, Decision) {
-        let req = Request {
-            action: action.to_string(),
-            resource: resource.to_string(),
-            context: self.ctx.clone(),
-        };
+    /// Today's and the replacement's decision on catalog action `a` (named `action`).
+    fn decide(&self, a: ActionId, action: &str, resource: &str) -> (Decision, Decision) {
+        // one request, its strings reused: a principal's checks evaluate thousands
+        let mut req = self.request.borrow_mut();
+        req.action.clear();
+        req.action.push_str(action);
+        req.resource.clear();
+        req.resource.push_str(resource);
+        let req = &*req;
         (
-            simulate(&req, &self.current).decision,
-            simulate(&req, &self.proposed).decision,
+            simulate_knowing(req, &self.current, &|p, s| {
+                Some(self.current_actions[p][s].contains(a))
+            })
+            .decision,
+            simulate_knowing(req, &self.proposed, &|p, s| {
+                Some(self.proposed_actions[p][s].contains(a))
+            })
+            .decision,
         )
     }
 }
@@ -275,10 +330,13 @@ pub(crate) fn no_new_access(
             continue;
         };
         for a in actions.iter().filter(|a| !crate::glob::has_wildcard(a)) {
+            let Some(id) = input.catalog.lookup(a) else {
+                continue;
+            };
             for r in res {
                 let w = witness(r);
                 check.checked += 1;
-                let (cur, new) = sides.decide(a, &w);
+                let (cur, new) = sides.decide(id, a, &w);
                 if rank(new) > rank(cur) {
                     check.fail(Counterexample {
                         action: a.clone(),
@@ -307,7 +365,7 @@ pub(crate) fn no_breakage(
     for (a, r) in &plan.calls {
         let name = &catalog.action(*a).name;
         for w in witnesses(input, *a, r) {
-            let (cur, new) = sides.decide(name, &w);
+            let (cur, new) = sides.decide(*a, name, &w);
             if rank(cur) == 0 {
                 continue; // not allowed by the identity policies today
             }

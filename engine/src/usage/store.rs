@@ -112,7 +112,7 @@ INSERT INTO meta(key, value) VALUES('migrated_from', '1');
 "#;
 
 /// A store problem: the file, and what SQLite said.
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
 #[error("usage store `{path}`: {message}")]
 #[diagnostic(code(whittle::store))]
 pub struct StoreError {
@@ -425,6 +425,11 @@ impl Store {
         )
         .map_err(|e| err(e.to_string()))?;
         conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| err(e.to_string()))?;
+        // readers scan whole tables (recommend reads every usage row): map the file instead of
+        // a read call per page, and keep more pages
+        conn.pragma_update(None, "mmap_size", 1i64 << 32)
+            .and_then(|_| conn.pragma_update(None, "cache_size", -262_144))
             .map_err(|e| err(e.to_string()))?;
         let version: Option<String> = conn
             .query_row(
@@ -746,6 +751,52 @@ impl Store {
                 })
             },
         )
+    }
+
+    /// Allowed usage (rows with at least one allowed call), of `principal` when given, in store
+    /// order (grouped by principal, unsorted): what recommendations read, all of it at once.
+    pub fn allowed_usage(&self, principal: Option<&str>) -> Result<Vec<UsageRow>, StoreError> {
+        // two statements, not `?1 IS NULL OR …`: that form keeps SQLite from using the keys
+        let rows: Vec<(i64, String)> = match principal {
+            Some(p) => self.query(
+                "SELECT id, ident FROM principals WHERE ident = ?1",
+                [p],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?,
+            None => self.query("SELECT id, ident FROM principals", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?,
+        };
+        let names: FxHashMap<i64, String> = rows.into_iter().collect();
+        let row = |r: &rusqlite::Row<'_>| {
+            let id: i64 = r.get(0)?;
+            Ok(UsageRow {
+                principal: names.get(&id).cloned().unwrap_or_default(),
+                permission: r.get(1)?,
+                resource: r.get(2)?,
+                first_seen: r.get(3)?,
+                last_seen: r.get(4)?,
+                count: r.get::<_, i64>(5)? as u64,
+                denied: r.get::<_, i64>(6)? as u64,
+                denied_last: r.get(7)?,
+            })
+        };
+        const COLUMNS: &str = "SELECT u.principal, a.name, r.ident, u.first_seen, u.last_seen, u.count, u.denied, u.denied_last
+             FROM usage u JOIN permissions a ON a.id = u.permission JOIN resources r ON r.id = u.resource";
+        match principal {
+            None => self.query(&format!("{COLUMNS} WHERE u.count > 0"), [], row),
+            Some(_) => {
+                let mut out = Vec::new();
+                for id in names.keys() {
+                    out.extend(self.query::<UsageRow, Vec<UsageRow>>(
+                        &format!("{COLUMNS} WHERE u.principal = ?1 AND u.count > 0"),
+                        [id],
+                        row,
+                    )?);
+                }
+                Ok(out)
+            }
+        }
     }
 
     /// (principal, permission, last allowed use) for uses at or after `since`.

@@ -255,7 +255,7 @@ fn principal(p: &Proposal) -> Principal {
                 unused: c.unused,
                 current: raw(&c.current),
                 proposed: c.proposed.as_ref().map(raw),
-                diff: c.diff(),
+                diff: c.diff.clone(),
             })
             .collect(),
         replacement: if p.safe() {

@@ -103,17 +103,20 @@ pub struct Simulation {
 }
 
 /// Whether `stmt` applies to `req` (action, resource and conditions).
-pub(crate) fn statement_applies(
+/// Whether `stmt` applies to `req` (action, resource and conditions); the action test is
+/// skipped when `action` already answers it.
+fn statement_applies(
     stmt: &Statement,
     variables: bool,
     req: &Request,
     unknown: &mut BTreeSet<String>,
+    action: Option<bool>,
 ) -> Truth {
     let action_hit = |pats: &[String]| pats.iter().any(|p| glob::matches(p, &req.action, true));
-    let action = match &stmt.action {
+    let action = action.unwrap_or_else(|| match &stmt.action {
         ActionSpec::Action(p) => action_hit(p),
         ActionSpec::NotAction(p) => !action_hit(p),
-    };
+    });
     if !action {
         return Truth::False;
     }
@@ -148,6 +151,13 @@ fn resource_matches(
 ) -> Truth {
     let mut out = Truth::False;
     for p in patterns {
+        if !p.contains('$') {
+            // no policy variable: a plain glob, matched without allocating
+            if glob::matches(p, &req.resource, false) {
+                return Truth::True;
+            }
+            continue;
+        }
         let t = match Template::parse(p, variables).resolve_pattern(&req.context) {
             Ok(toks) => Truth::of(glob::matches_toks(&toks, &req.resource, false)),
             Err(Unresolved::Absent(_)) => Truth::False,
@@ -166,12 +176,27 @@ fn resource_matches(
 
 /// Evaluates `req` against `policies`.
 pub fn simulate(req: &Request, policies: &[SimulationInput<'_>]) -> Simulation {
+    simulate_knowing(req, policies, &|_, _| None)
+}
+
+/// [`simulate`] when the caller already knows which statements name the request's action:
+/// `names_action(policy, statement)` answers (by index), or `None` to match the patterns. Many
+/// evaluations of one principal's policies answer it from precomputed action sets.
+pub fn simulate_knowing(
+    req: &Request,
+    policies: &[SimulationInput<'_>],
+    names_action: &dyn Fn(usize, usize) -> Option<bool>,
+) -> Simulation {
     let mut unknown = BTreeSet::new();
     let mut matched = Vec::new();
-    for p in policies {
+    for (pi, p) in policies.iter().enumerate() {
         let vars = p.document.version.supports_variables();
-        for s in &p.document.statements {
-            let applies = statement_applies(s, vars, req, &mut unknown);
+        for (si, s) in p.document.statements.iter().enumerate() {
+            let known = names_action(pi, si);
+            if known == Some(false) {
+                continue;
+            }
+            let applies = statement_applies(s, vars, req, &mut unknown, known);
             if applies != Truth::False {
                 matched.push(MatchedStatement {
                     policy: p.name.to_string(),

@@ -13,7 +13,8 @@ pub use document::{
     ResourceSpec, Statement,
 };
 pub use eval::{
-    simulate, Decision, MatchedStatement, PolicyRole, Request, Simulation, SimulationInput,
+    simulate, simulate_knowing, Decision, MatchedStatement, PolicyRole, Request, Simulation,
+    SimulationInput,
 };
 pub use terraform::{identifier as terraform_identifier, to_terraform};
 pub use variables::{Template, Unresolved};
