@@ -180,3 +180,65 @@ fn cloudmapper_snapshot_checked_against_the_builtin_pack() {
         "s3:* on * in `exfiller`"
     );
 }
+
+/// `recommend` on a real snapshot with logs of other accounts (an organisation trail's test
+/// files) and a real credential report: a warning per account without logs, nothing removed,
+/// every proposal safe, the stale credentials listed — the root user's access key among them.
+#[test]
+fn recommend_on_a_snapshot_whose_account_the_logs_do_not_cover() {
+    let Some(root) = datasets() else { return };
+    let out = whittle()
+        .args([
+            "recommend",
+            "--format",
+            "json",
+            "--rules",
+            "@builtin",
+            "--now",
+            "2025-03-10",
+        ])
+        .arg("--snapshot")
+        .arg(root.join("cloudmapper-demo/iam-get-account-authorization-details.json"))
+        .arg("--logs")
+        .arg(root.join("cloud-snitch-testdata"))
+        .arg("--credential-report")
+        .arg(root.join("cloudmapper-demo/iam-get-credential-report.json"))
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let warnings = v["warnings"].to_string();
+    assert!(
+        warnings.contains("no logs for account 123456789012 in the window"),
+        "{warnings}"
+    );
+    assert_eq!(v["summary"]["with_changes"], 0, "no evidence, no change");
+    for p in v["principals"].as_array().expect("principals") {
+        assert_eq!(p["safety"]["no_new_access"]["passed"], true);
+        assert_eq!(p["removed"], serde_json::json!([]), "{}", p["principal"]);
+    }
+    let unused: Vec<(&str, &str)> = v["credentials"]["unused"]
+        .as_array()
+        .expect("credentials")
+        .iter()
+        .map(|c| {
+            (
+                c["user"].as_str().unwrap_or(""),
+                c["credential"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(
+        unused.contains(&("<root_account>", "access-key-1")),
+        "{unused:?}"
+    );
+    assert!(
+        unused.contains(&("auditor_tmp", "access-key-1")),
+        "{unused:?}"
+    );
+}

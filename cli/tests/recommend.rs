@@ -379,3 +379,46 @@ fn a_credential_report_adds_unused_passwords_and_keys_and_a_bad_row_is_an_input_
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_principal_in_the_logs_but_not_in_the_snapshot_is_a_warning() {
+    let dir = tmp("recommend-missing-principal");
+    let db = demo_store(&dir);
+    let mut snapshot: Value =
+        json(&std::fs::read_to_string(common::root().join(DEMO)).expect("demo snapshot"));
+    let roles = snapshot["RoleDetailList"].as_array_mut().expect("roles");
+    roles.retain(|r| r["RoleName"] != "data-analyst");
+    let trimmed = dir.join("without-data-analyst.json");
+    std::fs::write(&trimmed, snapshot.to_string()).expect("written");
+    let out = whittle()
+        .args([
+            "recommend",
+            "--rules",
+            "rules/",
+            "--now",
+            "2026-11-25",
+            "--format",
+            "json",
+        ])
+        .arg("--snapshot")
+        .arg(&trimmed)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc = json(&String::from_utf8(out.stdout).expect("utf-8"));
+    let warnings = doc["warnings"].to_string();
+    assert!(
+        warnings.contains("1 principal(s) in the logs are not in the snapshots")
+            && warnings.contains("arn:aws:iam::111122223333:role/data-analyst"),
+        "{warnings}"
+    );
+    assert_eq!(doc["summary"]["principals"], 5);
+    std::fs::remove_dir_all(&dir).ok();
+}

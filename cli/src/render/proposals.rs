@@ -268,10 +268,12 @@ fn credentials_text(w: &mut dyn Write, r: &RecommendReport) -> io::Result<()> {
             u.credential.principal,
             u.credential.kind.as_str(),
             credential_words(u),
-            if u.credential.kind == whittle_engine::model::CredentialKind::Password {
-                "delete the login profile"
-            } else {
-                "deactivate, then delete the key"
+            match u.credential.kind {
+                whittle_engine::model::CredentialKind::Password => "delete the login profile",
+                _ if u.credential.principal.ends_with(":root") => {
+                    "delete the root user's access key (the root user should have none)"
+                }
+                _ => "deactivate, then delete the key",
             }
         )?;
     }

@@ -1,7 +1,8 @@
 //! Which held statement keeps which permission, on which resources: every allowed call seen in
 //! the window is kept by the narrowest statement that surely allowed it (or by every statement
 //! that may have, when each depends on conditions); permissions a keep rule retains or the logs
-//! could not have seen are kept, as granted; the rest is removed, with its evidence.
+//! could not have seen stay, as granted, in every statement that grants them; the rest is
+//! removed, with its evidence.
 
 use super::{EarlierUse, Held, Kept, KeptBecause, NotGranted, ProposeInput, Removed};
 use crate::catalog::{ActionId, ActionSet};
@@ -249,7 +250,9 @@ pub(crate) fn assign(input: &ProposeInput<'_>, held: &[Held<'_>]) -> Plan {
         };
         kept_set.insert(a);
         kept.entry(why).or_default().push(action.name.clone());
-        for h in pick_maximal(grants, &candidates(held, grants, a, "*")) {
+        // kept without evidence of use: stays in every statement that grants it, so that with
+        // no evidence nothing moves
+        for (h, _) in candidates(held, grants, a, "*") {
             keep[h].insert(a, Scope::Granted);
         }
     }
@@ -277,7 +280,7 @@ pub(crate) fn assign(input: &ProposeInput<'_>, held: &[Held<'_>]) -> Plan {
                 kept.entry(why)
                     .or_default()
                     .push(catalog.action(a).name.clone());
-                for h in pick_maximal(grants, &candidates(held, grants, a, "*")) {
+                for (h, _) in candidates(held, grants, a, "*") {
                     keep[h].insert(a, Scope::Granted);
                 }
             }

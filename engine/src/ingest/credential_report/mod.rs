@@ -1,7 +1,8 @@
 //! The IAM credential report (`aws iam generate-credential-report`, then
 //! `aws iam get-credential-report`): one CSV row per user with its password and access keys and
 //! when each was last used. Accepted as the CSV itself or as `get-credential-report`'s JSON, whose
-//! `Content` is the CSV in base64. Only active credentials are kept.
+//! `Content` is the CSV in base64 (or, as some tools save it, already decoded). Only active
+//! credentials are kept.
 
 mod diags;
 
@@ -76,6 +77,10 @@ fn from_json(source: &SourceFile) -> Result<String, InputError> {
             format!("not a credential report (`aws iam get-credential-report` JSON with `Content`): {e}"),
         )
     })?;
+    // some tools store the report with `Content` already decoded
+    if env.content.trim_start().starts_with("user,") {
+        return Ok(env.content);
+    }
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(env.content.trim())
         .map_err(|e| source.error("Content", None, format!("`Content` is not base64: {e}")))?;

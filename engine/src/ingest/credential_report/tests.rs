@@ -56,10 +56,14 @@ fn the_json_of_get_credential_report_is_accepted() {
     .expect("fixture");
     let json = format!(
         r#"{{"Content": "{}", "ReportFormat": "text/csv", "GeneratedTime": "2026-11-25T00:00:00Z"}}"#,
-        base64::engine::general_purpose::STANDARD.encode(csv)
+        base64::engine::general_purpose::STANDARD.encode(&csv)
     );
     let r = parse(&SourceFile::from_text("report.json", &json));
     assert_eq!(r.users, 5);
+    assert_eq!(r.credentials.len(), fixture().credentials.len());
+    // as some tools save it: `Content` already decoded
+    let decoded = serde_json::json!({ "Content": csv }).to_string();
+    let r = parse(&SourceFile::from_text("report.json", &decoded));
     assert_eq!(r.credentials.len(), fixture().credentials.len());
 }
 
