@@ -1,19 +1,11 @@
 use crate::cli::{rules_or_default, usage_db, CheckArgs, FailOn};
 use crate::{diagnostics, exit, render};
-use whittle_engine::model::time;
 use whittle_engine::rules::Severity;
 use whittle_engine::{CheckRequest, FindingFilter};
 
 pub fn run(a: CheckArgs) -> miette::Result<u8> {
-    let now = match &a.now {
-        Some(d) => match time::parse_date(d) {
-            Some(t) => t,
-            None => {
-                diagnostics::bad_date(d);
-                return Ok(exit::INPUT_ERROR);
-            }
-        },
-        None => time::now(),
+    let Some(now) = super::now_or_today(a.now.as_deref()) else {
+        return Ok(exit::INPUT_ERROR);
     };
     let (rules, rules_note) = rules_or_default(&a.rules);
     let (db, db_note) = usage_db(a.db.as_ref());

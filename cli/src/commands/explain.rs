@@ -1,19 +1,11 @@
 use crate::cli::ExplainArgs;
 use crate::{diagnostics, exit, render};
 use whittle_engine::catalog::AwsCatalog;
-use whittle_engine::model::time;
 use whittle_engine::ExplainRequest;
 
 pub fn run(a: ExplainArgs) -> miette::Result<u8> {
-    let now = match &a.now {
-        Some(d) => match time::parse_date(d) {
-            Some(t) => t,
-            None => {
-                diagnostics::bad_date(d);
-                return Ok(exit::INPUT_ERROR);
-            }
-        },
-        None => time::now(),
+    let Some(now) = super::now_or_today(a.now.as_deref()) else {
+        return Ok(exit::INPUT_ERROR);
     };
     let req = ExplainRequest {
         snapshots: a.snapshots.clone(),

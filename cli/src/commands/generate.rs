@@ -5,15 +5,8 @@ use whittle_engine::model::time;
 use whittle_engine::GenerateRequest;
 
 pub fn run(a: GenerateArgs) -> miette::Result<u8> {
-    let now = match &a.now {
-        Some(d) => match time::parse_date(d) {
-            Some(t) => t,
-            None => {
-                diagnostics::bad_date(d);
-                return Ok(exit::INPUT_ERROR);
-            }
-        },
-        None => time::now(),
+    let Some(now) = super::now_or_today(a.now.as_deref()) else {
+        return Ok(exit::INPUT_ERROR);
     };
     let progress = progress::IngestProgress::new(false);
     let report = whittle_engine::generate(&GenerateRequest {

@@ -1,18 +1,10 @@
 use crate::cli::{default_db, rules_or_default, RecommendArgs, ResourcesArg};
 use crate::{diagnostics, exit, progress, render};
-use whittle_engine::model::time;
 use whittle_engine::RecommendRequest;
 
 pub fn run(a: RecommendArgs) -> miette::Result<u8> {
-    let now = match &a.now {
-        Some(d) => match time::parse_date(d) {
-            Some(t) => t,
-            None => {
-                diagnostics::bad_date(d);
-                return Ok(exit::INPUT_ERROR);
-            }
-        },
-        None => time::now(),
+    let Some(now) = super::now_or_today(a.now.as_deref()) else {
+        return Ok(exit::INPUT_ERROR);
     };
     let (rules, rules_note) = rules_or_default(&a.rules);
     if let Some(n) = &rules_note {

@@ -91,6 +91,39 @@ fn safety_word(c: &SafetyCheck) -> String {
     }
 }
 
+/// Text as it is.
+fn plain(s: &str) -> String {
+    s.to_string()
+}
+
+/// Text as Markdown code.
+fn code(s: &str) -> String {
+    format!("`{s}`")
+}
+
+/// The safety results and any counterexample, one line each; `quote` marks names.
+fn safety_lines(p: &Proposal, quote: &dyn Fn(&str) -> String) -> Vec<String> {
+    let mut out = vec![format!(
+        "safety: no new access {}; no breakage {}",
+        safety_word(&p.no_new_access),
+        safety_word(&p.no_breakage)
+    )];
+    for c in [&p.no_new_access, &p.no_breakage]
+        .into_iter()
+        .filter_map(|c| c.counterexample.as_ref())
+    {
+        out.push(format!(
+            "counterexample: {} on {}: today {}, proposed {} ({})",
+            quote(&c.action),
+            quote(&c.resource),
+            c.current,
+            c.proposed,
+            c.detail
+        ));
+    }
+    out
+}
+
 /// What the proposal's verdict is, in a word.
 fn verdict(p: &Proposal) -> &'static str {
     if !p.safe() {
@@ -296,21 +329,8 @@ fn principal_text(w: &mut dyn Write, p: &Proposal, stem: &str, verbose: bool) ->
             "   inactive: no call in the window, and the logs cover it — consider deleting the principal"
         )?;
     }
-    writeln!(
-        w,
-        "   safety: no new access {}; no breakage {}",
-        safety_word(&p.no_new_access),
-        safety_word(&p.no_breakage)
-    )?;
-    for c in [&p.no_new_access, &p.no_breakage]
-        .into_iter()
-        .filter_map(|c| c.counterexample.as_ref())
-    {
-        writeln!(
-            w,
-            "   counterexample: {} on {}: today {}, proposed {} ({})",
-            c.action, c.resource, c.current, c.proposed, c.detail
-        )?;
+    for line in safety_lines(p, &plain) {
+        writeln!(w, "   {line}")?;
     }
     if !p.safe() {
         writeln!(
@@ -463,21 +483,8 @@ pub fn markdown(w: &mut dyn Write, r: &RecommendReport) -> io::Result<()> {
             continue;
         }
         writeln!(w, "\n#### `{}`\n", p.principal)?;
-        writeln!(
-            w,
-            "- safety: no new access **{}**, no breakage **{}**",
-            safety_word(&p.no_new_access),
-            safety_word(&p.no_breakage)
-        )?;
-        for c in [&p.no_new_access, &p.no_breakage]
-            .into_iter()
-            .filter_map(|c| c.counterexample.as_ref())
-        {
-            writeln!(
-                w,
-                "- counterexample: `{}` on `{}`: today {}, proposed {} ({})",
-                c.action, c.resource, c.current, c.proposed, c.detail
-            )?;
+        for line in safety_lines(p, &code) {
+            writeln!(w, "- {line}")?;
         }
         if !p.safe() {
             continue;
