@@ -358,6 +358,21 @@ impl SeverityArg {
     }
 }
 
+/// `--now DATE` as a time, or now when not given; `None` (said on stderr) when it is not a date.
+pub fn now_or_today(now: Option<&str>) -> Option<whittle_engine::model::time::Epoch> {
+    use whittle_engine::model::time;
+    match now {
+        None => Some(time::now()),
+        Some(d) => {
+            let t = time::parse_date(d);
+            if t.is_none() {
+                crate::diagnostics::bad_date(d);
+            }
+            t
+        }
+    }
+}
+
 /// Default location of the usage store, unless `WHITTLE_DB` names another.
 pub const DEFAULT_DB: &str = ".whittle/usage.db";
 

@@ -4,7 +4,7 @@ use whittle_engine::rules::Severity;
 use whittle_engine::{CheckRequest, FindingFilter};
 
 pub fn run(a: CheckArgs) -> miette::Result<u8> {
-    let Some(now) = super::now_or_today(a.now.as_deref()) else {
+    let Some(now) = crate::cli::now_or_today(a.now.as_deref()) else {
         return Ok(exit::INPUT_ERROR);
     };
     let (rules, rules_note) = rules_or_default(&a.rules);

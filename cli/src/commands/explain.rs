@@ -4,7 +4,7 @@ use whittle_engine::catalog::AwsCatalog;
 use whittle_engine::ExplainRequest;
 
 pub fn run(a: ExplainArgs) -> miette::Result<u8> {
-    let Some(now) = super::now_or_today(a.now.as_deref()) else {
+    let Some(now) = crate::cli::now_or_today(a.now.as_deref()) else {
         return Ok(exit::INPUT_ERROR);
     };
     let req = ExplainRequest {

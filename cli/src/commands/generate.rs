@@ -5,7 +5,7 @@ use whittle_engine::model::time;
 use whittle_engine::GenerateRequest;
 
 pub fn run(a: GenerateArgs) -> miette::Result<u8> {
-    let Some(now) = super::now_or_today(a.now.as_deref()) else {
+    let Some(now) = crate::cli::now_or_today(a.now.as_deref()) else {
         return Ok(exit::INPUT_ERROR);
     };
     let progress = progress::IngestProgress::new(false);

@@ -35,18 +35,3 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
         Command::Man => docs::man(),
     }
 }
-
-/// `--now DATE` as a time, or now when not given; `None` (said on stderr) when it is not a date.
-fn now_or_today(now: Option<&str>) -> Option<whittle_engine::model::time::Epoch> {
-    use whittle_engine::model::time;
-    match now {
-        None => Some(time::now()),
-        Some(d) => {
-            let t = time::parse_date(d);
-            if t.is_none() {
-                crate::diagnostics::bad_date(d);
-            }
-            t
-        }
-    }
-}

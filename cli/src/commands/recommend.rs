@@ -3,7 +3,7 @@ use crate::{diagnostics, exit, progress, render};
 use whittle_engine::RecommendRequest;
 
 pub fn run(a: RecommendArgs) -> miette::Result<u8> {
-    let Some(now) = super::now_or_today(a.now.as_deref()) else {
+    let Some(now) = crate::cli::now_or_today(a.now.as_deref()) else {
         return Ok(exit::INPUT_ERROR);
     };
     let (rules, rules_note) = rules_or_default(&a.rules);
