@@ -272,7 +272,7 @@ pub struct RecommendArgs {
     #[arg(long = "rules", value_name = "DIR", num_args = 1..)]
     pub rules: Vec<PathBuf>,
     /// Days of usage to look at (default: the rules' `window-days`).
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
     pub window: Option<u32>,
     /// End the window on this date (YYYY-MM-DD); default today.
     #[arg(long, value_name = "DATE")]
@@ -321,7 +321,7 @@ pub struct GenerateArgs {
     #[arg(long, value_name = "ARN", required = true)]
     pub principal: String,
     /// Days of usage to look at.
-    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..))]
     pub window: u32,
     /// End the window on this date (YYYY-MM-DD); default today.
     #[arg(long, value_name = "DATE")]
@@ -538,7 +538,7 @@ pub struct ExplainArgs {
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
     /// With `--db`: days of usage to look at.
-    #[arg(long, value_name = "DAYS", default_value_t = 90)]
+    #[arg(long, value_name = "DAYS", default_value_t = 90, value_parser = clap::value_parser!(u32).range(1..))]
     pub window: u32,
     /// With `--db`: end the window on this date (YYYY-MM-DD); default today.
     #[arg(long, value_name = "DATE")]

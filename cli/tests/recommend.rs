@@ -422,3 +422,23 @@ fn a_principal_in_the_logs_but_not_in_the_snapshot_is_a_warning() {
     assert_eq!(doc["summary"]["principals"], 5);
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_window_shorter_than_the_rules_minimum_removes_nothing_and_says_so() {
+    let dir = tmp("recommend-short-window");
+    let db = demo_store(&dir);
+    let (code, out, _) = recommend(&db, &["--format", "json", "--window", "30"]);
+    assert_eq!(code, Some(0));
+    let doc = json(&out);
+    assert!(
+        doc["warnings"]
+            .to_string()
+            .contains("shorter than the rules' min-coverage-days (60)"),
+        "{}",
+        doc["warnings"]
+    );
+    for p in doc["principals"].as_array().expect("principals") {
+        assert_eq!(p["removed"], Value::Array(vec![]), "{}", p["principal"]);
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -241,6 +241,13 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
         .map(|p| p.scope.as_str())
         .collect();
     let logged: BTreeSet<&str> = cells.iter().map(|c| c.scope.as_str()).collect();
+    let window_days = window.last - window.first + 1;
+    if window_days < i64::from(settings.min_coverage_days) {
+        report.warnings.push(format!(
+            "the window ({window_days} days) is shorter than the rules' min-coverage-days ({}): absence of use is no evidence, nothing is removed",
+            settings.min_coverage_days
+        ));
+    }
     if cells.is_empty() {
         report.warnings.push(format!(
             "the logs cover no day of the window {}..{}: nothing is removed",
