@@ -105,7 +105,7 @@ pub struct Simulation {
 /// Whether `stmt` applies to `req` (action, resource and conditions).
 /// Whether `stmt` applies to `req` (action, resource and conditions); the action test is
 /// skipped when `action` already answers it.
-fn statement_applies(
+pub(super) fn statement_applies(
     stmt: &Statement,
     variables: bool,
     req: &Request,

@@ -1,6 +1,7 @@
 //! The AWS IAM policy language: documents as AWS accepts them, matching, conditions and evaluation.
 
 mod condition;
+mod decision;
 mod document;
 mod eval;
 mod terraform;
@@ -8,6 +9,7 @@ mod variables;
 mod write;
 
 pub use condition::{Condition, ConditionOp, RequestContext, SetQualifier};
+pub use decision::{decide, Caller, Chain, ChainDecision, Named, PolicyType};
 pub use document::{
     ActionSpec, DocError, DocumentKind, Effect, PolicyDocument, PolicyVersion, PrincipalSpec,
     ResourceSpec, Statement,
