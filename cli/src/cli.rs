@@ -499,12 +499,42 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Identity policy documents (JSON), evaluated together.
-    #[arg(long = "policy", value_name = "FILE", required = true, num_args = 1..)]
+    /// The caller's identity policy documents (JSON), evaluated together; none: it has none.
+    #[arg(long = "policy", value_name = "FILE", num_args = 1..)]
     pub policies: Vec<PathBuf>,
     /// A permission boundary document that caps the identity policies.
     #[arg(long, value_name = "FILE")]
     pub boundary: Option<PathBuf>,
+    /// The caller: an IAM ARN (user, role, role session) or a service principal
+    /// (`lambda.amazonaws.com`). Default: a principal in the resource's account.
+    #[arg(long, value_name = "ARN|SERVICE", conflicts_with = "anonymous")]
+    pub principal: Option<String>,
+    /// An unauthenticated caller.
+    #[arg(long)]
+    pub anonymous: bool,
+    /// The account that owns the resource (default: from the resource ARN, else the caller's).
+    #[arg(long, value_name = "ID")]
+    pub resource_account: Option<String>,
+    /// The resource's own policy: bucket, key, queue, topic, secret policy, or a role's trust policy.
+    #[arg(long, value_name = "FILE")]
+    pub resource_policy: Option<PathBuf>,
+    /// One organisation level of service control policies, root first, the account last
+    /// (repeatable): a policy document or a JSON array of those attached there (`[]`: none).
+    #[arg(long = "scp", value_name = "FILE")]
+    pub scps: Vec<PathBuf>,
+    /// One organisation level of resource control policies, like `--scp`; AWS's default
+    /// `RCPFullAWSAccess` is added to every level.
+    #[arg(long = "rcp", value_name = "FILE")]
+    pub rcps: Vec<PathBuf>,
+    /// The caller's account is the organisation's management account: SCPs do not apply to it.
+    #[arg(long)]
+    pub management_account: bool,
+    /// The session policy passed when the caller's session was created.
+    #[arg(long, value_name = "FILE")]
+    pub session_policy: Option<PathBuf>,
+    /// The VPC endpoint policy the request goes through.
+    #[arg(long, value_name = "FILE")]
+    pub endpoint_policy: Option<PathBuf>,
     /// The IAM action, e.g. `s3:GetObject` (case-insensitive).
     #[arg(long)]
     pub action: String,

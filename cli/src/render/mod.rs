@@ -189,10 +189,18 @@ pub fn simulation(
     known: Option<&str>,
     suggestions: &[&str],
     sim: &Simulation,
+    blocked_by: &[whittle_engine::aws::policy::PolicyType],
     sources: &[&SourceFile],
 ) -> miette::Result<()> {
     match format {
-        Format::Text => stdout(|w| text::simulation(w, req, known, suggestions, sim, sources)),
+        Format::Text => stdout(|w| {
+            text::simulation(w, req, known, suggestions, sim, sources)?;
+            if !blocked_by.is_empty() {
+                let names: Vec<&str> = blocked_by.iter().map(|b| b.as_str()).collect();
+                writeln!(w, "  blocked by: {}", names.join(", "))?;
+            }
+            Ok(())
+        }),
         Format::Json => json_doc(
             catalog(),
             json::Simulate {
@@ -200,6 +208,7 @@ pub fn simulation(
                 known_action: known.map(str::to_string),
                 resource: req.resource.clone(),
                 decision: json::decision(sim),
+                blocked_by: blocked_by.iter().map(|b| b.as_str()).collect(),
                 reason: sim.reason.clone(),
                 deciding: sim
                     .deciding

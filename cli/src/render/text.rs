@@ -230,8 +230,8 @@ pub fn simulation(
             .map(|l| format!(":{l}"))
             .unwrap_or_default();
         let role = match m.role {
-            whittle_engine::aws::policy::PolicyRole::Boundary => " [boundary]",
-            whittle_engine::aws::policy::PolicyRole::Identity => "",
+            whittle_engine::aws::policy::PolicyRole::Identity => String::new(),
+            other => format!(" [{}]", other.as_str()),
         };
         let applies = match m.applies {
             whittle_engine::aws::policy::Truth::Unknown => ", depends on context",

@@ -1,7 +1,9 @@
-//! `simulate`: one request against policy files — allowed, denied or conditional, and why.
+//! `simulate`: one request under every policy type given — identity policies, boundary, session,
+//! resource, VPC endpoint policies, the organisation's SCPs and RCPs — allowed, denied or
+//! conditional, which policy types blocked it, and why.
 
 use crate::aws::policy::{
-    self, DocumentKind, PolicyRole, Request, RequestContext, Simulation, SimulationInput,
+    self, Caller, Chain, DocumentKind, Named, PolicyType, Request, RequestContext, Simulation,
 };
 use crate::catalog::AwsCatalog;
 use crate::ingest::policy_json::{self, PolicyFile};
@@ -9,11 +11,30 @@ use crate::source::{InputError, SourceFile};
 use std::path::PathBuf;
 
 /// The request and the policies to decide it with.
+#[derive(Debug, Clone, Default)]
 pub struct SimulateRequest {
-    /// Identity policy files.
+    /// Identity policy files (none: the caller has no identity policy).
     pub policies: Vec<PathBuf>,
     /// Permission boundary file.
     pub boundary: Option<PathBuf>,
+    /// Session policy file.
+    pub session_policy: Option<PathBuf>,
+    /// The resource's resource-based policy (bucket, key, queue, trust policy, …).
+    pub resource_policy: Option<PathBuf>,
+    /// VPC endpoint policy file.
+    pub endpoint_policy: Option<PathBuf>,
+    /// SCP levels, root first, the account last: each file one document or a JSON array.
+    pub scps: Vec<PathBuf>,
+    /// RCP levels, the same way.
+    pub rcps: Vec<PathBuf>,
+    /// The caller: an IAM ARN or a service principal (`None`: a principal in the resource's account).
+    pub principal: Option<String>,
+    /// An unauthenticated caller.
+    pub anonymous: bool,
+    /// The resource's account (default: from the resource ARN, else the caller's).
+    pub resource_account: Option<String>,
+    /// The caller's account is the organisation's management account (SCPs do not apply).
+    pub management_account: bool,
     /// Action as given.
     pub action: String,
     /// Resource ARN.
@@ -34,6 +55,10 @@ pub struct SimulateReport {
     pub suggestions: Vec<String>,
     /// The outcome and the statements that decided it.
     pub simulation: Simulation,
+    /// The policy types that denied it (empty when allowed).
+    pub blocked_by: Vec<PolicyType>,
+    /// Elements AWS would reject in the policy type a document was given as (evaluated anyway).
+    pub warnings: Vec<InputError>,
     /// The policy files read.
     pub files: Vec<PolicyFile>,
 }
@@ -45,25 +70,96 @@ impl SimulateReport {
     }
 }
 
-/// Reads the policies and decides the request; policy files that cannot be used are the error.
+/// Which part of the chain a file was given as.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Part {
+    Identity,
+    Boundary,
+    Session,
+    Resource,
+    Endpoint,
+    Scp(usize),
+    Rcp(usize),
+}
+
+/// Reads the policies and decides the request; policy files that cannot be used, or a caller
+/// that is neither an IAM ARN nor a service principal, are the error.
 pub fn simulate(req: &SimulateRequest) -> Result<SimulateReport, Vec<InputError>> {
-    let mut files = Vec::new();
-    let mut roles = Vec::new();
+    let mut files: Vec<(Part, PolicyFile)> = Vec::new();
     let mut errors = Vec::new();
-    let inputs = req
+    let mut warnings = Vec::new();
+    let singles = req
         .policies
         .iter()
-        .map(|p| (p, PolicyRole::Identity))
-        .chain(req.boundary.iter().map(|p| (p, PolicyRole::Boundary)));
-    for (path, role) in inputs {
-        match policy_json::load(path, DocumentKind::Identity) {
+        .map(|p| (p, Part::Identity, DocumentKind::Identity))
+        .chain(
+            req.boundary
+                .iter()
+                .map(|p| (p, Part::Boundary, DocumentKind::Identity)),
+        )
+        .chain(
+            req.session_policy
+                .iter()
+                .map(|p| (p, Part::Session, DocumentKind::Identity)),
+        )
+        .chain(
+            req.resource_policy
+                .iter()
+                .map(|p| (p, Part::Resource, DocumentKind::Resource)),
+        )
+        .chain(
+            req.endpoint_policy
+                .iter()
+                .map(|p| (p, Part::Endpoint, DocumentKind::Resource)),
+        );
+    for (path, part, kind) in singles {
+        match policy_json::load(path, DocumentKind::AsGiven) {
             Ok(f) => {
-                files.push(f);
-                roles.push(role);
+                warn_misplaced(&f, kind, &mut warnings);
+                files.push((part, f));
             }
             Err(e) => errors.push(e),
         }
     }
+    let levels = req
+        .scps
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (p, Part::Scp(i), DocumentKind::Identity))
+        .chain(
+            req.rcps
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p, Part::Rcp(i), DocumentKind::Resource)),
+        );
+    for (path, part, kind) in levels {
+        match policy_json::load_level(path, DocumentKind::AsGiven) {
+            Ok(level) => {
+                for f in level {
+                    warn_misplaced(&f, kind, &mut warnings);
+                    files.push((part, f));
+                }
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let caller = if req.anonymous {
+        Some(Caller::Anonymous)
+    } else {
+        match req.principal.as_deref().map(|p| (p, Caller::parse(p))) {
+            None => None,
+            Some((_, Some(c))) => Some(c),
+            Some((p, None)) => {
+                errors.push(InputError::plain(
+                    "--principal",
+                    format!(
+                        "`{p}` is neither an IAM ARN (arn:aws:iam::ACCOUNT:role/NAME, …:user/NAME, arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION) nor a service principal (lambda.amazonaws.com)"
+                    ),
+                ));
+                None
+            }
+        }
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -90,21 +186,51 @@ pub fn simulate(req: &SimulateRequest) -> Result<SimulateReport, Vec<InputError>
         resource: req.resource.clone(),
         context,
     };
-    let inputs: Vec<SimulationInput> = files
-        .iter()
-        .zip(&roles)
-        .map(|(f, role)| SimulationInput {
-            name: &f.source.path,
-            role: *role,
-            document: &f.document,
-        })
-        .collect();
-    let simulation = policy::simulate(&request, &inputs);
+    let of = |want: Part| -> Vec<Named<'_>> {
+        files
+            .iter()
+            .filter(|(p, _)| *p == want)
+            .map(|(_, f)| Named {
+                name: &f.source.path,
+                document: &f.document,
+            })
+            .collect()
+    };
+    let chain = Chain {
+        caller,
+        resource_account: req.resource_account.clone(),
+        identity: of(Part::Identity),
+        boundary: of(Part::Boundary).into_iter().next(),
+        session: of(Part::Session).into_iter().next(),
+        scps: (0..req.scps.len()).map(|i| of(Part::Scp(i))).collect(),
+        rcps: (0..req.rcps.len()).map(|i| of(Part::Rcp(i))).collect(),
+        resource_policy: of(Part::Resource).into_iter().next(),
+        endpoint: of(Part::Endpoint).into_iter().next(),
+        management_account: req.management_account,
+    };
+    let d = policy::decide(&request, &chain);
+    let simulation = Simulation {
+        decision: d.decision,
+        deciding: d.deciding,
+        unknown_keys: d.unknown_keys,
+        reason: d.reason,
+    };
     Ok(SimulateReport {
         request,
         known_action,
         suggestions,
         simulation,
-        files,
+        blocked_by: d.blocked_by,
+        warnings,
+        files: files.into_iter().map(|(_, f)| f).collect(),
     })
+}
+
+fn warn_misplaced(f: &PolicyFile, kind: DocumentKind, warnings: &mut Vec<InputError>) {
+    for w in f.document.misplaced(kind) {
+        warnings.push(InputError::plain(
+            &f.source.path,
+            format!("{w} (evaluated as given)"),
+        ));
+    }
 }

@@ -7,9 +7,7 @@ mod recommend;
 pub use recommend::Recommend;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-use whittle_engine::aws::policy::{
-    Decision, Effect, MatchedStatement, PolicyRole, Simulation, Truth,
-};
+use whittle_engine::aws::policy::{Decision, Effect, MatchedStatement, Simulation, Truth};
 use whittle_engine::catalog::{AccessLevel, AwsCatalog};
 use whittle_engine::model::{PolicyKind, PrincipalKind};
 use whittle_engine::{LimitKind, ResourceScope};
@@ -476,10 +474,7 @@ impl Deciding {
     pub fn new(m: &MatchedStatement, line: Option<usize>) -> Self {
         Deciding {
             policy: m.policy.clone(),
-            role: match m.role {
-                PolicyRole::Identity => "identity",
-                PolicyRole::Boundary => "boundary",
-            },
+            role: m.role.as_str(),
             index: m.index,
             sid: m.sid.clone(),
             effect: match m.effect {
@@ -503,6 +498,9 @@ pub struct Simulate {
     pub known_action: Option<String>,
     pub resource: String,
     pub decision: &'static str,
+    /// The policy types that denied (`identity`, `resource`, `scp`, `rcp`, `boundary`,
+    /// `session`, `endpoint`); empty when allowed.
+    pub blocked_by: Vec<&'static str>,
     pub reason: String,
     pub deciding: Vec<Deciding>,
     pub unknown_context_keys: BTreeSet<String>,

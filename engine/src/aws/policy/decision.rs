@@ -358,7 +358,7 @@ pub fn decide(req: &Request, chain: &Chain<'_>) -> ChainDecision {
     let session = chain
         .session
         .filter(|_| is_iam)
-        .map(|s| e.allow_deny(&[s], PolicyRole::Identity, &any));
+        .map(|s| e.allow_deny(&[s], PolicyRole::Session, &any));
     let (mut res_itself, mut res_direct, mut res_account, mut res_deny) =
         (Truth::False, Truth::False, Truth::False, Truth::False);
     if let Some(rp) = &chain.resource_policy {
@@ -367,7 +367,7 @@ pub fn decide(req: &Request, chain: &Chain<'_>) -> ChainDecision {
             if how == Naming::No {
                 continue;
             }
-            let t = e.applies(rp, PolicyRole::Identity, s);
+            let t = e.applies(rp, PolicyRole::Resource, s);
             match (s.effect, how) {
                 (Effect::Deny, _) => res_deny = res_deny.or(t),
                 (Effect::Allow, Naming::Itself) => res_itself = res_itself.or(t),
@@ -382,14 +382,14 @@ pub fn decide(req: &Request, chain: &Chain<'_>) -> ChainDecision {
                 .as_ref()
                 .is_none_or(|p| names(p, &caller) != Naming::No)
         };
-        e.allow_deny(std::slice::from_ref(ep), PolicyRole::Identity, &keep)
+        e.allow_deny(std::slice::from_ref(ep), PolicyRole::Endpoint, &keep)
     });
     let scp_applies = is_iam && !chain.management_account && !caller.service_linked();
     let scps: Vec<(Truth, Truth)> = if scp_applies {
         chain
             .scps
             .iter()
-            .map(|level| e.allow_deny(level, PolicyRole::Boundary, &any))
+            .map(|level| e.allow_deny(level, PolicyRole::Scp, &any))
             .collect()
     } else {
         Vec::new()
@@ -405,12 +405,7 @@ pub fn decide(req: &Request, chain: &Chain<'_>) -> ChainDecision {
             .rcps
             .iter()
             // RCPFullAWSAccess at every level: each level allows; only denies can block
-            .map(|level| {
-                (
-                    Truth::True,
-                    e.allow_deny(level, PolicyRole::Boundary, &any).1,
-                )
-            })
+            .map(|level| (Truth::True, e.allow_deny(level, PolicyRole::Rcp, &any).1))
             .collect()
     } else {
         Vec::new()
@@ -539,11 +534,21 @@ pub fn decide(req: &Request, chain: &Chain<'_>) -> ChainDecision {
                 "{} needs the resource's own policy (key policy or trust policy) to allow it",
                 req.action
             )
-        } else if !same_account && is_iam {
-            "cross-account: the caller's policies and the resource's policy must both allow it"
-                .into()
         } else {
-            "no policy allows it".to_string()
+            match blocked(denied_by.clone()).first().copied() {
+                Some(PolicyType::Scp) => "a service control policy level does not allow it".into(),
+                Some(PolicyType::Endpoint) => "the VPC endpoint policy does not allow it".into(),
+                Some(PolicyType::Identity) if same_account || !is_iam => {
+                    "no identity-policy statement allows it".into()
+                }
+                Some(PolicyType::Boundary) => "the permission boundary does not allow it".into(),
+                Some(PolicyType::Session) => "the session policy does not allow it".into(),
+                _ if !same_account && is_iam => {
+                    "cross-account: the caller's policies and the resource's policy must both allow it"
+                        .into()
+                }
+                _ => "no policy allows it".to_string(),
+            }
         };
         (Decision::ImplicitDeny, why)
     } else if allow == Truth::True && deny == Truth::False {
@@ -563,10 +568,21 @@ pub fn decide(req: &Request, chain: &Chain<'_>) -> ChainDecision {
         }
         _ => blocked(denied_by),
     };
+    // the statements that decided: the denies that matched, the allows, or the uncertain ones
+    let deciding = e
+        .matched
+        .into_iter()
+        .filter(|m| match decision {
+            Decision::ExplicitDeny => m.effect == Effect::Deny && m.applies == Truth::True,
+            Decision::Allowed => m.effect == Effect::Allow && m.applies == Truth::True,
+            Decision::Conditional => m.applies == Truth::Unknown || m.effect == Effect::Allow,
+            Decision::ImplicitDeny => m.effect == Effect::Allow,
+        })
+        .collect();
     ChainDecision {
         decision,
         blocked_by,
-        deciding: e.matched,
+        deciding,
         unknown_keys: e.unknown,
         reason,
     }

@@ -170,6 +170,9 @@ pub enum DocumentKind {
     Resource,
     /// A role's trust policy: `Principal` required, no `Resource`.
     Trust,
+    /// Any policy type, read as given: no element is required or refused (`simulate` warns
+    /// about what AWS would reject instead; see [`PolicyDocument::misplaced`]).
+    AsGiven,
 }
 
 /// A problem in a policy document, relative to the text it was parsed from.
@@ -218,6 +221,30 @@ struct RawStatement<'a> {
 }
 
 impl PolicyDocument {
+    /// What AWS would reject in this document were it a policy of `kind`: `Principal` in an
+    /// identity policy, no `Principal` in a resource policy, no `Resource` where one is needed.
+    pub fn misplaced(&self, kind: DocumentKind) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in &self.statements {
+            let problem = match kind {
+                DocumentKind::Identity if s.principal.is_some() => {
+                    Some("`Principal` or `NotPrincipal` is not allowed here")
+                }
+                DocumentKind::Resource | DocumentKind::Trust if s.principal.is_none() => {
+                    Some("`Principal` or `NotPrincipal` is required here")
+                }
+                DocumentKind::Identity | DocumentKind::Resource if s.resource.is_none() => {
+                    Some("`Resource` or `NotResource` is required here")
+                }
+                _ => None,
+            };
+            if let Some(p) = problem {
+                out.push(format!("{}: {p}", s.label()));
+            }
+        }
+        out
+    }
+
     /// Parses a policy document of `kind` from JSON text.
     pub fn parse(text: &str, kind: DocumentKind) -> Result<PolicyDocument, DocError> {
         let raw: RawDoc = from_str_at(text, "", 0)?;

@@ -29,6 +29,31 @@ pub enum PolicyRole {
     Identity,
     /// A permission boundary: caps what identity policies can allow.
     Boundary,
+    /// A session policy.
+    Session,
+    /// A resource-based policy.
+    Resource,
+    /// A VPC endpoint policy.
+    Endpoint,
+    /// A service control policy.
+    Scp,
+    /// A resource control policy.
+    Rcp,
+}
+
+impl PolicyRole {
+    /// Its name in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyRole::Identity => "identity",
+            PolicyRole::Boundary => "boundary",
+            PolicyRole::Session => "session",
+            PolicyRole::Resource => "resource",
+            PolicyRole::Endpoint => "endpoint",
+            PolicyRole::Scp => "scp",
+            PolicyRole::Rcp => "rcp",
+        }
+    }
 }
 
 /// One policy given to [`simulate`].
