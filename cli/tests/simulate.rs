@@ -212,3 +212,35 @@ fn a_principal_element_in_an_identity_policy_is_warned_about_and_evaluated() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is neither an IAM ARN"));
 }
+
+#[test]
+fn a_resource_pattern_asks_about_some_resource_it_matches() {
+    let p = policy("identity-read-bucket-except-secret-prefix.json");
+    let ask = |resource: &str| {
+        simulate(&[
+            "--policy",
+            &p,
+            "--action",
+            "s3:GetObject",
+            "--resource",
+            resource,
+        ])
+    };
+    let v = ask("arn:aws:s3:::data/*");
+    assert_eq!(
+        v["decision"], "allowed",
+        "some object outside secret/ is readable"
+    );
+    let w = v["resource_witness"].as_str().expect("a witness");
+    assert!(
+        w.starts_with("arn:aws:s3:::data/") && !w.contains("secret"),
+        "{w}"
+    );
+    let v = ask("arn:aws:s3:::data/secret/*");
+    assert_eq!(
+        v["decision"], "explicit-deny",
+        "every object under secret/ is denied"
+    );
+    assert_eq!(ask("arn:aws:s3:::other/*")["decision"], "implicit-deny");
+    assert!(ask("arn:aws:s3:::data/report.csv")["resource_witness"].is_null());
+}

@@ -132,6 +132,65 @@ fn match_bytes(pat: &[u8], text: &[u8], fold: bool) -> bool {
     pat[p..].iter().all(|&k| k == b'*')
 }
 
+/// A string both patterns match (`*` any run, `?` one character, compared exactly), when there
+/// is one: a witness that two resource patterns overlap. Breadth-first over pairs of positions,
+/// so the witness is among the shortest.
+pub(crate) fn common_witness(a: &str, b: &str) -> Option<String> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let (n, m) = (a.len(), b.len());
+    let idx = |i: usize, j: usize| i * (m + 1) + j;
+    // parent: (previous state, character consumed on the way, if any)
+    let mut parent: Vec<Option<(usize, Option<char>)>> = vec![None; (n + 1) * (m + 1)];
+    let mut seen = vec![false; (n + 1) * (m + 1)];
+    let mut queue = std::collections::VecDeque::from([(0usize, 0usize)]);
+    seen[0] = true;
+    while let Some((i, j)) = queue.pop_front() {
+        if i == n && j == m {
+            let mut out = Vec::new();
+            let mut at = idx(i, j);
+            while let Some((prev, c)) = parent[at] {
+                out.extend(c);
+                at = prev;
+            }
+            out.reverse();
+            return Some(out.into_iter().collect());
+        }
+        let mut next: Vec<(usize, usize, Option<char>)> = Vec::new();
+        // a `*` may match nothing
+        if i < n && a[i] == '*' {
+            next.push((i + 1, j, None));
+        }
+        if j < m && b[j] == '*' {
+            next.push((i, j + 1, None));
+        }
+        // both consume one character
+        if i < n && j < m {
+            let step = |p: char, k: usize| if p == '*' { k } else { k + 1 };
+            let c = match (a[i], b[j]) {
+                (x, y) if !matches!(x, '*' | '?') && !matches!(y, '*' | '?') => {
+                    (x == y).then_some(x)
+                }
+                (x, _) if !matches!(x, '*' | '?') => Some(x),
+                (_, y) if !matches!(y, '*' | '?') => Some(y),
+                _ => Some('x'),
+            };
+            if let Some(c) = c {
+                next.push((step(a[i], i), step(b[j], j), Some(c)));
+            }
+        }
+        for (ni, nj, c) in next {
+            let k = idx(ni, nj);
+            if !seen[k] {
+                seen[k] = true;
+                parent[k] = Some((idx(i, j), c));
+                queue.push_back((ni, nj));
+            }
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +248,46 @@ mod tests {
                 match_bytes(pat.as_bytes(), text.as_bytes(), fold),
                 matches_toks(&compile(&pat), &text, fold)
             );
+        }
+    }
+
+    #[test]
+    fn a_common_witness_is_matched_by_both_patterns() {
+        let w = common_witness("arn:aws:s3:::b/*", "arn:aws:s3:::*/reports/*").expect("overlap");
+        assert!(
+            matches("arn:aws:s3:::b/*", &w, false)
+                && matches("arn:aws:s3:::*/reports/*", &w, false),
+            "{w}"
+        );
+        assert_eq!(common_witness("arn:aws:s3:::a/*", "arn:aws:s3:::b/*"), None);
+        assert_eq!(common_witness("a?c", "abc").as_deref(), Some("abc"));
+        assert_eq!(common_witness("*", "*").as_deref(), Some(""));
+    }
+
+    proptest::proptest! {
+        /// What `common_witness` returns is matched by both patterns; when it finds none, no
+        /// short string over the patterns' alphabet is matched by both.
+        #[test]
+        fn common_witnesses_are_sound_and_complete_on_short_strings(
+            a in "[ab*?]{0,5}",
+            b in "[ab*?]{0,5}",
+        ) {
+            match common_witness(&a, &b) {
+                Some(w) => proptest::prop_assert!(
+                    matches(&a, &w, false) && matches(&b, &w, false),
+                    "{} {} {}", a, b, w
+                ),
+                None => {
+                    for len in 0..=6u32 {
+                        for bits in 0..(1u32 << len) {
+                            let t: String = (0..len)
+                                .map(|k| if bits >> k & 1 == 1 { 'a' } else { 'b' })
+                                .collect();
+                            proptest::prop_assert!(!(matches(&a, &t, false) && matches(&b, &t, false)), "{} {} {}", a, b, t);
+                        }
+                    }
+                }
+            }
         }
     }
 }

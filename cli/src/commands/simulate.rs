@@ -36,6 +36,7 @@ pub fn run(a: SimulateArgs) -> miette::Result<u8> {
         &suggestions,
         &r.simulation,
         &r.blocked_by,
+        r.witness.as_deref(),
         &r.sources(),
     )?;
     Ok(exit::CLEAN)

@@ -190,11 +190,15 @@ pub fn simulation(
     suggestions: &[&str],
     sim: &Simulation,
     blocked_by: &[whittle_engine::aws::policy::PolicyType],
+    witness: Option<&str>,
     sources: &[&SourceFile],
 ) -> miette::Result<()> {
     match format {
         Format::Text => stdout(|w| {
             text::simulation(w, req, known, suggestions, sim, sources)?;
+            if let Some(r) = witness {
+                writeln!(w, "  for some resource the pattern matches, e.g. {r}")?;
+            }
             if !blocked_by.is_empty() {
                 let names: Vec<&str> = blocked_by.iter().map(|b| b.as_str()).collect();
                 writeln!(w, "  blocked by: {}", names.join(", "))?;
@@ -209,6 +213,7 @@ pub fn simulation(
                 resource: req.resource.clone(),
                 decision: json::decision(sim),
                 blocked_by: blocked_by.iter().map(|b| b.as_str()).collect(),
+                resource_witness: witness.map(str::to_string),
                 reason: sim.reason.clone(),
                 deciding: sim
                     .deciding

@@ -57,6 +57,8 @@ pub struct SimulateReport {
     pub simulation: Simulation,
     /// The policy types that denied it (empty when allowed).
     pub blocked_by: Vec<PolicyType>,
+    /// When `--resource` is a pattern: the resource it matches that the answer is for.
+    pub witness: Option<String>,
     /// Elements AWS would reject in the policy type a document was given as (evaluated anyway).
     pub warnings: Vec<InputError>,
     /// The policy files read.
@@ -208,7 +210,45 @@ pub fn simulate(req: &SimulateRequest) -> Result<SimulateReport, Vec<InputError>
         endpoint: of(Part::Endpoint).into_iter().next(),
         management_account: req.management_account,
     };
-    let d = policy::decide(&request, &chain);
+    // a resource pattern asks about some resource it matches: decide on witnesses — one per
+    // resource pattern of the policies that overlaps it, and the pattern filled in — and answer
+    // with the most permissive
+    let (d, witness) = if is_pattern(&req.resource) {
+        let mut witnesses: Vec<String> = files
+            .iter()
+            .flat_map(|(_, f)| &f.document.statements)
+            .filter_map(|st| st.resource.as_ref())
+            .flat_map(|r| r.patterns())
+            .filter(|p| !p.contains("${"))
+            .filter_map(|p| crate::glob::common_witness(p, &req.resource))
+            .collect();
+        witnesses.push(req.resource.replace(['*', '?'], "x"));
+        witnesses.sort();
+        witnesses.dedup();
+        let rank = |d: policy::Decision| match d {
+            policy::Decision::Allowed => 3,
+            policy::Decision::Conditional => 2,
+            policy::Decision::ImplicitDeny => 1,
+            policy::Decision::ExplicitDeny => 0,
+        };
+        let mut best: Option<(policy::ChainDecision, String)> = None;
+        for w in witnesses {
+            let mut r = request.clone();
+            r.resource = w.clone();
+            let d = policy::decide(&r, &chain);
+            if best
+                .as_ref()
+                .is_none_or(|(b, _)| rank(d.decision) > rank(b.decision))
+            {
+                best = Some((d, w));
+            }
+        }
+        let (d, w) =
+            best.unwrap_or_else(|| (policy::decide(&request, &chain), req.resource.clone()));
+        (d, Some(w))
+    } else {
+        (policy::decide(&request, &chain), None)
+    };
     let simulation = Simulation {
         decision: d.decision,
         deciding: d.deciding,
@@ -221,9 +261,15 @@ pub fn simulate(req: &SimulateRequest) -> Result<SimulateReport, Vec<InputError>
         suggestions,
         simulation,
         blocked_by: d.blocked_by,
+        witness,
         warnings,
         files: files.into_iter().map(|(_, f)| f).collect(),
     })
+}
+
+/// True for a resource pattern other than `*` alone (which every policy treats as "any").
+fn is_pattern(resource: &str) -> bool {
+    resource != "*" && resource.contains(['*', '?'])
 }
 
 fn warn_misplaced(f: &PolicyFile, kind: DocumentKind, warnings: &mut Vec<InputError>) {

@@ -501,6 +501,9 @@ pub struct Simulate {
     /// The policy types that denied (`identity`, `resource`, `scp`, `rcp`, `boundary`,
     /// `session`, `endpoint`); empty when allowed.
     pub blocked_by: Vec<&'static str>,
+    /// When the resource is a pattern: the resource it matches that the decision is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resource_witness: Option<String>,
     pub reason: String,
     pub deciding: Vec<Deciding>,
     pub unknown_context_keys: BTreeSet<String>,
