@@ -398,6 +398,26 @@ pub fn inventory(
             report.missing_policies.len()
         )?;
     }
+    if let Some(org) = &report.inventory.organization {
+        use whittle_engine::model::OrgPolicyKind;
+        let count = |k: OrgPolicyKind| org.policies.iter().filter(|p| p.kind == k).count();
+        let accounts = org
+            .parents
+            .keys()
+            .filter(|n| n.len() == 12 && n.bytes().all(|b| b.is_ascii_digit()))
+            .count();
+        writeln!(
+            w,
+            "organisation {}: {accounts} account(s), {} SCP(s), {} RCP(s){}",
+            org.id,
+            count(OrgPolicyKind::ServiceControl),
+            count(OrgPolicyKind::ResourceControl),
+            org.management_account
+                .as_deref()
+                .map(|m| format!(", management account {m}"))
+                .unwrap_or_default()
+        )?;
+    }
     writeln!(w, "\nadmin-equivalent principals: {}", admins.len())?;
     for a in admins {
         let why: Vec<String> = a

@@ -43,6 +43,9 @@ pub struct Inventory<D> {
     pub principals: Vec<Principal>,
     /// Policies by id.
     pub policies: BTreeMap<String, Policy<D>>,
+    /// The organisation the accounts belong to, when an export of it was read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization: Option<super::organization::Organization<D>>,
 }
 
 impl<D> Default for Inventory<D> {
@@ -50,6 +53,7 @@ impl<D> Default for Inventory<D> {
         Inventory {
             principals: Vec::new(),
             policies: BTreeMap::new(),
+            organization: None,
         }
     }
 }

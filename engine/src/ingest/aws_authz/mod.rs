@@ -237,6 +237,8 @@ struct Builder {
     pending_groups: Vec<(String, String, String, SourceFile, String)>,
     /// attachments to check once every file is read: (policy ARN, principal, file, path)
     attachments: Vec<(String, String, SourceFile, String)>,
+    /// The organisation, from an organisation export among the files.
+    organization: Option<crate::model::Organization<crate::aws::policy::PolicyDocument>>,
     report: LoadReport,
 }
 
@@ -309,11 +311,30 @@ impl Builder {
             && details.role_detail_list.is_empty()
             && details.policies.is_empty();
         if empty {
-            // nothing of a snapshot: say what the file looks like, and stop there
-            let top = ignored
+            let top: Vec<&str> = ignored
                 .iter()
                 .map(String::as_str)
-                .filter(|k| !k.contains(['.', '[']));
+                .filter(|k| !k.contains(['.', '[']))
+                .collect();
+            // an organisation export is read beside the snapshots
+            if crate::ingest::aws_org::looks_like(&top) {
+                let org = crate::ingest::aws_org::parse(file);
+                self.report.errors.extend(org.errors);
+                self.report.warnings.extend(org.warnings);
+                if let Some(o) = org.organization {
+                    if self.organization.is_some() {
+                        self.report.warnings.push(file.error(
+                            "",
+                            None,
+                            "a second organisation export: it replaces the first",
+                        ));
+                    }
+                    self.organization = Some(o);
+                }
+                return;
+            }
+            // nothing of a snapshot: say what the file looks like, and stop there
+            let top = top.into_iter();
             let message = match shape_of(top) {
                 Some(shape) if shape != Shape::AuthorizationDetails => format!(
                     "not an authorization-details snapshot: it looks like {}",
@@ -656,6 +677,7 @@ impl Builder {
         self.report.inventory = Inventory {
             principals: self.principals.into_values().collect(),
             policies: self.policies,
+            organization: self.organization.take(),
         };
         self.report
     }
