@@ -244,3 +244,27 @@ fn a_resource_pattern_asks_about_some_resource_it_matches() {
     assert_eq!(ask("arn:aws:s3:::other/*")["decision"], "implicit-deny");
     assert!(ask("arn:aws:s3:::data/report.csv")["resource_witness"].is_null());
 }
+
+#[test]
+fn explain_with_an_organisation_export_shows_what_its_scps_block() {
+    let out = whittle()
+        .args(["explain", "--principal", "admin", "--snapshot"])
+        .arg("testdata/demo/snapshot/authorization-details.json")
+        .arg("--snapshot")
+        .arg("testdata/aws/org/root-prod-ou-two-accounts-scps-and-rcp.json")
+        .args(["--action", "cloudtrail:*Logging", "--format", "json"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["blocked"][0]["actions"], serde_json::json!(["cloudtrail:StopLogging"]));
+    assert_eq!(v["blocked"][0]["origin"]["sid"], "NoTrailTampering");
+    assert_eq!(v["blocked"][0]["origin"]["policy_kind"], "service-control");
+    let held: Vec<&str> = v["grants"][0]["actions"]
+        .as_array()
+        .expect("actions")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(held, ["cloudtrail:StartLogging"], "StopLogging is not effective");
+}

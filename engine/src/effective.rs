@@ -35,6 +35,28 @@ fn origin(policy: &Policy, stmt: &Statement, via_group: Option<&str>) -> Origin 
     }
 }
 
+/// The origin of statement `stmt` of organisation policy `p`.
+fn scp_origin(
+    p: &crate::model::OrgPolicy<crate::aws::policy::PolicyDocument>,
+    stmt: &Statement,
+) -> Origin {
+    let mut location = p.location.clone();
+    location.json_path = format!("{}.Content.Statement[{}]", location.json_path, stmt.index);
+    if let Some(span) = &stmt.span {
+        location.span = Some(span.clone());
+    }
+    location.line = stmt.line.or(location.line);
+    Origin {
+        policy: p.id.clone(),
+        policy_name: p.name.clone(),
+        policy_kind: crate::model::PolicyKind::ServiceControl,
+        via_group: None,
+        statement: stmt.index,
+        sid: stmt.sid.clone(),
+        location,
+    }
+}
+
 /// One statement-level entitlement after denies and boundary: the model's grant, lowered from
 /// an IAM statement.
 pub type EffectiveGrant = crate::model::Grant;
@@ -95,6 +117,21 @@ pub struct EffectivePermissions {
     /// Permission boundary, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub boundary: Option<String>,
+    /// What the identity policies grant but the organisation's SCPs do not let the principal use.
+    pub blocked: Vec<Blocked>,
+}
+
+/// Actions an organisation policy takes away: an SCP's `Deny`, or a level of the tree whose
+/// SCPs do not allow them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Blocked {
+    /// The actions.
+    #[serde(skip)]
+    pub actions: ActionSet,
+    /// How many.
+    pub action_count: usize,
+    /// The SCP statement that denies them, or the level that does not allow them.
+    pub origin: Origin,
 }
 
 /// One action with every grant that gives it, for the per-action view.
@@ -347,6 +384,7 @@ impl<'a> Resolver<'a> {
         if let Some(b) = boundary {
             grants = self.apply_boundary(grants, b, &ctx);
         }
+        let blocked = self.apply_scps(&mut grants, principal, &ctx);
         grants.retain(|g| !g.actions.is_empty());
         // every principal's grants are kept until the job ends: no spare capacity
         grants.shrink_to_fit();
@@ -358,8 +396,140 @@ impl<'a> Resolver<'a> {
             grants,
             unknown_actions,
             missing_policies: missing.into_iter().collect(),
+            blocked,
             boundary: principal.boundary.clone(),
         }
+    }
+
+    /// The organisation's SCPs over `grants`: each level from the root to the account must allow
+    /// (what no statement of a level allows is taken away), and SCP denies apply like the
+    /// principal's own. Not for the management account, service-linked roles, or accounts the
+    /// organisation does not list.
+    fn apply_scps(
+        &mut self,
+        grants: &mut [EffectiveGrant],
+        principal: &Principal,
+        ctx: &RequestContext,
+    ) -> Vec<Blocked> {
+        use crate::model::OrgPolicyKind;
+        let mut blocked = Vec::new();
+        let Some(org) = &self.inventory.organization else {
+            return blocked;
+        };
+        if org.management_account.as_deref() == Some(principal.scope.as_str())
+            || principal.path.starts_with("/aws-service-role/")
+        {
+            return blocked;
+        }
+        let (Some(path), Some(levels)) = (
+            org.path(&principal.scope),
+            org.levels(&principal.scope, OrgPolicyKind::ServiceControl),
+        ) else {
+            return blocked;
+        };
+        let held = |grants: &[EffectiveGrant], catalog: &AwsCatalog| {
+            let mut all = catalog.empty_set();
+            for g in grants {
+                all.union_with(&g.actions);
+            }
+            all
+        };
+        for (node, level) in path.iter().zip(levels) {
+            let mut allowed = self.catalog.empty_set();
+            let mut conditional_allow = false;
+            let mut denies = Vec::new();
+            for p in &level {
+                let vars = p.document.version.supports_variables();
+                for s in &p.document.statements {
+                    let Some((conds, res)) = settle(vars, s, ctx) else {
+                        continue;
+                    };
+                    let mut acts = self.catalog.empty_set();
+                    for pat in s.action.patterns() {
+                        acts.union_with(&self.expand(pat));
+                    }
+                    if matches!(s.action, ActionSpec::NotAction(_)) {
+                        acts = acts.complement(self.catalog.len());
+                    }
+                    let origin = scp_origin(p, s);
+                    match s.effect {
+                        Effect::Allow => {
+                            conditional_allow |= !conds.is_empty() || res != ResourceScope::Any;
+                            allowed.union_with(&acts);
+                        }
+                        Effect::Deny => denies.push((acts, res, !conds.is_empty(), origin)),
+                    }
+                }
+            }
+            // what this level does not allow
+            let before = held(grants, self.catalog);
+            let mut lost = before.clone();
+            lost.subtract(&allowed);
+            if !lost.is_empty() {
+                let origin = level.first().map_or_else(
+                    || Origin {
+                        policy: (*node).to_string(),
+                        policy_name: format!(
+                            "no SCP attached at {}",
+                            org.names.get(*node).map_or(*node, String::as_str)
+                        ),
+                        policy_kind: crate::model::PolicyKind::ServiceControl,
+                        via_group: None,
+                        statement: 0,
+                        sid: None,
+                        location: crate::source::Location {
+                            file: "organisation export".into(),
+                            json_path: (*node).to_string(),
+                            span: None,
+                            line: None,
+                        },
+                    },
+                    |p| Origin {
+                        policy_name: format!(
+                            "SCPs at {} (none allows these)",
+                            org.names.get(*node).map_or(*node, String::as_str)
+                        ),
+                        ..scp_origin(p, &p.document.statements[0])
+                    },
+                );
+                blocked.push(Blocked {
+                    action_count: lost.len(),
+                    actions: lost,
+                    origin,
+                });
+            }
+            for g in grants.iter_mut() {
+                g.actions.intersect_with(&allowed);
+                if conditional_allow && !g.actions.is_empty() {
+                    g.conditional = true;
+                }
+            }
+            // its denies, like the principal's own; record what unconditional ones take away
+            for (acts, res, conditional, origin) in &denies {
+                let before = held(grants, self.catalog);
+                for g in grants.iter_mut() {
+                    apply_denies(
+                        g,
+                        std::slice::from_ref(&(
+                            acts.clone(),
+                            res.clone(),
+                            *conditional,
+                            origin.clone(),
+                        )),
+                    );
+                }
+                let mut gone = before;
+                gone.subtract(&held(grants, self.catalog));
+                if !gone.is_empty() {
+                    blocked.push(Blocked {
+                        action_count: gone.len(),
+                        actions: gone,
+                        origin: origin.clone(),
+                    });
+                }
+            }
+        }
+        blocked
     }
 
     fn apply_boundary(

@@ -22,8 +22,8 @@ pub mod model;
 pub mod rules;
 
 pub use effective::{
-    resolve_all, unknown_actions, ActionGrant, EffectiveGrant, EffectivePermissions, Resolver,
-    UnknownAction,
+    resolve_all, unknown_actions, ActionGrant, Blocked, EffectiveGrant, EffectivePermissions,
+    Resolver, UnknownAction,
 };
 pub use model::{Limit, LimitKind, Origin, ResourceScope};
 pub use summary::{admin_equivalence, count, AdminEquivalent, AdminReason, Counts};

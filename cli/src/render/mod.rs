@@ -267,6 +267,12 @@ pub fn explanation(
                 unknown_actions: json::unknown(catalog, &eff.unknown_actions),
                 missing_policies: eff.missing_policies.clone(),
                 last_accessed: last_accessed.map(|l| json::LastAccessed::new(catalog, l)),
+                blocked: eff
+                    .blocked
+                    .iter()
+                    .map(|b| json::BlockedDoc::new(catalog, b, filter))
+                    .filter(|b| filter.is_none() || !b.is_empty())
+                    .collect(),
             },
         ),
     }

@@ -72,6 +72,7 @@ fn kind_word(k: PolicyKind) -> &'static str {
         PolicyKind::CustomerManaged => "customer-managed",
         PolicyKind::AwsManaged => "AWS-managed",
         PolicyKind::Trust => "trust",
+        PolicyKind::ServiceControl => "service-control",
     }
 }
 

@@ -296,6 +296,15 @@ pub fn explanation(
             origin_text(&u.origin)
         )?;
     }
+    for b in &eff.blocked {
+        writeln!(
+            w,
+            "  blocked by the organisation: {} action(s) ({}) — {}",
+            b.action_count,
+            services_summary(catalog, &b.actions),
+            origin_text(&b.origin)
+        )?;
+    }
     writeln!(w)?;
     match filter {
         Some(f) => explain_actions(w, catalog, eff, f),

@@ -209,3 +209,57 @@ fn a_policy_that_is_both_attached_and_the_boundary_grants_as_attached() {
     assert!(e.held(cat()).contains(id("events:ListRules")));
     assert_eq!(via(&e, "events:ListRules").len(), 1);
 }
+
+fn demo_in_org() -> Inventory {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let r = aws_authz::load_files(&[
+        root.join("testdata/demo/snapshot/authorization-details.json"),
+        root.join("testdata/aws/org/root-prod-ou-two-accounts-scps-and-rcp.json"),
+    ]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    r.inventory
+}
+
+/// The demo account sits in the Prod unit, whose SCP denies stopping or deleting trails: an
+/// administrator there does not hold them, and `explain` says which SCP blocks them.
+#[test]
+fn an_scp_deny_removes_what_the_identity_policies_grant_and_says_where() {
+    let inv = demo_in_org();
+    let e = resolve(&inv, "admin");
+    let held = e.held(cat());
+    assert!(!held.contains(id("cloudtrail:StopLogging")));
+    assert!(!held.contains(id("organizations:LeaveOrganization")));
+    assert!(held.contains(id("cloudtrail:DescribeTrails")));
+    let blocked: Vec<&Blocked> = e
+        .blocked
+        .iter()
+        .filter(|b| b.actions.contains(id("cloudtrail:StopLogging")))
+        .collect();
+    assert_eq!(blocked.len(), 1, "{:?}", e.blocked);
+    assert!(
+        blocked[0]
+            .origin
+            .policy_name
+            .contains("DenyLeavingAndTrailTampering"),
+        "{:?}",
+        blocked[0].origin
+    );
+    assert_eq!(blocked[0].origin.location.line, Some(25));
+}
+
+/// Every level from the root to the account must allow: an account level that attaches no SCP
+/// allows nothing.
+#[test]
+fn an_scp_level_with_nothing_attached_blocks_everything() {
+    let mut inv = demo_in_org();
+    let org = inv.organization.as_mut().expect("organisation");
+    for p in &mut org.policies {
+        p.targets.retain(|t| t != "111122223333");
+    }
+    let e = resolve(&inv, "admin");
+    assert!(
+        e.held(cat()).is_empty(),
+        "nothing is allowed at the account level"
+    );
+    assert!(!e.blocked.is_empty());
+}

@@ -19,6 +19,8 @@ pub enum PolicyKind {
     AwsManaged,
     /// Who may act as the principal (an IAM role's trust policy).
     Trust,
+    /// An organisation's service control policy.
+    ServiceControl,
 }
 
 /// A policy document with its identity and where it came from.

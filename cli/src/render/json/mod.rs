@@ -67,6 +67,7 @@ fn policy_kind(k: PolicyKind) -> &'static str {
         PolicyKind::CustomerManaged => "customer-managed",
         PolicyKind::AwsManaged => "aws-managed",
         PolicyKind::Trust => "trust",
+        PolicyKind::ServiceControl => "service-control",
     }
 }
 
@@ -407,6 +408,42 @@ pub struct Explain {
     /// With `--db`: held versus used.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_accessed: Option<LastAccessed>,
+    /// What the organisation's SCPs take away, with the SCP (or the level) responsible.
+    pub blocked: Vec<BlockedDoc>,
+}
+
+/// Actions the organisation blocks.
+#[derive(Serialize)]
+pub struct BlockedDoc {
+    action_count: usize,
+    actions: Vec<String>,
+    origin: Origin,
+}
+
+impl BlockedDoc {
+    /// The wire form of `b`, its actions those `filter` keeps.
+    pub fn new(
+        catalog: &AwsCatalog,
+        b: &whittle_engine::Blocked,
+        filter: Option<&whittle_engine::catalog::ActionSet>,
+    ) -> Self {
+        let actions: Vec<String> = b
+            .actions
+            .iter()
+            .filter(|id| filter.is_none_or(|f| f.contains(*id)))
+            .map(|id| catalog.action(id).name.clone())
+            .collect();
+        BlockedDoc {
+            action_count: actions.len(),
+            actions,
+            origin: Origin::from(&b.origin),
+        }
+    }
+
+    /// True when `--action` left none of its actions.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
 }
 
 /// Held versus used (`explain --db`).
