@@ -255,9 +255,17 @@ fn explain_with_an_organisation_export_shows_what_its_scps_block() {
         .args(["--action", "cloudtrail:*Logging", "--format", "json"])
         .output()
         .expect("runs");
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
-    assert_eq!(v["blocked"][0]["actions"], serde_json::json!(["cloudtrail:StopLogging"]));
+    assert_eq!(
+        v["blocked"][0]["actions"],
+        serde_json::json!(["cloudtrail:StopLogging"])
+    );
     assert_eq!(v["blocked"][0]["origin"]["sid"], "NoTrailTampering");
     assert_eq!(v["blocked"][0]["origin"]["policy_kind"], "service-control");
     let held: Vec<&str> = v["grants"][0]["actions"]
@@ -266,5 +274,56 @@ fn explain_with_an_organisation_export_shows_what_its_scps_block() {
         .iter()
         .filter_map(Value::as_str)
         .collect();
-    assert_eq!(held, ["cloudtrail:StartLogging"], "StopLogging is not effective");
+    assert_eq!(
+        held,
+        ["cloudtrail:StartLogging"],
+        "StopLogging is not effective"
+    );
+}
+
+#[test]
+fn explain_lists_who_can_assume_a_role() {
+    let run = |role: &str| -> Value {
+        let out = whittle()
+            .args([
+                "explain",
+                "--format",
+                "json",
+                "--principal",
+                role,
+                "--snapshot",
+            ])
+            .arg("testdata/demo/snapshot/authorization-details.json")
+            .output()
+            .expect("runs");
+        assert_eq!(out.status.code(), Some(0));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let v = run("data-analyst");
+    assert_eq!(v["assumable_by"]["trusted"][0]["type"], "AWS");
+    assert_eq!(
+        v["assumable_by"]["trusted"][0]["value"],
+        "arn:aws:iam::111122223333:root"
+    );
+    let callers: Vec<&str> = v["assumable_by"]["callers"]
+        .as_array()
+        .expect("callers")
+        .iter()
+        .filter_map(|c| c["principal"].as_str())
+        .collect();
+    assert!(
+        callers.contains(&"arn:aws:iam::111122223333:user/ops/legacy-ops"),
+        "{callers:?}"
+    );
+    assert!(
+        !callers.contains(&"arn:aws:iam::111122223333:user/alice"),
+        "alice holds no sts:AssumeRole"
+    );
+    let v = run("ci-deployer");
+    assert_eq!(v["assumable_by"]["trusted"][0]["type"], "Federated");
+    assert_eq!(v["assumable_by"]["callers"], serde_json::json!([]));
+    assert!(
+        run("alice")["assumable_by"].is_null(),
+        "users have no trust policy"
+    );
 }

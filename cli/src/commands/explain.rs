@@ -32,6 +32,7 @@ pub fn run(a: ExplainArgs) -> miette::Result<u8> {
         &r.effective,
         r.filter.as_ref(),
         r.last_accessed.as_ref(),
+        r.assumable_by.as_ref(),
     )?;
     Ok(if r.load.errors.is_empty() {
         exit::CLEAN

@@ -233,10 +233,14 @@ pub fn explanation(
     eff: &EffectivePermissions,
     filter: Option<&ActionSet>,
     last_accessed: Option<&whittle_engine::LastAccessed>,
+    assumable_by: Option<&whittle_engine::AssumableBy>,
 ) -> miette::Result<()> {
     match format {
         Format::Text => stdout(|w| {
             text::explanation(w, catalog, p, eff, filter)?;
+            if let Some(a) = assumable_by {
+                text::assumable_by(w, a)?;
+            }
             match last_accessed {
                 Some(l) => text::last_accessed(w, catalog, l, filter.is_some()),
                 None => Ok(()),
@@ -267,6 +271,7 @@ pub fn explanation(
                 unknown_actions: json::unknown(catalog, &eff.unknown_actions),
                 missing_policies: eff.missing_policies.clone(),
                 last_accessed: last_accessed.map(|l| json::LastAccessed::new(catalog, l)),
+                assumable_by: assumable_by.map(json::AssumableBy::from),
                 blocked: eff
                     .blocked
                     .iter()

@@ -312,6 +312,20 @@ pub fn explanation(
     }
 }
 
+/// Who may assume a role: its trust policy's principals, and the callers of the snapshots.
+pub fn assumable_by(w: &mut dyn Write, a: &whittle_engine::AssumableBy) -> io::Result<()> {
+    let trusted: Vec<String> = a.trusted.iter().map(|(k, v)| format!("{k} {v}")).collect();
+    writeln!(w, "\nassumable by (trust policy): {}", trusted.join(", "))?;
+    if a.callers.is_empty() {
+        return writeln!(w, "  no principal of the snapshots can assume it");
+    }
+    for (p, conditional) in &a.callers {
+        let note = if *conditional { "  [conditional]" } else { "" };
+        writeln!(w, "  {p}{note}")?;
+    }
+    Ok(())
+}
+
 /// Held versus used: per service (or, with `--action`, per permission), how many held
 /// permissions were used in the window and when last.
 pub fn last_accessed(

@@ -64,6 +64,19 @@ pub struct ExplainReport {
     pub filter: Option<ActionSet>,
     /// Held versus used, when a store was given.
     pub last_accessed: Option<LastAccessed>,
+    /// For a role: who may assume it.
+    pub assumable_by: Option<AssumableBy>,
+}
+
+/// Who may assume a role: what its trust policy names, and the principals of the snapshots whose
+/// own policies (and SCPs) let them, decided by the whole evaluator.
+#[derive(Debug, Clone)]
+pub struct AssumableBy {
+    /// (principal type, value) the trust policy's allowing statements name: `AWS`, `Service`,
+    /// `Federated`, `CanonicalUser`.
+    pub trusted: Vec<(String, String)>,
+    /// Principals of the snapshots that can assume it, and whether only under conditions.
+    pub callers: Vec<(String, bool)>,
 }
 
 impl ExplainReport {
@@ -149,13 +162,112 @@ pub fn explain(req: &ExplainRequest) -> Result<ExplainReport, (LoadReport, JobEr
         .iter()
         .position(|p| p.id == principal.id)
         .unwrap_or_default();
+    let assumable_by = assumable_by(inv, principal);
     Ok(ExplainReport {
         principal: index,
         effective,
         filter,
         last_accessed,
+        assumable_by,
         load,
     })
+}
+
+/// Who may assume `role`: its trust policy's principals, and every user and role of `inv` the
+/// whole decision allows `sts:AssumeRole` on it.
+fn assumable_by(
+    inv: &crate::aws::Inventory,
+    role: &crate::model::Principal,
+) -> Option<AssumableBy> {
+    use crate::aws::policy::{
+        decide, Caller, Chain, Decision, Effect, Named, PrincipalSpec, Request, RequestContext,
+    };
+    use crate::model::{OrgPolicyKind, PrincipalKind};
+    let trust = inv.policies.get(role.trust_policy.as_ref()?)?;
+    let mut trusted = Vec::new();
+    for s in trust
+        .document
+        .statements
+        .iter()
+        .filter(|s| s.effect == Effect::Allow)
+    {
+        if let Some(PrincipalSpec::Principal(map)) = &s.principal {
+            for (kind, values) in map {
+                trusted.extend(values.iter().map(|v| (kind.clone(), v.clone())));
+            }
+        }
+    }
+    trusted.sort();
+    trusted.dedup();
+    let mut callers = Vec::new();
+    for c in inv
+        .principals
+        .iter()
+        .filter(|c| c.kind != PrincipalKind::Group)
+    {
+        let held = inv.held_by(c);
+        let boundary = c.boundary.as_ref().and_then(|b| inv.policies.get(b));
+        let scps: Vec<Vec<Named>> = inv
+            .organization
+            .as_ref()
+            .and_then(|o| o.levels(&c.scope, OrgPolicyKind::ServiceControl))
+            .map(|levels| {
+                levels
+                    .iter()
+                    .map(|l| {
+                        l.iter()
+                            .map(|p| Named {
+                                name: &p.name,
+                                document: &p.document,
+                            })
+                            .collect()
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let chain = Chain {
+            caller: Some(Caller::Iam {
+                arn: c.id.clone(),
+                account: c.scope.clone(),
+            }),
+            resource_account: Some(role.scope.clone()),
+            identity: held
+                .iter()
+                .map(|(p, _)| Named {
+                    name: &p.name,
+                    document: &p.document,
+                })
+                .collect(),
+            boundary: boundary.map(|b| Named {
+                name: &b.name,
+                document: &b.document,
+            }),
+            scps,
+            resource_policy: Some(Named {
+                name: &trust.name,
+                document: &trust.document,
+            }),
+            management_account: inv
+                .organization
+                .as_ref()
+                .is_some_and(|o| o.management_account.as_deref() == Some(c.scope.as_str())),
+            ..Chain::default()
+        };
+        let mut context = RequestContext::default();
+        context.insert("aws:PrincipalArn", &c.id);
+        context.insert("aws:PrincipalAccount", &c.scope);
+        let req = Request {
+            action: "sts:AssumeRole".into(),
+            resource: role.id.clone(),
+            context,
+        };
+        match decide(&req, &chain).decision {
+            Decision::Allowed => callers.push((c.id.clone(), false)),
+            Decision::Conditional => callers.push((c.id.clone(), true)),
+            _ => {}
+        }
+    }
+    Some(AssumableBy { trusted, callers })
 }
 
 /// Per held permission, its use as the store at `db` records it, and what coverage says of

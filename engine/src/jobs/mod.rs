@@ -16,7 +16,9 @@ mod usage;
 pub use catalog::{catalog_expand, catalog_show, CatalogExpansion};
 pub use check::{check, CheckReport, CheckRequest, FindingFilter};
 pub use errors::{JobError, NotFound};
-pub use explain::{explain, ExplainReport, ExplainRequest, LastAccessed, PermissionUse};
+pub use explain::{
+    explain, AssumableBy, ExplainReport, ExplainRequest, LastAccessed, PermissionUse,
+};
 pub use generate::{generate, GenerateReport, GenerateRequest};
 pub use inventory::{inventory, inventory_of, inventory_reporting, InventoryReport};
 pub use recommend::{recommend, RecommendReport, RecommendRequest, Skipped};

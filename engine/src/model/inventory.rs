@@ -73,6 +73,29 @@ impl<D> Inventory<D> {
         }
     }
 
+    /// The policies `p` holds, its own then its groups', in order, each with the group it comes
+    /// through; policies the inventory lacks are left out.
+    pub fn held_by<'a>(&'a self, p: &'a Principal) -> Vec<(&'a Policy<D>, Option<&'a str>)> {
+        let mut out: Vec<(&Policy<D>, Option<&str>)> = p
+            .policies
+            .iter()
+            .filter_map(|id| self.policies.get(id))
+            .map(|pol| (pol, None))
+            .collect();
+        for g in &p.groups {
+            if let Some(group) = self.principal(g) {
+                out.extend(
+                    group
+                        .policies
+                        .iter()
+                        .filter_map(|id| self.policies.get(id))
+                        .map(|pol| (pol, Some(g.as_str()))),
+                );
+            }
+        }
+        out
+    }
+
     /// A principal by exact id.
     pub fn principal(&self, id: &str) -> Option<&Principal> {
         self.principals

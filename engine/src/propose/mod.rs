@@ -282,31 +282,6 @@ pub(crate) struct Held<'a> {
     pub grants: Vec<usize>,
 }
 
-/// The policies `p` holds, own then through groups, in order, each once per route.
-pub(crate) fn held_policies<'a>(
-    inventory: &'a Inventory,
-    p: &'a Principal,
-) -> Vec<(&'a Policy, Option<&'a str>)> {
-    let mut out: Vec<(&Policy, Option<&str>)> = p
-        .policies
-        .iter()
-        .filter_map(|id| inventory.policies.get(id))
-        .map(|pol| (pol, None))
-        .collect();
-    for g in &p.groups {
-        if let Some(group) = inventory.principal(g) {
-            out.extend(
-                group
-                    .policies
-                    .iter()
-                    .filter_map(|id| inventory.policies.get(id))
-                    .map(|pol| (pol, Some(g.as_str()))),
-            );
-        }
-    }
-    out
-}
-
 /// Every statement of `policies` with the principal's effective grants lowered from it.
 pub(crate) fn held_statements<'a>(
     input: &ProposeInput<'a>,
@@ -340,7 +315,7 @@ pub(crate) fn held_statements<'a>(
 
 /// The proposal for one principal.
 pub fn propose(input: &ProposeInput<'_>) -> Proposal {
-    let held_policies = held_policies(input.inventory, input.principal);
+    let held_policies = input.inventory.held_by(input.principal);
     let held = held_statements(input, &held_policies);
     let plan = assign::assign(input, &held);
     let (policies, replacement) = rewrite::rewrite(input, &held_policies, &held, &plan);

@@ -272,7 +272,7 @@ fn the_checks_catch_a_replacement_that_grants_more_or_breaks_a_call() {
     let c = check.counterexample.expect("a counterexample");
     assert_eq!(c.action, "iam:CreateUser");
 
-    let policies = held_policies(&inv, p);
+    let policies = inv.held_by(p);
     let plan = assign::assign(&input, &held_statements(&input, &policies));
     let less = PolicyDocument::parse(
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::other/*"}]}"#,

@@ -410,6 +410,52 @@ pub struct Explain {
     pub last_accessed: Option<LastAccessed>,
     /// What the organisation's SCPs take away, with the SCP (or the level) responsible.
     pub blocked: Vec<BlockedDoc>,
+    /// For a role: who may assume it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumable_by: Option<AssumableBy>,
+}
+
+/// Who may assume a role.
+#[derive(Serialize)]
+pub struct AssumableBy {
+    trusted: Vec<Trusted>,
+    callers: Vec<AssumingCaller>,
+}
+
+#[derive(Serialize)]
+struct Trusted {
+    #[serde(rename = "type")]
+    kind: String,
+    value: String,
+}
+
+#[derive(Serialize)]
+struct AssumingCaller {
+    principal: String,
+    conditional: bool,
+}
+
+impl From<&whittle_engine::AssumableBy> for AssumableBy {
+    fn from(a: &whittle_engine::AssumableBy) -> Self {
+        AssumableBy {
+            trusted: a
+                .trusted
+                .iter()
+                .map(|(k, v)| Trusted {
+                    kind: k.clone(),
+                    value: v.clone(),
+                })
+                .collect(),
+            callers: a
+                .callers
+                .iter()
+                .map(|(p, c)| AssumingCaller {
+                    principal: p.clone(),
+                    conditional: *c,
+                })
+                .collect(),
+        }
+    }
 }
 
 /// Actions the organisation blocks.
