@@ -327,3 +327,44 @@ fn explain_lists_who_can_assume_a_role() {
         "users have no trust policy"
     );
 }
+
+#[test]
+fn explain_shows_access_resource_policies_grant() {
+    let out = whittle()
+        .args([
+            "explain",
+            "--format",
+            "json",
+            "--principal",
+            "data-analyst",
+            "--snapshot",
+        ])
+        .arg("testdata/demo/snapshot/authorization-details.json")
+        .arg("--snapshot")
+        .arg("testdata/aws/resource-policies/bucket-trusts-analyst-role-and-public-queue.json")
+        .output()
+        .expect("runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let grants = v["resource_grants"].as_array().expect("resource grants");
+    let sids: Vec<&str> = grants
+        .iter()
+        .filter_map(|g| g["origin"]["sid"].as_str())
+        .collect();
+    assert_eq!(
+        sids,
+        ["AnalystReadsCurated", "AnyoneMaySend"],
+        "the partner-account statement names another account"
+    );
+    assert_eq!(grants[0]["naming"], "directly");
+    assert_eq!(grants[0]["origin"]["location"]["line"], 5);
+    assert_eq!(
+        grants[1]["resource"],
+        "arn:aws:sqs:eu-west-1:111122223333:orders-intake"
+    );
+}

@@ -33,6 +33,7 @@ pub fn run(a: ExplainArgs) -> miette::Result<u8> {
         r.filter.as_ref(),
         r.last_accessed.as_ref(),
         r.assumable_by.as_ref(),
+        &r.resource_grants,
     )?;
     Ok(if r.load.errors.is_empty() {
         exit::CLEAN

@@ -234,10 +234,12 @@ pub fn explanation(
     filter: Option<&ActionSet>,
     last_accessed: Option<&whittle_engine::LastAccessed>,
     assumable_by: Option<&whittle_engine::AssumableBy>,
+    resource_grants: &[whittle_engine::ResourceGrant],
 ) -> miette::Result<()> {
     match format {
         Format::Text => stdout(|w| {
             text::explanation(w, catalog, p, eff, filter)?;
+            text::resource_grants(w, resource_grants)?;
             if let Some(a) = assumable_by {
                 text::assumable_by(w, a)?;
             }
@@ -272,6 +274,10 @@ pub fn explanation(
                 missing_policies: eff.missing_policies.clone(),
                 last_accessed: last_accessed.map(|l| json::LastAccessed::new(catalog, l)),
                 assumable_by: assumable_by.map(json::AssumableBy::from),
+                resource_grants: resource_grants
+                    .iter()
+                    .map(json::ResourceGrantDoc::from)
+                    .collect(),
                 blocked: eff
                     .blocked
                     .iter()

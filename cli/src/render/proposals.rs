@@ -73,6 +73,7 @@ fn kind_word(k: PolicyKind) -> &'static str {
         PolicyKind::AwsManaged => "AWS-managed",
         PolicyKind::Trust => "trust",
         PolicyKind::ServiceControl => "service-control",
+        PolicyKind::ResourceBased => "resource-based",
     }
 }
 

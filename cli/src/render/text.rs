@@ -312,6 +312,32 @@ pub fn explanation(
     }
 }
 
+/// Access the snapshots' resource policies grant the principal.
+pub fn resource_grants(
+    w: &mut dyn Write,
+    grants: &[whittle_engine::ResourceGrant],
+) -> io::Result<()> {
+    if grants.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "granted by resource policies:")?;
+    for g in grants {
+        let how = match g.naming {
+            "account" => " (through its account: its own policies must allow too)",
+            _ => "",
+        };
+        let cond = if g.conditional { "  [conditional]" } else { "" };
+        writeln!(
+            w,
+            "  {} on {}{how}{cond}\n    from {}",
+            g.actions.join(", "),
+            g.resources.join(", "),
+            origin_text(&g.origin)
+        )?;
+    }
+    Ok(())
+}
+
 /// Who may assume a role: its trust policy's principals, and the callers of the snapshots.
 pub fn assumable_by(w: &mut dyn Write, a: &whittle_engine::AssumableBy) -> io::Result<()> {
     let trusted: Vec<String> = a.trusted.iter().map(|(k, v)| format!("{k} {v}")).collect();

@@ -7,5 +7,6 @@ pub mod credential_report;
 pub mod log_source;
 pub mod policy_json;
 pub mod recognize;
+pub mod resource_policies;
 
 pub use log_source::{FileOutcome, LogObject, LogSource, Skipped};

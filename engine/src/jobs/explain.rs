@@ -66,6 +66,26 @@ pub struct ExplainReport {
     pub last_accessed: Option<LastAccessed>,
     /// For a role: who may assume it.
     pub assumable_by: Option<AssumableBy>,
+    /// Access resource-based policies of the snapshots grant the principal.
+    pub resource_grants: Vec<ResourceGrant>,
+}
+
+/// Access a resource-based policy grants the principal.
+#[derive(Debug, Clone)]
+pub struct ResourceGrant {
+    /// The resource whose policy it is.
+    pub resource: String,
+    /// How the statement names the principal: `itself` (its ARN; the statement alone grants),
+    /// `directly` (`*` or its role), `account` (through its account: its own policies must allow too).
+    pub naming: &'static str,
+    /// The actions as written.
+    pub actions: Vec<String>,
+    /// The resources as written.
+    pub resources: Vec<String>,
+    /// True when the statement has conditions.
+    pub conditional: bool,
+    /// The statement.
+    pub origin: crate::model::Origin,
 }
 
 /// Who may assume a role: what its trust policy names, and the principals of the snapshots whose
@@ -163,14 +183,65 @@ pub fn explain(req: &ExplainRequest) -> Result<ExplainReport, (LoadReport, JobEr
         .position(|p| p.id == principal.id)
         .unwrap_or_default();
     let assumable_by = assumable_by(inv, principal);
+    let resource_grants = resource_grants(inv, principal);
     Ok(ExplainReport {
         principal: index,
         effective,
         filter,
         last_accessed,
         assumable_by,
+        resource_grants,
         load,
     })
+}
+
+/// The allow statements of the snapshots' resource policies that name `p`.
+fn resource_grants(inv: &crate::aws::Inventory, p: &crate::model::Principal) -> Vec<ResourceGrant> {
+    use crate::aws::policy::{naming, Caller, Effect};
+    let caller = Caller::Iam {
+        arn: p.id.clone(),
+        account: p.scope.clone(),
+    };
+    let mut out = Vec::new();
+    for (arn, policy) in &inv.resource_policies {
+        for s in policy
+            .document
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+        {
+            let Some(how) = s.principal.as_ref().and_then(|spec| naming(spec, &caller)) else {
+                continue;
+            };
+            let mut location = policy.location.clone();
+            location.json_path = format!("{}.Statement[{}]", location.json_path, s.index);
+            if let Some(span) = &s.span {
+                location.span = Some(span.clone());
+            }
+            location.line = s.line.or(location.line);
+            out.push(ResourceGrant {
+                resource: arn.clone(),
+                naming: how,
+                actions: s.action.patterns().to_vec(),
+                resources: s
+                    .resource
+                    .as_ref()
+                    .map(|r| r.patterns().to_vec())
+                    .unwrap_or_default(),
+                conditional: !s.conditions.is_empty(),
+                origin: crate::model::Origin {
+                    policy: arn.clone(),
+                    policy_name: policy.name.clone(),
+                    policy_kind: policy.kind,
+                    via_group: None,
+                    statement: s.index,
+                    sid: s.sid.clone(),
+                    location,
+                },
+            });
+        }
+    }
+    out
 }
 
 /// Who may assume `role`: its trust policy's principals, and every user and role of `inv` the

@@ -17,7 +17,7 @@ pub use catalog::{catalog_expand, catalog_show, CatalogExpansion};
 pub use check::{check, CheckReport, CheckRequest, FindingFilter};
 pub use errors::{JobError, NotFound};
 pub use explain::{
-    explain, AssumableBy, ExplainReport, ExplainRequest, LastAccessed, PermissionUse,
+    explain, AssumableBy, ExplainReport, ExplainRequest, LastAccessed, PermissionUse, ResourceGrant,
 };
 pub use generate::{generate, GenerateReport, GenerateRequest};
 pub use inventory::{inventory, inventory_of, inventory_reporting, InventoryReport};

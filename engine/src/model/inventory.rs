@@ -21,6 +21,8 @@ pub enum PolicyKind {
     Trust,
     /// An organisation's service control policy.
     ServiceControl,
+    /// Attached to a resource (bucket, key, queue, topic, function, secret, repository).
+    ResourceBased,
 }
 
 /// A policy document with its identity and where it came from.
@@ -48,6 +50,8 @@ pub struct Inventory<D> {
     /// The organisation the accounts belong to, when an export of it was read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub organization: Option<super::organization::Organization<D>>,
+    /// Resource-based policies by resource ARN.
+    pub resource_policies: BTreeMap<String, Policy<D>>,
 }
 
 impl<D> Default for Inventory<D> {
@@ -56,6 +60,7 @@ impl<D> Default for Inventory<D> {
             principals: Vec::new(),
             policies: BTreeMap::new(),
             organization: None,
+            resource_policies: BTreeMap::new(),
         }
     }
 }

@@ -68,6 +68,7 @@ fn policy_kind(k: PolicyKind) -> &'static str {
         PolicyKind::AwsManaged => "aws-managed",
         PolicyKind::Trust => "trust",
         PolicyKind::ServiceControl => "service-control",
+        PolicyKind::ResourceBased => "resource-based",
     }
 }
 
@@ -413,6 +414,33 @@ pub struct Explain {
     /// For a role: who may assume it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assumable_by: Option<AssumableBy>,
+    /// Access resource-based policies grant the principal.
+    pub resource_grants: Vec<ResourceGrantDoc>,
+}
+
+/// Access a resource-based policy grants.
+#[derive(Serialize)]
+pub struct ResourceGrantDoc {
+    resource: String,
+    /// `itself`, `directly` or `account` (its own policies must allow too).
+    naming: &'static str,
+    actions: Vec<String>,
+    resources: Vec<String>,
+    conditional: bool,
+    origin: Origin,
+}
+
+impl From<&whittle_engine::ResourceGrant> for ResourceGrantDoc {
+    fn from(g: &whittle_engine::ResourceGrant) -> Self {
+        ResourceGrantDoc {
+            resource: g.resource.clone(),
+            naming: g.naming,
+            actions: g.actions.clone(),
+            resources: g.resources.clone(),
+            conditional: g.conditional,
+            origin: Origin::from(&g.origin),
+        }
+    }
 }
 
 /// Who may assume a role.

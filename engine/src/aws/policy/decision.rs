@@ -137,6 +137,17 @@ fn names(spec: &PrincipalSpec, caller: &Caller) -> Naming {
     }
 }
 
+/// How a resource-policy statement's `Principal` names `caller`, in words: `itself` (its own
+/// ARN), `directly` (`*`, its role, the service), `account` (through its account), or `None`.
+pub fn naming(spec: &PrincipalSpec, caller: &Caller) -> Option<&'static str> {
+    match names(spec, caller) {
+        Naming::No => None,
+        Naming::Itself => Some("itself"),
+        Naming::Directly => Some("directly"),
+        Naming::ViaAccount => Some("account"),
+    }
+}
+
 /// True when `v` is the role ARN whose session the caller is (roles are compared by name: a
 /// session ARN carries no path).
 fn role_of_session(v: &str, caller: &Caller) -> bool {

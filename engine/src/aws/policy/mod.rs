@@ -9,7 +9,7 @@ mod variables;
 mod write;
 
 pub use condition::{Condition, ConditionOp, RequestContext, SetQualifier};
-pub use decision::{decide, Caller, Chain, ChainDecision, Named, PolicyType};
+pub use decision::{decide, naming, Caller, Chain, ChainDecision, Named, PolicyType};
 pub use document::{
     ActionSpec, DocError, DocumentKind, Effect, PolicyDocument, PolicyVersion, PrincipalSpec,
     ResourceSpec, Statement,

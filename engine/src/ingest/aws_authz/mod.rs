@@ -239,6 +239,8 @@ struct Builder {
     attachments: Vec<(String, String, SourceFile, String)>,
     /// The organisation, from an organisation export among the files.
     organization: Option<crate::model::Organization<crate::aws::policy::PolicyDocument>>,
+    /// Resource policies by ARN, from resource-policy maps among the files.
+    resource_policies: BTreeMap<String, Policy>,
     report: LoadReport,
 }
 
@@ -331,6 +333,16 @@ impl Builder {
                     }
                     self.organization = Some(o);
                 }
+                return;
+            }
+            // so is a map of resource policies by ARN
+            if crate::ingest::resource_policies::looks_like(&top) {
+                let found = crate::ingest::resource_policies::parse(
+                    file,
+                    &mut self.report.errors,
+                    &mut self.report.warnings,
+                );
+                self.resource_policies.extend(found);
                 return;
             }
             // nothing of a snapshot: say what the file looks like, and stop there
@@ -678,6 +690,7 @@ impl Builder {
             principals: self.principals.into_values().collect(),
             policies: self.policies,
             organization: self.organization.take(),
+            resource_policies: std::mem::take(&mut self.resource_policies),
         };
         self.report
     }
