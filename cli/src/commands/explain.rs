@@ -25,16 +25,7 @@ pub fn run(a: ExplainArgs) -> miette::Result<u8> {
     };
     diagnostics::load_problems(&r.load.errors, &r.load.warnings);
     let catalog = AwsCatalog::embedded();
-    render::explanation(
-        a.format,
-        catalog,
-        r.principal(),
-        &r.effective,
-        r.filter.as_ref(),
-        r.last_accessed.as_ref(),
-        r.assumable_by.as_ref(),
-        &r.resource_grants,
-    )?;
+    render::explanation(a.format, catalog, &r)?;
     Ok(if r.load.errors.is_empty() {
         exit::CLEAN
     } else {

@@ -16,12 +16,9 @@ use std::io::{self, Write};
 use whittle_engine::aws::policy::{Request, Simulation};
 use whittle_engine::catalog::{ActionId, ActionSet, AwsCatalog};
 use whittle_engine::ingest::aws_authz::LoadReport;
-use whittle_engine::model::Principal;
 use whittle_engine::rules::{RuleDoc, RuleSet};
 use whittle_engine::usage::{EventCount, IngestReport, Summary};
-use whittle_engine::{
-    AdminEquivalent, CheckReport, Counts, EffectivePermissions, SourceFile, UnknownAction,
-};
+use whittle_engine::{AdminEquivalent, CheckReport, Counts, SourceFile, UnknownAction};
 
 /// Where reports go (`--output FILE`, else stdout) and whether text is coloured.
 struct Sink {
@@ -229,13 +226,12 @@ pub fn simulation(
 pub fn explanation(
     format: Format,
     catalog: &AwsCatalog,
-    p: &Principal,
-    eff: &EffectivePermissions,
-    filter: Option<&ActionSet>,
-    last_accessed: Option<&whittle_engine::LastAccessed>,
-    assumable_by: Option<&whittle_engine::AssumableBy>,
-    resource_grants: &[whittle_engine::ResourceGrant],
+    r: &whittle_engine::ExplainReport,
 ) -> miette::Result<()> {
+    let (p, eff, filter) = (r.principal(), &r.effective, r.filter.as_ref());
+    let last_accessed = r.last_accessed.as_ref();
+    let assumable_by = r.assumable_by.as_ref();
+    let resource_grants = &r.resource_grants;
     match format {
         Format::Text => stdout(|w| {
             text::explanation(w, catalog, p, eff, filter)?;
