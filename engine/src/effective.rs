@@ -16,18 +16,26 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-/// The origin of `stmt` of `policy`, held through `via_group`.
-fn origin(policy: &Policy, stmt: &Statement, via_group: Option<&str>) -> Origin {
-    let mut location = policy.location.clone();
-    location.json_path = format!("{}.Statement[{}]", location.json_path, stmt.index);
+/// Where a policy's statement comes from: the policy (`id`, `name`, `kind`), the group it is held
+/// through, and the statement's place under `base` (the policy's location; `path` is the JSON
+/// path from there to the statement list's owner, `Statement[i]` is added).
+pub(crate) fn statement_origin(
+    (id, name, kind): (&str, &str, crate::model::PolicyKind),
+    via_group: Option<&str>,
+    base: &crate::source::Location,
+    path: &str,
+    stmt: &Statement,
+) -> Origin {
+    let mut location = base.clone();
+    location.json_path = format!("{}{path}.Statement[{}]", location.json_path, stmt.index);
     if let Some(span) = &stmt.span {
         location.span = Some(span.clone());
-        location.line = stmt.line.or(location.line);
     }
+    location.line = stmt.line.or(location.line);
     Origin {
-        policy: policy.id.clone(),
-        policy_name: policy.name.clone(),
-        policy_kind: policy.kind,
+        policy: id.to_string(),
+        policy_name: name.to_string(),
+        policy_kind: kind,
         via_group: via_group.map(str::to_string),
         statement: stmt.index,
         sid: stmt.sid.clone(),
@@ -35,26 +43,29 @@ fn origin(policy: &Policy, stmt: &Statement, via_group: Option<&str>) -> Origin 
     }
 }
 
+/// The origin of `stmt` of `policy`, held through `via_group`.
+fn origin(policy: &Policy, stmt: &Statement, via_group: Option<&str>) -> Origin {
+    statement_origin(
+        (&policy.id, &policy.name, policy.kind),
+        via_group,
+        &policy.location,
+        "",
+        stmt,
+    )
+}
+
 /// The origin of statement `stmt` of organisation policy `p`.
 fn scp_origin(
     p: &crate::model::OrgPolicy<crate::aws::policy::PolicyDocument>,
     stmt: &Statement,
 ) -> Origin {
-    let mut location = p.location.clone();
-    location.json_path = format!("{}.Content.Statement[{}]", location.json_path, stmt.index);
-    if let Some(span) = &stmt.span {
-        location.span = Some(span.clone());
-    }
-    location.line = stmt.line.or(location.line);
-    Origin {
-        policy: p.id.clone(),
-        policy_name: p.name.clone(),
-        policy_kind: crate::model::PolicyKind::ServiceControl,
-        via_group: None,
-        statement: stmt.index,
-        sid: stmt.sid.clone(),
-        location,
-    }
+    statement_origin(
+        (&p.id, &p.name, crate::model::PolicyKind::ServiceControl),
+        None,
+        &p.location,
+        ".Content",
+        stmt,
+    )
 }
 
 /// One statement-level entitlement after denies and boundary: the model's grant, lowered from

@@ -213,12 +213,6 @@ fn resource_grants(inv: &crate::aws::Inventory, p: &crate::model::Principal) -> 
             let Some(how) = s.principal.as_ref().and_then(|spec| naming(spec, &caller)) else {
                 continue;
             };
-            let mut location = policy.location.clone();
-            location.json_path = format!("{}.Statement[{}]", location.json_path, s.index);
-            if let Some(span) = &s.span {
-                location.span = Some(span.clone());
-            }
-            location.line = s.line.or(location.line);
             out.push(ResourceGrant {
                 resource: arn.clone(),
                 naming: how,
@@ -229,15 +223,13 @@ fn resource_grants(inv: &crate::aws::Inventory, p: &crate::model::Principal) -> 
                     .map(|r| r.patterns().to_vec())
                     .unwrap_or_default(),
                 conditional: !s.conditions.is_empty(),
-                origin: crate::model::Origin {
-                    policy: arn.clone(),
-                    policy_name: policy.name.clone(),
-                    policy_kind: policy.kind,
-                    via_group: None,
-                    statement: s.index,
-                    sid: s.sid.clone(),
-                    location,
-                },
+                origin: crate::effective::statement_origin(
+                    (arn, &policy.name, policy.kind),
+                    None,
+                    &policy.location,
+                    "",
+                    s,
+                ),
             });
         }
     }
