@@ -1,6 +1,7 @@
 //! Ingest: every input format is parsed here, once, into the [`crate::model`].
 
 pub mod aws_authz;
+pub mod aws_config;
 pub mod aws_org;
 pub mod cloudtrail;
 pub mod credential_report;

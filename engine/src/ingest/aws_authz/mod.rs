@@ -335,6 +335,16 @@ impl Builder {
                 }
                 return;
             }
+            // and an AWS Config snapshot's resource policies
+            if crate::ingest::aws_config::looks_like(&top) {
+                let found = crate::ingest::aws_config::parse(
+                    file,
+                    &mut self.report.errors,
+                    &mut self.report.warnings,
+                );
+                self.resource_policies.extend(found);
+                return;
+            }
             // so is a map of resource policies by ARN
             if crate::ingest::resource_policies::looks_like(&top) {
                 let found = crate::ingest::resource_policies::parse(
