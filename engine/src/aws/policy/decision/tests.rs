@@ -524,3 +524,113 @@ fn a_request_with_no_identity_policy_is_decided_not_refused() {
         (Decision::ImplicitDeny, vec![PolicyType::Identity])
     );
 }
+
+mod agrees_with_identity_only_evaluation {
+    use super::*;
+    use crate::aws::policy::{simulate, SimulationInput};
+    use proptest::prelude::*;
+
+    const ACTIONS: &[&str] = &[
+        "s3:GetObject",
+        "s3:PutObject",
+        "sqs:SendMessage",
+        "ec2:RunInstances",
+    ];
+    const PATTERNS: &[&str] = &["s3:*", "s3:Get*", "*", "sqs:SendMessage", "ec2:*"];
+    const RESOURCES: &[&str] = &[
+        "*",
+        "arn:aws:s3:::a/*",
+        "arn:aws:s3:::b/x",
+        "arn:aws:sqs:eu-west-1:111122223333:q",
+    ];
+    const REQUESTS: &[&str] = &[
+        "arn:aws:s3:::a/k",
+        "arn:aws:s3:::b/x",
+        "arn:aws:sqs:eu-west-1:111122223333:q",
+        "*",
+    ];
+    const CONDITIONS: &[&str] = &[
+        r#"{"StringEquals":{"aws:RequestedRegion":"eu-west-1"}}"#,
+        r#"{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#,
+    ];
+
+    fn statement() -> impl Strategy<Value = String> {
+        (
+            any::<bool>(),
+            prop::sample::subsequence(PATTERNS, 1..3),
+            prop::sample::subsequence(RESOURCES, 1..3),
+            prop::option::of(prop::sample::select(CONDITIONS)),
+        )
+            .prop_map(|(allow, acts, res, cond)| {
+                let list = |v: &[&str]| {
+                    format!(
+                        "[{}]",
+                        v.iter()
+                            .map(|s| format!("\"{s}\""))
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    )
+                };
+                let mut s = format!(
+                    r#"{{"Effect":"{}","Action":{},"Resource":{}"#,
+                    if allow { "Allow" } else { "Deny" },
+                    list(&acts),
+                    list(&res)
+                );
+                if let Some(c) = cond {
+                    s.push_str(&format!(r#","Condition":{c}"#));
+                }
+                s.push('}');
+                s
+            })
+    }
+
+    fn document() -> impl Strategy<Value = String> {
+        prop::collection::vec(statement(), 1..4).prop_map(|s| {
+            format!(
+                r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+                s.join(",")
+            )
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+        /// With only identity policies and a boundary, in the caller's own account, the whole
+        /// decision answers what the identity-and-boundary evaluator does.
+        #[test]
+        fn same_account_identity_and_boundary_only(
+            docs in prop::collection::vec(document(), 1..3),
+            boundary in prop::option::of(document()),
+            action in prop::sample::select(ACTIONS),
+            resource in prop::sample::select(REQUESTS),
+            region in prop::option::of(prop::sample::select(&["eu-west-1", "us-east-1"][..])),
+        ) {
+            let parsed: Vec<PolicyDocument> = docs.iter().map(|d| doc(d)).collect();
+            let bound = boundary.as_deref().map(doc);
+            let mut r = req(action, resource);
+            r.context.complete = region.is_some();
+            if let Some(reg) = region {
+                r.context.insert("aws:RequestedRegion", reg);
+                r.context.insert("aws:MultiFactorAuthPresent", "true");
+            }
+            let mut inputs: Vec<SimulationInput> = parsed
+                .iter()
+                .map(|d| SimulationInput { name: "p", role: PolicyRole::Identity, document: d })
+                .collect();
+            if let Some(b) = &bound {
+                inputs.push(SimulationInput { name: "b", role: PolicyRole::Boundary, document: b });
+            }
+            let old = simulate(&r, &inputs).decision;
+            let chain = Chain {
+                caller: Some(role(A)),
+                resource_account: Some(A.into()),
+                identity: parsed.iter().map(named).collect(),
+                boundary: bound.as_ref().map(named),
+                ..Chain::default()
+            };
+            let new = decide(&r, &chain).decision;
+            prop_assert_eq!(new, old, "{:?} {:?} on {}", docs, boundary, resource);
+        }
+    }
+}
