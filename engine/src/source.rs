@@ -86,6 +86,16 @@ impl SourceFile {
         starts.partition_point(|&s| s <= offset)
     }
 
+    /// A JSON syntax or shape error from serde, at the line and column it names.
+    pub fn json_error(&self, e: &serde_json::Error) -> InputError {
+        let offset = (e.line() > 0).then(|| offset_of(&self.text, e.line(), e.column()));
+        let msg = e.to_string();
+        let msg = msg
+            .rfind(" at line ")
+            .map_or(msg.clone(), |i| msg[..i].to_string());
+        self.error("", offset, msg)
+    }
+
     /// An error at `json_path`, pointing at `offset` when known.
     pub fn error(
         &self,

@@ -72,8 +72,7 @@ pub fn parse(file: &SourceFile) -> OrgReport {
     let export: Export = match serde_json::from_str(&file.text) {
         Ok(e) => e,
         Err(e) => {
-            let offset = crate::source::offset_of(&file.text, e.line(), e.column());
-            report.errors.push(file.error("", Some(offset), strip(&e)));
+            report.errors.push(file.json_error(&e));
             return report;
         }
     };
@@ -216,12 +215,6 @@ pub fn parse(file: &SourceFile) -> OrgReport {
         policies,
     });
     report
-}
-
-fn strip(e: &serde_json::Error) -> String {
-    let s = e.to_string();
-    s.rfind(" at line ")
-        .map_or(s.clone(), |i| s[..i].to_string())
 }
 
 #[cfg(test)]

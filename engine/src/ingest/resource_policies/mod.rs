@@ -27,8 +27,7 @@ pub fn parse(
     let map: BTreeMap<String, &RawValue> = match serde_json::from_str(&file.text) {
         Ok(m) => m,
         Err(e) => {
-            let offset = crate::source::offset_of(&file.text, e.line(), e.column());
-            errors.push(file.error("", Some(offset), e.to_string()));
+            errors.push(file.json_error(&e));
             return out;
         }
     };
