@@ -1,24 +1,13 @@
 //! End-to-end tests of the `whittle` binary: exit codes, stdout and stderr as users see them.
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
 mod common;
-use common::{admins, whittle};
+use common::{admins, json_of, whittle};
 
 const DEMO: &str = "testdata/demo/snapshot/authorization-details.json";
 const HOME_POLICY: &str = "testdata/aws/policies/s3-home-prefix-with-mfa-deny.json";
-
-fn json_of(cmd: &mut Command) -> Value {
-    let out = cmd.output().expect("runs");
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("valid JSON")
-}
 
 #[test]
 fn inventory_lists_admin_equivalent_principals() {

@@ -4,24 +4,17 @@
 use serde_json::Value;
 
 mod common;
-use common::whittle;
+use common::{json_of, whittle};
 
 const P: &str = "testdata/aws/policies";
 
 fn simulate(args: &[&str]) -> Value {
-    let out = whittle()
-        .arg("simulate")
-        .args(args)
-        .args(["--format", "json"])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    json_of(
+        whittle()
+            .arg("simulate")
+            .args(args)
+            .args(["--format", "json"]),
+    )
 }
 
 fn policy(name: &str) -> String {
@@ -247,21 +240,14 @@ fn a_resource_pattern_asks_about_some_resource_it_matches() {
 
 #[test]
 fn explain_with_an_organisation_export_shows_what_its_scps_block() {
-    let out = whittle()
-        .args(["explain", "--principal", "admin", "--snapshot"])
-        .arg("testdata/demo/snapshot/authorization-details.json")
-        .arg("--snapshot")
-        .arg("testdata/aws/org/root-prod-ou-two-accounts-scps-and-rcp.json")
-        .args(["--action", "cloudtrail:*Logging", "--format", "json"])
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_of(
+        whittle()
+            .args(["explain", "--principal", "admin", "--snapshot"])
+            .arg("testdata/demo/snapshot/authorization-details.json")
+            .arg("--snapshot")
+            .arg("testdata/aws/org/root-prod-ou-two-accounts-scps-and-rcp.json")
+            .args(["--action", "cloudtrail:*Logging", "--format", "json"]),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         v["blocked"][0]["actions"],
         serde_json::json!(["cloudtrail:StopLogging"])
@@ -284,20 +270,12 @@ fn explain_with_an_organisation_export_shows_what_its_scps_block() {
 #[test]
 fn explain_lists_who_can_assume_a_role() {
     let run = |role: &str| -> Value {
-        let out = whittle()
-            .args([
-                "explain",
-                "--format",
-                "json",
-                "--principal",
-                role,
-                "--snapshot",
-            ])
-            .arg("testdata/demo/snapshot/authorization-details.json")
-            .output()
-            .expect("runs");
-        assert_eq!(out.status.code(), Some(0));
-        serde_json::from_slice(&out.stdout).expect("json")
+        json_of(
+            whittle()
+                .args(["explain", "--format", "json", "--principal", role])
+                .arg("--snapshot")
+                .arg("testdata/demo/snapshot/authorization-details.json"),
+        )
     };
     let v = run("data-analyst");
     assert_eq!(v["assumable_by"]["trusted"][0]["type"], "AWS");
@@ -330,27 +308,20 @@ fn explain_lists_who_can_assume_a_role() {
 
 #[test]
 fn explain_shows_access_resource_policies_grant() {
-    let out = whittle()
-        .args([
-            "explain",
-            "--format",
-            "json",
-            "--principal",
-            "data-analyst",
-            "--snapshot",
-        ])
-        .arg("testdata/demo/snapshot/authorization-details.json")
-        .arg("--snapshot")
-        .arg("testdata/aws/resource-policies/bucket-trusts-analyst-role-and-public-queue.json")
-        .output()
-        .expect("runs");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = json_of(
+        whittle()
+            .args([
+                "explain",
+                "--format",
+                "json",
+                "--principal",
+                "data-analyst",
+                "--snapshot",
+            ])
+            .arg("testdata/demo/snapshot/authorization-details.json")
+            .arg("--snapshot")
+            .arg("testdata/aws/resource-policies/bucket-trusts-analyst-role-and-public-queue.json"),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     let grants = v["resource_grants"].as_array().expect("resource grants");
     let sids: Vec<&str> = grants
         .iter()

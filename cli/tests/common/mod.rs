@@ -23,6 +23,17 @@ pub fn whittle() -> Command {
     c
 }
 
+/// Runs `cmd`, which must succeed, and reads the JSON it prints.
+pub fn json_of(cmd: &mut Command) -> Value {
+    let out = cmd.output().expect("runs");
+    assert!(
+        out.status.success(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("valid JSON")
+}
+
 /// An empty scratch directory for one test.
 pub fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("whittle-cli-{}-{name}", std::process::id()));
