@@ -16,36 +16,9 @@ use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
-/// Where a policy's statement comes from: the policy (`id`, `name`, `kind`), the group it is held
-/// through, and the statement's place under `base` (the policy's location; `path` is the JSON
-/// path from there to the statement list's owner, `Statement[i]` is added).
-pub(crate) fn statement_origin(
-    (id, name, kind): (&str, &str, crate::model::PolicyKind),
-    via_group: Option<&str>,
-    base: &crate::source::Location,
-    path: &str,
-    stmt: &Statement,
-) -> Origin {
-    let mut location = base.clone();
-    location.json_path = format!("{}{path}.Statement[{}]", location.json_path, stmt.index);
-    if let Some(span) = &stmt.span {
-        location.span = Some(span.clone());
-    }
-    location.line = stmt.line.or(location.line);
-    Origin {
-        policy: id.to_string(),
-        policy_name: name.to_string(),
-        policy_kind: kind,
-        via_group: via_group.map(str::to_string),
-        statement: stmt.index,
-        sid: stmt.sid.clone(),
-        location,
-    }
-}
-
 /// The origin of `stmt` of `policy`, held through `via_group`.
 fn origin(policy: &Policy, stmt: &Statement, via_group: Option<&str>) -> Origin {
-    statement_origin(
+    crate::aws::statement_origin(
         (&policy.id, &policy.name, policy.kind),
         via_group,
         &policy.location,
@@ -59,7 +32,7 @@ fn scp_origin(
     p: &crate::model::OrgPolicy<crate::aws::policy::PolicyDocument>,
     stmt: &Statement,
 ) -> Origin {
-    statement_origin(
+    crate::aws::statement_origin(
         (&p.id, &p.name, crate::model::PolicyKind::ServiceControl),
         None,
         &p.location,
@@ -214,6 +187,9 @@ pub struct Resolver<'a> {
     /// (policy id, statement index) → its actions: a managed policy's statements are expanded
     /// once for all the principals that hold it.
     statements: FxHashMap<(&'a str, usize), Arc<ActionSet>>,
+    /// Principal id → what same-account resource policies grant it by name (its ARN, or for a
+    /// role a session of it): the statement alone allows, no identity policy needed.
+    named_by_resources: Arc<FxHashMap<String, Vec<NamedGrant>>>,
 }
 
 struct Stmt<'a> {
@@ -230,6 +206,7 @@ impl<'a> Resolver<'a> {
             inventory,
             patterns: FxHashMap::default(),
             statements: FxHashMap::default(),
+            named_by_resources: Arc::new(named_by_resources(catalog, inventory)),
         }
     }
 
@@ -394,6 +371,24 @@ impl<'a> Resolver<'a> {
         }
         if let Some(b) = boundary {
             grants = self.apply_boundary(grants, b, &ctx);
+        }
+        // a same-account resource policy naming the principal allows on its own; explicit denies
+        // still apply, and a role's boundary (a user's ARN, or a session's, bypasses it)
+        let named = Arc::clone(&self.named_by_resources);
+        if let Some(mine) = named.get(&principal.id) {
+            let mut through_boundary = Vec::new();
+            for n in mine {
+                let mut g = n.grant.clone();
+                apply_denies(&mut g, &denies);
+                if principal.kind == PrincipalKind::Role && !n.session && boundary.is_some() {
+                    through_boundary.push(g);
+                } else {
+                    grants.push(g);
+                }
+            }
+            if let Some(b) = boundary {
+                grants.extend(self.apply_boundary(through_boundary, b, &ctx));
+            }
         }
         let blocked = self.apply_scps(&mut grants, principal, &ctx);
         grants.retain(|g| !g.actions.is_empty());
@@ -606,6 +601,57 @@ impl<'a> Resolver<'a> {
         out.extend(narrowed_grants);
         out
     }
+}
+
+/// A resource-policy grant naming a principal.
+struct NamedGrant {
+    grant: EffectiveGrant,
+    /// Named as a session of the role, not as the role: the role's boundary does not apply.
+    session: bool,
+}
+
+/// Principal id → the grants of same-account resource policies that name it (or, for a role, a
+/// session of it).
+fn named_by_resources(catalog: &AwsCatalog, inv: &Inventory) -> FxHashMap<String, Vec<NamedGrant>> {
+    use crate::aws::resource_grants::{resource_grants, Grantee};
+    let mut out: FxHashMap<String, Vec<NamedGrant>> = FxHashMap::default();
+    if inv.resource_policies.is_empty() {
+        return out;
+    }
+    for rg in resource_grants(inv, catalog, false) {
+        let Grantee::Principal { arn, account } = &rg.grantee else {
+            continue;
+        };
+        let (Some(account), Some(owner)) = (account, &rg.owner) else {
+            continue;
+        };
+        if account != owner {
+            continue; // cross-account: the caller's own policies must allow too
+        }
+        let (id, session) = match inv.principal(arn) {
+            Some(p) => (p.id.clone(), false),
+            None => {
+                // arn:aws:sts::A:assumed-role/NAME/SESSION → the role NAME of account A
+                let Some(name) = arn
+                    .split_once(":assumed-role/")
+                    .and_then(|(_, rest)| rest.split('/').next())
+                else {
+                    continue;
+                };
+                match inv.principals.iter().find(|p| {
+                    p.kind == PrincipalKind::Role && p.name == name && &p.scope == account
+                }) {
+                    Some(p) => (p.id.clone(), true),
+                    None => continue,
+                }
+            }
+        };
+        out.entry(id).or_default().push(NamedGrant {
+            grant: rg.grant,
+            session,
+        });
+    }
+    out
 }
 
 /// Evaluates what the principal alone settles: conditions on its own keys, variables in resources.

@@ -263,3 +263,109 @@ fn an_scp_level_with_nothing_attached_blocks_everything() {
     );
     assert!(!e.blocked.is_empty());
 }
+
+/// The demo snapshot with the resource policies of
+/// `testdata/aws/resource-policies/same-account-names-role-session-user-account-and-partner.json`.
+fn demo_with_resource_policies() -> Inventory {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
+    let r = aws_authz::load_files(&[
+        root.join("demo/snapshot/authorization-details.json"),
+        root.join(
+            "aws/resource-policies/same-account-names-role-session-user-account-and-partner.json",
+        ),
+    ]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    r.inventory
+}
+
+/// (action, resource patterns) of the grants that came from a resource policy.
+fn from_resource_policies(e: &EffectivePermissions) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = e
+        .grants
+        .iter()
+        .filter(|g| g.origin.policy_kind == crate::model::PolicyKind::ResourceBased)
+        .flat_map(|g| {
+            g.actions
+                .iter()
+                .map(|a| (cat().action(a).name.clone(), g.resources.to_string()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_same_account_resource_policy_naming_a_user_grants_on_its_own() {
+    let inv = demo_with_resource_policies();
+    let e = resolve(&inv, "alice");
+    assert_eq!(
+        from_resource_policies(&e),
+        [(
+            "s3:PutObject".to_string(),
+            "arn:aws:s3:::demo-reports/alice/*".to_string()
+        )],
+        "the account-wide and partner statements add nothing to alice"
+    );
+    let g = via(&e, "s3:PutObject")
+        .into_iter()
+        .find(|g| g.origin.policy_kind == crate::model::PolicyKind::ResourceBased)
+        .expect("the bucket policy grant");
+    assert_eq!(g.origin.policy, "arn:aws:s3:::demo-reports");
+    assert_eq!(g.origin.sid.as_deref(), Some("AliceWrites"));
+}
+
+#[test]
+fn a_resource_policy_naming_the_role_stays_within_its_boundary_but_one_naming_a_session_does_not() {
+    let inv = demo_with_resource_policies();
+    let e = resolve(&inv, "data-analyst");
+    assert_eq!(
+        from_resource_policies(&e),
+        [
+            // the boundary allows s3:GetObject on `*`, not s3:DeleteObject
+            (
+                "s3:DeleteObject".to_string(),
+                "arn:aws:s3:::demo-reports/tmp/*".to_string()
+            ),
+            (
+                "s3:GetObject".to_string(),
+                "arn:aws:s3:::demo-reports/*".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn resource_grants_pass_through_the_principals_explicit_denies() {
+    let mut inv = demo_with_resource_policies();
+    // alice's own policies deny every write to the reports bucket
+    let alice = inv.find_principal("alice").expect("alice").id.clone();
+    let deny = crate::aws::policy::PolicyDocument::parse(
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"s3:Put*","Resource":"arn:aws:s3:::demo-reports/*"}]}"#,
+        crate::aws::policy::DocumentKind::Identity,
+    )
+    .expect("document");
+    let id = format!("{alice}#no-reports");
+    inv.policies.insert(
+        id.clone(),
+        crate::aws::Policy {
+            id: id.clone(),
+            name: "no-reports".into(),
+            kind: crate::model::PolicyKind::Inline,
+            document: deny,
+            location: inv
+                .policies
+                .values()
+                .next()
+                .expect("a policy")
+                .location
+                .clone(),
+        },
+    );
+    let i = inv
+        .principals
+        .iter()
+        .position(|p| p.id == alice)
+        .expect("alice");
+    inv.principals[i].policies.push(id);
+    assert!(from_resource_policies(&resolve(&inv, "alice")).is_empty());
+}

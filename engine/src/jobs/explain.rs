@@ -223,7 +223,7 @@ fn resource_grants(inv: &crate::aws::Inventory, p: &crate::model::Principal) -> 
                     .map(|r| r.patterns().to_vec())
                     .unwrap_or_default(),
                 conditional: !s.conditions.is_empty(),
-                origin: crate::effective::statement_origin(
+                origin: crate::aws::statement_origin(
                     (arn, &policy.name, policy.kind),
                     None,
                     &policy.location,

@@ -52,6 +52,8 @@ pub struct Inventory<D> {
     pub organization: Option<super::organization::Organization<D>>,
     /// Resource-based policies by resource ARN.
     pub resource_policies: BTreeMap<String, Policy<D>>,
+    /// The account owning a resource whose ARN names none (an S3 bucket), when the input said.
+    pub resource_owners: BTreeMap<String, String>,
 }
 
 impl<D> Default for Inventory<D> {
@@ -61,6 +63,7 @@ impl<D> Default for Inventory<D> {
             policies: BTreeMap::new(),
             organization: None,
             resource_policies: BTreeMap::new(),
+            resource_owners: BTreeMap::new(),
         }
     }
 }

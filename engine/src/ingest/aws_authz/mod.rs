@@ -241,6 +241,8 @@ struct Builder {
     organization: Option<crate::model::Organization<crate::aws::policy::PolicyDocument>>,
     /// Resource policies by ARN, from resource-policy maps among the files.
     resource_policies: BTreeMap<String, Policy>,
+    /// Accounts of resources whose ARN names none, from Config snapshots.
+    resource_owners: BTreeMap<String, String>,
     report: LoadReport,
 }
 
@@ -342,7 +344,8 @@ impl Builder {
                     &mut self.report.errors,
                     &mut self.report.warnings,
                 );
-                self.resource_policies.extend(found);
+                self.resource_policies.extend(found.policies);
+                self.resource_owners.extend(found.owners);
                 return;
             }
             // so is a map of resource policies by ARN
@@ -701,6 +704,7 @@ impl Builder {
             policies: self.policies,
             organization: self.organization.take(),
             resource_policies: std::mem::take(&mut self.resource_policies),
+            resource_owners: std::mem::take(&mut self.resource_owners),
         };
         self.report
     }

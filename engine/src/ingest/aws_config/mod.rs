@@ -39,18 +39,28 @@ pub fn looks_like(keys: &[&str]) -> bool {
     keys.contains(&"configurationItems")
 }
 
-/// The resource policies of a Config snapshot, by ARN.
+/// What a Config snapshot says about resources.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Resource policies by ARN.
+    pub policies: BTreeMap<String, Policy>,
+    /// The owning account (`awsAccountId`) of each resource read, by ARN.
+    pub owners: BTreeMap<String, String>,
+}
+
+/// The resource policies of a Config snapshot, by ARN, with their resources' accounts.
 pub fn parse(
     file: &SourceFile,
     errors: &mut Vec<InputError>,
     warnings: &mut Vec<InputError>,
-) -> BTreeMap<String, Policy> {
-    let mut out = BTreeMap::new();
+) -> Found {
+    let mut found = Found::default();
+    let out = &mut found.policies;
     let doc: Value = match serde_json::from_str(&file.text) {
         Ok(v) => v,
         Err(e) => {
             errors.push(file.json_error(&e));
-            return out;
+            return found;
         }
     };
     let Some(items) = doc.get("configurationItems").and_then(Value::as_array) else {
@@ -59,7 +69,7 @@ pub fn parse(
             None,
             "expected an array of configuration items",
         ));
-        return out;
+        return found;
     };
     let mut other: BTreeMap<String, usize> = BTreeMap::new();
     for (i, item) in items.iter().enumerate() {
@@ -83,14 +93,17 @@ pub fn parse(
             ));
             continue;
         };
-        let found = PLACES.iter().find_map(|place| {
+        if let Some(account) = item.get("awsAccountId").and_then(Value::as_str) {
+            found.owners.insert(arn.to_string(), account.to_string());
+        }
+        let at_place = PLACES.iter().find_map(|place| {
             let mut at = item;
             for k in *place {
                 at = at.get(*k)?;
             }
             (!at.is_null()).then_some((place, at))
         });
-        let Some((place, value)) = found else {
+        let Some((place, value)) = at_place else {
             continue; // no resource policy
         };
         let text = match value {
@@ -137,7 +150,7 @@ pub fn parse(
             ),
         ));
     }
-    out
+    found
 }
 
 #[cfg(test)]
@@ -150,8 +163,17 @@ mod tests {
             .join("../testdata/aws/config/snapshot-bucket-queue-function-and-a-volume.json");
         let file = SourceFile::read(&path).expect("fixture");
         let (mut errors, mut warnings) = (Vec::new(), Vec::new());
-        let m = parse(&file, &mut errors, &mut warnings);
+        let found = parse(&file, &mut errors, &mut warnings);
         assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(
+            found
+                .owners
+                .get("arn:aws:s3:::demo-datalake")
+                .map(String::as_str),
+            Some("111122223333"),
+            "a bucket's account comes from its item"
+        );
+        let m = found.policies;
         let arns: Vec<&str> = m.keys().map(String::as_str).collect();
         assert_eq!(
             arns,
