@@ -49,6 +49,46 @@ fn check_in_every_format() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// Resource policies naming partners, anyone and the demo's own principals, and an organisation
+/// whose SCP takes privilege-escalation permissions away: what guardrails see of them.
+#[test]
+fn check_sees_resource_policies_and_scps() {
+    for format in ["text", "json"] {
+        let out = whittle()
+            .args([
+                "check",
+                "--snapshot",
+                DEMO,
+                "--snapshot",
+                "testdata/aws/resource-policies/same-account-names-role-session-user-account-and-partner.json",
+                "--snapshot",
+                "testdata/aws/resource-policies/bucket-trusts-analyst-role-and-public-queue.json",
+                "--snapshot",
+                "testdata/aws/org/prod-ou-scp-denies-access-keys-and-role-policy-writes.json",
+                "--rules",
+                "rules/",
+                "--now",
+                "2026-11-25",
+                "--rule",
+                "aws-resource-policy-*",
+                "--rule",
+                "*-blocked-by-scp",
+                "--format",
+                format,
+            ])
+            .output()
+            .expect("runs");
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        insta::assert_snapshot!(format!("check_resource_policies_and_scps_{format}"), text);
+    }
+}
+
 fn stderr_of(args: &[&str]) -> (Option<i32>, String) {
     let out = whittle().args(args).output().expect("runs");
     (

@@ -116,6 +116,46 @@ pub struct Blocked {
     pub action_count: usize,
     /// The SCP statement that denies them, or the level that does not allow them.
     pub origin: Origin,
+    /// The parts of the principal's grants taken away: each its grant with `actions` cut down to
+    /// what this policy removed.
+    #[serde(skip)]
+    pub grants: Vec<EffectiveGrant>,
+}
+
+/// Runs `cut` on every grant; returns what it took from each (the grant with only those actions).
+fn cut_grants(
+    grants: &mut [EffectiveGrant],
+    mut cut: impl FnMut(&mut EffectiveGrant),
+) -> Vec<EffectiveGrant> {
+    let mut pieces = Vec::new();
+    for g in grants.iter_mut() {
+        let before = g.actions.clone();
+        cut(g);
+        let mut gone = before;
+        gone.subtract(&g.actions);
+        if !gone.is_empty() {
+            let mut piece = g.clone();
+            piece.actions = gone;
+            piece.limits.clear();
+            pieces.push(piece);
+        }
+    }
+    pieces
+}
+
+impl Blocked {
+    fn new(origin: Origin, grants: Vec<EffectiveGrant>, catalog: &AwsCatalog) -> Option<Blocked> {
+        let mut actions = catalog.empty_set();
+        for g in &grants {
+            actions.union_with(&g.actions);
+        }
+        (!actions.is_empty()).then(|| Blocked {
+            action_count: actions.len(),
+            actions,
+            origin,
+            grants,
+        })
+    }
 }
 
 /// One action with every grant that gives it, for the per-action view.
@@ -433,13 +473,6 @@ impl<'a> Resolver<'a> {
         ) else {
             return blocked;
         };
-        let held = |grants: &[EffectiveGrant], catalog: &AwsCatalog| {
-            let mut all = catalog.empty_set();
-            for g in grants {
-                all.union_with(&g.actions);
-            }
-            all
-        };
         for (node, level) in path.iter().zip(levels) {
             let mut allowed = self.catalog.empty_set();
             let mut conditional_allow = false;
@@ -468,71 +501,38 @@ impl<'a> Resolver<'a> {
                 }
             }
             // what this level does not allow
-            let before = held(grants, self.catalog);
-            let mut lost = before.clone();
-            lost.subtract(&allowed);
-            if !lost.is_empty() {
-                let origin = level.first().map_or_else(
-                    || Origin {
-                        policy: (*node).to_string(),
-                        policy_name: format!(
-                            "no SCP attached at {}",
-                            org.names.get(*node).map_or(*node, String::as_str)
-                        ),
-                        policy_kind: crate::model::PolicyKind::ServiceControl,
-                        via_group: None,
-                        statement: 0,
-                        sid: None,
-                        location: crate::source::Location {
-                            file: "organisation export".into(),
-                            json_path: (*node).to_string(),
-                            span: None,
-                            line: None,
-                        },
-                    },
-                    |p| Origin {
-                        policy_name: format!(
-                            "SCPs at {} (none allows these)",
-                            org.names.get(*node).map_or(*node, String::as_str)
-                        ),
-                        ..scp_origin(p, &p.document.statements[0])
-                    },
-                );
-                blocked.push(Blocked {
-                    action_count: lost.len(),
-                    actions: lost,
-                    origin,
-                });
-            }
-            for g in grants.iter_mut() {
+            let pieces = cut_grants(grants, |g| {
                 g.actions.intersect_with(&allowed);
                 if conditional_allow && !g.actions.is_empty() {
                     g.conditional = true;
                 }
-            }
+            });
+            let name = org.names.get(*node).map_or(*node, String::as_str);
+            let origin = level.first().map_or_else(
+                || Origin {
+                    policy: (*node).to_string(),
+                    policy_name: format!("no SCP attached at {name}"),
+                    policy_kind: crate::model::PolicyKind::ServiceControl,
+                    via_group: None,
+                    statement: 0,
+                    sid: None,
+                    location: crate::source::Location {
+                        file: "organisation export".into(),
+                        json_path: (*node).to_string(),
+                        span: None,
+                        line: None,
+                    },
+                },
+                |p| Origin {
+                    policy_name: format!("SCPs at {name} (none allows these)"),
+                    ..scp_origin(p, &p.document.statements[0])
+                },
+            );
+            blocked.extend(Blocked::new(origin, pieces, self.catalog));
             // its denies, like the principal's own; record what unconditional ones take away
-            for (acts, res, conditional, origin) in &denies {
-                let before = held(grants, self.catalog);
-                for g in grants.iter_mut() {
-                    apply_denies(
-                        g,
-                        std::slice::from_ref(&(
-                            acts.clone(),
-                            res.clone(),
-                            *conditional,
-                            origin.clone(),
-                        )),
-                    );
-                }
-                let mut gone = before;
-                gone.subtract(&held(grants, self.catalog));
-                if !gone.is_empty() {
-                    blocked.push(Blocked {
-                        action_count: gone.len(),
-                        actions: gone,
-                        origin: origin.clone(),
-                    });
-                }
+            for deny in denies {
+                let pieces = cut_grants(grants, |g| apply_denies(g, std::slice::from_ref(&deny)));
+                blocked.extend(Blocked::new(deny.3, pieces, self.catalog));
             }
         }
         blocked
@@ -613,43 +613,18 @@ struct NamedGrant {
 /// Principal id → the grants of same-account resource policies that name it (or, for a role, a
 /// session of it).
 fn named_by_resources(catalog: &AwsCatalog, inv: &Inventory) -> FxHashMap<String, Vec<NamedGrant>> {
-    use crate::aws::resource_grants::{resource_grants, Grantee};
+    use crate::aws::resource_grants::{names_on_its_own, resource_grants};
     let mut out: FxHashMap<String, Vec<NamedGrant>> = FxHashMap::default();
     if inv.resource_policies.is_empty() {
         return out;
     }
     for rg in resource_grants(inv, catalog, false) {
-        let Grantee::Principal { arn, account } = &rg.grantee else {
-            continue;
-        };
-        let (Some(account), Some(owner)) = (account, &rg.owner) else {
-            continue;
-        };
-        if account != owner {
-            continue; // cross-account: the caller's own policies must allow too
+        if let Some((p, session)) = names_on_its_own(inv, &rg) {
+            out.entry(p.id.clone()).or_default().push(NamedGrant {
+                grant: rg.grant,
+                session,
+            });
         }
-        let (id, session) = match inv.principal(arn) {
-            Some(p) => (p.id.clone(), false),
-            None => {
-                // arn:aws:sts::A:assumed-role/NAME/SESSION → the role NAME of account A
-                let Some(name) = arn
-                    .split_once(":assumed-role/")
-                    .and_then(|(_, rest)| rest.split('/').next())
-                else {
-                    continue;
-                };
-                match inv.principals.iter().find(|p| {
-                    p.kind == PrincipalKind::Role && p.name == name && &p.scope == account
-                }) {
-                    Some(p) => (p.id.clone(), true),
-                    None => continue,
-                }
-            }
-        };
-        out.entry(id).or_default().push(NamedGrant {
-            grant: rg.grant,
-            session,
-        });
     }
     out
 }
@@ -722,6 +697,19 @@ fn pattern_covers(outer: &str, inner: &str) -> bool {
     crate::glob::matches(outer, inner, false)
 }
 
+/// True when no resource is in both scopes (provable only between pattern lists: no pair of
+/// patterns has a common match; a pattern with an unresolved variable may match anything).
+fn disjoint(a: &ResourceScope, b: &ResourceScope) -> bool {
+    let (ResourceScope::Patterns(a), ResourceScope::Patterns(b)) = (a, b) else {
+        return false;
+    };
+    a.iter().all(|x| {
+        b.iter().all(|y| {
+            !x.contains("${") && !y.contains("${") && crate::glob::common_witness(x, y).is_none()
+        })
+    })
+}
+
 /// Intersection of two scopes, and whether it is exact.
 fn intersect(a: &ResourceScope, b: &ResourceScope) -> (ResourceScope, bool) {
     if covers(b, a) {
@@ -735,7 +723,7 @@ fn intersect(a: &ResourceScope, b: &ResourceScope) -> (ResourceScope, bool) {
 
 fn apply_denies(g: &mut EffectiveGrant, denies: &[(ActionSet, ResourceScope, bool, Origin)]) {
     for (acts, res, conditional, origin) in denies {
-        if !g.actions.intersects(acts) {
+        if !g.actions.intersects(acts) || disjoint(res, &g.resources) {
             continue;
         }
         if !*conditional && covers(res, &g.resources) {

@@ -121,6 +121,44 @@ impl ResourceGrant {
     }
 }
 
+/// The principal of `inv` a same-account grant names by ARN, on its own (no identity policy
+/// needed), and whether it names a session of that role rather than the role (then the role's
+/// boundary does not apply). `None` for other grantees, other accounts, unknown principals.
+pub fn names_on_its_own<'i>(
+    inv: &'i Inventory,
+    rg: &ResourceGrant,
+) -> Option<(&'i crate::model::Principal, bool)> {
+    let Grantee::Principal {
+        arn,
+        account: Some(account),
+    } = &rg.grantee
+    else {
+        return None;
+    };
+    if rg.owner.as_ref() != Some(account) {
+        return None; // cross-account: the caller's own policies must allow too
+    }
+    if let Some(p) = inv.principal(arn) {
+        return Some((p, false));
+    }
+    // arn:aws:sts::A:assumed-role/NAME/SESSION → the role NAME of account A
+    let name = arn
+        .split_once(":assumed-role/")
+        .and_then(|(_, rest)| rest.split('/').next())?;
+    inv.principals
+        .iter()
+        .find(|p| {
+            p.kind == crate::model::PrincipalKind::Role && p.name == name && &p.scope == account
+        })
+        .map(|p| (p, true))
+}
+
+/// True when the grant only hands the decision to the owner account's own identity policies (a
+/// statement naming its own account): it grants nobody anything by itself.
+pub fn delegates_to_owner(rg: &ResourceGrant) -> bool {
+    matches!(&rg.grantee, Grantee::Account(a) if rg.owner.as_ref() == Some(a))
+}
+
 /// The account that owns `arn`: its account field, else what the snapshot recorded (an AWS
 /// Config item's `awsAccountId`), else the snapshots' only account.
 pub fn owner(inv: &Inventory, arn: &str) -> Option<String> {
@@ -135,13 +173,14 @@ pub fn owner(inv: &Inventory, arn: &str) -> Option<String> {
     accounts.all(|a| a == first).then(|| first.to_string())
 }
 
-/// The service whose actions a policy on `arn` can grant: the ARN's service; `sts` for a trust
-/// policy.
+/// The service whose actions a policy on `arn` can grant: the ARN's service; `sts` for a role's
+/// (trust) policy.
 fn service_of(arn: &str, kind: PolicyKind) -> Option<String> {
-    if kind == PolicyKind::Trust {
+    let a = Arn::parse(arn)?;
+    if kind == PolicyKind::Trust || (a.service == "iam" && a.resource.starts_with("role/")) {
         return Some("sts".into());
     }
-    Arn::parse(arn).map(|a| a.service.to_string())
+    Some(a.service.to_string())
 }
 
 /// Every grant of the snapshots' resource policies and, with `trust`, of their roles' trust

@@ -369,3 +369,25 @@ fn resource_grants_pass_through_the_principals_explicit_denies() {
     inv.principals[i].policies.push(id);
     assert!(from_resource_policies(&resolve(&inv, "alice")).is_empty());
 }
+
+#[test]
+fn a_deny_on_resources_the_grant_cannot_reach_does_not_limit_it() {
+    let inv = demo_with_resource_policies();
+    let e = resolve(&inv, "data-analyst");
+    let reports: Vec<&EffectiveGrant> = via(&e, "s3:GetObject")
+        .into_iter()
+        .filter(|g| g.resources.to_string() == "arn:aws:s3:::demo-reports/*")
+        .collect();
+    assert_eq!(reports.len(), 1);
+    assert!(
+        reports[0].limits.is_empty(),
+        "`NoRawPii` denies demo-datalake/raw/pii/*, which demo-reports/* never matches: {:?}",
+        reports[0].limits
+    );
+    // the same deny still narrows the grant on `*`
+    let star = via(&e, "s3:GetObject")
+        .into_iter()
+        .find(|g| g.resources == ResourceScope::Any)
+        .expect("the inline grant on *");
+    assert_eq!(star.limits.len(), 1);
+}

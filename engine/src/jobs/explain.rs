@@ -183,7 +183,7 @@ pub fn explain(req: &ExplainRequest) -> Result<ExplainReport, (LoadReport, JobEr
         .position(|p| p.id == principal.id)
         .unwrap_or_default();
     let assumable_by = assumable_by(inv, principal);
-    let resource_grants = resource_grants(inv, principal);
+    let resource_grants = resource_grants(inv, catalog, principal);
     Ok(ExplainReport {
         principal: index,
         effective,
@@ -195,45 +195,51 @@ pub fn explain(req: &ExplainRequest) -> Result<ExplainReport, (LoadReport, JobEr
     })
 }
 
-/// The allow statements of the snapshots' resource policies that name `p`.
-fn resource_grants(inv: &crate::aws::Inventory, p: &crate::model::Principal) -> Vec<ResourceGrant> {
-    use crate::aws::policy::{naming, Caller, Effect};
-    let caller = Caller::Iam {
-        arn: p.id.clone(),
-        account: p.scope.clone(),
-    };
-    let mut out = Vec::new();
-    for (arn, policy) in &inv.resource_policies {
-        for s in policy
-            .document
-            .statements
-            .iter()
-            .filter(|s| s.effect == Effect::Allow)
-        {
-            let Some(how) = s.principal.as_ref().and_then(|spec| naming(spec, &caller)) else {
-                continue;
-            };
-            out.push(ResourceGrant {
-                resource: arn.clone(),
-                naming: how,
-                actions: s.action.patterns().to_vec(),
-                resources: s
-                    .resource
-                    .as_ref()
-                    .map(|r| r.patterns().to_vec())
-                    .unwrap_or_default(),
-                conditional: !s.conditions.is_empty(),
-                origin: crate::aws::statement_origin(
-                    (arn, &policy.name, policy.kind),
-                    None,
-                    &policy.location,
-                    "",
-                    s,
-                ),
-            });
+/// The allow statements of the snapshots' resource policies that name `p`: by its ARN (or, for a
+/// role, a session's), as anyone, or through its account. One entry per statement, with the
+/// closest way it names `p`.
+fn resource_grants(
+    inv: &crate::aws::Inventory,
+    catalog: &AwsCatalog,
+    p: &crate::model::Principal,
+) -> Vec<ResourceGrant> {
+    use crate::aws::resource_grants::{names_on_its_own, resource_grants, Grantee};
+    use crate::model::PrincipalKind;
+    let mut best: std::collections::BTreeMap<(String, usize), (u8, ResourceGrant)> =
+        Default::default();
+    for rg in resource_grants(inv, catalog, false) {
+        let own = names_on_its_own(inv, &rg).filter(|(q, _)| q.id == p.id);
+        let (rank, naming) = match (&rg.grantee, own) {
+            (_, Some((_, session))) if session || p.kind == PrincipalKind::User => (3, "itself"),
+            (_, Some(_)) => (2, "directly"),
+            (Grantee::Principal { arn, .. }, None) if *arn == p.id => (2, "directly"),
+            (Grantee::Anyone, _) => (2, "directly"),
+            (Grantee::Account(a), _) if *a == p.scope => (1, "account"),
+            _ => continue,
+        };
+        let g = &rg.grant;
+        let entry = ResourceGrant {
+            resource: rg.resource.clone(),
+            naming,
+            actions: match &g.action_spec {
+                crate::model::Actions::Action(a) => a.clone(),
+                crate::model::Actions::NotAction(a) => {
+                    vec![format!("NotAction {}", a.join(", "))]
+                }
+            },
+            resources: match &g.resources {
+                crate::model::ResourceScope::Patterns(r) => r.clone(),
+                other => vec![other.to_string()],
+            },
+            conditional: g.conditional,
+            origin: g.origin.clone(),
+        };
+        let key = (rg.resource.clone(), g.origin.statement);
+        if best.get(&key).is_none_or(|(r, _)| *r < rank) {
+            best.insert(key, (rank, entry));
         }
     }
-    out
+    best.into_values().map(|(_, g)| g).collect()
 }
 
 /// Who may assume `role`: its trust policy's principals, and every user and role of `inv` the

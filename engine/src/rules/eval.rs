@@ -5,6 +5,9 @@
 use super::diags::Problem;
 use super::toml_rules::{ItemSource, Keep};
 use super::{RuleDiagnostic, RuleSet};
+use crate::aws::resource_grants::{
+    delegates_to_owner, names_on_its_own, resource_grants, Grantee, ResourceGrant,
+};
 use crate::aws::Inventory;
 use crate::catalog::{ActionId, AwsCatalog};
 use crate::effective::{resolve_all, EffectiveGrant};
@@ -98,9 +101,51 @@ fn build_entities(
     input: &CheckInput<'_>,
     held: &BTreeSet<ActionId>,
     combos: &HashMap<&str, Vec<String>>,
+    exposures: &[ResourceGrant],
 ) -> Result<Entities, String> {
     let mut out = Vec::new();
     let mut accounts = BTreeSet::new();
+    // grantees of resource policies that are not principals of the snapshots
+    let mut external = BTreeSet::new();
+    for rg in exposures {
+        if input.inventory.principal(&rg.grantee.id()).is_none() {
+            external.insert(&rg.grantee);
+        }
+    }
+    for grantee in external {
+        let account = grantee.account().unwrap_or_default();
+        accounts.insert(account.to_string());
+        let account = uid("Org::Account", account);
+        let attrs: HashMap<String, RestrictedExpression> = HashMap::from([
+            (
+                "name".into(),
+                RestrictedExpression::new_string(grantee.id()),
+            ),
+            ("arn".into(), RestrictedExpression::new_string(grantee.id())),
+            (
+                "path".into(),
+                RestrictedExpression::new_string(String::new()),
+            ),
+            (
+                "account".into(),
+                RestrictedExpression::new_entity_uid(account.clone()),
+            ),
+            ("combinations".into(), RestrictedExpression::new_set([])),
+            (
+                "kind".into(),
+                RestrictedExpression::new_string(grantee.kind().to_string()),
+            ),
+        ]);
+        out.push(
+            Entity::new_with_tags(
+                uid("Aws::External", &grantee.id()),
+                attrs,
+                [account],
+                std::iter::empty(),
+            )
+            .map_err(|e| e.to_string())?,
+        );
+    }
     let mut exemptions = BTreeSet::new();
     for p in &input.inventory.principals {
         accounts.insert(p.scope.clone());
@@ -205,11 +250,39 @@ fn build_entities(
     Entities::from_entities(out, Some(&rules.guardrails.schema)).map_err(|e| e.to_string())
 }
 
+/// How a grant reaches its holder: through a resource's policy (its ARN and account), from
+/// outside that account, to anyone; or blocked by an SCP.
+struct Through<'g> {
+    resource: Option<(&'g str, Option<&'g str>)>,
+    cross_account: bool,
+    public: bool,
+    blocked_by: Option<&'g str>,
+}
+
+impl<'g> Through<'g> {
+    /// For a grant among a principal's effective permissions: a resource policy there is one of
+    /// `account` (same-account grants are the only ones that stand on their own).
+    fn of(g: &'g EffectiveGrant, account: Option<&'g str>) -> Self {
+        let resource = matches!(
+            g.origin.policy_kind,
+            crate::model::PolicyKind::ResourceBased | crate::model::PolicyKind::Trust
+        )
+        .then_some((g.origin.policy.as_str(), account));
+        Through {
+            resource,
+            cross_account: false,
+            public: false,
+            blocked_by: None,
+        }
+    }
+}
+
 /// The context pairs a grant gives every permission it grants (all but the usage facts).
 fn grant_pairs(
     g: &EffectiveGrant,
     now: &RestrictedExpression,
     source: &RestrictedExpression,
+    through: &Through<'_>,
 ) -> Vec<(String, RestrictedExpression)> {
     let kind = serde_json::to_value(g.origin.policy_kind)
         .ok()
@@ -224,7 +297,7 @@ fn grant_pairs(
         ResourceScope::Any => "*".to_string(),
         other => other.to_string(),
     };
-    vec![
+    let mut pairs = vec![
         ("now".to_string(), now.clone()),
         (
             "granted_by".to_string(),
@@ -259,7 +332,45 @@ fn grant_pairs(
             ),
         ),
         ("source".to_string(), source.clone()),
-    ]
+        (
+            "granted_through".to_string(),
+            RestrictedExpression::new_string(
+                if through.resource.is_some() {
+                    "resource"
+                } else {
+                    "identity"
+                }
+                .into(),
+            ),
+        ),
+        (
+            "cross_account".to_string(),
+            RestrictedExpression::new_bool(through.cross_account),
+        ),
+        (
+            "public".to_string(),
+            RestrictedExpression::new_bool(through.public),
+        ),
+    ];
+    if let Some((arn, account)) = through.resource {
+        pairs.push((
+            "resource_arn".into(),
+            RestrictedExpression::new_string(arn.to_string()),
+        ));
+        if let Some(a) = account {
+            pairs.push((
+                "resource_account".into(),
+                RestrictedExpression::new_string(a.to_string()),
+            ));
+        }
+    }
+    if let Some(b) = through.blocked_by {
+        pairs.push((
+            "blocked_by".into(),
+            RestrictedExpression::new_string(b.to_string()),
+        ));
+    }
+    pairs
 }
 
 /// Whether `action` is named literally in the grant's `Action` (not only through a wildcard).
@@ -430,7 +541,150 @@ fn permission_pairs(
 /// A finding's grouping key: (rule, principal, granting policy, statement).
 type Key = (String, String, String, usize);
 /// One principal's findings, rules that errored, and problems building requests.
-type PrincipalResult = (BTreeMap<Key, Finding>, BTreeSet<String>, Vec<String>);
+#[derive(Default)]
+struct PrincipalResult {
+    found: BTreeMap<Key, Finding>,
+    errored: BTreeSet<String>,
+    problems: Vec<String>,
+}
+
+/// What asking Cedar about grants needs: the policy set sliced per permission, the entities.
+struct Ask<'s> {
+    slices: &'s [PolicySet],
+    slice_of: &'s [Option<usize>],
+    slice_reads_resource: &'s [bool],
+    entities: &'s Entities,
+    rule_index: &'s HashMap<String, usize>,
+    validate: Option<&'s cedar_policy::Schema>,
+    catalog: &'s AwsCatalog,
+}
+
+impl Ask<'_> {
+    /// For each permission of `gr` some rule can apply to: the rules that matched `principal`
+    /// `action` it, with the grant's context `base` and the permission's facts (kept, usage).
+    /// Rules that errored and requests that could not be built go to `out`.
+    fn grant(
+        &self,
+        principal: &EntityUid,
+        action: &EntityUid,
+        gr: &EffectiveGrant,
+        base: &[(String, RestrictedExpression)],
+        facts: &dyn Fn(ActionId, &str) -> (bool, UsageFact),
+        out: &mut PrincipalResult,
+    ) -> Vec<(String, Vec<usize>, Evidence)> {
+        let authorizer = Authorizer::new();
+        let mut answers = Vec::new();
+        // contexts for permissions without use repeat across the grant: build each once
+        let mut shared: FxHashMap<(bool, bool, UsageFact), (Context, Evidence)> =
+            FxHashMap::default();
+        // answers of slices that do not read the permission, per context
+        let mut decided: FxHashMap<(usize, bool, bool, UsageFact), Vec<usize>> =
+            FxHashMap::default();
+        for a in gr.actions.iter() {
+            let Some(slice) = self.slice_of[a.0 as usize] else {
+                continue;
+            };
+            let name = &self.catalog.action(a).name;
+            let via_wildcard = gr.via_wildcard && !literal(gr, name);
+            let (is_kept, fact) = facts(a, name);
+            let unused = fact.last.is_none();
+            let reuse = (!self.slice_reads_resource[slice] && unused)
+                .then(|| (slice, via_wildcard, is_kept, fact.clone()));
+            let key = (via_wildcard, is_kept, fact);
+            let built = match shared.get(&key) {
+                Some(c) => Ok(c.clone()),
+                None => {
+                    let (extra, ev) = permission_pairs(via_wildcard, is_kept, &key.2);
+                    Context::from_pairs(base.iter().cloned().chain(extra)).map(|c| {
+                        if unused {
+                            shared.insert(key, (c.clone(), ev.clone()));
+                        }
+                        (c, ev)
+                    })
+                }
+            };
+            let (ctx, evidence) = match built {
+                Ok(c) => c,
+                Err(e) => {
+                    out.problems.push(e.to_string());
+                    continue;
+                }
+            };
+            let matched = match reuse.as_ref().and_then(|k| decided.get(k)) {
+                Some(m) => m.clone(),
+                None => {
+                    let req = match Request::new(
+                        principal.clone(),
+                        action.clone(),
+                        uid("Iam::Permission", name),
+                        ctx,
+                        self.validate,
+                    ) {
+                        Ok(r) => r,
+                        Err(e) => {
+                            out.problems.push(e.to_string());
+                            continue;
+                        }
+                    };
+                    let resp = authorizer.is_authorized(&req, &self.slices[slice], self.entities);
+                    for err in resp.diagnostics().errors() {
+                        let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = err;
+                        out.errored
+                            .insert(format!("{}: {}", e.policy_id(), e.inner()));
+                    }
+                    let mut matched = Vec::new();
+                    if resp.decision() == Decision::Deny {
+                        for id in resp.diagnostics().reason() {
+                            if let Some(&i) = self.rule_index.get(&id.to_string()) {
+                                matched.push(i);
+                            }
+                        }
+                    }
+                    if let Some(k) = reuse {
+                        decided.insert(k, matched.clone());
+                    }
+                    matched
+                }
+            };
+            if !matched.is_empty() {
+                answers.push((name.clone(), matched, evidence));
+            }
+        }
+        answers
+    }
+}
+
+/// Adds permission `name` of grant `gr` held by `principal` to `rule`'s finding for that grant.
+fn record(
+    found: &mut BTreeMap<Key, Finding>,
+    rule: &super::cedar::GuardRule,
+    principal: &str,
+    gr: &EffectiveGrant,
+    name: &str,
+    evidence: &Evidence,
+    notes: &dyn Fn(&super::cedar::GuardRule) -> Vec<String>,
+) {
+    let key = (
+        rule.id.clone(),
+        principal.to_string(),
+        gr.origin.policy.clone(),
+        gr.origin.statement,
+    );
+    let f = found.entry(key).or_insert_with(|| Finding {
+        rule: rule.id.clone(),
+        severity: rule.severity,
+        message: rule.message.clone(),
+        remediation: rule.remediation.clone(),
+        principal: principal.to_string(),
+        permissions: Vec::new(),
+        granted_by: Some(gr.origin.clone()),
+        evidence: evidence.clone(),
+        rule_location: format!("{}:{}", rule.file, rule.line),
+        notes: notes(rule),
+    });
+    f.permissions.push(name.to_string());
+    f.evidence.absorb(evidence);
+}
 
 /// Evaluates `rules` over the input. Returns findings (sorted) and problems met while evaluating
 /// (a rule that errored, an exemption that never matched).
@@ -450,11 +704,27 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
     let unscoped: Vec<usize> = (0..g.rules.len())
         .filter(|&i| g.rules[i].scope.is_none())
         .collect();
+    // what resource policies grant beyond what is already among the principals' permissions
+    let exposures: Vec<ResourceGrant> = resource_grants(input.inventory, catalog, true)
+        .into_iter()
+        .filter(|rg| {
+            let own = rg.grant.origin.policy_kind == crate::model::PolicyKind::ResourceBased
+                && names_on_its_own(input.inventory, rg).is_some();
+            !own && !delegates_to_owner(rg)
+        })
+        .collect();
     let mut held_set = catalog.empty_set();
     for e in &effective {
-        for gr in &e.grants {
+        for gr in e
+            .grants
+            .iter()
+            .chain(e.blocked.iter().flat_map(|b| &b.grants))
+        {
             held_set.union_with(&gr.actions);
         }
+    }
+    for rg in &exposures {
+        held_set.union_with(&rg.grant.actions);
     }
     let held: BTreeSet<ActionId> = held_set.iter().collect();
     let applicable = |a: ActionId| -> Vec<usize> {
@@ -484,7 +754,7 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
             combos.insert(p.id.as_str(), mine);
         }
     }
-    let entities = match build_entities(rules, input, &needed, &combos) {
+    let entities = match build_entities(rules, input, &needed, &combos, &exposures) {
         Ok(e) => e,
         Err(e) => {
             diags.push(
@@ -551,137 +821,140 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
         &held,
         catalog,
     );
-    let hold = uid("Guard::Action", "hold");
     let now_expr = RestrictedExpression::new_datetime(iso(input.now));
     let source = RestrictedExpression::new_entity_uid(uid("Guard::Source", "snapshot"));
     // Requests are built from our own, fixed context shape: debug builds (every test) validate
     // each against the schema; release builds skip it, as it costs more than authorising.
     let validate = cfg!(debug_assertions).then_some(&g.schema);
+    let ask = Ask {
+        slices: &slices,
+        slice_of: &slice_of,
+        slice_reads_resource: &slice_reads_resource,
+        entities: &entities,
+        rule_index: &rule_index,
+        validate,
+        catalog,
+    };
+    let hold = uid("Guard::Action", "hold");
+    let blocked = uid("Guard::Action", "blocked");
+    let no_use = UsageFact {
+        known: false,
+        last: None,
+        days_unused: None,
+        words: None,
+    };
     let per_principal: Vec<PrincipalResult> = actors
         .par_iter()
         .zip(effective.par_iter())
         .map(|(p, eff)| {
-            let authorizer = Authorizer::new();
-            let mut found: BTreeMap<Key, Finding> = BTreeMap::new();
-            let mut errored = BTreeSet::new();
-            let mut problems = Vec::new();
+            let mut out = PrincipalResult::default();
             let last_used = input.usage.and_then(|u| u.used_by(&p.id));
             let principal = uid(principal_type(p), &p.id);
+            let keep = kept.get(p.id.as_str());
+            let facts = |a: ActionId, name: &str| {
+                let last = last_used.and_then(|m| m.get(name)).copied();
+                let is_kept = keep.is_some_and(|k| k.contains(a));
+                (is_kept, vouches.fact(p, catalog, a, last))
+            };
+            let notes = |rule: &super::cedar::GuardRule| {
+                if rule.text.contains("principal.combinations") {
+                    combination_notes(rules, combos.get(p.id.as_str()))
+                } else {
+                    Vec::new()
+                }
+            };
             for gr in &eff.grants {
-                let base = grant_pairs(gr, &now_expr, &source);
-                // contexts for permissions without use repeat across the grant: build each once
-                let mut shared: FxHashMap<(bool, bool, UsageFact), (Context, Evidence)> =
-                    FxHashMap::default();
-                // answers of slices that do not read the permission, per context
-                let mut decided: FxHashMap<(usize, bool, bool, UsageFact), Vec<usize>> =
-                    FxHashMap::default();
-                let keep = kept.get(p.id.as_str());
-                for a in gr.actions.iter() {
-                    let Some(slice) = slice_of[a.0 as usize] else {
-                        continue;
-                    };
-                    let name = &catalog.action(a).name;
-                    let via_wildcard = gr.via_wildcard && !literal(gr, name);
-                    let last = last_used.and_then(|m| m.get(name)).copied();
-                    let is_kept = keep.is_some_and(|k| k.contains(a));
-                    let fact = vouches.fact(p, catalog, a, last);
-                    let reuse = (!slice_reads_resource[slice] && last.is_none())
-                        .then(|| (slice, via_wildcard, is_kept, fact.clone()));
-                    let key = (via_wildcard, is_kept, fact);
-                    let built = match shared.get(&key) {
-                        Some(c) => Ok(c.clone()),
-                        None => {
-                            let (extra, ev) = permission_pairs(via_wildcard, is_kept, &key.2);
-                            Context::from_pairs(base.iter().cloned().chain(extra)).map(|c| {
-                                if last.is_none() {
-                                    shared.insert(key, (c.clone(), ev.clone()));
-                                }
-                                (c, ev)
-                            })
-                        }
-                    };
-                    let (ctx, evidence) = match built {
-                        Ok(c) => c,
-                        Err(e) => {
-                            problems.push(e.to_string());
-                            continue;
-                        }
-                    };
-                    let matched = match reuse.as_ref().and_then(|k| decided.get(k)) {
-                        Some(m) => m.clone(),
-                        None => {
-                            let req = match Request::new(
-                                principal.clone(),
-                                hold.clone(),
-                                uid("Iam::Permission", name),
-                                ctx,
-                                validate,
-                            ) {
-                                Ok(r) => r,
-                                Err(e) => {
-                                    problems.push(e.to_string());
-                                    continue;
-                                }
-                            };
-                            let resp = authorizer.is_authorized(&req, &slices[slice], &entities);
-                            for err in resp.diagnostics().errors() {
-                                let cedar_policy::AuthorizationError::PolicyEvaluationError(e) =
-                                    err;
-                                errored.insert(format!("{}: {}", e.policy_id(), e.inner()));
-                            }
-                            let mut matched = Vec::new();
-                            if resp.decision() == Decision::Deny {
-                                for id in resp.diagnostics().reason() {
-                                    if let Some(&i) = rule_index.get(&id.to_string()) {
-                                        matched.push(i);
-                                    }
-                                }
-                            }
-                            if let Some(k) = reuse {
-                                decided.insert(k, matched.clone());
-                            }
-                            matched
-                        }
-                    };
+                // a resource policy among them is one of the principal's own account
+                let through = Through::of(gr, Some(&p.scope));
+                let base = grant_pairs(gr, &now_expr, &source, &through);
+                for (name, matched, evidence) in
+                    ask.grant(&principal, &hold, gr, &base, &facts, &mut out)
+                {
                     for i in matched {
-                        let rule = &g.rules[i];
-                        let key = (
-                            rule.id.clone(),
-                            p.id.clone(),
-                            gr.origin.policy.clone(),
-                            gr.origin.statement,
+                        record(
+                            &mut out.found,
+                            &g.rules[i],
+                            &p.id,
+                            gr,
+                            &name,
+                            &evidence,
+                            &notes,
                         );
-                        let f = found.entry(key).or_insert_with(|| Finding {
-                            rule: rule.id.clone(),
-                            severity: rule.severity,
-                            message: rule.message.clone(),
-                            remediation: rule.remediation.clone(),
-                            principal: p.id.clone(),
-                            permissions: Vec::new(),
-                            granted_by: Some(gr.origin.clone()),
-                            evidence: evidence.clone(),
-                            rule_location: format!("{}:{}", rule.file, rule.line),
-                            notes: if rule.text.contains("principal.combinations") {
-                                combination_notes(rules, combos.get(p.id.as_str()))
-                            } else {
-                                Vec::new()
-                            },
-                        });
-                        f.permissions.push(name.clone());
-                        f.evidence.absorb(&evidence);
                     }
                 }
             }
-            (found, errored, problems)
+            for b in &eff.blocked {
+                for piece in &b.grants {
+                    let mut through = Through::of(piece, Some(&p.scope));
+                    through.blocked_by = Some(&b.origin.policy_name);
+                    let base = grant_pairs(piece, &now_expr, &source, &through);
+                    let said = |_: &super::cedar::GuardRule| {
+                        vec![format!("blocked by {}", b.origin.policy_name)]
+                    };
+                    for (name, matched, evidence) in
+                        ask.grant(&principal, &blocked, piece, &base, &facts, &mut out)
+                    {
+                        for i in matched {
+                            record(
+                                &mut out.found,
+                                &g.rules[i],
+                                &p.id,
+                                piece,
+                                &name,
+                                &evidence,
+                                &said,
+                            );
+                        }
+                    }
+                }
+            }
+            out
         })
         .collect();
+    // what resource policies grant beyond the principals' own effective permissions
+    let accounts: BTreeSet<&str> = input
+        .inventory
+        .principals
+        .iter()
+        .map(|p| p.scope.as_str())
+        .collect();
+    let mut exposed = PrincipalResult::default();
+    for rg in &exposures {
+        let (principal, id) = match input.inventory.principal(&rg.grantee.id()) {
+            Some(p) => (uid(principal_type(p), &p.id), p.id.clone()),
+            None => (uid("Aws::External", &rg.grantee.id()), rg.grantee.id()),
+        };
+        let through = Through {
+            resource: Some((&rg.resource, rg.owner.as_deref())),
+            cross_account: rg.cross_account(&accounts),
+            public: rg.grantee == Grantee::Anyone,
+            blocked_by: None,
+        };
+        let base = grant_pairs(&rg.grant, &now_expr, &source, &through);
+        let facts = |_: ActionId, _: &str| (false, no_use.clone());
+        for (name, matched, evidence) in
+            ask.grant(&principal, &hold, &rg.grant, &base, &facts, &mut exposed)
+        {
+            for i in matched {
+                record(
+                    &mut exposed.found,
+                    &g.rules[i],
+                    &id,
+                    &rg.grant,
+                    &name,
+                    &evidence,
+                    &|_| Vec::new(),
+                );
+            }
+        }
+    }
     let mut found: BTreeMap<Key, Finding> = BTreeMap::new();
     let mut errored: BTreeSet<String> = BTreeSet::new();
     let mut problems: BTreeSet<String> = BTreeSet::new();
-    for (f, e, p) in per_principal {
-        found.extend(f);
-        errored.extend(e);
-        problems.extend(p);
+    for r in per_principal.into_iter().chain([exposed]) {
+        found.extend(r.found);
+        errored.extend(r.errored);
+        problems.extend(r.problems);
     }
     for p in problems {
         diags.push(

@@ -19,6 +19,11 @@
 //! policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}]}'
 //! tags = { team = "platform" }
 //! used = { "s3:GetObject" = "2026-11-01" }
+//! [[test.resource]]                       # a resource policy (bucket, key, queue, …)
+//! arn = "arn:aws:s3:::reports"
+//! account = "111122223333"                # its account, when the ARN names none
+//! policy = '{"Version":"2012-10-17","Statement":[ … ]}'
+//! scp = ['{ … }']                         # SCPs attached to every account of the test (top level)
 //! [[test.expect]]
 //! rule = "aws-passrole-star"
 //! principal = "arn:aws:iam::111122223333:role/ci"
@@ -60,7 +65,22 @@ struct TestCaseSpec {
     #[serde(default)]
     principal: Vec<TestPrincipal>,
     #[serde(default)]
+    resource: Vec<TestResource>,
+    /// SCP documents attached to every account of the test (the root allows everything).
+    #[serde(default)]
+    scp: Vec<String>,
+    #[serde(default)]
     expect: Vec<Expect>,
+}
+
+/// A resource-based policy in a test.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct TestResource {
+    arn: String,
+    policy: String,
+    #[serde(default)]
+    account: Option<String>,
 }
 
 fn default_now() -> String {
@@ -352,9 +372,84 @@ fn build(
         inv.principals.push(p);
     }
     inv.principals.sort_by(|a, b| a.id.cmp(&b.id));
+    let here = || SourceFile::from_text(&case.location, "").location("", None);
+    for r in &case.spec.resource {
+        let document = PolicyDocument::parse(&r.policy, DocumentKind::Resource).map_err(|e| {
+            format!(
+                "resource `{}`: policy: {} at `{}`",
+                r.arn, e.message, e.json_path
+            )
+        })?;
+        inv.resource_policies.insert(
+            r.arn.clone(),
+            Policy {
+                id: r.arn.clone(),
+                name: r.arn.clone(),
+                kind: PolicyKind::ResourceBased,
+                document,
+                location: here(),
+            },
+        );
+        if let Some(a) = &r.account {
+            inv.resource_owners.insert(r.arn.clone(), a.clone());
+        }
+    }
+    if !case.spec.scp.is_empty() {
+        inv.organization = Some(test_organization(&case.spec.scp, &inv, here())?);
+    }
     let cells = coverage_cells(&case.spec, &window, catalog)?;
     let facts = UsageFacts::build(window, records, &cells, settings.coverage);
     Ok((inv, facts, now))
+}
+
+/// An organisation whose root holds every account of `inv`, `FullAWSAccess` attached everywhere
+/// (as AWS does by default) and the `scps` attached to every account.
+fn test_organization(
+    scps: &[String],
+    inv: &Inventory,
+    location: crate::source::Location,
+) -> Result<crate::model::Organization<PolicyDocument>, String> {
+    use crate::model::{OrgPolicy, OrgPolicyKind, Organization};
+    let accounts: BTreeSet<String> = inv.principals.iter().map(|p| p.scope.clone()).collect();
+    let root = "r-test".to_string();
+    let mut parents = BTreeMap::from([(root.clone(), None)]);
+    for a in &accounts {
+        parents.insert(a.clone(), Some(root.clone()));
+    }
+    let full =
+        r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+    let mut policies = Vec::new();
+    let everywhere: Vec<String> = parents.keys().cloned().collect();
+    for (i, (text, targets)) in std::iter::once((full, everywhere))
+        .chain(
+            scps.iter()
+                .map(|t| (t.as_str(), accounts.iter().cloned().collect())),
+        )
+        .enumerate()
+    {
+        let document = PolicyDocument::parse(text, DocumentKind::Identity)
+            .map_err(|e| format!("scp: {} at `{}`", e.message, e.json_path))?;
+        let name = if i == 0 {
+            "FullAWSAccess".to_string()
+        } else {
+            format!("test-scp-{}", i - 1)
+        };
+        policies.push(OrgPolicy {
+            id: format!("p-{name}"),
+            name,
+            kind: OrgPolicyKind::ServiceControl,
+            document,
+            targets,
+            location: location.clone(),
+        });
+    }
+    Ok(Organization {
+        id: "o-test".into(),
+        management_account: None,
+        parents,
+        names: BTreeMap::new(),
+        policies,
+    })
 }
 
 /// Runs every test case of `rules`.

@@ -634,3 +634,128 @@ mod agrees_with_identity_only_evaluation {
         }
     }
 }
+
+/// Why `recommend`'s safety checks may compare identity policies alone: a proposal keeps every
+/// `Deny` and a subset of what the `Allow` statements grant, every other policy type unchanged,
+/// and the whole decision never grows when identity allows shrink.
+mod monotone_in_identity_allows {
+    use super::*;
+    use proptest::prelude::*;
+
+    const PATTERNS: &[&str] = &["s3:*", "s3:GetObject", "*", "sqs:SendMessage"];
+    const RESOURCES: &[&str] = &[
+        "*",
+        "arn:aws:s3:::a/*",
+        "arn:aws:sqs:eu-west-1:111122223333:q",
+    ];
+    const REQUESTS: &[(&str, &str)] = &[
+        ("s3:GetObject", "arn:aws:s3:::a/k"),
+        ("s3:PutObject", "arn:aws:s3:::a/k"),
+        ("sqs:SendMessage", "arn:aws:sqs:eu-west-1:111122223333:q"),
+    ];
+    const PRINCIPALS: &[&str] = &[
+        r#""*""#,
+        r#"{"AWS":"arn:aws:iam::111122223333:role/app"}"#,
+        r#"{"AWS":"arn:aws:iam::444455556666:role/app"}"#,
+        r#"{"AWS":"111122223333"}"#,
+    ];
+
+    /// (is an allow, statement JSON); `principal` for resource-policy statements.
+    fn statement(principal: bool) -> impl Strategy<Value = (bool, String)> {
+        (
+            any::<bool>(),
+            prop::sample::select(PATTERNS),
+            prop::sample::select(RESOURCES),
+            prop::sample::select(PRINCIPALS),
+            any::<bool>(),
+        )
+            .prop_map(move |(allow, action, resource, who, mfa)| {
+                let mut s = format!(
+                    r#"{{"Effect":"{}","Action":"{action}","Resource":"{resource}""#,
+                    if allow { "Allow" } else { "Deny" },
+                );
+                if principal {
+                    s.push_str(&format!(r#","Principal":{who}"#));
+                }
+                if mfa {
+                    s.push_str(r#","Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"}}"#);
+                }
+                s.push('}');
+                (allow, s)
+            })
+    }
+
+    fn document(statements: &[&String]) -> Option<PolicyDocument> {
+        (!statements.is_empty()).then(|| {
+            doc(&format!(
+                r#"{{"Version":"2012-10-17","Statement":[{}]}}"#,
+                statements
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ))
+        })
+    }
+
+    fn rank(d: Decision) -> u8 {
+        match d {
+            Decision::Allowed => 2,
+            Decision::Conditional => 1,
+            Decision::ExplicitDeny | Decision::ImplicitDeny => 0,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
+        #[test]
+        fn dropping_identity_allows_never_widens_the_decision(
+            identity in prop::collection::vec((statement(false), any::<bool>()), 1..5),
+            scp in prop::collection::vec(statement(false), 0..3),
+            resource in prop::collection::vec(statement(true), 0..3),
+            boundary in prop::option::of(prop::collection::vec(statement(false), 1..3)),
+            caller_account in prop::sample::select(&[A, B][..]),
+            request in prop::sample::select(REQUESTS),
+            mfa in prop::option::of(any::<bool>()),
+        ) {
+            let all: Vec<&String> = identity.iter().map(|((_, s), _)| s).collect();
+            // the proposal: every Deny, and the allows the draw keeps
+            let kept: Vec<&String> = identity
+                .iter()
+                .filter(|((allow, _), keep)| !*allow || *keep)
+                .map(|((_, s), _)| s)
+                .collect();
+            let current = document(&all);
+            let proposed = document(&kept);
+            let scp_doc = document(&scp.iter().map(|(_, s)| s).collect::<Vec<_>>());
+            let resource_doc = document(&resource.iter().map(|(_, s)| s).collect::<Vec<_>>());
+            let boundary_doc = boundary
+                .as_ref()
+                .and_then(|b| document(&b.iter().map(|(_, s)| s).collect::<Vec<_>>()));
+            let mut r = req(request.0, request.1);
+            r.context.complete = mfa.is_some();
+            if let Some(m) = mfa {
+                r.context.insert("aws:MultiFactorAuthPresent", if m { "true" } else { "false" });
+            }
+            let chain = |identity: &Option<PolicyDocument>| {
+                let mut c = Chain {
+                    caller: Some(role(caller_account)),
+                    resource_account: Some(A.into()),
+                    identity: identity.iter().map(named).collect(),
+                    boundary: boundary_doc.as_ref().map(named),
+                    resource_policy: resource_doc.as_ref().map(named),
+                    ..Chain::default()
+                };
+                if let Some(s) = &scp_doc {
+                    c.scps = vec![vec![named(s)]];
+                }
+                decide(&r, &c).decision
+            };
+            let (before, after) = (chain(&current), chain(&proposed));
+            prop_assert!(
+                rank(after) <= rank(before),
+                "{before:?} became {after:?}: identity {all:?} → {kept:?}, scp {scp:?}, resource {resource:?}, boundary {boundary:?}, caller in {caller_account}"
+            );
+        }
+    }
+}
