@@ -613,12 +613,12 @@ struct NamedGrant {
 /// Principal id → the grants of same-account resource policies that name it (or, for a role, a
 /// session of it).
 fn named_by_resources(catalog: &AwsCatalog, inv: &Inventory) -> FxHashMap<String, Vec<NamedGrant>> {
-    use crate::aws::resource_grants::{names_on_its_own, resource_grants};
+    use crate::aws::resource_grants::names_on_its_own;
     let mut out: FxHashMap<String, Vec<NamedGrant>> = FxHashMap::default();
     if inv.resource_policies.is_empty() {
         return out;
     }
-    for rg in resource_grants(inv, catalog, false) {
+    for rg in resource_grants_after_rcps(catalog, inv, false) {
         if let Some((p, session)) = names_on_its_own(inv, &rg) {
             out.entry(p.id.clone()).or_default().push(NamedGrant {
                 grant: rg.grant,
@@ -627,6 +627,95 @@ fn named_by_resources(catalog: &AwsCatalog, inv: &Inventory) -> FxHashMap<String
         }
     }
     out
+}
+
+/// What the snapshots' resource policies (and, with `trust`, trust policies) grant, after the
+/// resource control policies of each resource's account: an RCP `Deny` that the grantee's own
+/// facts settle (its ARN, account, whether its account is in the organisation) removes what it
+/// covers; one they cannot settle stays as a limit and makes the grant conditional. RCPs apply
+/// to the services AWS lists, not to service-linked roles; AWS's `RCPFullAWSAccess` allows
+/// everything at every level, so only denies take anything away.
+pub(crate) fn resource_grants_after_rcps(
+    catalog: &AwsCatalog,
+    inv: &Inventory,
+    trust: bool,
+) -> Vec<crate::aws::resource_grants::ResourceGrant> {
+    use crate::aws::policy::RCP_SERVICES;
+    use crate::aws::resource_grants::{resource_grants, Grantee};
+    use crate::model::OrgPolicyKind;
+    let mut grants = resource_grants(inv, catalog, trust);
+    let Some(org) = &inv.organization else {
+        return grants;
+    };
+    for rg in &mut grants {
+        let service = rg.resource.split(':').nth(2).unwrap_or_default();
+        let service = if service == "iam" { "sts" } else { service };
+        let levels = rg
+            .owner
+            .as_deref()
+            .and_then(|o| org.levels(o, OrgPolicyKind::ResourceControl));
+        let (true, Some(levels)) = (RCP_SERVICES.contains(&service), levels) else {
+            continue;
+        };
+        if let Grantee::Principal { arn, .. } = &rg.grantee {
+            if arn.contains(":role/aws-service-role/") {
+                continue;
+            }
+        }
+        // what the grantee settles by itself
+        let mut ctx = RequestContext::default();
+        let account = rg.grantee.account().map(str::to_string);
+        if let Grantee::Principal { arn, .. } = &rg.grantee {
+            ctx.insert("aws:PrincipalArn", arn);
+            ctx.know_prefix("aws:PrincipalArn");
+        }
+        if let Some(a) = &account {
+            ctx.insert("aws:PrincipalAccount", a);
+            ctx.know_prefix("aws:PrincipalAccount");
+            if org.parents.contains_key(a) {
+                ctx.insert("aws:PrincipalOrgID", &org.id);
+                ctx.know_prefix("aws:PrincipalOrgID");
+            }
+        }
+        if let Grantee::Service(s) = &rg.grantee {
+            ctx.insert("aws:PrincipalServiceName", s);
+            ctx.insert("aws:PrincipalIsAWSService", "true");
+            ctx.know_prefix("aws:PrincipalServiceName");
+            ctx.know_prefix("aws:PrincipalIsAWSService");
+        }
+        let mut denies = Vec::new();
+        for p in levels.iter().flatten() {
+            let vars = p.document.version.supports_variables();
+            for s in p
+                .document
+                .statements
+                .iter()
+                .filter(|s| s.effect == Effect::Deny)
+            {
+                let Some((conds, res)) = settle(vars, s, &ctx) else {
+                    continue;
+                };
+                let mut acts = catalog.empty_set();
+                for pat in s.action.patterns() {
+                    acts.union_with(&catalog.expand(pat));
+                }
+                if matches!(s.action, ActionSpec::NotAction(_)) {
+                    acts = acts.complement(catalog.len());
+                }
+                let origin = crate::aws::statement_origin(
+                    (&p.id, &p.name, crate::model::PolicyKind::ServiceControl),
+                    None,
+                    &p.location,
+                    ".Content",
+                    s,
+                );
+                denies.push((acts, res, !conds.is_empty(), origin));
+            }
+        }
+        apply_denies(&mut rg.grant, &denies);
+    }
+    grants.retain(|rg| !rg.grant.actions.is_empty());
+    grants
 }
 
 /// Evaluates what the principal alone settles: conditions on its own keys, variables in resources.

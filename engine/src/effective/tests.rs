@@ -391,3 +391,49 @@ fn a_deny_on_resources_the_grant_cannot_reach_does_not_limit_it() {
         .expect("the inline grant on *");
     assert_eq!(star.limits.len(), 1);
 }
+
+#[test]
+fn an_rcp_deny_the_grantee_cannot_settle_makes_a_resource_grant_conditional_and_one_it_settles_drops_out()
+{
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
+    let r = aws_authz::load_files(&[
+        root.join("demo/snapshot/authorization-details.json"),
+        root.join("aws/resource-policies/bucket-trusts-analyst-role-and-public-queue.json"),
+        root.join(
+            "aws/resource-policies/same-account-names-role-session-user-account-and-partner.json",
+        ),
+        // RCP at the root: deny s3:* and sqs:* to identities outside o-exampleorg
+        root.join("aws/org/root-prod-ou-two-accounts-scps-and-rcp.json"),
+    ]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let inv = r.inventory;
+    let grants = resource_grants_after_rcps(cat(), &inv, false);
+    let by_sid = |sid: &str| {
+        grants
+            .iter()
+            .find(|g| g.grant.origin.sid.as_deref() == Some(sid))
+            .unwrap_or_else(|| panic!("{sid}"))
+    };
+    // anyone: whether the caller is in the organisation is not known
+    let anyone = by_sid("AnyoneMaySend");
+    assert!(anyone.grant.conditional);
+    assert_eq!(anyone.grant.limits.len(), 1);
+    assert_eq!(anyone.grant.limits[0].origin.policy_name, "OrgIdentitiesOnly");
+    // an account of the organisation: the RCP's condition is false, nothing changes
+    let partner = by_sid("PartnerWrites");
+    assert!(!partner.grant.conditional && partner.grant.limits.is_empty());
+    // SNS is not a service RCPs apply to
+    assert!(!by_sid("AnyonePublishes").grant.conditional);
+    // without the organisation export, no RCP: the same grant to anyone is unconditional
+    let without: Vec<_> = resource_grants_after_rcps(
+        cat(),
+        &aws_authz::load_files(&[root.join(
+            "aws/resource-policies/bucket-trusts-analyst-role-and-public-queue.json",
+        )])
+        .inventory,
+        false,
+    );
+    assert!(without
+        .iter()
+        .any(|g| g.grant.origin.sid.as_deref() == Some("AnyoneMaySend") && !g.grant.conditional));
+}

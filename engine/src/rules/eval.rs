@@ -5,9 +5,7 @@
 use super::diags::Problem;
 use super::toml_rules::{ItemSource, Keep};
 use super::{RuleDiagnostic, RuleSet};
-use crate::aws::resource_grants::{
-    delegates_to_owner, names_on_its_own, resource_grants, Grantee, ResourceGrant,
-};
+use crate::aws::resource_grants::{delegates_to_owner, names_on_its_own, Grantee, ResourceGrant};
 use crate::aws::Inventory;
 use crate::catalog::{ActionId, AwsCatalog};
 use crate::effective::{resolve_all, EffectiveGrant};
@@ -705,14 +703,15 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
         .filter(|&i| g.rules[i].scope.is_none())
         .collect();
     // what resource policies grant beyond what is already among the principals' permissions
-    let exposures: Vec<ResourceGrant> = resource_grants(input.inventory, catalog, true)
-        .into_iter()
-        .filter(|rg| {
-            let own = rg.grant.origin.policy_kind == crate::model::PolicyKind::ResourceBased
-                && names_on_its_own(input.inventory, rg).is_some();
-            !own && !delegates_to_owner(rg)
-        })
-        .collect();
+    let exposures: Vec<ResourceGrant> =
+        crate::effective::resource_grants_after_rcps(catalog, input.inventory, true)
+            .into_iter()
+            .filter(|rg| {
+                let own = rg.grant.origin.policy_kind == crate::model::PolicyKind::ResourceBased
+                    && names_on_its_own(input.inventory, rg).is_some();
+                !own && !delegates_to_owner(rg)
+            })
+            .collect();
     let mut held_set = catalog.empty_set();
     for e in &effective {
         for gr in e

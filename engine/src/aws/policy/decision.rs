@@ -245,7 +245,7 @@ pub struct ChainDecision {
 /// Services whose resources RCPs apply to (AWS Organizations User Guide, "Resource control
 /// policies": S3, STS, KMS, SQS and Secrets Manager at launch; ECR and OpenSearch Serverless,
 /// Cognito user pools and CloudWatch Logs, then DynamoDB added since).
-const RCP_SERVICES: &[&str] = &[
+pub(crate) const RCP_SERVICES: &[&str] = &[
     "s3",
     "sts",
     "kms",

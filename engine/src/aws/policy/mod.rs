@@ -9,6 +9,7 @@ mod variables;
 mod write;
 
 pub use condition::{Condition, ConditionOp, RequestContext, SetQualifier};
+pub(crate) use decision::RCP_SERVICES;
 pub use decision::{decide, naming, Caller, Chain, ChainDecision, Named, PolicyType};
 pub use document::{
     ActionSpec, DocError, DocumentKind, Effect, PolicyDocument, PolicyVersion, PrincipalSpec,
