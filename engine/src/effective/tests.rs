@@ -393,8 +393,8 @@ fn a_deny_on_resources_the_grant_cannot_reach_does_not_limit_it() {
 }
 
 #[test]
-fn an_rcp_deny_the_grantee_cannot_settle_makes_a_resource_grant_conditional_and_one_it_settles_drops_out()
-{
+fn an_rcp_deny_the_grantee_cannot_settle_makes_a_resource_grant_conditional_and_one_it_settles_drops_out(
+) {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
     let r = aws_authz::load_files(&[
         root.join("demo/snapshot/authorization-details.json"),
@@ -418,7 +418,10 @@ fn an_rcp_deny_the_grantee_cannot_settle_makes_a_resource_grant_conditional_and_
     let anyone = by_sid("AnyoneMaySend");
     assert!(anyone.grant.conditional);
     assert_eq!(anyone.grant.limits.len(), 1);
-    assert_eq!(anyone.grant.limits[0].origin.policy_name, "OrgIdentitiesOnly");
+    assert_eq!(
+        anyone.grant.limits[0].origin.policy_name,
+        "OrgIdentitiesOnly"
+    );
     // an account of the organisation: the RCP's condition is false, nothing changes
     let partner = by_sid("PartnerWrites");
     assert!(!partner.grant.conditional && partner.grant.limits.is_empty());
@@ -427,9 +430,9 @@ fn an_rcp_deny_the_grantee_cannot_settle_makes_a_resource_grant_conditional_and_
     // without the organisation export, no RCP: the same grant to anyone is unconditional
     let without: Vec<_> = resource_grants_after_rcps(
         cat(),
-        &aws_authz::load_files(&[root.join(
-            "aws/resource-policies/bucket-trusts-analyst-role-and-public-queue.json",
-        )])
+        &aws_authz::load_files(&[
+            root.join("aws/resource-policies/bucket-trusts-analyst-role-and-public-queue.json")
+        ])
         .inventory,
         false,
     );

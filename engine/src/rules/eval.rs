@@ -70,6 +70,48 @@ fn conditions_read_resource(policy: &Policy) -> bool {
     }
 }
 
+/// True when a rule can only match a grant made by a resource-based policy: a `when` clause has,
+/// among its top-level `&&` conjuncts, `context.public`, `context.cross_account` or
+/// `context.granted_through == "resource"`, all false for a principal's own grants. Such rules
+/// are left out of the slices asked about identity-policy grants. Read from the policy's JSON
+/// form; anything unexpected counts as "may match any grant".
+fn only_resource_grants(policy: &Policy) -> bool {
+    fn context_attr(e: &serde_json::Value) -> Option<&str> {
+        let dot = e.get(".")?;
+        (dot.get("left")?.get("Var")?.as_str()? == "context")
+            .then(|| dot.get("attr")?.as_str())
+            .flatten()
+    }
+    fn conjunct_excludes_identity(e: &serde_json::Value) -> bool {
+        if let Some(and) = e.get("&&") {
+            return and.get("left").is_some_and(conjunct_excludes_identity)
+                || and.get("right").is_some_and(conjunct_excludes_identity);
+        }
+        if matches!(context_attr(e), Some("public" | "cross_account")) {
+            return true;
+        }
+        e.get("==").is_some_and(|eq| {
+            let attr = eq.get("left").and_then(context_attr);
+            let value = eq
+                .get("right")
+                .and_then(|r| r.get("Value"))
+                .and_then(|v| v.as_str());
+            attr == Some("granted_through") && value == Some("resource")
+        })
+    }
+    let Ok(json) = policy.to_json() else {
+        return false;
+    };
+    json.get("conditions")
+        .and_then(|c| c.as_array())
+        .is_some_and(|cs| {
+            cs.iter().any(|c| {
+                c.get("kind").and_then(|k| k.as_str()) == Some("when")
+                    && c.get("body").is_some_and(conjunct_excludes_identity)
+            })
+        })
+}
+
 fn principal_type(p: &Principal) -> &'static str {
     match p.kind {
         PrincipalKind::User => "Aws::User",
@@ -549,7 +591,8 @@ struct PrincipalResult {
 /// What asking Cedar about grants needs: the policy set sliced per permission, the entities.
 struct Ask<'s> {
     slices: &'s [PolicySet],
-    slice_of: &'s [Option<usize>],
+    /// Permission → its slice, for identity-policy grants `[0]` and resource-policy grants `[1]`.
+    slice_of: &'s [Vec<Option<usize>>; 2],
     slice_reads_resource: &'s [bool],
     entities: &'s Entities,
     rule_index: &'s HashMap<String, usize>,
@@ -570,6 +613,10 @@ impl Ask<'_> {
         facts: &dyn Fn(ActionId, &str) -> (bool, UsageFact),
         out: &mut PrincipalResult,
     ) -> Vec<(String, Vec<usize>, Evidence)> {
+        let through_resource = matches!(
+            gr.origin.policy_kind,
+            crate::model::PolicyKind::ResourceBased | crate::model::PolicyKind::Trust
+        );
         let authorizer = Authorizer::new();
         let mut answers = Vec::new();
         // contexts for permissions without use repeat across the grant: build each once
@@ -579,7 +626,7 @@ impl Ask<'_> {
         let mut decided: FxHashMap<(usize, bool, bool, UsageFact), Vec<usize>> =
             FxHashMap::default();
         for a in gr.actions.iter() {
-            let Some(slice) = self.slice_of[a.0 as usize] else {
+            let Some(slice) = self.slice_of[usize::from(through_resource)][a.0 as usize] else {
                 continue;
             };
             let name = &self.catalog.action(a).name;
@@ -588,6 +635,15 @@ impl Ask<'_> {
             let unused = fact.last.is_none();
             let reuse = (!self.slice_reads_resource[slice] && unused)
                 .then(|| (slice, via_wildcard, is_kept, fact.clone()));
+            // answered already for this context: no context to build, nothing to ask
+            if let Some(m) = reuse.as_ref().and_then(|k| decided.get(k)) {
+                if let (false, Some((_, ev))) =
+                    (m.is_empty(), shared.get(&(via_wildcard, is_kept, fact)))
+                {
+                    answers.push((name.clone(), m.clone(), ev.clone()));
+                }
+                continue;
+            }
             let key = (via_wildcard, is_kept, fact);
             let built = match shared.get(&key) {
                 Some(c) => Ok(c.clone()),
@@ -608,42 +664,36 @@ impl Ask<'_> {
                     continue;
                 }
             };
-            let matched = match reuse.as_ref().and_then(|k| decided.get(k)) {
-                Some(m) => m.clone(),
-                None => {
-                    let req = match Request::new(
-                        principal.clone(),
-                        action.clone(),
-                        uid("Iam::Permission", name),
-                        ctx,
-                        self.validate,
-                    ) {
-                        Ok(r) => r,
-                        Err(e) => {
-                            out.problems.push(e.to_string());
-                            continue;
-                        }
-                    };
-                    let resp = authorizer.is_authorized(&req, &self.slices[slice], self.entities);
-                    for err in resp.diagnostics().errors() {
-                        let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = err;
-                        out.errored
-                            .insert(format!("{}: {}", e.policy_id(), e.inner()));
-                    }
-                    let mut matched = Vec::new();
-                    if resp.decision() == Decision::Deny {
-                        for id in resp.diagnostics().reason() {
-                            if let Some(&i) = self.rule_index.get(&id.to_string()) {
-                                matched.push(i);
-                            }
-                        }
-                    }
-                    if let Some(k) = reuse {
-                        decided.insert(k, matched.clone());
-                    }
-                    matched
+            let req = match Request::new(
+                principal.clone(),
+                action.clone(),
+                uid("Iam::Permission", name),
+                ctx,
+                self.validate,
+            ) {
+                Ok(r) => r,
+                Err(e) => {
+                    out.problems.push(e.to_string());
+                    continue;
                 }
             };
+            let resp = authorizer.is_authorized(&req, &self.slices[slice], self.entities);
+            for err in resp.diagnostics().errors() {
+                let cedar_policy::AuthorizationError::PolicyEvaluationError(e) = err;
+                out.errored
+                    .insert(format!("{}: {}", e.policy_id(), e.inner()));
+            }
+            let mut matched = Vec::new();
+            if resp.decision() == Decision::Deny {
+                for id in resp.diagnostics().reason() {
+                    if let Some(&i) = self.rule_index.get(&id.to_string()) {
+                        matched.push(i);
+                    }
+                }
+            }
+            if let Some(k) = reuse {
+                decided.insert(k, matched.clone());
+            }
             if !matched.is_empty() {
                 answers.push((name.clone(), matched, evidence));
             }
@@ -726,18 +776,21 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
         held_set.union_with(&rg.grant.actions);
     }
     let held: BTreeSet<ActionId> = held_set.iter().collect();
-    let applicable = |a: ActionId| -> Vec<usize> {
+    // rules that can only match resource-policy grants are not asked about the others
+    let resource_only: Vec<bool> = g.policies.iter().map(only_resource_grants).collect();
+    let applicable = |a: ActionId, through_resource: bool| -> Vec<usize> {
         let mut v: Vec<usize> = (0..g.rules.len())
             .filter(|&i| g.rules[i].scope.as_ref().is_some_and(|s| s.contains(a)))
             .collect();
         v.extend(&unscoped);
+        v.retain(|&i| through_resource || !resource_only[i]);
         v.sort_unstable();
         v
     };
     let needed: BTreeSet<ActionId> = held
         .iter()
         .copied()
-        .filter(|a| !applicable(*a).is_empty())
+        .filter(|a| !applicable(*a, true).is_empty())
         .collect();
     // which dangerous combinations each principal holds all of
     let mut combos: HashMap<&str, Vec<String>> = HashMap::new();
@@ -782,22 +835,29 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
     };
     // One policy set per distinct set of applicable rules, built before the parallel loop.
     // action id → its slice: indexed, not hashed (looked up once per held permission)
-    let mut slice_of: Vec<Option<usize>> = vec![None; catalog.len()];
+    // [identity-policy grants, resource-policy grants]
+    let mut slice_of: [Vec<Option<usize>>; 2] =
+        [vec![None; catalog.len()], vec![None; catalog.len()]];
     let mut slices: Vec<PolicySet> = Vec::new();
     let mut slice_ids: HashMap<Vec<usize>, usize> = HashMap::new();
     for &a in &needed {
-        let rules_here = applicable(a);
-        let next = slices.len();
-        let idx = *slice_ids.entry(rules_here.clone()).or_insert(next);
-        if idx == next {
-            let mut set = PolicySet::new();
-            let _ = set.add(baseline.clone());
-            for &i in &rules_here {
-                let _ = set.add(g.policies[i].clone());
+        for through_resource in [false, true] {
+            let rules_here = applicable(a, through_resource);
+            if rules_here.is_empty() {
+                continue;
             }
-            slices.push(set);
+            let next = slices.len();
+            let idx = *slice_ids.entry(rules_here.clone()).or_insert(next);
+            if idx == next {
+                let mut set = PolicySet::new();
+                let _ = set.add(baseline.clone());
+                for &i in &rules_here {
+                    let _ = set.add(g.policies[i].clone());
+                }
+                slices.push(set);
+            }
+            slice_of[usize::from(through_resource)][a.0 as usize] = Some(idx);
         }
-        slice_of[a.0 as usize] = Some(idx);
     }
     // A slice whose rules never read the permission in their conditions answers the same for
     // every permission it covers (same scope match, same context): ask Cedar once per context.
@@ -1219,8 +1279,47 @@ fn apply_exemptions(
 
 #[cfg(test)]
 mod tests {
-    use super::conditions_read_resource;
+    use super::{conditions_read_resource, only_resource_grants};
     use cedar_policy::Policy;
+
+    #[test]
+    fn rules_that_need_a_resource_policy_grant_are_told_apart() {
+        for (text, only) in [
+            (
+                r#"forbid (principal, action, resource) when { context.public && !context.conditional };"#,
+                true,
+            ),
+            (
+                r#"forbid (principal, action, resource) when { !context.conditional && context.cross_account };"#,
+                true,
+            ),
+            (
+                r#"forbid (principal, action, resource) when { context.granted_through == "resource" };"#,
+                true,
+            ),
+            // a disjunction, a negation, the other value: may match identity grants
+            (
+                r#"forbid (principal, action, resource) when { context.public || context.resource_is_star };"#,
+                false,
+            ),
+            (
+                r#"forbid (principal, action, resource) when { !context.public };"#,
+                false,
+            ),
+            (
+                r#"forbid (principal, action, resource) when { context.granted_through == "identity" };"#,
+                false,
+            ),
+            // `unless` does not restrict what is asked
+            (
+                r#"forbid (principal, action, resource) unless { context.public };"#,
+                false,
+            ),
+            (r#"forbid (principal, action, resource);"#, false),
+        ] {
+            assert_eq!(only_resource_grants(&policy(text)), only, "{text}");
+        }
+    }
 
     fn policy(text: &str) -> Policy {
         Policy::parse(None, text).expect("policy")
