@@ -3,6 +3,7 @@
 pub mod arn;
 pub mod policy;
 pub mod resource_grants;
+pub mod validate;
 
 /// An AWS snapshot: principals and their IAM policy documents.
 pub type Inventory = crate::model::Inventory<policy::PolicyDocument>;

@@ -106,6 +106,38 @@ pub struct ConditionOp {
 }
 
 impl ConditionOp {
+    /// The operator's type family: `String`, `Numeric`, `Date`, `Bool`, `Binary`, `IpAddress`,
+    /// `Arn` or `Null`.
+    pub fn family_name(&self) -> &'static str {
+        match self.family {
+            Family::String | Family::StringIgnoreCase | Family::StringLike => "String",
+            Family::Numeric(_) => "Numeric",
+            Family::Date(_) => "Date",
+            Family::Bool => "Bool",
+            Family::Binary => "Binary",
+            Family::Ip => "IpAddress",
+            Family::Arn => "Arn",
+            Family::Null => "Null",
+        }
+    }
+
+    /// True when `value` can be read as the operator's type (a date for `Date…`, an address or
+    /// CIDR for `IpAddress`, a number, `true`/`false`); policy variables fit anything.
+    pub fn value_fits(&self, value: &str) -> bool {
+        if value.contains("${") {
+            return true;
+        }
+        match self.family {
+            Family::Date(_) => parse_date(value).is_some(),
+            Family::Ip => parse_net(value).is_some(),
+            Family::Numeric(_) => value.trim().parse::<f64>().is_ok(),
+            Family::Bool | Family::Null => {
+                value.eq_ignore_ascii_case("true") || value.eq_ignore_ascii_case("false")
+            }
+            _ => true,
+        }
+    }
+
     /// Parses an operator name; unknown names are errors (AWS rejects them too).
     pub fn parse(name: &str) -> Result<ConditionOp, String> {
         let (qualifier, rest) = if let Some(r) = name.strip_prefix("ForAnyValue:") {
