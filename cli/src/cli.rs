@@ -190,8 +190,14 @@ pub enum CheckFormat {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// `get-account-authorization-details` output; several files merge.
-    #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
+    /// What a change declares, recognised by content: plain IAM policy documents (identity,
+    /// trust or resource policies); directories are walked. Validated by the built-in policy
+    /// checks and checked against the rules.
+    #[arg(value_name = "PATH", required_unless_present = "snapshots")]
+    pub paths: Vec<PathBuf>,
+    /// `get-account-authorization-details` output (and organisation, Config and resource-policy
+    /// exports); several files merge.
+    #[arg(long = "snapshot", value_name = "FILE", num_args = 1..)]
     pub snapshots: Vec<PathBuf>,
     /// Usage store from `whittle ingest`: adds used / last used / coverage evidence (default:
     /// `$WHITTLE_DB` or `.whittle/usage.db`, when it exists).

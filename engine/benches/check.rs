@@ -24,11 +24,13 @@ fn bench(c: &mut Criterion) {
     let (set, diags) = rules::load(&[rules::builtin_dir().to_path_buf()], catalog);
     assert!(diags.is_empty());
     let set = set.expect("built-in pack");
+    let nothing_planned = std::collections::BTreeSet::new();
     let input = CheckInput {
         inventory: &report.inventory,
         catalog,
         usage: None,
         now: 1_795_000_000,
+        planned: &nothing_planned,
     };
     let (findings, _) = evaluate(&set, &input);
     assert!(
@@ -55,6 +57,7 @@ fn bench(c: &mut Criterion) {
                 catalog,
                 usage: None,
                 now: 1_795_000_000,
+                planned: &nothing_planned,
             };
             evaluate(&set, &input).0.len()
         })

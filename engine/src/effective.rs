@@ -521,6 +521,7 @@ impl<'a> Resolver<'a> {
                         json_path: (*node).to_string(),
                         span: None,
                         line: None,
+                        column: None,
                     },
                 },
                 |p| Origin {

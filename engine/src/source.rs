@@ -18,6 +18,9 @@ pub struct Location {
     /// 1-based line of the span start.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<usize>,
+    /// 1-based column (in characters) of the span start.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
 }
 
 impl std::fmt::Display for Location {
@@ -25,6 +28,9 @@ impl std::fmt::Display for Location {
         f.write_str(&self.file)?;
         if let Some(line) = self.line {
             write!(f, ":{line}")?;
+            if let Some(col) = self.column {
+                write!(f, ":{col}")?;
+            }
         }
         if !self.json_path.is_empty() {
             write!(f, " ({})", self.json_path)?;
@@ -68,12 +74,21 @@ impl SourceFile {
     /// A location at `json_path` spanning `span` bytes of this file.
     pub fn location(&self, json_path: impl Into<String>, span: Option<Range<usize>>) -> Location {
         let line = span.as_ref().map(|s| self.line_of(s.start));
+        let column = span.as_ref().map(|s| column_of(&self.text, s.start));
         Location {
             file: self.path.clone(),
             json_path: json_path.into(),
             span,
             line,
+            column,
         }
+    }
+
+    /// Points `location` at `span` of this file: its line and column.
+    pub fn point(&self, location: &mut Location, span: Range<usize>) {
+        location.line = Some(self.line_of(span.start));
+        location.column = Some(column_of(&self.text, span.start));
+        location.span = Some(span);
     }
 
     /// 1-based line of a byte offset.
@@ -284,6 +299,13 @@ impl InputError {
         s.push_str(&self.message);
         s
     }
+}
+
+/// 1-based column, in characters, of byte `offset` of `text`.
+pub fn column_of(text: &str, offset: usize) -> usize {
+    let offset = offset.min(text.len());
+    let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    text.get(start..offset).map_or(1, |s| s.chars().count() + 1)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
         diagnostics::note(n);
     }
     let report = whittle_engine::check(&CheckRequest {
+        paths: a.paths.clone(),
         snapshots: a.snapshots.clone(),
         rules,
         db,

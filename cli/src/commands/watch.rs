@@ -24,6 +24,7 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf], run: u32, changed: &[PathBuf]) -> bool 
         }
         if !a.snapshots.is_empty() {
             let req = whittle_engine::CheckRequest {
+                paths: Vec::new(),
                 snapshots: a.snapshots.clone(),
                 rules: dirs.to_vec(),
                 db: a.db.clone(),

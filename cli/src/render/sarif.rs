@@ -139,6 +139,8 @@ struct ArtifactLocation {
 #[serde(rename_all = "camelCase")]
 struct Region {
     start_line: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -201,6 +203,11 @@ pub fn log(findings: &[Finding], set: &RuleSet, input_errors: &[InputError]) -> 
         .iter()
         .map(|(u, _)| u.id.as_str())
         .chain(["whittle-expired-exemption", "whittle-rule-error"])
+        .chain(
+            whittle_engine::aws::validate::checks::ALL
+                .iter()
+                .map(|c| c.id),
+        )
     {
         if let Some(doc) = set.explain(id) {
             rules.push(ReportingDescriptor {
@@ -219,12 +226,16 @@ pub fn log(findings: &[Finding], set: &RuleSet, input_errors: &[InputError]) -> 
     let results = findings
         .iter()
         .map(|f| {
-            let (uri, line) = match &f.granted_by {
-                Some(o) => (o.location.file.to_string(), o.location.line.unwrap_or(1)),
+            let (uri, line, column) = match &f.granted_by {
+                Some(o) => (
+                    o.location.file.to_string(),
+                    o.location.line.unwrap_or(1),
+                    o.location.column,
+                ),
                 None => {
                     let mut parts = f.rule_location.rsplitn(2, ':');
                     let line = parts.next().and_then(|l| l.parse().ok()).unwrap_or(1);
-                    (parts.next().unwrap_or_default().to_string(), line)
+                    (parts.next().unwrap_or_default().to_string(), line, None)
                 }
             };
             let grant = f
@@ -235,16 +246,25 @@ pub fn log(findings: &[Finding], set: &RuleSet, input_errors: &[InputError]) -> 
             SarifResult {
                 rule_id: f.rule.clone(),
                 level: level(f.severity),
-                message: text(format!(
-                    "{}: {} holds {}",
-                    f.message,
-                    f.principal,
-                    super::text::permissions(&f.permissions)
-                )),
+                message: text(
+                    if f.rule_location == whittle_engine::aws::validate::RULE_LOCATION {
+                        f.message.clone()
+                    } else {
+                        format!(
+                            "{}: {} holds {}",
+                            f.message,
+                            f.principal,
+                            super::text::permissions(&f.permissions)
+                        )
+                    },
+                ),
                 locations: vec![Location {
                     physical_location: PhysicalLocation {
                         artifact_location: ArtifactLocation { uri },
-                        region: Region { start_line: line },
+                        region: Region {
+                            start_line: line,
+                            start_column: column,
+                        },
                     },
                     logical_locations: vec![LogicalLocation {
                         fully_qualified_name: f.principal.clone(),
@@ -288,6 +308,7 @@ pub fn log(findings: &[Finding], set: &RuleSet, input_errors: &[InputError]) -> 
                                 },
                                 region: Region {
                                     start_line: e.line.unwrap_or(1),
+                                    start_column: None,
                                 },
                             },
                         }],

@@ -55,7 +55,11 @@ fn origin_text(o: &Origin) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
         .unwrap_or_default();
-    let line = o.location.line.map(|l| format!(":{l}")).unwrap_or_default();
+    let line = match (o.location.line, o.location.column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    };
     format!(
         "{} ({kind}{group}) statement {}{sid} — {}{line}",
         o.policy_name, o.statement, o.location.file
@@ -948,9 +952,18 @@ pub fn findings(w: &mut dyn Write, findings: &[Finding], verbose: bool) -> io::R
             f.rule,
             f.principal
         )?;
-        writeln!(w, "         {}: {}", f.message, permissions(&f.permissions))?;
+        if f.permissions.is_empty() {
+            writeln!(w, "         {}", f.message)?;
+        } else {
+            writeln!(w, "         {}: {}", f.message, permissions(&f.permissions))?;
+        }
         if let Some(o) = &f.granted_by {
-            writeln!(w, "         granted by {}", origin_text(o))?;
+            let how = if f.rule_location == whittle_engine::aws::validate::RULE_LOCATION {
+                "in"
+            } else {
+                "granted by"
+            };
+            writeln!(w, "         {how} {}", origin_text(o))?;
         }
         let mut coverage = f
             .evidence

@@ -27,6 +27,7 @@ pub(crate) fn statement_origin(
         location.span = Some(span.clone());
     }
     location.line = stmt.line.or(location.line);
+    location.column = stmt.column.or(location.column);
     crate::model::Origin {
         policy: id.to_string(),
         policy_name: name.to_string(),

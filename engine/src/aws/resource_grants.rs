@@ -176,8 +176,11 @@ pub fn owner(inv: &Inventory, arn: &str) -> Option<String> {
 /// The service whose actions a policy on `arn` can grant: the ARN's service; `sts` for a role's
 /// (trust) policy.
 fn service_of(arn: &str, kind: PolicyKind) -> Option<String> {
+    if kind == PolicyKind::Trust {
+        return Some("sts".into());
+    }
     let a = Arn::parse(arn)?;
-    if kind == PolicyKind::Trust || (a.service == "iam" && a.resource.starts_with("role/")) {
+    if a.service == "iam" && a.resource.starts_with("role/") {
         return Some("sts".into());
     }
     Some(a.service.to_string())

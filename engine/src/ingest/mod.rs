@@ -3,6 +3,7 @@
 pub mod aws_authz;
 pub mod aws_config;
 pub mod aws_org;
+pub mod change;
 pub mod cloudtrail;
 pub mod credential_report;
 pub mod log_source;

@@ -15,6 +15,9 @@ use std::path::PathBuf;
 /// What to check.
 #[derive(Debug, Clone)]
 pub struct CheckRequest {
+    /// What a change declares: plain policy documents, Terraform plans, CloudFormation templates
+    /// (files, or directories to walk). Validated, and checked against the rules.
+    pub paths: Vec<PathBuf>,
     /// Entitlement snapshots (`get-account-authorization-details` JSON).
     pub snapshots: Vec<PathBuf>,
     /// Rule directories (`@builtin` for the packs embedded in the binary).
@@ -98,7 +101,10 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
         report.rule_diagnostics = rule_diagnostics;
         return Ok(report);
     };
-    let loaded = aws_authz::load_files(&req.snapshots);
+    let mut loaded = aws_authz::load_files(&req.snapshots);
+    let change = crate::ingest::change::load(&req.paths);
+    let validation = validate_change(catalog, &change);
+    merge(&mut loaded.inventory, &change);
     let settings = &set.lp.settings;
     let facts = match &req.db {
         Some(db) if !db.exists() => return Err(JobError::NoStore { path: db.clone() }),
@@ -120,12 +126,23 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
             catalog,
             usage: facts.as_ref(),
             now: req.now,
+            planned: &change.planned,
         },
     );
+    let mut findings = findings;
+    findings.extend(validation);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.rule.cmp(&b.rule))
+            .then_with(|| a.principal.cmp(&b.principal))
+    });
     rule_diagnostics.extend(more);
     report.rule_diagnostics = rule_diagnostics;
     report.input_errors = loaded.errors;
+    report.input_errors.extend(change.errors);
     report.input_warnings = loaded.warnings;
+    report.input_warnings.extend(change.warnings);
     let total = findings.len();
     report.findings = findings
         .into_iter()
@@ -134,4 +151,50 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
     report.filtered_out = total - report.findings.len();
     report.rules = Some(set);
     Ok(report)
+}
+
+/// The built-in policy checks on every document the change declares, and the findings of those
+/// that did not parse.
+fn validate_change(catalog: &AwsCatalog, change: &crate::ingest::change::Change) -> Vec<Finding> {
+    use crate::aws::validate::{validate, Subject};
+    let mut out = change.invalid.clone();
+    let inv = &change.inventory;
+    for d in &change.documents {
+        let policy = if d.resource {
+            inv.resource_policies.get(&d.policy)
+        } else {
+            inv.policies.get(&d.policy)
+        };
+        let Some(policy) = policy else { continue };
+        let text = change
+            .files
+            .get(&policy.location.file)
+            .map(|f| f.text.as_ref());
+        out.extend(validate(
+            catalog,
+            &Subject {
+                doc: &policy.document,
+                kind: d.kind,
+                policy: (&policy.id, &policy.name, policy.kind),
+                location: &policy.location,
+                text,
+                holder: &d.holder,
+            },
+        ));
+    }
+    out
+}
+
+/// Adds what a change declares to the snapshots' inventory (the change's version wins).
+fn merge(inv: &mut crate::aws::Inventory, change: &crate::ingest::change::Change) {
+    let c = &change.inventory;
+    inv.principals.retain(|p| c.principal(&p.id).is_none());
+    inv.principals.extend(c.principals.iter().cloned());
+    inv.principals.sort_by(|a, b| a.id.cmp(&b.id));
+    for (k, v) in &c.policies {
+        inv.policies.insert(k.clone(), v.clone());
+    }
+    for (k, v) in &c.resource_policies {
+        inv.resource_policies.insert(k.clone(), v.clone());
+    }
 }

@@ -68,6 +68,7 @@ pub(super) fn policy(
                 condition: None,
                 span: None,
                 line: None,
+                column: None,
             }
         })
         .collect();

@@ -25,6 +25,7 @@ pub(super) fn location() -> Location {
         json_path: String::new(),
         span: None,
         line: None,
+        column: None,
     }
 }
 

@@ -20,6 +20,8 @@ pub enum RuleKind {
     Combination,
     /// A rule whittle itself applies (`whittle-expired-exemption`, `whittle-rule-error`).
     Builtin,
+    /// A built-in policy check (`policy-unknown-action`), run on every document a change declares.
+    Validation,
 }
 
 /// A rule's documentation.
@@ -63,6 +65,7 @@ impl RuleSet {
             .chain(self.lp.risks.iter().map(|(r, _)| r.id.as_str()))
             .chain(self.lp.combinations.iter().map(|(c, _)| c.id.as_str()))
             .chain(["whittle-expired-exemption", "whittle-rule-error"])
+            .chain(crate::aws::validate::checks::ALL.iter().map(|c| c.id))
             .collect();
         ids.sort_unstable();
         ids.dedup();
@@ -155,6 +158,19 @@ impl RuleSet {
                 location: Some(format!("{}:{}", src.file, src.line)),
                 text: src.text.clone(),
                 tests: tests(),
+            });
+        }
+        if let Some(c) = crate::aws::validate::checks::find(id) {
+            return Some(RuleDoc {
+                id: c.id.to_string(),
+                kind: RuleKind::Validation,
+                severity: Some(c.severity),
+                message: c.message.into(),
+                why: Some(c.why.into()),
+                remediation: Some(c.remediation.into()),
+                location: None,
+                text: String::new(),
+                tests: Vec::new(),
             });
         }
         let (message, why, remediation) = match id {

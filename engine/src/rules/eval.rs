@@ -33,6 +33,9 @@ pub struct CheckInput<'a> {
     pub usage: Option<&'a UsageFacts>,
     /// "Now" (rules have no clock).
     pub now: Epoch,
+    /// Principal ids and resource ARNs a change declares (a plan, a template, a policy file):
+    /// their grants' `context.source` is `plan`, everything else's `snapshot`.
+    pub planned: &'a BTreeSet<String>,
 }
 
 /// Builds an entity uid; ids are escaped by Cedar's own constructor.
@@ -881,7 +884,15 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
         catalog,
     );
     let now_expr = RestrictedExpression::new_datetime(iso(input.now));
-    let source = RestrictedExpression::new_entity_uid(uid("Guard::Source", "snapshot"));
+    let snapshot = RestrictedExpression::new_entity_uid(uid("Guard::Source", "snapshot"));
+    let plan = RestrictedExpression::new_entity_uid(uid("Guard::Source", "plan"));
+    let source_of = |id: &str| {
+        if input.planned.contains(id) {
+            &plan
+        } else {
+            &snapshot
+        }
+    };
     // Requests are built from our own, fixed context shape: debug builds (every test) validate
     // each against the schema; release builds skip it, as it costs more than authorising.
     let validate = cfg!(debug_assertions).then_some(&g.schema);
@@ -909,6 +920,7 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
             let mut out = PrincipalResult::default();
             let last_used = input.usage.and_then(|u| u.used_by(&p.id));
             let principal = uid(principal_type(p), &p.id);
+            let source = source_of(&p.id);
             let keep = kept.get(p.id.as_str());
             let facts = |a: ActionId, name: &str| {
                 let last = last_used.and_then(|m| m.get(name)).copied();
@@ -925,7 +937,7 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
             for gr in &eff.grants {
                 // a resource policy among them is one of the principal's own account
                 let through = Through::of(gr, Some(&p.scope));
-                let base = grant_pairs(gr, &now_expr, &source, &through);
+                let base = grant_pairs(gr, &now_expr, source, &through);
                 for (name, matched, evidence) in
                     ask.grant(&principal, &hold, gr, &base, &facts, &mut out)
                 {
@@ -946,7 +958,7 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
                 for piece in &b.grants {
                     let mut through = Through::of(piece, Some(&p.scope));
                     through.blocked_by = Some(&b.origin.policy_name);
-                    let base = grant_pairs(piece, &now_expr, &source, &through);
+                    let base = grant_pairs(piece, &now_expr, source, &through);
                     let said = |_: &super::cedar::GuardRule| {
                         vec![format!("blocked by {}", b.origin.policy_name)]
                     };
@@ -989,7 +1001,12 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
             public: rg.grantee == Grantee::Anyone,
             blocked_by: None,
         };
-        let base = grant_pairs(&rg.grant, &now_expr, &source, &through);
+        let source = if input.planned.contains(&rg.resource) {
+            &plan
+        } else {
+            &snapshot
+        };
+        let base = grant_pairs(&rg.grant, &now_expr, source, &through);
         let facts = |_: ActionId, _: &str| (false, no_use.clone());
         for (name, matched, evidence) in
             ask.grant(&principal, &hold, &rg.grant, &base, &facts, &mut exposed)

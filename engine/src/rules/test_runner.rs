@@ -482,7 +482,9 @@ pub fn run_tests(rules: &RuleSet, catalog: &AwsCatalog) -> Vec<TestOutcome> {
             if !unknown.is_empty() {
                 return outcome(unknown, Vec::new());
             }
+            let planned = BTreeSet::new();
             let input = CheckInput {
+                planned: &planned,
                 inventory: &inv,
                 catalog,
                 usage: Some(&usage),

@@ -96,6 +96,8 @@ pub struct Location {
     span: Option<Span>,
     #[serde(skip_serializing_if = "Option::is_none")]
     line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    column: Option<usize>,
 }
 
 impl From<&whittle_engine::Location> for Location {
@@ -108,6 +110,7 @@ impl From<&whittle_engine::Location> for Location {
                 end: s.end,
             }),
             line: l.line,
+            column: l.column,
         }
     }
 }
@@ -1303,6 +1306,7 @@ impl From<&whittle_engine::rules::RuleDoc> for RuleExplain {
                 RuleKind::RiskClass => "risk-class",
                 RuleKind::Combination => "combination",
                 RuleKind::Builtin => "builtin",
+                RuleKind::Validation => "validation",
             },
             severity: d.severity.map(severity),
             message: d.message.clone(),

@@ -130,6 +130,9 @@ pub struct Statement {
     /// 1-based line of the span start.
     #[serde(skip)]
     pub line: Option<usize>,
+    /// 1-based column of the span start.
+    #[serde(skip)]
+    pub column: Option<usize>,
 }
 
 impl Statement {
@@ -302,6 +305,7 @@ impl PolicyDocument {
         for s in &mut doc.statements {
             s.span = None;
             s.line = None;
+            s.column = None;
         }
         Ok(doc)
     }
@@ -453,6 +457,7 @@ fn parse_statement(
         condition,
         span: Some(at..at + raw.get().len()),
         line: Some(text[..at].matches('\n').count() + 1),
+        column: Some(crate::source::column_of(text, at)),
     })
 }
 

@@ -7,6 +7,9 @@
 pub mod checks;
 mod global_keys;
 
+/// The `rule_location` of validation findings: what tells them from rule findings.
+pub const RULE_LOCATION: &str = "built-in policy validation";
+
 use super::arn::Arn;
 use super::policy::{
     ActionSpec, DocError, DocumentKind, Effect, PolicyDocument, PrincipalSpec, ResourceSpec,
@@ -110,6 +113,18 @@ pub fn validate(catalog: &AwsCatalog, s: &Subject<'_>) -> Vec<Finding> {
                     Some("Principal"),
                 ));
             }
+            if s.kind == DocumentKind::Trust {
+                if let Some(provider) = federated_without_subject(st) {
+                    let msg = format!("any identity `{provider}` issues a token to can assume the role: no condition on the token's subject (`…:sub`)");
+                    out.push(finding(
+                        &checks::TRUST_ANY_PRINCIPAL,
+                        msg,
+                        s,
+                        Some(st),
+                        Some("Federated"),
+                    ));
+                }
+            }
         }
         actions(catalog, s, st, &mut out);
         resources(catalog, s, st, &mut out);
@@ -138,6 +153,7 @@ pub fn syntax(e: &DocError, s: &Subject<'_>, base: usize) -> Finding {
         let at = base + o;
         origin.location.span = Some(at..at + 1);
         origin.location.line = s.text.map(|t| line_of(t, at));
+        origin.location.column = s.text.map(|t| crate::source::column_of(t, at));
         origin.location.json_path = format!("{}.{}", s.location.json_path, e.json_path)
             .trim_start_matches('.')
             .to_string();
@@ -171,6 +187,26 @@ fn uses_variables(st: &Statement) -> bool {
             .conditions
             .iter()
             .any(|c| c.values.iter().any(|v| v.contains("${")))
+}
+
+/// The web identity provider a statement trusts without pinning the token's subject (for
+/// GitHub Actions, the repository and branch): every identity of that provider may assume.
+fn federated_without_subject(st: &Statement) -> Option<&str> {
+    let Some(PrincipalSpec::Principal(m)) = &st.principal else {
+        return None;
+    };
+    let provider = m.get("Federated")?.first()?;
+    let web = match &st.action {
+        ActionSpec::Action(p) => p
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case("sts:AssumeRoleWithWebIdentity")),
+        ActionSpec::NotAction(_) => true,
+    };
+    let pinned = st
+        .conditions
+        .iter()
+        .any(|c| c.key.to_ascii_lowercase().ends_with(":sub"));
+    (web && !pinned).then_some(provider.as_str())
 }
 
 fn names_anyone(st: &Statement) -> bool {
@@ -244,9 +280,8 @@ fn actions(catalog: &AwsCatalog, s: &Subject<'_>, st: &Statement, out: &mut Vec<
                 .collect();
             if wildcard && !managed.is_empty() {
                 let msg = format!(
-                    "`{pattern}` grants {} permission-management action(s): {}",
-                    managed.len(),
-                    names(catalog, &managed, 5)
+                    "`{pattern}` grants {} permission-management action(s)",
+                    managed.len()
                 );
                 let mut f = finding(
                     &checks::PERMISSIONS_MANAGEMENT_WILDCARD,
@@ -341,13 +376,8 @@ fn actions(catalog: &AwsCatalog, s: &Subject<'_>, st: &Statement, out: &mut Vec<
     }
     if !on_star_write.is_empty() {
         let msg = format!(
-            "{} on `*`, though {} resource-level scoping",
-            names(catalog, &on_star_write, 5),
-            if on_star_write.len() == 1 {
-                "it supports"
-            } else {
-                "they support"
-            }
+            "{} write or permission-management action(s) on `*`, though they support resource-level scoping",
+            on_star_write.len()
         );
         let mut f = finding(
             &checks::RESOURCE_STAR_ON_WRITE,
@@ -364,9 +394,8 @@ fn actions(catalog: &AwsCatalog, s: &Subject<'_>, st: &Statement, out: &mut Vec<
     }
     if !unscopable.is_empty() {
         let msg = format!(
-            "{} support(s) only `Resource: \"*\"`: this statement never grants {}",
-            names(catalog, &unscopable, 5),
-            if unscopable.len() == 1 { "it" } else { "them" }
+            "{} action(s) supporting only `Resource: \"*\"` named with specific resources: this statement never grants them",
+            unscopable.len()
         );
         let mut f = finding(
             &checks::RESOURCE_ON_UNSCOPABLE_ACTION,
@@ -394,18 +423,6 @@ fn glob_of(arn: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-fn names(catalog: &AwsCatalog, ids: &[ActionId], max: usize) -> String {
-    let mut v: Vec<String> = ids
-        .iter()
-        .take(max)
-        .map(|a| format!("`{}`", catalog.action(*a).name))
-        .collect();
-    if ids.len() > max {
-        v.push(format!("and {} more", ids.len() - max));
-    }
-    v.join(", ")
 }
 
 /// Resources that are neither `*` nor ARNs.
@@ -495,8 +512,8 @@ fn conditions(catalog: &AwsCatalog, s: &Subject<'_>, st: &Statement, out: &mut V
         }
         if let Some(v) = c.values.iter().find(|v| !c.op.value_fits(v)) {
             let msg = format!(
-                "`{}` with `{v}`, which is not a {} value",
-                c.operator, family
+                "`{}` with `{v}`, which is not a value of type {family}",
+                c.operator
             );
             out.push(finding(
                 &checks::CONDITION_TYPE_MISMATCH,
@@ -615,6 +632,7 @@ fn finding(
                     let at = span.start + i;
                     o.location.span = Some(at..at + needle.len());
                     o.location.line = Some(line_of(text, at));
+                    o.location.column = Some(crate::source::column_of(text, at));
                 }
             }
             o
@@ -638,7 +656,7 @@ fn finding(
         permissions: Vec::new(),
         granted_by: Some(origin),
         evidence: Evidence::none(),
-        rule_location: "built-in policy validation".to_string(),
+        rule_location: RULE_LOCATION.to_string(),
         notes: Vec::new(),
     }
 }

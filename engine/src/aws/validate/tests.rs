@@ -11,7 +11,10 @@ fn root() -> PathBuf {
 }
 
 fn kind_of(path: &Path) -> DocumentKind {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     if name.contains(".trust.") {
         DocumentKind::Trust
     } else if name.contains(".resource.") {
@@ -72,7 +75,12 @@ fn every_check_flags_its_failing_fixtures_and_not_its_passing_ones() {
             } else {
                 passes += 1;
                 if let Some(x) = found.first() {
-                    problems.push(format!("{}: unexpected `{}`: {}", f.display(), check.id, x.message));
+                    problems.push(format!(
+                        "{}: unexpected `{}`: {}",
+                        f.display(),
+                        check.id,
+                        x.message
+                    ));
                 }
             }
         }
@@ -90,7 +98,11 @@ fn passing_fixtures_draw_no_finding_of_any_check() {
     for check in checks::ALL {
         for e in std::fs::read_dir(root().join(check.id)).expect("dir") {
             let f = e.expect("entry").path();
-            let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+            let name = f
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
             if !name.starts_with("pass") {
                 continue;
             }
@@ -109,15 +121,34 @@ fn findings_point_at_the_offending_value() {
         .iter()
         .find(|x| x.rule == "policy-unknown-action")
         .expect("finding");
-    assert!(x.message.contains("did you mean `s3:GetObject`"), "{}", x.message);
+    assert!(
+        x.message.contains("did you mean `s3:GetObject`"),
+        "{}",
+        x.message
+    );
     let loc = &x.granted_by.as_ref().expect("origin").location;
     let text = std::fs::read_to_string(root().join("policy-unknown-action/fail.identity.json"))
         .expect("fixture");
     let span = loc.span.clone().expect("span");
     assert_eq!(&text[span], "s3:GetObjct");
-    assert_eq!(loc.line, Some(7));
+    assert_eq!((loc.line, loc.column), (Some(7), Some(10)));
     let s = findings_of(&root().join("policy-syntax/fail.identity.json"));
     assert_eq!(s.len(), 1);
     assert!(s[0].message.contains("Condtion"), "{}", s[0].message);
-    assert_eq!(s[0].granted_by.as_ref().and_then(|o| o.location.line), Some(4));
+    assert_eq!(
+        s[0].granted_by.as_ref().and_then(|o| o.location.line),
+        Some(4)
+    );
+}
+
+#[test]
+fn docs_list_every_check_with_its_severity() {
+    let docs = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/validation.md"),
+    )
+    .expect("docs/validation.md");
+    for c in checks::ALL {
+        let row = format!("| `{}` | {} |", c.id, c.severity.as_str());
+        assert!(docs.contains(&row), "docs/validation.md lacks `{row}`");
+    }
 }

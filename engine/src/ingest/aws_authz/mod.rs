@@ -656,6 +656,10 @@ impl Builder {
                 for s in &mut doc.statements {
                     s.span = s.span.take().map(|r| r.start + at..r.end + at);
                     s.line = s.span.as_ref().map(|r| file.line_of(r.start));
+                    s.column = s
+                        .span
+                        .as_ref()
+                        .map(|r| crate::source::column_of(&file.text, r.start));
                 }
                 Some(doc)
             }

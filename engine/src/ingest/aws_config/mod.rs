@@ -134,6 +134,7 @@ pub fn parse(
             for s in &mut p.document.statements {
                 s.span = None;
                 s.line = p.location.line;
+                s.column = p.location.column;
             }
             out.insert(arn.to_string(), p);
         }

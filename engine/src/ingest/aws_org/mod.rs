@@ -148,6 +148,7 @@ pub fn parse(file: &SourceFile) -> OrgReport {
                     for s in &mut d.statements {
                         s.span = None;
                         s.line = Some(file.line_of(at));
+                        s.column = Some(crate::source::column_of(&file.text, at));
                     }
                     d
                 })
@@ -158,6 +159,10 @@ pub fn parse(file: &SourceFile) -> OrgReport {
                     for s in &mut d.statements {
                         s.span = s.span.take().map(|r| r.start + at..r.end + at);
                         s.line = s.span.as_ref().map(|r| file.line_of(r.start));
+                        s.column = s
+                            .span
+                            .as_ref()
+                            .map(|r| crate::source::column_of(&file.text, r.start));
                     }
                     d
                 })

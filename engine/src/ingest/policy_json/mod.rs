@@ -53,6 +53,10 @@ pub fn load_level(path: &Path, kind: DocumentKind) -> Result<Vec<PolicyFile>, In
                 for s in &mut document.statements {
                     s.span = s.span.take().map(|r| r.start + at..r.end + at);
                     s.line = s.span.as_ref().map(|r| source.line_of(r.start));
+                    s.column = s
+                        .span
+                        .as_ref()
+                        .map(|r| crate::source::column_of(&source.text, r.start));
                 }
                 out.push(PolicyFile {
                     source: source.clone(),

@@ -1,0 +1,107 @@
+//! `whittle check PATH...`: what a pull request declares, validated and checked against the rules.
+
+use serde_json::Value;
+
+mod common;
+use common::whittle;
+
+const FILES: &str = "testdata/iac/policy-files";
+
+fn check(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = whittle()
+        .arg("check")
+        .args(args)
+        .args(["--rules", "@builtin", "--now", "2026-11-25"])
+        .output()
+        .expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8(out.stderr).expect("utf-8"),
+    )
+}
+
+#[test]
+fn policy_files_are_validated_and_held_to_the_rules() {
+    let (code, text, err) = check(&[FILES]);
+    assert_eq!(code, Some(1), "{err}");
+    insta::assert_snapshot!("check_policy_files_text", text);
+}
+
+#[test]
+fn findings_point_at_file_line_and_column_in_json_and_sarif() {
+    let (code, out, err) = check(&[FILES, "--format", "json"]);
+    assert_eq!(code, Some(1), "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    let unknown = findings
+        .iter()
+        .find(|f| f["rule"] == "policy-unknown-action")
+        .expect("the misspelt action");
+    let loc = &unknown["granted_by"]["location"];
+    assert_eq!(
+        loc["file"],
+        "testdata/iac/policy-files/deploy-role-policy.json"
+    );
+    assert_eq!(
+        (loc["line"].as_u64(), loc["column"].as_u64()),
+        (Some(7), Some(35))
+    );
+    assert_eq!(unknown["severity"], "high");
+    // the OIDC trust policy pins no repository
+    assert!(findings
+        .iter()
+        .any(|f| f["rule"] == "policy-trust-any-principal"
+            && f["principal"] == "testdata/iac/policy-files/ci-role-trust.json"));
+    let (_, out, _) = check(&[FILES, "--format", "sarif"]);
+    let v: Value = serde_json::from_str(&out).expect("sarif");
+    let run = &v["runs"][0];
+    let result = run["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|r| r["ruleId"] == "policy-unknown-action")
+        .expect("result");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_u64(), region["startColumn"].as_u64()),
+        (Some(7), Some(35))
+    );
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert!(rules.iter().any(|r| r["id"] == "policy-unknown-action"
+        && r["help"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("catalog expand"))));
+}
+
+#[test]
+fn a_named_file_whittle_does_not_read_is_exit_2_and_the_others_are_still_checked() {
+    let (code, out, err) = check(&[FILES, "testdata/demo/snapshot/authorization-details.json"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("authorization-details.json"), "{err}");
+    assert!(err.contains("authorization-details snapshot"), "{err}");
+    assert!(out.contains("policy-unknown-action"), "{out}");
+    // neither a path nor a snapshot: a usage error
+    let out = whittle().args(["check"]).output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn rules_explain_knows_the_validation_checks() {
+    let out = whittle()
+        .args([
+            "rules",
+            "explain",
+            "policy-trust-any-principal",
+            "--rules",
+            "@builtin",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        text.contains("policy-trust-any-principal (critical)"),
+        "{text}"
+    );
+}
