@@ -105,3 +105,28 @@ fn rules_explain_knows_the_validation_checks() {
         "{text}"
     );
 }
+
+const PLAN: &str = "testdata/iac/terraform/plan-ci-role-policies-attachment-module-and-bucket.json";
+
+#[test]
+fn a_terraform_plan_is_checked_for_what_it_changes() {
+    let (code, text, err) = check(&[PLAN]);
+    assert_eq!(code, Some(1), "{err}");
+    insta::assert_snapshot!("check_terraform_plan_text", text);
+    let (_, out, _) = check(&[PLAN, "--format", "json"]);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    let principals: Vec<&str> = findings
+        .iter()
+        .filter_map(|f| f["principal"].as_str())
+        .collect();
+    assert!(principals.contains(&"aws_iam_role.deploy"));
+    // the unchanged role's administrator policy is not a finding of this change
+    assert!(
+        !principals.iter().any(|p| p.contains("existing")),
+        "{principals:?}"
+    );
+    assert!(findings
+        .iter()
+        .any(|f| f["rule"] == "policy-known-after-apply" && f["severity"] == "info"));
+}

@@ -10,5 +10,6 @@ pub mod log_source;
 pub mod policy_json;
 pub mod recognize;
 pub mod resource_policies;
+pub mod terraform_plan;
 
 pub use log_source::{FileOutcome, LogObject, LogSource, Skipped};

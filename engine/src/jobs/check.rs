@@ -129,7 +129,17 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
             planned: &change.planned,
         },
     );
-    let mut findings = findings;
+    // what a plan keeps unchanged is context for what it changes, not a finding of the change
+    let unchanged = |f: &Finding| {
+        let c = &change.inventory;
+        let principal =
+            c.principal(&f.principal).is_some() && !change.planned.contains(&f.principal);
+        let resource = f.granted_by.as_ref().is_some_and(|o| {
+            c.resource_policies.contains_key(&o.policy) && !change.planned.contains(&o.policy)
+        });
+        principal || resource
+    };
+    let mut findings: Vec<Finding> = findings.into_iter().filter(|f| !unchanged(f)).collect();
     findings.extend(validation);
     findings.sort_by(|a, b| {
         b.severity

@@ -60,6 +60,10 @@ checks! {
         "a `Sid` with characters IAM does not accept",
         "IAM identity and trust policies accept only ASCII letters and digits in a `Sid`: AWS rejects the policy",
         "remove spaces, dashes and other punctuation from the `Sid`";
+    KNOWN_AFTER_APPLY = "policy-known-after-apply", Info,
+        "a policy document Terraform knows only after apply",
+        "the plan holds no value for it yet (it is built from attributes computed at apply time), so it cannot be validated or held to the rules before merge",
+        "render the document from values known at plan time (`aws_iam_policy_document` over literal ARNs and names), or check the applied account with `whittle check --snapshot` afterwards";
     MALFORMED_ARN = "policy-malformed-arn", High,
         "a `Resource` that is neither `*` nor an ARN",
         "AWS rejects a resource that is not `arn:partition:service:region:account:resource`; one that parses but names the wrong service matches nothing",

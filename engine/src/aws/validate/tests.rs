@@ -53,7 +53,9 @@ fn findings_of(path: &Path) -> Vec<Finding> {
 #[test]
 fn every_check_flags_its_failing_fixtures_and_not_its_passing_ones() {
     let mut problems = Vec::new();
-    for check in checks::ALL {
+    // checks only a plan can trigger, tested on plans (ingest/terraform_plan)
+    let plan_only = [checks::KNOWN_AFTER_APPLY.id];
+    for check in checks::ALL.iter().filter(|c| !plan_only.contains(&c.id)) {
         let dir = root().join(check.id);
         let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
@@ -95,7 +97,10 @@ fn every_check_flags_its_failing_fixtures_and_not_its_passing_ones() {
 fn passing_fixtures_draw_no_finding_of_any_check() {
     // a fixture that passes its own check should be clean altogether, or say why not here
     let mut noisy = Vec::new();
-    for check in checks::ALL {
+    for check in checks::ALL
+        .iter()
+        .filter(|c| c.id != checks::KNOWN_AFTER_APPLY.id)
+    {
         for e in std::fs::read_dir(root().join(check.id)).expect("dir") {
             let f = e.expect("entry").path();
             let name = f

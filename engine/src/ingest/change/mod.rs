@@ -1,5 +1,5 @@
 //! The entitlements a change creates: the files a pull request touches — plain IAM policy
-//! documents, Terraform plans, CloudFormation templates — recognised by content and lowered into
+//! documents, Terraform plans (`ingest/terraform_plan`), CloudFormation templates — recognised by content and lowered into
 //! the inventory snapshots load into, with every policy document they declare listed for
 //! validation. Directories are walked for `.json`, `.yaml`, `.yml` and `.template` files.
 
@@ -133,6 +133,11 @@ fn read_one(path: &Path, change: &mut Change) -> Result<(), String> {
     match shape_of(keys.keys().map(String::as_str)) {
         Some(Shape::PolicyDocument) => {
             policy_file(file, change);
+            Ok(())
+        }
+        Some(Shape::TerraformPlan) => {
+            super::terraform_plan::read(&file, change);
+            change.files.insert(file.path.clone(), file);
             Ok(())
         }
         Some(other) => Err(other.advice().to_string()),
