@@ -130,3 +130,24 @@ fn a_terraform_plan_is_checked_for_what_it_changes() {
         .iter()
         .any(|f| f["rule"] == "policy-known-after-apply" && f["severity"] == "info"));
 }
+
+#[test]
+fn a_broken_plan_is_exit_2_with_its_position_and_the_rest_is_still_checked() {
+    let (code, out, err) = check(&[
+        "testdata/iac/terraform-bad/plan-second-change-actions-not-a-list.json",
+        "testdata/iac/terraform-bad/plan-truncated-mid-resource-change.json",
+    ]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        err.contains("plan-second-change-actions-not-a-list.json:54:27")
+            && err.contains("resource_changes[1]")
+            && err.contains("this resource change is skipped"),
+        "{err}"
+    );
+    assert!(
+        err.contains("plan-truncated-mid-resource-change.json:48:18"),
+        "{err}"
+    );
+    // the intact changes of the first plan were read: the role and its trust policy
+    assert!(out.contains("policy-trust-any-principal"), "{out}");
+}

@@ -113,9 +113,15 @@ pub fn read(file: &SourceFile, change: &mut Change) {
         let rc: ResourceChange = match serde_json::from_str(raw.get()) {
             Ok(r) => r,
             Err(e) => {
-                let mut err = file.json_error(&e);
-                err.json_path = format!("resource_changes[{i}]");
-                change.errors.push(err);
+                // the error's line and column are inside this resource change
+                let inner = crate::source::offset_of(raw.get(), e.line(), e.column());
+                let msg = e.to_string();
+                let msg = msg.rfind(" at line ").map_or(msg.as_str(), |k| &msg[..k]);
+                change.errors.push(file.error(
+                    format!("resource_changes[{i}]"),
+                    Some(at + inner),
+                    format!("{msg}; this resource change is skipped"),
+                ));
                 continue;
             }
         };
