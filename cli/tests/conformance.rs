@@ -242,3 +242,46 @@ fn recommend_on_a_snapshot_whose_account_the_logs_do_not_cover() {
         "{unused:?}"
     );
 }
+
+/// checkov's IAM fixtures (CloudFormation YAML and JSON with intrinsics, and `.tf` files, which
+/// are not plans and are skipped): every template is read, and the roles that fixture set marks
+/// as publicly assumable are exactly the ones whittle flags.
+#[test]
+fn checkov_cloudformation_fixtures_are_read_and_public_trust_is_flagged() {
+    let Some(root) = datasets() else { return };
+    let dir = root.join("checkov-iam-fixtures");
+    let out = whittle()
+        .args([
+            "check",
+            "--rules",
+            "@builtin",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("whittle::input"), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let findings = v["findings"].as_array().expect("findings");
+    let flagged: std::collections::BTreeSet<String> = findings
+        .iter()
+        .filter(|f| f["rule"] == "policy-trust-any-principal")
+        .filter_map(|f| f["granted_by"]["location"]["file"].as_str())
+        .filter(|f| f.contains("example_IAMRoleAllowsPublicAssume"))
+        .filter_map(|f| f.rsplit('/').next().map(str::to_string))
+        .collect();
+    assert_eq!(
+        flagged.into_iter().collect::<Vec<_>>(),
+        ["FAILED-2.yml", "FAILED.yml"]
+    );
+    // the misspelt and API-only action names that fixture set uses are caught
+    assert!(findings.iter().any(|f| f["rule"] == "policy-unknown-action"
+        && f["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("s3:HeadBucket"))));
+}

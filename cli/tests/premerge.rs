@@ -151,3 +151,10 @@ fn a_broken_plan_is_exit_2_with_its_position_and_the_rest_is_still_checked() {
     // the intact changes of the first plan were read: the role and its trust policy
     assert!(out.contains("policy-trust-any-principal"), "{out}");
 }
+
+#[test]
+fn cloudformation_templates_yaml_and_json_are_checked() {
+    let (code, text, err) = check(&["testdata/iac/cloudformation"]);
+    assert_eq!(code, Some(1), "{err}");
+    insta::assert_snapshot!("check_cloudformation_text", text);
+}

@@ -36,6 +36,18 @@ impl<'a> Arn<'a> {
     }
 }
 
+/// The ARN of the SQS queue at `url` (`https://sqs.eu-west-1.amazonaws.com/111122223333/orders`
+/// → `arn:aws:sqs:eu-west-1:111122223333:orders`).
+pub fn sqs_queue_arn(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let mut parts = rest.split('/');
+    let host = parts.next()?;
+    let account = parts.next()?;
+    let name = parts.next()?;
+    let region = host.strip_prefix("sqs.")?.split('.').next()?;
+    Some(format!("arn:aws:sqs:{region}:{account}:{name}"))
+}
+
 /// An IAM user, group or role named by its ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IamPrincipal<'a> {

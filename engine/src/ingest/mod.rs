@@ -4,6 +4,7 @@ pub mod aws_authz;
 pub mod aws_config;
 pub mod aws_org;
 pub mod change;
+pub mod cloudformation;
 pub mod cloudtrail;
 pub mod credential_report;
 pub mod log_source;

@@ -27,14 +27,12 @@ impl Shape {
         match self {
             Shape::AuthorizationDetails => "an authorization-details snapshot",
             Shape::CloudTrail => "a CloudTrail log: read it with `whittle ingest`",
-            Shape::TerraformPlan => {
-                "a Terraform plan: whittle does not read plans yet (pre-merge checks are planned)"
-            }
+            Shape::TerraformPlan => "a Terraform plan: check it with `whittle check PLAN.json`",
             Shape::CloudFormation => {
-                "a CloudFormation template: whittle does not read templates yet (pre-merge checks are planned)"
+                "a CloudFormation template: check it with `whittle check TEMPLATE`"
             }
             Shape::PolicyDocument => {
-                "a lone IAM policy document: evaluate it with `whittle simulate --policy`"
+                "a lone IAM policy document: check it with `whittle check FILE`, or evaluate it with `whittle simulate --policy`"
             }
             Shape::GcpIamPolicy => "a GCP IAM policy: whittle does not read GCP yet",
             Shape::AzureRbac => "Azure role assignments or definitions: whittle does not read Azure yet",

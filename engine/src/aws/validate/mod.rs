@@ -55,7 +55,7 @@ pub fn validate(catalog: &AwsCatalog, s: &Subject<'_>) -> Vec<Finding> {
                 None,
             ));
         }
-        if let Some(sid) = st.sid.as_deref() {
+        if let Some(sid) = st.sid.as_deref().filter(|s| !s.is_empty()) {
             let iam = matches!(s.kind, DocumentKind::Identity | DocumentKind::Trust);
             if iam && !sid.chars().all(|c| c.is_ascii_alphanumeric()) {
                 let msg =
@@ -430,6 +430,10 @@ fn resources(_catalog: &AwsCatalog, s: &Subject<'_>, st: &Statement, out: &mut V
     let Some(r) = &st.resource else { return };
     for p in r.patterns() {
         if p == "*" {
+            continue;
+        }
+        // `{Name}`: a value an IaC template leaves to the deployment
+        if p.contains('{') && !p.contains("${") {
             continue;
         }
         let ok = Arn::parse(p).is_some_and(|a| !a.service.is_empty());

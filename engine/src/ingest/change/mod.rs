@@ -121,7 +121,12 @@ fn read_one(path: &Path, change: &mut Change) -> Result<(), String> {
     };
     let text = file.text.trim_start();
     if !text.starts_with('{') {
-        return Err("not JSON; CloudFormation YAML is read from a later version".into());
+        if super::cloudformation::looks_like(&file.text) {
+            super::cloudformation::read(&file, change);
+            change.files.insert(file.path.clone(), file);
+            return Ok(());
+        }
+        return Err("not JSON, and not a CloudFormation template".into());
     }
     let keys: BTreeMap<String, serde::de::IgnoredAny> = match serde_json::from_str(&file.text) {
         Ok(k) => k,
@@ -135,10 +140,18 @@ fn read_one(path: &Path, change: &mut Change) -> Result<(), String> {
             policy_file(file, change);
             Ok(())
         }
+        Some(Shape::CloudFormation) => {
+            super::cloudformation::read(&file, change);
+            change.files.insert(file.path.clone(), file);
+            Ok(())
+        }
         Some(Shape::TerraformPlan) => {
             super::terraform_plan::read(&file, change);
             change.files.insert(file.path.clone(), file);
             Ok(())
+        }
+        Some(Shape::AuthorizationDetails) => {
+            Err("an authorization-details snapshot: give it with `--snapshot`".into())
         }
         Some(other) => Err(other.advice().to_string()),
         None => Err("not a policy, plan or template".into()),

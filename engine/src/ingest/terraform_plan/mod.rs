@@ -284,7 +284,9 @@ impl Lowering<'_> {
                     self.resource_policy(r, arn);
                 }
                 "aws_sqs_queue_policy" => {
-                    let arn = r.string("queue_url").and_then(queue_arn);
+                    let arn = r
+                        .string("queue_url")
+                        .and_then(crate::aws::arn::sqs_queue_arn);
                     self.resource_policy(r, arn);
                 }
                 "aws_sns_topic_policy" => {
@@ -583,17 +585,6 @@ fn holder_text(address: &str, holder: &str) -> String {
     } else {
         format!("{address} ({holder})")
     }
-}
-
-/// `https://sqs.eu-west-1.amazonaws.com/111122223333/orders` → the queue's ARN.
-fn queue_arn(url: &str) -> Option<String> {
-    let rest = url.split_once("://")?.1;
-    let mut parts = rest.split('/');
-    let host = parts.next()?;
-    let account = parts.next()?;
-    let name = parts.next()?;
-    let region = host.strip_prefix("sqs.")?.split('.').next()?;
-    Some(format!("arn:aws:sqs:{region}:{account}:{name}"))
 }
 
 fn known_after_apply(r: &Resource, attr: &str, holder: &str) -> Finding {
