@@ -199,6 +199,10 @@ pub struct CheckArgs {
     /// exports); several files merge.
     #[arg(long = "snapshot", value_name = "FILE", num_args = 1..)]
     pub snapshots: Vec<PathBuf>,
+    /// The same kind of inputs as PATH as they were before the change (say, the base branch's
+    /// template): the access diff compares with them instead of a plan's before-state.
+    #[arg(long = "baseline", value_name = "PATH", num_args = 1..)]
+    pub baseline: Vec<PathBuf>,
     /// Usage store from `whittle ingest`: adds used / last used / coverage evidence (default:
     /// `$WHITTLE_DB` or `.whittle/usage.db`, when it exists).
     #[arg(long, value_name = "FILE")]

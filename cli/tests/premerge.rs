@@ -158,3 +158,56 @@ fn cloudformation_templates_yaml_and_json_are_checked() {
     assert_eq!(code, Some(1), "{err}");
     insta::assert_snapshot!("check_cloudformation_text", text);
 }
+
+#[test]
+fn the_access_diff_against_a_plans_before_state_and_against_a_baseline() {
+    let (code, out, err) = check(&[
+        "testdata/iac/terraform/plan-existing-role-gains-s3-write-and-loses-sqs.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let d = &v["access_diff"][0];
+    assert_eq!(d["principal"], "arn:aws:iam::111122223333:role/reports");
+    assert_eq!(d["new_principal"], false);
+    assert_eq!(
+        d["added"][0]["actions"],
+        serde_json::json!(["s3:DeleteObject", "s3:PutObject"])
+    );
+    assert_eq!(
+        d["removed"][0]["actions"],
+        serde_json::json!(["sqs:SendMessage"])
+    );
+    let (_, md, _) = check(&[
+        "testdata/iac/terraform/plan-existing-role-gains-s3-write-and-loses-sqs.json",
+        "--format",
+        "markdown",
+    ]);
+    assert!(
+        md.contains("#### Access this change adds and removes"),
+        "{md}"
+    );
+    // a template against its base-branch version
+    let (code, out, err) = check(&[
+        "testdata/iac/cloudformation/ci-role-managed-policy-and-public-bucket.yaml",
+        "--baseline",
+        "testdata/iac/cloudformation-base/ci-role-managed-policy-and-public-bucket.yaml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let diffs = v["access_diff"].as_array().expect("diffs");
+    assert_eq!(diffs.len(), 1, "{diffs:?}");
+    assert_eq!(diffs[0]["principal"], "DeployRole");
+    assert_eq!(diffs[0]["added"][0]["resources"], "*");
+    assert_eq!(
+        diffs[0]["added"][0]["actions"],
+        serde_json::json!(["iam:PassRole"])
+    );
+    assert_eq!(
+        diffs[0]["removed"][0]["actions"],
+        serde_json::json!(["logs:DescribeLogStreams"])
+    );
+}

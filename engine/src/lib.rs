@@ -3,6 +3,7 @@
 //! Sources are parsed once into the provider-neutral [`model`]; everything after ingest works on
 //! the model. The engine never prints and never exits: it returns values and errors.
 
+pub mod access_diff;
 pub mod aws;
 pub mod catalog;
 pub mod diff;

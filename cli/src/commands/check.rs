@@ -15,6 +15,7 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
     let report = whittle_engine::check(&CheckRequest {
         paths: a.paths.clone(),
         snapshots: a.snapshots.clone(),
+        baseline: a.baseline.clone(),
         rules,
         db,
         now,

@@ -26,6 +26,7 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf], run: u32, changed: &[PathBuf]) -> bool 
             let req = whittle_engine::CheckRequest {
                 paths: Vec::new(),
                 snapshots: a.snapshots.clone(),
+                baseline: Vec::new(),
                 rules: dirs.to_vec(),
                 db: a.db.clone(),
                 now: whittle_engine::model::time::now(),

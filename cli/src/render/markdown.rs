@@ -5,6 +5,44 @@ use super::text::permissions;
 use std::io::{self, Write};
 use whittle_engine::rules::Finding;
 
+/// What a change adds and removes, per principal, for a PR comment.
+pub fn access_diff(
+    w: &mut dyn Write,
+    diffs: &[whittle_engine::access_diff::AccessDiff],
+) -> io::Result<()> {
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "#### Access this change adds and removes\n")?;
+    for d in diffs {
+        let new = if d.new_principal { " (new)" } else { "" };
+        writeln!(
+            w,
+            "- `{}`{new}: **+{}** / -{}",
+            d.principal,
+            d.added_count(),
+            d.removed_count()
+        )?;
+        for (sign, list) in [("+", &d.added), ("−", &d.removed)] {
+            for s in list.iter() {
+                writeln!(
+                    w,
+                    "  - {sign} on `{}`: {}",
+                    s.resources,
+                    permissions(&s.actions).replace('|', "\\|")
+                )?;
+            }
+        }
+        if let Some((unused, held)) = d.unused_before {
+            writeln!(
+                w,
+                "  - it did not use {unused} of the {held} permission(s) it already held"
+            )?;
+        }
+    }
+    writeln!(w)
+}
+
 pub fn findings(w: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     writeln!(w, "### whittle: {} finding(s)\n", findings.len())?;
     if findings.is_empty() {

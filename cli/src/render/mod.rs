@@ -167,7 +167,10 @@ pub fn check(
     let findings = &report.findings;
     match format {
         CheckFormat::Text => stdout(|w| text::check(w, report, verbose)),
-        CheckFormat::Markdown => stdout(|w| markdown::findings(w, findings)),
+        CheckFormat::Markdown => stdout(|w| {
+            markdown::findings(w, findings)?;
+            markdown::access_diff(w, &report.access_diff)
+        }),
         CheckFormat::Json => json_doc(catalog(), json::Check::new(report)),
         CheckFormat::Sarif => stdout(|w| {
             serde_json::to_writer_pretty(

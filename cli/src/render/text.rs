@@ -913,6 +913,7 @@ pub fn check(
     verbose: bool,
 ) -> io::Result<()> {
     findings(w, &report.findings, verbose)?;
+    access_diff(w, &report.access_diff)?;
     if !report.input_errors.is_empty() {
         // no tally: "0 finding(s)" over input that could not be read would read as clean
         return writeln!(
@@ -922,6 +923,44 @@ pub fn check(
         );
     }
     tally(w, &report.findings, report.filtered_out)
+}
+
+/// What a change adds and removes, per principal.
+pub fn access_diff(
+    w: &mut dyn Write,
+    diffs: &[whittle_engine::access_diff::AccessDiff],
+) -> io::Result<()> {
+    if diffs.is_empty() {
+        return Ok(());
+    }
+    writeln!(w, "\naccess the change adds (+) and removes (-):")?;
+    for d in diffs {
+        let new = if d.new_principal { " (new)" } else { "" };
+        writeln!(
+            w,
+            "  {}{new}: +{} -{}",
+            d.principal,
+            d.added_count(),
+            d.removed_count()
+        )?;
+        for (sign, list) in [("+", &d.added), ("-", &d.removed)] {
+            for s in list.iter() {
+                writeln!(
+                    w,
+                    "    {sign} on {}: {}",
+                    s.resources,
+                    permissions(&s.actions)
+                )?;
+            }
+        }
+        if let Some((unused, held)) = d.unused_before {
+            writeln!(
+                w,
+                "    it did not use {unused} of the {held} permission(s) it already held in the window"
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// A severity, padded, in its colour when colour is on.

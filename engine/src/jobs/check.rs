@@ -20,6 +20,9 @@ pub struct CheckRequest {
     pub paths: Vec<PathBuf>,
     /// Entitlement snapshots (`get-account-authorization-details` JSON).
     pub snapshots: Vec<PathBuf>,
+    /// The same kind of inputs as `paths`, as they were before the change (the base branch):
+    /// what the access diff compares with, instead of a plan's own before-state.
+    pub baseline: Vec<PathBuf>,
     /// Rule directories (`@builtin` for the packs embedded in the binary).
     pub rules: Vec<PathBuf>,
     /// Usage store with the audit-log evidence, if any.
@@ -75,6 +78,9 @@ pub struct CheckReport {
     pub filtered_out: usize,
     /// The observation window, when usage evidence was read.
     pub window: Option<Window>,
+    /// Per principal the change touches, the access it adds and removes (empty when nothing says
+    /// what existed before: no plan before-state and no `--baseline`).
+    pub access_diff: Vec<crate::access_diff::AccessDiff>,
 }
 
 impl CheckReport {
@@ -96,14 +102,33 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
         findings: Vec::new(),
         filtered_out: 0,
         window: None,
+        access_diff: Vec::new(),
     };
     let Some(set) = set.filter(|_| !rule_diagnostics.iter().any(|d| d.is_error())) else {
         report.rule_diagnostics = rule_diagnostics;
         return Ok(report);
     };
     let mut loaded = aws_authz::load_files(&req.snapshots);
-    let change = crate::ingest::change::load(&req.paths);
+    let mut change = crate::ingest::change::load(&req.paths);
+    if !req.baseline.is_empty() {
+        let base = crate::ingest::change::load(&req.baseline);
+        loaded.errors.extend(base.errors);
+        loaded.warnings.extend(base.warnings);
+        change.before = Some(base.inventory);
+    }
     let validation = validate_change(catalog, &change);
+    // before: the snapshots with the change's before-state over them
+    let before = change.before.as_ref().map(|b| {
+        let mut inv = loaded.inventory.clone();
+        merge(
+            &mut inv,
+            &crate::ingest::change::Change {
+                inventory: b.clone(),
+                ..Default::default()
+            },
+        );
+        inv
+    });
     merge(&mut loaded.inventory, &change);
     let settings = &set.lp.settings;
     let facts = match &req.db {
@@ -147,6 +172,15 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
             .then_with(|| a.rule.cmp(&b.rule))
             .then_with(|| a.principal.cmp(&b.principal))
     });
+    if let Some(before) = &before {
+        report.access_diff = crate::access_diff::access_diff(
+            catalog,
+            before,
+            &loaded.inventory,
+            &change.planned,
+            facts.as_ref(),
+        );
+    }
     rule_diagnostics.extend(more);
     report.rule_diagnostics = rule_diagnostics;
     report.input_errors = loaded.errors;

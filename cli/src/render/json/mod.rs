@@ -218,6 +218,57 @@ pub struct Check {
     /// Findings left out by `--principal`, `--rule` or `--severity`.
     filtered_out: usize,
     findings: Vec<Finding>,
+    /// Per principal a change touches: the access it adds and removes (with a plan's
+    /// before-state or `--baseline`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    access_diff: Vec<AccessDiffDoc>,
+}
+
+/// Actions gained or lost on one resource scope.
+#[derive(Serialize)]
+pub struct ScopedActionsDoc {
+    resources: String,
+    actions: Vec<String>,
+}
+
+/// One principal's change of access.
+#[derive(Serialize)]
+pub struct AccessDiffDoc {
+    principal: String,
+    new_principal: bool,
+    added: Vec<ScopedActionsDoc>,
+    removed: Vec<ScopedActionsDoc>,
+    /// Of the permissions it held before, how many it did not use in the window (with `--db`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unused_before: Option<UnusedBefore>,
+}
+
+#[derive(Serialize)]
+pub struct UnusedBefore {
+    unused: usize,
+    held: usize,
+}
+
+impl From<&whittle_engine::access_diff::AccessDiff> for AccessDiffDoc {
+    fn from(d: &whittle_engine::access_diff::AccessDiff) -> Self {
+        let scoped = |v: &[whittle_engine::access_diff::ScopedActions]| {
+            v.iter()
+                .map(|s| ScopedActionsDoc {
+                    resources: s.resources.clone(),
+                    actions: s.actions.clone(),
+                })
+                .collect()
+        };
+        AccessDiffDoc {
+            principal: d.principal.clone(),
+            new_principal: d.new_principal,
+            added: scoped(&d.added),
+            removed: scoped(&d.removed),
+            unused_before: d
+                .unused_before
+                .map(|(unused, held)| UnusedBefore { unused, held }),
+        }
+    }
 }
 
 impl Check {
@@ -236,6 +287,7 @@ impl Check {
                 .collect(),
             filtered_out: report.filtered_out,
             findings: report.findings.iter().map(Finding::from).collect(),
+            access_diff: report.access_diff.iter().map(AccessDiffDoc::from).collect(),
         }
     }
 }

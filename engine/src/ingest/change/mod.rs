@@ -43,6 +43,10 @@ pub struct Change {
     pub errors: Vec<InputError>,
     /// Inputs read with a caveat.
     pub warnings: Vec<InputError>,
+    /// What existed before the change, as far as its inputs say: a plan's before-state (or,
+    /// from `check --baseline`, the same files at the base of the change). `None` when nothing
+    /// says.
+    pub before: Option<Inventory>,
 }
 
 const EXTENSIONS: &[&str] = &["json", "yaml", "yml", "template"];
@@ -99,6 +103,10 @@ pub fn load(paths: &[PathBuf]) -> Change {
         ));
     }
     change.inventory.principals.sort_by(|a, b| a.id.cmp(&b.id));
+    if let Some(b) = change.before.as_mut() {
+        b.principals.sort_by(|a, b| a.id.cmp(&b.id));
+        b.principals.dedup_by(|a, b| a.id == b.id);
+    }
     change
 }
 

@@ -39,6 +39,8 @@ struct ResourceChange {
 struct ChangeBody {
     actions: Vec<String>,
     #[serde(default)]
+    before: Value,
+    #[serde(default)]
     after: Value,
     #[serde(default)]
     after_unknown: Value,
@@ -108,6 +110,8 @@ pub fn read(file: &SourceFile, change: &mut Change) {
     };
     let base = file.text.as_ptr() as usize;
     let mut resources = Vec::new();
+    // the same resources as they are before the plan applies: for the access diff
+    let mut before = Vec::new();
     for (i, raw) in plan.resource_changes.iter().enumerate() {
         let at = raw.get().as_ptr() as usize - base;
         let rc: ResourceChange = match serde_json::from_str(raw.get()) {
@@ -125,6 +129,21 @@ pub fn read(file: &SourceFile, change: &mut Change) {
                 continue;
             }
         };
+        let location = file.location(
+            format!("resource_changes[{i}]"),
+            Some(at..at + raw.get().len()),
+        );
+        if rc.mode == "managed" && !rc.change.before.is_null() {
+            before.push(Resource {
+                location: location.clone(),
+                address: rc.address.clone(),
+                module: rc.module_address.clone(),
+                kind: rc.kind.clone(),
+                after: rc.change.before.clone(),
+                unknown: Value::Null,
+                changed: false,
+            });
+        }
         let deleted = rc.change.actions.iter().all(|a| a == "delete");
         if rc.mode != "managed" || deleted || rc.change.after.is_null() {
             continue;
@@ -135,10 +154,7 @@ pub fn read(file: &SourceFile, change: &mut Change) {
             .iter()
             .any(|a| a == "create" || a == "update");
         resources.push(Resource {
-            location: file.location(
-                format!("resource_changes[{i}]"),
-                Some(at..at + raw.get().len()),
-            ),
+            location,
             address: rc.address,
             module: rc.module_address,
             kind: rc.kind,
@@ -156,6 +172,20 @@ pub fn read(file: &SourceFile, change: &mut Change) {
         policy_ids: BTreeMap::new(),
     }
     .run();
+    let mut was = Change::default();
+    Lowering {
+        change: &mut was,
+        refs: &refs,
+        resources: &before,
+        principals: BTreeMap::new(),
+        policy_ids: BTreeMap::new(),
+    }
+    .run();
+    let into = change.before.get_or_insert_with(Default::default);
+    into.principals.extend(was.inventory.principals);
+    into.policies.extend(was.inventory.policies);
+    into.resource_policies
+        .extend(was.inventory.resource_policies);
 }
 
 /// Resource address → attribute → the addresses of the resources its expression references
