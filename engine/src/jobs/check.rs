@@ -200,7 +200,8 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
 /// The built-in policy checks on every document the change declares, and the findings of those
 /// that did not parse.
 fn validate_change(catalog: &AwsCatalog, change: &crate::ingest::change::Change) -> Vec<Finding> {
-    use crate::aws::validate::{validate, Subject};
+    use crate::aws::validate::{Subject, Validator};
+    let validator = Validator::new(catalog);
     let mut out = change.invalid.clone();
     let inv = &change.inventory;
     for d in &change.documents {
@@ -214,17 +215,14 @@ fn validate_change(catalog: &AwsCatalog, change: &crate::ingest::change::Change)
             .files
             .get(&policy.location.file)
             .map(|f| f.text.as_ref());
-        out.extend(validate(
-            catalog,
-            &Subject {
-                doc: &policy.document,
-                kind: d.kind,
-                policy: (&policy.id, &policy.name, policy.kind),
-                location: &policy.location,
-                text,
-                holder: &d.holder,
-            },
-        ));
+        out.extend(validator.validate(&Subject {
+            doc: &policy.document,
+            kind: d.kind,
+            policy: (&policy.id, &policy.name, policy.kind),
+            location: &policy.location,
+            text,
+            holder: &d.holder,
+        }));
     }
     out
 }

@@ -38,8 +38,50 @@ pub struct Subject<'a> {
     pub holder: &'a str,
 }
 
+/// Runs the checks over many documents, remembering what it worked out about actions and ARN
+/// formats (a change declares hundreds of documents naming the same few actions).
+pub struct Validator<'c> {
+    catalog: &'c AwsCatalog,
+    expanded:
+        std::cell::RefCell<rustc_hash::FxHashMap<String, std::rc::Rc<crate::catalog::ActionSet>>>,
+    /// (action, resource pattern) → whether the pattern can name one of the action's resource types.
+    fits: std::cell::RefCell<rustc_hash::FxHashMap<(ActionId, String), bool>>,
+}
+
+impl<'c> Validator<'c> {
+    /// A validator over `catalog`.
+    pub fn new(catalog: &'c AwsCatalog) -> Self {
+        Validator {
+            catalog,
+            expanded: Default::default(),
+            fits: Default::default(),
+        }
+    }
+
+    /// The actions `pattern` names.
+    fn expand(&self, pattern: &str) -> std::rc::Rc<crate::catalog::ActionSet> {
+        if let Some(s) = self.expanded.borrow().get(pattern) {
+            return s.clone();
+        }
+        let set = std::rc::Rc::new(self.catalog.expand(pattern));
+        self.expanded
+            .borrow_mut()
+            .insert(pattern.to_string(), set.clone());
+        set
+    }
+
+    /// Every finding of the built-in checks on one document.
+    pub fn validate(&self, s: &Subject<'_>) -> Vec<Finding> {
+        validate_with(self, s)
+    }
+}
+
 /// Every finding of the built-in checks on one document.
 pub fn validate(catalog: &AwsCatalog, s: &Subject<'_>) -> Vec<Finding> {
+    Validator::new(catalog).validate(s)
+}
+
+fn validate_with(v: &Validator<'_>, s: &Subject<'_>) -> Vec<Finding> {
     let mut out = Vec::new();
     let doc = s.doc;
     // elements, ids, version
@@ -126,11 +168,11 @@ pub fn validate(catalog: &AwsCatalog, s: &Subject<'_>) -> Vec<Finding> {
                 }
             }
         }
-        actions(catalog, s, st, &mut out);
-        resources(catalog, s, st, &mut out);
-        conditions(catalog, s, st, &mut out);
+        actions(v, s, st, &mut out);
+        resources(s, st, &mut out);
+        conditions(v, s, st, &mut out);
     }
-    redundant(catalog, s, &mut out);
+    redundant(v, s, &mut out);
     out
 }
 
@@ -219,7 +261,8 @@ fn names_anyone(st: &Statement) -> bool {
 
 /// Unknown services and actions; permission-management wildcards; write actions on `*`;
 /// resources on actions that take only `*`; resources of the wrong type.
-fn actions(catalog: &AwsCatalog, s: &Subject<'_>, st: &Statement, out: &mut Vec<Finding>) {
+fn actions(v: &Validator<'_>, s: &Subject<'_>, st: &Statement, out: &mut Vec<Finding>) {
+    let catalog = v.catalog;
     let resources: Vec<&str> = match &st.resource {
         Some(ResourceSpec::Resource(p)) => p.iter().map(String::as_str).collect(),
         _ => Vec::new(),
@@ -256,7 +299,7 @@ fn actions(catalog: &AwsCatalog, s: &Subject<'_>, st: &Statement, out: &mut Vec<
             ));
             continue;
         }
-        let set = catalog.expand(pattern);
+        let set = v.expand(pattern);
         if set.is_empty() {
             let close = catalog.suggest(pattern, 3);
             let hint = crate::catalog::did_you_mean(&close)
@@ -339,10 +382,16 @@ fn actions(catalog: &AwsCatalog, s: &Subject<'_>, st: &Statement, out: &mut Vec<
                     .copied()
                     .filter(|r| r.starts_with("arn:"))
                     .filter(|r| {
-                        let r = glob_of(r);
-                        !formats
+                        let key = (id, (*r).to_string());
+                        if let Some(&fits) = v.fits.borrow().get(&key) {
+                            return !fits;
+                        }
+                        let g = glob_of(r);
+                        let fits = formats
                             .iter()
-                            .any(|f| crate::glob::common_witness(f, &r).is_some())
+                            .any(|f| crate::glob::common_witness(f, &g).is_some());
+                        v.fits.borrow_mut().insert(key, fits);
+                        !fits
                     })
                     .collect();
                 if wrong.len() == specific.len() {
@@ -426,7 +475,7 @@ fn glob_of(arn: &str) -> String {
 }
 
 /// Resources that are neither `*` nor ARNs.
-fn resources(_catalog: &AwsCatalog, s: &Subject<'_>, st: &Statement, out: &mut Vec<Finding>) {
+fn resources(s: &Subject<'_>, st: &Statement, out: &mut Vec<Finding>) {
     let Some(r) = &st.resource else { return };
     for p in r.patterns() {
         if p == "*" {
@@ -447,12 +496,13 @@ fn resources(_catalog: &AwsCatalog, s: &Subject<'_>, st: &Statement, out: &mut V
 
 /// Condition keys no action of the statement supports; operators that do not fit the key's type
 /// or the values.
-fn conditions(catalog: &AwsCatalog, s: &Subject<'_>, st: &Statement, out: &mut Vec<Finding>) {
+fn conditions(v: &Validator<'_>, s: &Subject<'_>, st: &Statement, out: &mut Vec<Finding>) {
+    let catalog = v.catalog;
     let acts: Vec<ActionId> = match &st.action {
         ActionSpec::Action(p) => {
             let mut set = catalog.empty_set();
             for x in p {
-                set.union_with(&catalog.expand(x));
+                set.union_with(&v.expand(x));
             }
             set.iter().collect()
         }
@@ -550,7 +600,8 @@ fn service_key_type<'c>(catalog: &'c AwsCatalog, prefix: &str, key: &str) -> Opt
 
 /// Unconditional `Allow` statements whose every action and resource another unconditional
 /// `Allow` of the document already grants.
-fn redundant(catalog: &AwsCatalog, s: &Subject<'_>, out: &mut Vec<Finding>) {
+fn redundant(v: &Validator<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {
+    let catalog = v.catalog;
     let plain: Vec<(&Statement, crate::catalog::ActionSet, Vec<&str>)> = s
         .doc
         .statements
@@ -567,7 +618,7 @@ fn redundant(catalog: &AwsCatalog, s: &Subject<'_>, out: &mut Vec<Finding>) {
             };
             let mut set = catalog.empty_set();
             for x in p {
-                set.union_with(&catalog.expand(x));
+                set.union_with(&v.expand(x));
             }
             (!set.is_empty()).then(|| (st, set, r.iter().map(String::as_str).collect()))
         })
