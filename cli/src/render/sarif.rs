@@ -82,11 +82,14 @@ fn text(s: impl Into<String>) -> Text {
 #[serde(rename_all = "camelCase")]
 struct ReportingDescriptor {
     id: String,
+    name: String,
     short_description: Text,
     #[serde(skip_serializing_if = "Option::is_none")]
     full_description: Option<Text>,
     #[serde(skip_serializing_if = "Option::is_none")]
     help: Option<Text>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     default_configuration: Option<Configuration>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -131,9 +134,43 @@ struct PhysicalLocation {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
+    /// `%SRCROOT%` for a path relative to where whittle ran (the repository, in CI).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
+
+/// An artifact location for a path as given: repository-relative paths are relative to
+/// `%SRCROOT%`; absolute ones are `file://` URIs.
+fn artifact(path: &str) -> ArtifactLocation {
+    if std::path::Path::new(path).is_absolute() {
+        ArtifactLocation {
+            uri: format!("file://{path}"),
+            uri_base_id: None,
+        }
+    } else {
+        ArtifactLocation {
+            uri: path.trim_start_matches("./").to_string(),
+            uri_base_id: Some("%SRCROOT%"),
+        }
+    }
+}
+
+/// A rule id as a name (`policy-unknown-action` → `PolicyUnknownAction`).
+fn rule_name(id: &str) -> String {
+    id.split(['-', '_'])
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+const DOCS: &str = "https://github.com/whittle-dev/whittle/blob/main/docs";
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -185,6 +222,11 @@ pub fn log(findings: &[Finding], set: &RuleSet, input_errors: &[InputError]) -> 
         .iter()
         .map(|r| ReportingDescriptor {
             id: r.id.clone(),
+            name: rule_name(&r.id),
+            help_uri: r
+                .file
+                .starts_with("@builtin")
+                .then(|| format!("{DOCS}/rules.md")),
             short_description: text(&r.message),
             full_description: Some(text(r.why.clone().unwrap_or_else(|| r.message.clone()))),
             help: Some(text(r.remediation.clone().unwrap_or_default())),
@@ -210,7 +252,16 @@ pub fn log(findings: &[Finding], set: &RuleSet, input_errors: &[InputError]) -> 
         )
     {
         if let Some(doc) = set.explain(id) {
+            let help_uri = match doc.kind {
+                whittle_engine::rules::RuleKind::Validation => {
+                    Some(format!("{DOCS}/validation.md"))
+                }
+                whittle_engine::rules::RuleKind::Builtin => Some(format!("{DOCS}/rules.md")),
+                _ => None,
+            };
             rules.push(ReportingDescriptor {
+                name: rule_name(&doc.id),
+                help_uri,
                 id: doc.id,
                 short_description: text(&doc.message),
                 full_description: doc.why.map(text),
@@ -260,7 +311,7 @@ pub fn log(findings: &[Finding], set: &RuleSet, input_errors: &[InputError]) -> 
                 ),
                 locations: vec![Location {
                     physical_location: PhysicalLocation {
-                        artifact_location: ArtifactLocation { uri },
+                        artifact_location: artifact(&uri),
                         region: Region {
                             start_line: line,
                             start_column: column,
@@ -303,9 +354,7 @@ pub fn log(findings: &[Finding], set: &RuleSet, input_errors: &[InputError]) -> 
                         message: text(e.to_string()),
                         locations: vec![NotificationLocation {
                             physical_location: PhysicalLocation {
-                                artifact_location: ArtifactLocation {
-                                    uri: e.file.clone(),
-                                },
+                                artifact_location: artifact(&e.file),
                                 region: Region {
                                     start_line: e.line.unwrap_or(1),
                                     start_column: None,
