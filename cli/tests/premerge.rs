@@ -62,6 +62,12 @@ fn findings_point_at_file_line_and_column_in_json_and_sarif() {
         .iter()
         .find(|r| r["ruleId"] == "policy-unknown-action")
         .expect("result");
+    let artifact = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(
+        artifact["uri"],
+        "testdata/iac/policy-files/deploy-role-policy.json"
+    );
+    assert_eq!(artifact["uriBaseId"], "%SRCROOT%");
     let region = &result["locations"][0]["physicalLocation"]["region"];
     assert_eq!(
         (region["startLine"].as_u64(), region["startColumn"].as_u64()),
@@ -69,6 +75,10 @@ fn findings_point_at_file_line_and_column_in_json_and_sarif() {
     );
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
     assert!(rules.iter().any(|r| r["id"] == "policy-unknown-action"
+        && r["name"] == "PolicyUnknownAction"
+        && r["helpUri"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("docs/validation.md"))
         && r["help"]["text"]
             .as_str()
             .is_some_and(|t| t.contains("catalog expand"))));
