@@ -221,3 +221,10 @@ fn the_access_diff_against_a_plans_before_state_and_against_a_baseline() {
         serde_json::json!(["logs:DescribeLogStreams"])
     );
 }
+
+#[test]
+fn the_markdown_report_says_what_and_where_for_a_pr_comment() {
+    let (code, md, err) = check(&[FILES, "--format", "markdown"]);
+    assert_eq!(code, Some(1), "{err}");
+    insta::assert_snapshot!("check_policy_files_markdown", md);
+}

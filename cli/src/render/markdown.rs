@@ -48,24 +48,35 @@ pub fn findings(w: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     if findings.is_empty() {
         return writeln!(w, "No findings.");
     }
-    writeln!(
-        w,
-        "| severity | rule | principal | permissions | granted by |"
-    )?;
+    writeln!(w, "| severity | rule | principal | what | where |")?;
     writeln!(w, "| --- | --- | --- | --- | --- |")?;
     for f in findings {
+        // validation findings have no grant: say what is wrong and where instead
+        let validation = f.rule_location == whittle_engine::aws::validate::RULE_LOCATION;
         let by = f
             .granted_by
             .as_ref()
-            .map(|o| format!("`{}` statement {}", o.policy_name, o.statement))
+            .map(|o| {
+                let at = match (o.location.line, o.location.column) {
+                    (Some(l), Some(c)) => format!(" (`{}:{l}:{c}`)", o.location.file),
+                    (Some(l), None) => format!(" (`{}:{l}`)", o.location.file),
+                    _ => String::new(),
+                };
+                format!("`{}` statement {}{at}", o.policy_name, o.statement)
+            })
             .unwrap_or_default();
+        let what = if validation || f.permissions.is_empty() {
+            f.message.clone()
+        } else {
+            permissions(&f.permissions)
+        };
         writeln!(
             w,
             "| {} | `{}` | `{}` | {} | {} |",
             f.severity.as_str(),
             f.rule,
             f.principal,
-            permissions(&f.permissions).replace('|', "\\|"),
+            what.replace('|', "\\|"),
             by
         )?;
     }
