@@ -92,6 +92,10 @@ checks! {
         "a resource ARN that matches none of the action's resource types",
         "AWS matches each action against the resource it acts on: an ARN of another type (a bucket ARN for `s3:GetObject`, which acts on objects) never matches, so the statement does not grant what it seems to",
         "use the ARN format of the action's resource type (`whittle catalog show ACTION`), such as `arn:aws:s3:::bucket/*` for object actions";
+    SHADOWED_BY_DENY = "policy-shadowed-by-deny", Low,
+        "an `Allow` statement that a `Deny` of the same policy entirely overrides",
+        "every action and resource the statement allows is denied unconditionally by another statement: it grants nothing, and reads as if it did",
+        "remove the statement, or narrow the `Deny` if the access was meant to be granted";
     SYNTAX = "policy-syntax", High,
         "a policy document AWS would reject",
         "invalid JSON, an unknown element, a wrong type or value: the policy cannot be created, or a tool that skips the error checks something else than what is deployed",

@@ -351,8 +351,17 @@ fn actions(v: &Validator<'_>, s: &Subject<'_>, st: &Statement, out: &mut Vec<Fin
             action.access_level,
             AccessLevel::Write | AccessLevel::PermissionsManagement
         );
+        // `*`, or a pattern that names every resource of one of the action's types
+        // (`arn:aws:s3:::*` for object actions)
+        let everything = star
+            || resources.iter().any(|r| {
+                // every resource of one of its types
+                type_globs(v, id, Some("aws"))
+                    .iter()
+                    .any(|f| crate::glob::matches(r, f, false))
+            });
         if st.effect == Effect::Allow
-            && star
+            && everything
             && writes
             && !action.resource_types.is_empty()
             && st.conditions.is_empty()
@@ -458,6 +467,29 @@ fn actions(v: &Validator<'_>, s: &Subject<'_>, st: &Statement, out: &mut Vec<Fin
             .map(|a| catalog.action(*a).name.clone())
             .collect();
         out.push(f);
+    }
+}
+
+/// The ARN formats of action `id`'s resource types as globs, `${Partition}` set to
+/// `partition` when given; empty when a type's format is not in the catalog.
+fn type_globs(v: &Validator<'_>, id: ActionId, partition: Option<&str>) -> Vec<String> {
+    let action = v.catalog.action(id);
+    let Some(service) = v.catalog.service(action.prefix()) else {
+        return Vec::new();
+    };
+    let globs: Vec<String> = action
+        .resource_types
+        .iter()
+        .filter_map(|t| service.resources.iter().find(|(n, _)| *n == t.name))
+        .map(|(_, f)| match partition {
+            Some(p) => glob_of(&f.replace("${Partition}", p)),
+            None => glob_of(f),
+        })
+        .collect();
+    if globs.len() == action.resource_types.len() {
+        globs
+    } else {
+        Vec::new()
     }
 }
 
@@ -623,6 +655,40 @@ fn redundant(v: &Validator<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {
             (!set.is_empty()).then(|| (st, set, r.iter().map(String::as_str).collect()))
         })
         .collect();
+    // unconditional denies of the document, as (actions, resources)
+    let denies: Vec<(crate::catalog::ActionSet, Vec<&str>)> = s
+        .doc
+        .statements
+        .iter()
+        .filter(|st| {
+            st.effect == Effect::Deny && st.conditions.is_empty() && st.principal.is_none()
+        })
+        .filter_map(|st| {
+            let ActionSpec::Action(p) = &st.action else {
+                return None;
+            };
+            let Some(ResourceSpec::Resource(r)) = &st.resource else {
+                return None;
+            };
+            let mut set = catalog.empty_set();
+            for x in p {
+                set.union_with(&v.expand(x));
+            }
+            Some((set, r.iter().map(String::as_str).collect()))
+        })
+        .collect();
+    for (st, acts, res) in &plain {
+        let shadowed = denies.iter().any(|(d_acts, d_res)| {
+            d_acts.is_superset(acts) && res.iter().all(|r| d_res.iter().any(|d| covers(d, r)))
+        });
+        if shadowed {
+            let msg = format!(
+                "{} is overridden by a `Deny` of the same policy: it grants nothing",
+                st.label()
+            );
+            out.push(finding(&checks::SHADOWED_BY_DENY, msg, s, Some(st), None));
+        }
+    }
     for (i, (st, acts, res)) in plain.iter().enumerate() {
         let by = plain
             .iter()
