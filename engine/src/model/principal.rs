@@ -106,3 +106,26 @@ pub struct Principal {
     /// Where the principal is described in the input.
     pub location: Location,
 }
+
+impl Principal {
+    /// An AWS principal with nothing attached yet: no tags, groups, policies, boundary or trust
+    /// policy; path `/`.
+    pub fn aws(id: &str, kind: PrincipalKind, scope: &str, name: &str, location: Location) -> Self {
+        Principal {
+            id: id.to_string(),
+            provider: Provider::Aws,
+            kind,
+            scope: scope.to_string(),
+            name: name.to_string(),
+            path: "/".into(),
+            tags: BTreeMap::new(),
+            groups: Vec::new(),
+            policies: Vec::new(),
+            boundary: None,
+            trust_policy: None,
+            created: None,
+            last_used: None,
+            location,
+        }
+    }
+}

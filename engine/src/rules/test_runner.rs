@@ -303,22 +303,12 @@ fn build(
     let mut records = Vec::new();
     for (i, tp) in case.spec.principal.iter().enumerate() {
         let arn = IamPrincipal::parse(&tp.arn).map_err(|e| format!("principal: {e}"))?;
+        let location = SourceFile::from_text(&case.location, "")
+            .location(format!("test.principal[{i}]"), None);
         let mut p = Principal {
-            id: tp.arn.clone(),
-            provider: Provider::Aws,
-            kind: arn.kind,
-            scope: arn.account.to_string(),
-            name: arn.name.to_string(),
             path: arn.path.clone(),
             tags: tp.tags.clone(),
-            groups: Vec::new(),
-            policies: Vec::new(),
-            boundary: None,
-            trust_policy: None,
-            created: None,
-            last_used: None,
-            location: SourceFile::from_text(&case.location, "")
-                .location(format!("test.principal[{i}]"), None),
+            ..Principal::aws(&tp.arn, arn.kind, arn.account, arn.name, location)
         };
         let docs = tp
             .policy

@@ -178,7 +178,26 @@ fn validate_with(v: &Validator<'_>, s: &Subject<'_>) -> Vec<Finding> {
 
 /// The finding for a document that could not be parsed: `policy-syntax`, or
 /// `policy-unknown-condition-operator` when that is what AWS would reject.
-pub fn syntax(e: &DocError, s: &Subject<'_>, base: usize) -> Finding {
+pub fn syntax(
+    e: &DocError,
+    policy: (&str, &str, PolicyKind),
+    location: &Location,
+    text: Option<&str>,
+    holder: &str,
+) -> Finding {
+    let empty = PolicyDocument {
+        version: super::policy::PolicyVersion::Unspecified,
+        id: None,
+        statements: Vec::new(),
+    };
+    let s = &Subject {
+        doc: &empty,
+        kind: DocumentKind::AsGiven,
+        policy,
+        location,
+        text,
+        holder,
+    };
     let check = if e.message.starts_with("unknown condition operator") {
         &checks::UNKNOWN_CONDITION_OPERATOR
     } else {
@@ -191,8 +210,7 @@ pub fn syntax(e: &DocError, s: &Subject<'_>, base: usize) -> Finding {
         None,
         None,
     );
-    if let (Some(o), Some(origin)) = (e.offset, f.granted_by.as_mut()) {
-        let at = base + o;
+    if let (Some(at), Some(origin)) = (e.offset.filter(|_| text.is_some()), f.granted_by.as_mut()) {
         origin.location.span = Some(at..at + 1);
         origin.location.line = s.text.map(|t| line_of(t, at));
         origin.location.column = s.text.map(|t| crate::source::column_of(t, at));
@@ -632,15 +650,17 @@ fn service_key_type<'c>(catalog: &'c AwsCatalog, prefix: &str, key: &str) -> Opt
 
 /// Unconditional `Allow` statements whose every action and resource another unconditional
 /// `Allow` of the document already grants.
-fn redundant(v: &Validator<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {
-    let catalog = v.catalog;
-    let plain: Vec<(&Statement, crate::catalog::ActionSet, Vec<&str>)> = s
-        .doc
+/// The statements of `effect` without conditions or principal that name actions and resources
+/// (not `NotAction`/`NotResource`): each with the actions it names and its resource patterns.
+fn plain<'d>(
+    v: &Validator<'_>,
+    s: &Subject<'d>,
+    effect: Effect,
+) -> Vec<(&'d Statement, crate::catalog::ActionSet, Vec<&'d str>)> {
+    s.doc
         .statements
         .iter()
-        .filter(|st| {
-            st.effect == Effect::Allow && st.conditions.is_empty() && st.principal.is_none()
-        })
+        .filter(|st| st.effect == effect && st.conditions.is_empty() && st.principal.is_none())
         .filter_map(|st| {
             let ActionSpec::Action(p) = &st.action else {
                 return None;
@@ -648,37 +668,21 @@ fn redundant(v: &Validator<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {
             let Some(ResourceSpec::Resource(r)) = &st.resource else {
                 return None;
             };
-            let mut set = catalog.empty_set();
+            let mut set = v.catalog.empty_set();
             for x in p {
                 set.union_with(&v.expand(x));
             }
             (!set.is_empty()).then(|| (st, set, r.iter().map(String::as_str).collect()))
         })
-        .collect();
-    // unconditional denies of the document, as (actions, resources)
-    let denies: Vec<(crate::catalog::ActionSet, Vec<&str>)> = s
-        .doc
-        .statements
-        .iter()
-        .filter(|st| {
-            st.effect == Effect::Deny && st.conditions.is_empty() && st.principal.is_none()
-        })
-        .filter_map(|st| {
-            let ActionSpec::Action(p) = &st.action else {
-                return None;
-            };
-            let Some(ResourceSpec::Resource(r)) = &st.resource else {
-                return None;
-            };
-            let mut set = catalog.empty_set();
-            for x in p {
-                set.union_with(&v.expand(x));
-            }
-            Some((set, r.iter().map(String::as_str).collect()))
-        })
-        .collect();
-    for (st, acts, res) in &plain {
-        let shadowed = denies.iter().any(|(d_acts, d_res)| {
+        .collect()
+}
+
+fn redundant(v: &Validator<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {
+    let allows = plain(v, s, Effect::Allow);
+    // unconditional denies of the document
+    let denies = plain(v, s, Effect::Deny);
+    for (st, acts, res) in &allows {
+        let shadowed = denies.iter().any(|(_, d_acts, d_res)| {
             d_acts.is_superset(acts) && res.iter().all(|r| d_res.iter().any(|d| covers(d, r)))
         });
         if shadowed {
@@ -689,8 +693,8 @@ fn redundant(v: &Validator<'_>, s: &Subject<'_>, out: &mut Vec<Finding>) {
             out.push(finding(&checks::SHADOWED_BY_DENY, msg, s, Some(st), None));
         }
     }
-    for (i, (st, acts, res)) in plain.iter().enumerate() {
-        let by = plain
+    for (i, (st, acts, res)) in allows.iter().enumerate() {
+        let by = allows
             .iter()
             .enumerate()
             .find(|(j, (_, other_acts, other_res))| {

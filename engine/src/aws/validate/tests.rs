@@ -31,22 +31,20 @@ fn findings_of(path: &Path) -> Vec<Finding> {
     let kind = kind_of(path);
     let location = file.location(String::new(), None);
     let parsed = PolicyDocument::parse(&file.text, DocumentKind::AsGiven);
-    let empty = PolicyDocument {
-        version: crate::aws::policy::PolicyVersion::Unspecified,
-        id: None,
-        statements: Vec::new(),
-    };
-    let subject = |doc| Subject {
-        doc,
-        kind,
-        policy: ("policy.json", "policy.json", PolicyKind::CustomerManaged),
-        location: &location,
-        text: Some(&file.text),
-        holder: "",
-    };
+    let policy = ("policy.json", "policy.json", PolicyKind::CustomerManaged);
     match &parsed {
-        Ok(doc) => validate(AwsCatalog::embedded(), &subject(doc)),
-        Err(e) => vec![syntax(e, &subject(&empty), 0)],
+        Ok(doc) => validate(
+            AwsCatalog::embedded(),
+            &Subject {
+                doc,
+                kind,
+                policy,
+                location: &location,
+                text: Some(&file.text),
+                holder: "",
+            },
+        ),
+        Err(e) => vec![syntax(e, policy, &location, Some(&file.text), "")],
     }
 }
 

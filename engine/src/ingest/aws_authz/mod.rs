@@ -10,7 +10,7 @@ mod diags;
 use crate::aws::policy::{DocumentKind, PolicyDocument};
 use crate::aws::{Inventory, Policy};
 use crate::ingest::recognize::{shape_of, Shape};
-use crate::model::{PolicyKind, Principal, PrincipalKind, Provider};
+use crate::model::{PolicyKind, Principal, PrincipalKind};
 use crate::progress::{Silent, Stages, Unit};
 use crate::source::SourceFile;
 use serde::Deserialize;
@@ -509,20 +509,8 @@ impl Builder {
         iam_path: &str,
     ) -> Principal {
         Principal {
-            id: arn.to_string(),
-            provider: Provider::Aws,
-            kind,
-            scope: account_of(arn),
-            name: name.to_string(),
             path: iam_path.to_string(),
-            tags: BTreeMap::new(),
-            groups: Vec::new(),
-            policies: Vec::new(),
-            boundary: None,
-            trust_policy: None,
-            created: None,
-            last_used: None,
-            location: file.location(path, None),
+            ..Principal::aws(arn, kind, &account_of(arn), name, file.location(path, None))
         }
     }
 

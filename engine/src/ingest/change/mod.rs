@@ -6,7 +6,7 @@
 use crate::aws::policy::{ActionSpec, DocumentKind, PolicyDocument};
 use crate::aws::{Inventory, Policy};
 use crate::ingest::recognize::{shape_of, Shape};
-use crate::model::{Finding, PolicyKind, Principal, PrincipalKind, Provider};
+use crate::model::{Finding, PolicyKind, Principal, PrincipalKind};
 use crate::source::{InputError, SourceFile};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -203,22 +203,13 @@ fn policy_file(file: SourceFile, change: &mut Change) {
     let doc = match PolicyDocument::parse(&file.text, DocumentKind::AsGiven) {
         Ok(d) => d,
         Err(e) => {
-            let empty = PolicyDocument {
-                version: crate::aws::policy::PolicyVersion::Unspecified,
-                id: None,
-                statements: Vec::new(),
-            };
-            let subject = crate::aws::validate::Subject {
-                doc: &empty,
-                kind: DocumentKind::AsGiven,
-                policy: (&path, &name, PolicyKind::CustomerManaged),
-                location: &location,
-                text: Some(&file.text),
-                holder: &path,
-            };
-            change
-                .invalid
-                .push(crate::aws::validate::syntax(&e, &subject, 0));
+            change.invalid.push(crate::aws::validate::syntax(
+                &e,
+                (&path, &name, PolicyKind::CustomerManaged),
+                &location,
+                Some(&file.text),
+                &path,
+            ));
             change.files.insert(file.path.clone(), file);
             return;
         }
@@ -249,22 +240,7 @@ fn policy_file(file: SourceFile, change: &mut Change) {
         change.planned.insert(arn.clone());
         change.inventory.resource_policies.insert(arn, policy);
     } else {
-        let mut role = Principal {
-            id: path.clone(),
-            provider: Provider::Aws,
-            kind: PrincipalKind::Role,
-            scope: String::new(),
-            name,
-            path: "/".into(),
-            tags: BTreeMap::new(),
-            groups: Vec::new(),
-            policies: Vec::new(),
-            boundary: None,
-            trust_policy: None,
-            created: None,
-            last_used: None,
-            location,
-        };
+        let mut role = Principal::aws(&path, PrincipalKind::Role, "", &name, location);
         if kind == DocumentKind::Trust {
             role.trust_policy = Some(path.clone());
         } else {

@@ -515,20 +515,7 @@ impl<'a> Template<'a> {
                 at.line = Some(doc.line);
                 at.column = Some(doc.column);
                 at.json_path = format!("{}.{}", location.json_path, e.json_path);
-                let empty = PolicyDocument {
-                    version: crate::aws::policy::PolicyVersion::Unspecified,
-                    id: None,
-                    statements: Vec::new(),
-                };
-                let subject = crate::aws::validate::Subject {
-                    doc: &empty,
-                    kind: doc_kind,
-                    policy: (pid, name, kind),
-                    location: &at,
-                    text: None,
-                    holder,
-                };
-                let mut f = crate::aws::validate::syntax(&e, &subject, 0);
+                let mut f = crate::aws::validate::syntax(&e, (pid, name, kind), &at, None, holder);
                 if let Some(o) = f.granted_by.as_mut() {
                     o.location = at;
                 }

@@ -484,22 +484,13 @@ impl Lowering<'_> {
             return i;
         }
         let i = self.change.inventory.principals.len();
-        self.change.inventory.principals.push(Principal {
-            id: name.to_string(),
-            provider: Provider::Aws,
+        self.change.inventory.principals.push(Principal::aws(
+            name,
             kind,
-            scope: String::new(),
-            name: name.to_string(),
-            path: "/".into(),
-            tags: BTreeMap::new(),
-            groups: Vec::new(),
-            policies: Vec::new(),
-            boundary: None,
-            trust_policy: None,
-            created: None,
-            last_used: None,
-            location: r.location.clone(),
-        });
+            "",
+            name,
+            r.location.clone(),
+        ));
         self.principals.insert((kind, name.to_string()), i);
         i
     }
@@ -585,22 +576,13 @@ impl Lowering<'_> {
                 true
             }
             Err(e) => {
-                let empty = PolicyDocument {
-                    version: crate::aws::policy::PolicyVersion::Unspecified,
-                    id: None,
-                    statements: Vec::new(),
-                };
-                let subject = crate::aws::validate::Subject {
-                    doc: &empty,
-                    kind: doc_kind,
-                    policy: (id, name, kind),
-                    location: &location,
-                    text: None,
-                    holder: &r.address,
-                };
-                self.change
-                    .invalid
-                    .push(crate::aws::validate::syntax(&e, &subject, 0));
+                self.change.invalid.push(crate::aws::validate::syntax(
+                    &e,
+                    (id, name, kind),
+                    &location,
+                    None,
+                    &r.address,
+                ));
                 false
             }
         }
