@@ -228,3 +228,37 @@ fn the_markdown_report_says_what_and_where_for_a_pr_comment() {
     assert_eq!(code, Some(1), "{err}");
     insta::assert_snapshot!("check_policy_files_markdown", md);
 }
+
+#[test]
+fn with_a_snapshot_a_role_the_plan_names_is_the_accounts_and_only_what_the_change_touches_is_reported(
+) {
+    let (code, out, err) = check(&[
+        "testdata/iac/terraform/plan-inline-policy-on-existing-orders-api-role.json",
+        "--snapshot",
+        "testdata/demo/snapshot/authorization-details.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let principals: std::collections::BTreeSet<&str> = v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["principal"].as_str())
+        .collect();
+    assert_eq!(
+        principals.into_iter().collect::<Vec<_>>(),
+        [
+            "arn:aws:iam::111122223333:role/app/orders-api",
+            "aws_iam_role_policy.orders_extra (orders-api)"
+        ],
+        "the demo account's own findings (admin, ci-deployer) are context, not this change's"
+    );
+    let d = &v["access_diff"][0];
+    assert_eq!(
+        d["principal"],
+        "arn:aws:iam::111122223333:role/app/orders-api"
+    );
+    assert_eq!(d["added"].as_array().map(Vec::len), Some(2));
+}

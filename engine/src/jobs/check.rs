@@ -10,6 +10,7 @@ use crate::model::Window;
 use crate::rules::{self, CheckInput, Finding, RuleDiagnostic, RuleSet};
 use crate::source::InputError;
 use crate::usage::{load_facts, Store};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// What to check.
@@ -116,6 +117,7 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
         loaded.warnings.extend(base.warnings);
         change.before = Some(base.inventory);
     }
+    adopt_stand_ins(&mut change, &loaded.inventory);
     let validation = validate_change(catalog, &change);
     // before: the snapshots with the change's before-state over them
     let before = change.before.as_ref().map(|b| {
@@ -154,16 +156,15 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
             planned: &change.planned,
         },
     );
-    // what a plan keeps unchanged is context for what it changes, not a finding of the change
-    let unchanged = |f: &Finding| {
-        let c = &change.inventory;
-        let principal =
-            c.principal(&f.principal).is_some() && !change.planned.contains(&f.principal);
-        let resource = f.granted_by.as_ref().is_some_and(|o| {
-            c.resource_policies.contains_key(&o.policy) && !change.planned.contains(&o.policy)
-        });
-        principal || resource
+    // with a change to check, the snapshots and what a plan keeps unchanged are context: the
+    // findings are those of the principals and resources the change touches
+    let touched = |f: &Finding| {
+        change.planned.contains(&f.principal)
+            || f.granted_by
+                .as_ref()
+                .is_some_and(|o| change.planned.contains(&o.policy))
     };
+    let unchanged = |f: &Finding| !req.paths.is_empty() && !touched(f);
     let mut findings: Vec<Finding> = findings.into_iter().filter(|f| !unchanged(f)).collect();
     findings.extend(validation);
     findings.sort_by(|a, b| {
@@ -225,6 +226,49 @@ fn validate_change(catalog: &AwsCatalog, change: &crate::ingest::change::Change)
         }));
     }
     out
+}
+
+/// A principal the change only refers to by name (`role = "app-runner"`) is the snapshots'
+/// principal of that kind and name, when there is exactly one: what the change attaches is added
+/// to what it already holds, and findings and the access diff speak of its ARN.
+fn adopt_stand_ins(change: &mut crate::ingest::change::Change, snapshot: &crate::aws::Inventory) {
+    let mut renamed = BTreeMap::new();
+    for id in &change.stand_ins {
+        let Some(stand_in) = change.inventory.principal(id) else {
+            continue;
+        };
+        let matches: Vec<&crate::model::Principal> = snapshot
+            .principals
+            .iter()
+            .filter(|p| p.kind == stand_in.kind && p.name == stand_in.name)
+            .collect();
+        if let [known] = matches.as_slice() {
+            renamed.insert(id.clone(), (*known).clone());
+        }
+    }
+    if renamed.is_empty() {
+        return;
+    }
+    let adopt = |inv: &mut crate::aws::Inventory| {
+        for p in &mut inv.principals {
+            if let Some(known) = renamed.get(&p.id) {
+                let mut merged = known.clone();
+                merged.policies.extend(p.policies.iter().cloned());
+                merged.groups.extend(p.groups.iter().cloned());
+                *p = merged;
+            }
+        }
+        inv.principals.sort_by(|a, b| a.id.cmp(&b.id));
+    };
+    adopt(&mut change.inventory);
+    if let Some(before) = change.before.as_mut() {
+        adopt(before);
+    }
+    for (old, known) in &renamed {
+        if change.planned.remove(old) {
+            change.planned.insert(known.id.clone());
+        }
+    }
 }
 
 /// Adds what a change declares to the snapshots' inventory (the change's version wins).

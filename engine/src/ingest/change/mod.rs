@@ -43,6 +43,9 @@ pub struct Change {
     pub errors: Vec<InputError>,
     /// Inputs read with a caveat.
     pub warnings: Vec<InputError>,
+    /// Principals the change refers to by name without declaring them (a policy attached to an
+    /// existing role): stand-ins, by id, that a snapshot's principal of that name replaces.
+    pub stand_ins: BTreeSet<String>,
     /// What existed before the change, as far as its inputs say: a plan's before-state (or,
     /// from `check --baseline`, the same files at the base of the change). `None` when nothing
     /// says.

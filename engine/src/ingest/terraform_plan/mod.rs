@@ -484,6 +484,7 @@ impl Lowering<'_> {
             return i;
         }
         let i = self.change.inventory.principals.len();
+        self.change.stand_ins.insert(name.to_string());
         self.change.inventory.principals.push(Principal::aws(
             name,
             kind,
