@@ -132,6 +132,8 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
         inv
     });
     merge(&mut loaded.inventory, &change);
+    let mut validation = validation;
+    validation.extend(attached_not_read(&loaded.inventory, &change));
     let settings = &set.lp.settings;
     let facts = match &req.db {
         Some(db) if !db.exists() => return Err(JobError::NoStore { path: db.clone() }),
@@ -224,6 +226,47 @@ fn validate_change(catalog: &AwsCatalog, change: &crate::ingest::change::Change)
             text,
             holder: &d.holder,
         }));
+    }
+    out
+}
+
+/// Managed policies the change attaches to its principals whose documents no input holds.
+fn attached_not_read(
+    inv: &crate::aws::Inventory,
+    change: &crate::ingest::change::Change,
+) -> Vec<Finding> {
+    use crate::aws::validate::{checks::ATTACHED_NOT_READ as C, RULE_LOCATION};
+    let mut out = Vec::new();
+    for id in &change.planned {
+        let Some(p) = inv.principal(id) else { continue };
+        for policy in p.policies.iter().filter(|x| !inv.policies.contains_key(*x)) {
+            out.push(Finding {
+                rule: C.id.to_string(),
+                severity: C.severity,
+                message: format!(
+                    "`{policy}` is attached, but its document is not among the inputs: not checked"
+                ),
+                remediation: Some(C.remediation.to_string()),
+                principal: p.id.clone(),
+                permissions: Vec::new(),
+                granted_by: Some(crate::model::Origin {
+                    policy: policy.clone(),
+                    policy_name: policy.rsplit('/').next().unwrap_or(policy).to_string(),
+                    policy_kind: if policy.starts_with("arn:aws:iam::aws:policy/") {
+                        crate::model::PolicyKind::AwsManaged
+                    } else {
+                        crate::model::PolicyKind::CustomerManaged
+                    },
+                    via_group: None,
+                    statement: 0,
+                    sid: None,
+                    location: p.location.clone(),
+                }),
+                evidence: crate::model::Evidence::none(),
+                rule_location: RULE_LOCATION.to_string(),
+                notes: Vec::new(),
+            });
+        }
     }
     out
 }

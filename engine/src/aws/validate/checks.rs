@@ -52,6 +52,10 @@ checks! {
         "a condition operator that does not fit its key's type or values",
         "AWS compares values by the operator's type: `Bool` on a string key, a date operator on a number, `IpAddress` with a value that is not an address — such conditions never match, or match what was not meant",
         "use the operator family of the key's type (String, Numeric, Date, Bool, IpAddress, Arn) and values of that type";
+    ATTACHED_NOT_READ = "policy-attached-not-read", Info,
+        "a managed policy the change attaches whose document is not among the inputs",
+        "an AWS-managed policy (`arn:aws:iam::aws:policy/…`) or one created elsewhere is attached by ARN: without its document whittle cannot say what it grants, so neither the rules nor the access diff count it",
+        "give the account's snapshot with `--snapshot` (it holds every managed policy attached in the account, AWS-managed ones included)";
     DUPLICATE_SID = "policy-duplicate-sid", Low,
         "two statements share a `Sid`",
         "AWS rejects identity policies whose statement ids repeat, and reviewers cannot tell the statements apart",
