@@ -166,6 +166,8 @@ fn a_broken_plan_is_exit_2_with_its_position_and_the_rest_is_still_checked() {
 fn cloudformation_templates_yaml_and_json_are_checked() {
     let (code, text, err) = check(&["testdata/iac/cloudformation"]);
     assert_eq!(code, Some(1), "{err}");
+    // AdministratorAccess attached by ARN, with no snapshot to read it from
+    assert!(text.contains("policy-attached-not-read  AppRole"), "{text}");
     insta::assert_snapshot!("check_cloudformation_text", text);
 }
 
@@ -255,6 +257,12 @@ fn with_a_snapshot_a_role_the_plan_names_is_the_accounts_and_only_what_the_chang
         ],
         "the demo account's own findings (admin, ci-deployer) are context, not this change's"
     );
+    // the role's managed policy is in the snapshot: nothing attached goes unread
+    assert!(!v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .any(|f| f["rule"] == "policy-attached-not-read"));
     let d = &v["access_diff"][0];
     assert_eq!(
         d["principal"],
