@@ -1,7 +1,8 @@
 //! The entitlements a change creates: the files a pull request touches — plain IAM policy
 //! documents, Terraform plans (`ingest/terraform_plan`), CloudFormation templates — recognised by content and lowered into
 //! the inventory snapshots load into, with every policy document they declare listed for
-//! validation. Directories are walked for `.json`, `.yaml`, `.yml` and `.template` files.
+//! validation. Directories are walked for `.json`, `.yaml`, `.yml` and `.template` files,
+//! leaving out hidden directories (`.git`, `.terraform`) and `node_modules`, `target`, `vendor`.
 
 use crate::aws::policy::{ActionSpec, DocumentKind, PolicyDocument};
 use crate::aws::{Inventory, Policy};
@@ -62,6 +63,8 @@ pub fn load(paths: &[PathBuf]) -> Change {
         if path.is_dir() {
             let mut files: Vec<PathBuf> = walkdir::WalkDir::new(path)
                 .into_iter()
+                // hidden directories (`.git`, `.terraform`) and dependencies are not the change
+                .filter_entry(|e| e.depth() == 0 || !skipped_dir(e))
                 .filter_map(Result::ok)
                 .filter(|e| e.file_type().is_file())
                 .map(walkdir::DirEntry::into_path)
@@ -111,6 +114,14 @@ pub fn load(paths: &[PathBuf]) -> Change {
         b.principals.dedup_by(|a, b| a.id == b.id);
     }
     change
+}
+
+/// Directories a walk does not enter: hidden ones and package or build output.
+fn skipped_dir(e: &walkdir::DirEntry) -> bool {
+    e.file_type().is_dir()
+        && e.file_name().to_str().is_some_and(|n| {
+            n.starts_with('.') || matches!(n, "node_modules" | "target" | "vendor")
+        })
 }
 
 fn paths_text(paths: &[PathBuf]) -> String {

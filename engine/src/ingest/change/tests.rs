@@ -53,3 +53,19 @@ fn a_walked_directory_skips_what_it_does_not_read_but_a_named_file_is_an_error()
         named.errors[0]
     );
 }
+
+#[test]
+fn a_walk_leaves_out_hidden_and_dependency_directories() {
+    let dir = std::env::temp_dir().join(format!("whittle-walk-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    for sub in ["policies", ".terraform/modules/x", "node_modules/pkg"] {
+        std::fs::create_dir_all(dir.join(sub)).expect("dir");
+        std::fs::write(dir.join(sub).join("p.json"), doc).expect("write");
+    }
+    let change = load(std::slice::from_ref(&dir));
+    let read: Vec<&str> = change.documents.iter().map(|d| d.policy.as_str()).collect();
+    assert_eq!(read.len(), 1, "{read:?}");
+    assert!(read[0].ends_with("policies/p.json"), "{read:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
