@@ -147,6 +147,7 @@ pub fn read(file: &SourceFile, change: &mut Change) {
         principals.insert(format!("{kind:?}:{{{id}}}"), i);
         change.inventory.principals.push(p);
     }
+    serverless_functions(&t, change, &mut principals);
     // groups named by a user are the groups' principal ids
     let group_ids: BTreeMap<String, String> = change
         .inventory
@@ -241,6 +242,77 @@ pub fn read(file: &SourceFile, change: &mut Change) {
             .map(|k| (k.clone(), ACCOUNT.to_string()))
             .collect::<Vec<_>>(),
     );
+}
+
+/// The execution role SAM creates for an `AWS::Serverless::Function` without a `Role`
+/// (`<Function>Role`), with what its `Policies` attach: inline documents, managed policies by
+/// name or ARN. SAM policy templates (`S3ReadPolicy: …`) are not expanded: each is reported as
+/// attached but not read. The basic execution policy SAM adds for logs is left out.
+fn serverless_functions(
+    t: &Template<'_>,
+    change: &mut Change,
+    principals: &mut BTreeMap<String, usize>,
+) {
+    for (id, node) in &t.resources {
+        if t.type_of(id) != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let props = node.get("Properties");
+        if props.and_then(|p| p.get("Role")).is_some() {
+            continue; // a role declared elsewhere, or outside the template
+        }
+        let role = format!("{id}Role");
+        let mut p = Principal::aws(
+            &role,
+            PrincipalKind::Role,
+            ACCOUNT,
+            &role,
+            t.location(id, node),
+        );
+        p.boundary = props
+            .and_then(|p| p.get("PermissionsBoundary"))
+            .map(|b| t.text_of(&b.to_json()));
+        let items = props
+            .and_then(|p| p.get("Policies"))
+            .map(Node::items)
+            .unwrap_or_default();
+        for (i, item) in items.into_iter().enumerate() {
+            match item.str() {
+                Some(arn) if arn.starts_with("arn:") => p.policies.push(arn.to_string()),
+                // an AWS-managed policy by name
+                Some(name) => p.policies.push(format!("arn:aws:iam::aws:policy/{name}")),
+                None if item.get("Statement").is_some() => {
+                    let pid = format!("{role}#{role}Policy{i}");
+                    let pname = format!("{role}Policy{i}");
+                    if t.document(
+                        change,
+                        id,
+                        node,
+                        item,
+                        (&pid, &pname, PolicyKind::Inline),
+                        &role,
+                    ) {
+                        p.policies.push(pid);
+                    }
+                }
+                None => match item.entries().first() {
+                    Some((k, _)) if k == "Ref" || k.starts_with("Fn::") => {
+                        p.policies.push(t.text_of(&item.to_json()));
+                    }
+                    Some((template, _)) => {
+                        p.policies.push(format!("SAM policy template {template}"));
+                    }
+                    None => {}
+                },
+            }
+        }
+        change.planned.insert(role.clone());
+        principals.insert(
+            format!("{:?}:{role}", PrincipalKind::Role),
+            change.inventory.principals.len(),
+        );
+        change.inventory.principals.push(p);
+    }
 }
 
 struct Template<'a> {

@@ -99,3 +99,25 @@ fn a_broken_template_is_an_error_at_its_line() {
     assert!(change.errors[0].line.is_some());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_sam_function_without_a_role_gets_the_execution_role_sam_creates() {
+    let change = load("sam-function-inline-managed-and-template-policies.yaml");
+    assert!(change.errors.is_empty(), "{:?}", change.errors);
+    let role = change
+        .inventory
+        .principal("OrderHandlerRole")
+        .expect("the implicit role");
+    assert_eq!(
+        role.policies,
+        [
+            "arn:aws:iam::aws:policy/AmazonSQSFullAccess",
+            "SAM policy template DynamoDBCrudPolicy",
+            "OrderHandlerRole#OrderHandlerRolePolicy2",
+        ]
+    );
+    assert!(change
+        .inventory
+        .principal("ExistingRoleFunctionRole")
+        .is_none());
+}
