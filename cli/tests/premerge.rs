@@ -3,21 +3,16 @@
 use serde_json::Value;
 
 mod common;
-use common::whittle;
+use common::{outcome, whittle};
 
 const FILES: &str = "testdata/iac/policy-files";
 
 fn check(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = whittle()
-        .arg("check")
-        .args(args)
-        .args(["--rules", "@builtin", "--now", "2026-11-25"])
-        .output()
-        .expect("runs");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).expect("utf-8"),
-        String::from_utf8(out.stderr).expect("utf-8"),
+    outcome(
+        whittle()
+            .arg("check")
+            .args(args)
+            .args(["--rules", "@builtin", "--now", "2026-11-25"]),
     )
 }
 

@@ -5,26 +5,18 @@ use predicates::prelude::*;
 use serde_json::Value;
 
 mod common;
-use common::whittle;
+use common::{outcome, whittle};
 
 fn check(snapshot: &str, format: &str) -> (Option<i32>, String, String) {
-    let out = whittle()
-        .args([
-            "check",
-            "--snapshot",
-            snapshot,
-            "--rules",
-            "rules/",
-            "--format",
-            format,
-        ])
-        .output()
-        .expect("runs");
-    (
-        out.status.code(),
-        String::from_utf8(out.stdout).expect("utf-8"),
-        String::from_utf8(out.stderr).expect("utf-8"),
-    )
+    outcome(whittle().args([
+        "check",
+        "--snapshot",
+        snapshot,
+        "--rules",
+        "rules/",
+        "--format",
+        format,
+    ]))
 }
 
 /// A CloudTrail log, a lone policy, `{}` or `[]` as `--snapshot` used to be `0 finding(s)`, exit 0.

@@ -23,6 +23,16 @@ pub fn whittle() -> Command {
     c
 }
 
+/// Runs `cmd` and returns its exit code, stdout and stderr (as text).
+pub fn outcome(cmd: &mut Command) -> (Option<i32>, String, String) {
+    let out = cmd.output().expect("runs");
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).expect("utf-8"),
+        String::from_utf8(out.stderr).expect("utf-8"),
+    )
+}
+
 /// Runs `cmd`, which must succeed, and reads the JSON it prints.
 pub fn json_of(cmd: &mut Command) -> Value {
     let out = cmd.output().expect("runs");
