@@ -302,12 +302,32 @@ impl PolicyDocument {
             })?;
         // Spans inside a decoded document do not point into the file: drop them.
         let mut doc = Self::parse(&decoded, kind).map_err(|e| DocError { offset: None, ..e })?;
-        for s in &mut doc.statements {
-            s.span = None;
-            s.line = None;
-            s.column = None;
-        }
+        doc.place_at(None, None);
         Ok(doc)
+    }
+
+    /// Moves the statements' spans from the text the document was parsed from into `file`,
+    /// where that text starts at byte `at`; their lines and columns follow. A statement without
+    /// a span keeps none.
+    pub fn place_in(&mut self, file: &crate::source::SourceFile, at: usize) {
+        for s in &mut self.statements {
+            s.span = s.span.take().map(|r| r.start + at..r.end + at);
+            s.line = s.span.as_ref().map(|r| file.line_of(r.start));
+            s.column = s
+                .span
+                .as_ref()
+                .map(|r| crate::source::column_of(&file.text, r.start));
+        }
+    }
+
+    /// For a document whose text is not in the file verbatim (URL-encoded, or a string inside
+    /// another document): no spans, every statement at `line` and `column`.
+    pub fn place_at(&mut self, line: Option<usize>, column: Option<usize>) {
+        for s in &mut self.statements {
+            s.span = None;
+            s.line = line;
+            s.column = column;
+        }
     }
 }
 

@@ -641,14 +641,7 @@ impl Builder {
         };
         match result {
             Ok(mut doc) => {
-                for s in &mut doc.statements {
-                    s.span = s.span.take().map(|r| r.start + at..r.end + at);
-                    s.line = s.span.as_ref().map(|r| file.line_of(r.start));
-                    s.column = s
-                        .span
-                        .as_ref()
-                        .map(|r| crate::source::column_of(&file.text, r.start));
-                }
+                doc.place_in(file, at);
                 Some(doc)
             }
             Err(e) => {

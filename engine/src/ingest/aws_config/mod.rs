@@ -131,11 +131,7 @@ pub fn parse(
         }
         if let Some(mut p) = parsed.remove(arn) {
             p.location = file.location(json_path, offset.map(|o| o..o + arn.len()));
-            for s in &mut p.document.statements {
-                s.span = None;
-                s.line = p.location.line;
-                s.column = p.location.column;
-            }
+            p.document.place_at(p.location.line, p.location.column);
             out.insert(arn.to_string(), p);
         }
     }

@@ -50,14 +50,7 @@ pub fn load_level(path: &Path, kind: DocumentKind) -> Result<Vec<PolicyFile>, In
         let at = raw.get().as_ptr() as usize - base;
         match PolicyDocument::parse_maybe_encoded(raw.get(), kind) {
             Ok(mut document) => {
-                for s in &mut document.statements {
-                    s.span = s.span.take().map(|r| r.start + at..r.end + at);
-                    s.line = s.span.as_ref().map(|r| source.line_of(r.start));
-                    s.column = s
-                        .span
-                        .as_ref()
-                        .map(|r| crate::source::column_of(&source.text, r.start));
-                }
+                document.place_in(&source, at);
                 out.push(PolicyFile {
                     source: source.clone(),
                     document,

@@ -41,24 +41,16 @@ pub fn parse(
                         .map_err(|e| (None, e.json_path, e.message))
                 })
                 .map(|mut d| {
-                    for s in &mut d.statements {
-                        s.span = None;
-                        s.line = Some(file.line_of(at));
-                        s.column = Some(crate::source::column_of(&file.text, at));
-                    }
+                    d.place_at(
+                        Some(file.line_of(at)),
+                        Some(crate::source::column_of(&file.text, at)),
+                    );
                     d
                 })
         } else {
             PolicyDocument::parse(raw.get(), DocumentKind::AsGiven)
                 .map(|mut d| {
-                    for s in &mut d.statements {
-                        s.span = s.span.take().map(|r| r.start + at..r.end + at);
-                        s.line = s.span.as_ref().map(|r| file.line_of(r.start));
-                        s.column = s
-                            .span
-                            .as_ref()
-                            .map(|r| crate::source::column_of(&file.text, r.start));
-                    }
+                    d.place_in(file, at);
                     d
                 })
                 .map_err(|e| (e.offset.map(|o| o + at), e.json_path, e.message))

@@ -543,11 +543,7 @@ impl Lowering<'_> {
         match PolicyDocument::parse_maybe_encoded(text, DocumentKind::AsGiven) {
             Ok(mut document) => {
                 // the document is a JSON string inside the plan: its spans are not the file's
-                for s in &mut document.statements {
-                    s.span = None;
-                    s.line = location.line;
-                    s.column = location.column;
-                }
+                document.place_at(location.line, location.column);
                 if r.changed {
                     self.change.documents.push(Declared {
                         policy: id.to_string(),
