@@ -118,21 +118,14 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
         change.before = Some(base.inventory);
     }
     adopt_stand_ins(&mut change, &loaded.inventory);
-    let validation = validate_change(catalog, &change);
+    let mut validation = validate_change(catalog, &change);
     // before: the snapshots with the change's before-state over them
     let before = change.before.as_ref().map(|b| {
         let mut inv = loaded.inventory.clone();
-        merge(
-            &mut inv,
-            &crate::ingest::change::Change {
-                inventory: b.clone(),
-                ..Default::default()
-            },
-        );
+        merge(&mut inv, b);
         inv
     });
-    merge(&mut loaded.inventory, &change);
-    let mut validation = validation;
+    merge(&mut loaded.inventory, &change.inventory);
     validation.extend(attached_not_read(&loaded.inventory, &change));
     let settings = &set.lp.settings;
     let facts = match &req.db {
@@ -315,8 +308,7 @@ fn adopt_stand_ins(change: &mut crate::ingest::change::Change, snapshot: &crate:
 }
 
 /// Adds what a change declares to the snapshots' inventory (the change's version wins).
-fn merge(inv: &mut crate::aws::Inventory, change: &crate::ingest::change::Change) {
-    let c = &change.inventory;
+fn merge(inv: &mut crate::aws::Inventory, c: &crate::aws::Inventory) {
     inv.principals.retain(|p| c.principal(&p.id).is_none());
     inv.principals.extend(c.principals.iter().cloned());
     inv.principals.sort_by(|a, b| a.id.cmp(&b.id));
