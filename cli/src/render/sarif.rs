@@ -2,6 +2,7 @@
 //! granting statement (or at the rule, for rule-level findings), one reporting descriptor per rule.
 
 use super::json as wire;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use whittle_engine::rules::{Finding, RuleSet, Severity};
@@ -143,16 +144,25 @@ struct ArtifactLocation {
 }
 
 /// An artifact location for a path as given: repository-relative paths are relative to
-/// `%SRCROOT%`; absolute ones are `file://` URIs.
+/// `%SRCROOT%`; absolute ones are `file://` URIs. A path is not a URI: every byte outside the
+/// unreserved set and `/` is percent-encoded (spaces, `#`, `%`, non-ASCII, and `:`, which in a
+/// first segment would read as a scheme).
 fn artifact(path: &str) -> ArtifactLocation {
+    const PATH: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~')
+        .remove(b'/');
+    let encoded = |p: &str| utf8_percent_encode(p, PATH).to_string();
     if std::path::Path::new(path).is_absolute() {
         ArtifactLocation {
-            uri: format!("file://{path}"),
+            uri: format!("file://{}", encoded(path)),
             uri_base_id: None,
         }
     } else {
         ArtifactLocation {
-            uri: path.trim_start_matches("./").to_string(),
+            uri: encoded(path.trim_start_matches("./")),
             uri_base_id: Some("%SRCROOT%"),
         }
     }
