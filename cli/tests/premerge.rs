@@ -265,3 +265,40 @@ fn with_a_snapshot_a_role_the_plan_names_is_the_accounts_and_only_what_the_chang
     );
     assert_eq!(d["added"].as_array().map(Vec::len), Some(2));
 }
+
+/// What a template asks for and whittle cannot check (a macro, `AWS::Include`, a resource type
+/// it does not read) used to go to stderr only: a PR comment or a code-scanning run looked as if
+/// everything had been checked.
+#[test]
+fn what_is_not_checked_is_said_in_every_format() {
+    const T: &str = "testdata/iac/cloudformation/existing-roles-single-principal-policies-and-unread-constructs.yaml";
+    let (code, md, err) = check(&[T, "--format", "markdown"]);
+    assert_eq!(code, Some(1), "{err}");
+    insta::assert_snapshot!("check_not_checked_markdown", md);
+    let (_, out, _) = check(&[T, "--format", "json"]);
+    let v: Value = serde_json::from_str(&out).expect("json");
+    let warnings = v["warnings"].as_array().expect("warnings");
+    assert_eq!(warnings.len(), 3, "{warnings:#?}");
+    let (_, out, _) = check(&[T, "--format", "sarif"]);
+    let v: Value = serde_json::from_str(&out).expect("sarif");
+    let invocation = &v["runs"][0]["invocations"][0];
+    // read but not checked: still a successful run, with warning notifications where they are
+    assert_eq!(invocation["executionSuccessful"], Value::Bool(true));
+    let lines: Vec<(&str, u64)> = invocation["toolExecutionNotifications"]
+        .as_array()
+        .expect("notifications")
+        .iter()
+        .map(|n| {
+            (
+                n["level"].as_str().unwrap_or_default(),
+                n["locations"][0]["physicalLocation"]["region"]["startLine"]
+                    .as_u64()
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lines,
+        vec![("warning", 8), ("warning", 81), ("warning", 89)]
+    );
+}

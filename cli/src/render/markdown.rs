@@ -43,6 +43,30 @@ pub fn access_diff(
     writeln!(w)
 }
 
+/// Inputs that could not be read (the check is incomplete) and what was read but is not
+/// checked (a template macro, a resource type whittle does not read): a reviewer must not take
+/// a short list for a clean one.
+pub fn inputs(
+    w: &mut dyn Write,
+    errors: &[whittle_engine::InputError],
+    warnings: &[whittle_engine::InputError],
+) -> io::Result<()> {
+    for (title, list) in [
+        ("Inputs not read: the check is incomplete", errors),
+        ("Not checked", warnings),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(w, "\n#### {title}\n")?;
+        for e in list {
+            writeln!(w, "- {e}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The findings as a table, then what each rule flags and how to fix it.
 pub fn findings(w: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
     writeln!(w, "### whittle: {} finding(s)\n", findings.len())?;
     if findings.is_empty() {

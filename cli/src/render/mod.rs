@@ -169,13 +169,14 @@ pub fn check(
         CheckFormat::Text => stdout(|w| text::check(w, report, verbose)),
         CheckFormat::Markdown => stdout(|w| {
             markdown::findings(w, findings)?;
+            markdown::inputs(w, &report.input_errors, &report.input_warnings)?;
             markdown::access_diff(w, &report.access_diff)
         }),
         CheckFormat::Json => json_doc(catalog(), json::Check::new(report)),
         CheckFormat::Sarif => stdout(|w| {
             serde_json::to_writer_pretty(
                 &mut *w,
-                &sarif::log(findings, set, &report.input_errors),
+                &sarif::log(findings, set, &report.input_errors, &report.input_warnings),
             )?;
             writeln!(w)
         }),

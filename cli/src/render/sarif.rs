@@ -224,8 +224,14 @@ fn score(s: Severity) -> &'static str {
 
 const TAGS: [&str; 3] = ["security", "iam", "least-privilege"];
 
-/// The SARIF log of a check; `input_errors` make it a failed run.
-pub fn log(findings: &[Finding], set: &RuleSet, input_errors: &[InputError]) -> Log {
+/// The SARIF log of a check; `input_errors` make it a failed run, `input_warnings` (what was
+/// read but not checked) are warning notifications of a successful one.
+pub fn log(
+    findings: &[Finding],
+    set: &RuleSet,
+    input_errors: &[InputError],
+    input_warnings: &[InputError],
+) -> Log {
     let mut rules: Vec<ReportingDescriptor> = set
         .guardrails
         .rules
@@ -359,15 +365,17 @@ pub fn log(findings: &[Finding], set: &RuleSet, input_errors: &[InputError]) -> 
                 execution_successful: input_errors.is_empty(),
                 tool_execution_notifications: input_errors
                     .iter()
-                    .map(|e| Notification {
-                        level: "error",
+                    .map(|e| ("error", e))
+                    .chain(input_warnings.iter().map(|e| ("warning", e)))
+                    .map(|(level, e)| Notification {
+                        level,
                         message: text(e.to_string()),
                         locations: vec![NotificationLocation {
                             physical_location: PhysicalLocation {
                                 artifact_location: artifact(&e.file),
                                 region: Region {
                                     start_line: e.line.unwrap_or(1),
-                                    start_column: None,
+                                    start_column: e.column,
                                 },
                             },
                         }],

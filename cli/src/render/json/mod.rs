@@ -215,6 +215,10 @@ pub struct Check {
     /// Input that could not be used, each with its file and position: when not empty, the
     /// findings cover only the rest and the check failed (exit 2).
     errors: Vec<String>,
+    /// What was read but is not checked (a template macro, a resource type whittle does not
+    /// read), each with its file and position.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    warnings: Vec<String>,
     /// Findings left out by `--principal`, `--rule` or `--severity`.
     filtered_out: usize,
     findings: Vec<Finding>,
@@ -282,6 +286,11 @@ impl Check {
             }),
             errors: report
                 .input_errors
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+            warnings: report
+                .input_warnings
                 .iter()
                 .map(ToString::to_string)
                 .collect(),

@@ -15,7 +15,7 @@ use crate::model::{PolicyKind, Principal, PrincipalKind, Provider};
 use crate::source::{Location, SourceFile};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use yaml::Node;
+use yaml::{Node, Tree};
 
 /// The account every resource of a template lands in, as far as the template knows.
 const ACCOUNT: &str = "{AccountId}";
@@ -54,6 +54,8 @@ pub fn read(file: &SourceFile, change: &mut Change) {
             .map(|p| p.entries().iter().map(|(k, _)| k.clone()).collect())
             .unwrap_or_default(),
     };
+    let first_warning = change.warnings.len();
+    transforms(&t, &root, change);
     let mut principals: BTreeMap<String, usize> = BTreeMap::new();
     // principals first: policies attach to them
     for (id, node) in &t.resources {
@@ -196,10 +198,39 @@ pub fn read(file: &SourceFile, change: &mut Change) {
                         .unwrap_or_default()
                     {
                         let name = t.text_of(&target.to_json());
-                        if let Some(&i) = principals.get(&format!("{pk:?}:{name}")) {
-                            change.inventory.principals[i].policies.push(pid.clone());
-                        }
+                        let i = t.target(change, &mut principals, pk, &name, (id, node));
+                        change.inventory.principals[i].policies.push(pid.clone());
                     }
+                }
+            }
+            // the single-principal inline policy types
+            Some(
+                ty @ ("AWS::IAM::RolePolicy" | "AWS::IAM::UserPolicy" | "AWS::IAM::GroupPolicy"),
+            ) => {
+                let (pk, attr) = match ty {
+                    "AWS::IAM::RolePolicy" => (PrincipalKind::Role, "RoleName"),
+                    "AWS::IAM::UserPolicy" => (PrincipalKind::User, "UserName"),
+                    _ => (PrincipalKind::Group, "GroupName"),
+                };
+                let (Some(d), Some(target)) = (doc("PolicyDocument"), doc(attr)) else {
+                    continue;
+                };
+                let name = t.text_of(&target.to_json());
+                let i = t.target(change, &mut principals, pk, &name, (id, node));
+                let holder = change.inventory.principals[i].id.clone();
+                let pname = doc("PolicyName")
+                    .map_or_else(|| (*id).to_string(), |n| t.text_of(&n.to_json()));
+                let pid = format!("{holder}#{pname}");
+                if t.document(
+                    change,
+                    id,
+                    node,
+                    d,
+                    (&pid, &pname, PolicyKind::Inline),
+                    &holder,
+                ) {
+                    change.inventory.principals[i].policies.push(pid);
+                    change.planned.insert(holder);
                 }
             }
             Some("AWS::S3::BucketPolicy") => {
@@ -217,6 +248,16 @@ pub fn read(file: &SourceFile, change: &mut Change) {
                     .collect();
                 t.resource_policy(change, id, node, doc("PolicyDocument"), arns.into_iter());
             }
+            Some("AWS::SQS::QueueInlinePolicy") => {
+                let arn = doc("Queue")
+                    .map(|q| t.text_of(&q.to_json()))
+                    .map(|url| crate::aws::arn::sqs_queue_arn(&url).unwrap_or(url));
+                t.resource_policy(change, id, node, doc("PolicyDocument"), arn.into_iter());
+            }
+            Some("AWS::SNS::TopicInlinePolicy") => {
+                let arn = doc("TopicArn").map(|a| t.text_of(&a.to_json()));
+                t.resource_policy(change, id, node, doc("PolicyDocument"), arn.into_iter());
+            }
             Some("AWS::SNS::TopicPolicy") => {
                 let arns: Vec<String> = doc("Topics")
                     .map(Node::items)
@@ -230,9 +271,23 @@ pub fn read(file: &SourceFile, change: &mut Change) {
                 let arn = format!("arn:aws:kms:{{Region}}:{ACCOUNT}:key/{id}");
                 t.resource_policy(change, id, node, doc("KeyPolicy"), std::iter::once(arn));
             }
-            _ => {}
+            Some(ty) => {
+                if let Some((_, what)) =
+                    not_read(ty).filter(|(prop, _)| prop.is_none_or(|k| doc(k).is_some()))
+                {
+                    t.warn(
+                        change,
+                        &format!("Resources.{id}"),
+                        node,
+                        format!("`{id}` ({ty}) declares {what}, which whittle does not read yet: not checked"),
+                    );
+                }
+            }
+            None => {}
         }
     }
+    // in the template's order
+    change.warnings[first_warning..].sort_by_key(|w| (w.line, w.column));
     change.inventory.resource_owners.extend(
         change
             .inventory
@@ -336,6 +391,43 @@ impl<'a> Template<'a> {
     /// A property of resource `id` written as a literal.
     fn literal(&self, id: &str, prop: &str) -> Option<&'a str> {
         self.node(id)?.get("Properties")?.get(prop)?.str()
+    }
+
+    /// Reports what the template declares but whittle cannot check, at `node`.
+    fn warn(&self, change: &mut Change, path: &str, node: &Node, message: String) {
+        let at = crate::source::offset_of(&self.file.text, node.line, node.column);
+        change
+            .warnings
+            .push(self.file.error(path, Some(at), message));
+    }
+
+    /// The principal of `kind` named `name` in the template, or a stand-in for one the template
+    /// does not declare (a role that exists already: a snapshot may know it), its index in
+    /// `change.inventory.principals`. `(id, node)` is the resource that names it.
+    fn target(
+        &self,
+        change: &mut Change,
+        principals: &mut BTreeMap<String, usize>,
+        kind: PrincipalKind,
+        name: &str,
+        (id, node): (&str, &Node),
+    ) -> usize {
+        let key = format!("{kind:?}:{name}");
+        if let Some(&i) = principals.get(&key) {
+            return i;
+        }
+        let i = change.inventory.principals.len();
+        change.stand_ins.insert(name.to_string());
+        change.planned.insert(name.to_string());
+        change.inventory.principals.push(Principal::aws(
+            name,
+            kind,
+            ACCOUNT,
+            name,
+            self.location(id, node),
+        ));
+        principals.insert(key, i);
+        i
     }
 
     fn location(&self, id: &str, node: &Node) -> Location {
@@ -619,6 +711,91 @@ impl<'a> Template<'a> {
             }
         }
     }
+}
+
+/// SAM's transform is read; any other (a macro, `AWS::Include`, `AWS::LanguageExtensions`)
+/// rewrites the template at deployment, so what it generates is reported as not checked, at
+/// the `Transform` or `Fn::Transform` that asks for it.
+fn transforms(t: &Template, root: &Node, change: &mut Change) {
+    const SAM: &str = "AWS::Serverless-2016-10-31";
+    const HOW: &str = "check the processed template as well (`aws cloudformation get-template \
+                       --template-stage Processed`)";
+    for name in root.get("Transform").map(Node::items).unwrap_or_default() {
+        let Some(n) = name.str().filter(|n| *n != SAM) else {
+            continue;
+        };
+        t.warn(
+            change,
+            "Transform",
+            name,
+            format!("`Transform: {n}` rewrites the template at deployment; what it generates is not checked: {HOW}"),
+        );
+    }
+    let mut stack: Vec<(String, &Node)> = vec![(
+        "Resources".to_string(),
+        root.get("Resources").unwrap_or(root),
+    )];
+    while let Some((path, node)) = stack.pop() {
+        for (k, v) in node.entries() {
+            let here = format!("{path}.{k}");
+            if k == "Fn::Transform" {
+                let n = v.get("Name").and_then(Node::str).unwrap_or("?");
+                t.warn(
+                    change,
+                    &here,
+                    v,
+                    format!("`Fn::Transform` ({n}) inserts content at deployment that is not checked: {HOW}"),
+                );
+            } else {
+                stack.push((here, v));
+            }
+        }
+        if let Tree::Seq(items) = &node.value {
+            stack.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (format!("{path}[{i}]"), v)),
+            );
+        }
+    }
+}
+
+/// Resource types whittle does not read that grant or carry permissions: the property that
+/// does it (`None`: the resource itself) and what it is.
+fn not_read(ty: &str) -> Option<(Option<&'static str>, &'static str)> {
+    let policy = "a resource policy";
+    Some(match ty {
+        "AWS::Lambda::Permission" | "AWS::Lambda::LayerVersionPermission" => {
+            (None, "a resource-based permission")
+        }
+        "AWS::IAM::UserToGroupAddition" => (None, "a group membership"),
+        "AWS::SSO::PermissionSet" => (None, "an IAM Identity Center permission set"),
+        "AWS::IoT::Policy" => (None, "an IoT policy"),
+        "AWS::SecretsManager::ResourcePolicy"
+        | "AWS::Logs::ResourcePolicy"
+        | "AWS::Events::EventBusPolicy"
+        | "AWS::S3::MultiRegionAccessPointPolicy"
+        | "AWS::S3Express::BucketPolicy"
+        | "AWS::ECR::RegistryPolicy"
+        | "AWS::Kinesis::ResourcePolicy" => (None, policy),
+        "AWS::KMS::ReplicaKey" => (Some("KeyPolicy"), "a key policy"),
+        "AWS::ECR::Repository" => (Some("RepositoryPolicyText"), policy),
+        "AWS::S3::AccessPoint" => (Some("Policy"), policy),
+        "AWS::ApiGateway::RestApi" => (Some("Policy"), policy),
+        "AWS::EFS::FileSystem" => (Some("FileSystemPolicy"), policy),
+        "AWS::Backup::BackupVault" => (Some("AccessPolicy"), policy),
+        "AWS::CodeArtifact::Repository" | "AWS::CodeArtifact::Domain" => {
+            (Some("PermissionsPolicyDocument"), policy)
+        }
+        "AWS::OpenSearchService::Domain" | "AWS::Elasticsearch::Domain" => {
+            (Some("AccessPolicies"), policy)
+        }
+        "AWS::DynamoDB::Table" => (Some("ResourcePolicy"), policy),
+        "AWS::Serverless::Api" => (Some("Auth"), "a resource policy or authorizers (SAM)"),
+        "AWS::Serverless::StateMachine" => (Some("Policies"), "policies SAM attaches"),
+        _ => return None,
+    })
 }
 
 /// A policy document the template leaves to the deployment to decide.

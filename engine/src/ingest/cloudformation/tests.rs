@@ -121,3 +121,43 @@ fn a_sam_function_without_a_role_gets_the_execution_role_sam_creates() {
         .principal("ExistingRoleFunctionRole")
         .is_none());
 }
+
+#[test]
+fn policies_on_undeclared_principals_newer_types_and_unread_constructs() {
+    let change = load("existing-roles-single-principal-policies-and-unread-constructs.yaml");
+    assert!(change.errors.is_empty(), "{:?}", change.errors);
+    let inv = &change.inventory;
+    // a role the template only names: a stand-in a snapshot's `ops-admin` replaces
+    let ops = inv.principal("ops-admin").expect("stand-in");
+    assert_eq!(ops.kind, PrincipalKind::Role);
+    assert_eq!(ops.policies, vec!["ops-admin#ops-pass-roles".to_string()]);
+    assert!(change.stand_ins.contains("ops-admin") && change.planned.contains("ops-admin"));
+    let auditors = inv.principal("auditors").expect("group stand-in");
+    assert_eq!(auditors.kind, PrincipalKind::Group);
+    // `Roles: [!Ref BatchRoleName]`: a parameter stays a placeholder, never its default
+    let batch = inv
+        .principal("{BatchRoleName}")
+        .expect("parameter-named stand-in");
+    assert_eq!(batch.policies, vec!["BatchDataPolicy".to_string()]);
+    assert!(inv
+        .resource_policies
+        .contains_key("arn:aws:sqs:{Region}:{AccountId}:reports"));
+    assert!(inv
+        .resource_policies
+        .contains_key("arn:aws:sns:{Region}:{AccountId}:alerts"));
+    // what the template asks for and whittle cannot check: said, with where
+    let warnings: Vec<String> = change.warnings.iter().map(ToString::to_string).collect();
+    assert_eq!(warnings.len(), 3, "{warnings:#?}");
+    for (what, line) in [
+        ("`Transform: AcmeTagging`", 8),
+        ("`PublicInvoke` (AWS::Lambda::Permission)", 81),
+        ("`Fn::Transform` (AWS::Include)", 89),
+    ] {
+        let w = change
+            .warnings
+            .iter()
+            .find(|w| w.to_string().contains(what))
+            .unwrap_or_else(|| panic!("no warning for {what}: {warnings:#?}"));
+        assert_eq!(w.line, Some(line), "{w}");
+    }
+}
