@@ -302,3 +302,14 @@ fn what_is_not_checked_is_said_in_every_format() {
         vec![("warning", 8), ("warning", 81), ("warning", 89)]
     );
 }
+
+/// A policy rendered by an `aws_iam_policy_document` Terraform reads during apply is checked
+/// from the statement blocks the plan knows; what only apply knows is a named placeholder.
+#[test]
+fn a_policy_document_read_during_apply_is_checked_with_placeholders() {
+    let (code, text, err) = check(&[
+        "testdata/iac/terraform/plan-role-policy-from-a-policy-document-read-during-apply.json",
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    insta::assert_snapshot!("check_policy_document_read_during_apply_text", text);
+}

@@ -6,6 +6,8 @@
 //! plan's `configuration` references where it names another resource of the plan (a policy
 //! ARN, a role name); a policy document known only after apply is reported, never guessed.
 
+mod policy_document;
+
 use super::change::{Change, Declared};
 use crate::aws::policy::{DocumentKind, PolicyDocument};
 use crate::aws::Policy;
@@ -112,6 +114,8 @@ pub fn read(file: &SourceFile, change: &mut Change) {
     let mut resources = Vec::new();
     // the same resources as they are before the plan applies: for the access diff
     let mut before = Vec::new();
+    // `aws_iam_policy_document`s read during apply, by address
+    let mut data_reads = BTreeMap::new();
     for (i, raw) in plan.resource_changes.iter().enumerate() {
         let at = raw.get().as_ptr() as usize - base;
         let rc: ResourceChange = match serde_json::from_str(raw.get()) {
@@ -144,6 +148,18 @@ pub fn read(file: &SourceFile, change: &mut Change) {
                 changed: false,
             });
         }
+        if rc.mode == "data" && rc.kind == "aws_iam_policy_document" {
+            data_reads.insert(
+                rc.address.clone(),
+                DataSource {
+                    after: rc.change.after,
+                    unknown: rc.change.after_unknown,
+                    location,
+                    config: None,
+                },
+            );
+            continue;
+        }
         let deleted = rc.change.actions.iter().all(|a| a == "delete");
         if rc.mode != "managed" || deleted || rc.change.after.is_null() {
             continue;
@@ -164,10 +180,19 @@ pub fn read(file: &SourceFile, change: &mut Change) {
         });
     }
     let refs = references(plan.configuration.as_ref());
+    configuration_resources(plan.configuration.as_ref(), |address, block| {
+        // configuration addresses carry no instance keys: every instance shares the block
+        for (a, d) in &mut data_reads {
+            if base_address(a) == address {
+                d.config = Some(block.clone());
+            }
+        }
+    });
     Lowering {
         change,
         refs: &refs,
         resources: &resources,
+        data_reads: &data_reads,
         principals: BTreeMap::new(),
         policy_ids: BTreeMap::new(),
     }
@@ -177,6 +202,7 @@ pub fn read(file: &SourceFile, change: &mut Change) {
         change: &mut was,
         refs: &refs,
         resources: &before,
+        data_reads: &BTreeMap::new(),
         principals: BTreeMap::new(),
         policy_ids: BTreeMap::new(),
     }
@@ -193,37 +219,46 @@ pub fn read(file: &SourceFile, change: &mut Change) {
 type References = BTreeMap<String, BTreeMap<String, Vec<String>>>;
 
 fn references(config: Option<&Value>) -> References {
-    fn module(m: &Value, prefix: &str, out: &mut References) {
+    let mut out = BTreeMap::new();
+    configuration_resources(config, |address, r| {
+        let prefix = &address[..address.len() - r["address"].as_str().map_or(0, str::len)];
+        let mut attrs = BTreeMap::new();
+        for (attr, expr) in r
+            .get("expressions")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let targets: Vec<String> = expr
+                .get("references")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(|r| format!("{prefix}{r}"))
+                .collect();
+            if !targets.is_empty() {
+                attrs.insert(attr.clone(), targets);
+            }
+        }
+        out.insert(address.to_string(), attrs);
+    });
+    out
+}
+
+/// Calls `f` with every resource block of the plan's `configuration` and its full address
+/// (module calls prefixed: `module.app.aws_iam_role.x`).
+fn configuration_resources(config: Option<&Value>, mut f: impl FnMut(&str, &Value)) {
+    fn module(m: &Value, prefix: &str, f: &mut dyn FnMut(&str, &Value)) {
         for r in m
             .get("resources")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
         {
-            let Some(addr) = r.get("address").and_then(Value::as_str) else {
-                continue;
-            };
-            let full = format!("{prefix}{addr}");
-            let mut attrs = BTreeMap::new();
-            for (attr, expr) in r
-                .get("expressions")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                let targets: Vec<String> = expr
-                    .get("references")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_str)
-                    .map(|r| format!("{prefix}{r}"))
-                    .collect();
-                if !targets.is_empty() {
-                    attrs.insert(attr.clone(), targets);
-                }
+            if let Some(addr) = r.get("address").and_then(Value::as_str) {
+                f(&format!("{prefix}{addr}"), r);
             }
-            out.insert(full, attrs);
         }
         for (name, call) in m
             .get("module_calls")
@@ -232,21 +267,53 @@ fn references(config: Option<&Value>) -> References {
             .flatten()
         {
             if let Some(inner) = call.get("module") {
-                module(inner, &format!("{prefix}module.{name}."), out);
+                module(inner, &format!("{prefix}module.{name}."), f);
             }
         }
     }
-    let mut out = BTreeMap::new();
     if let Some(root) = config.and_then(|c| c.get("root_module")) {
-        module(root, "", &mut out);
+        module(root, "", &mut f);
+    }
+}
+
+/// An address without instance keys (`module.a["x"].data.t.n[0]` → `module.a.data.t.n`), as
+/// the configuration names it.
+fn base_address(address: &str) -> String {
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0;
+    for c in address.chars() {
+        match c {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
     }
     out
+}
+
+/// Where a resource change's `after` value is: documents in it are placed there.
+fn after_of(change: &Location) -> Location {
+    Location {
+        json_path: format!("{}.change.after", change.json_path),
+        ..change.clone()
+    }
+}
+
+/// An `aws_iam_policy_document` Terraform reads only during apply.
+struct DataSource {
+    after: Value,
+    unknown: Value,
+    location: Location,
+    /// Its block in the configuration.
+    config: Option<Value>,
 }
 
 struct Lowering<'a> {
     change: &'a mut Change,
     refs: &'a References,
     resources: &'a [Resource],
+    data_reads: &'a BTreeMap<String, DataSource>,
     /// (kind, name or address) → principal index in `change.inventory.principals`.
     principals: BTreeMap<(PrincipalKind, String), usize>,
     /// `aws_iam_policy` address → its policy id.
@@ -387,14 +454,14 @@ impl Lowering<'_> {
                     continue;
                 };
                 let pid = format!("{}#{n}", r.address);
+                let at = after_of(&r.location);
                 if self.parse(
                     r,
                     text,
-                    &pid,
-                    n,
-                    PolicyKind::Inline,
+                    (&pid, n, PolicyKind::Inline),
                     DocumentKind::Identity,
                     &id,
+                    at,
                 ) {
                     p.policies.push(pid);
                 }
@@ -470,8 +537,7 @@ impl Lowering<'_> {
 
     fn referenced(&self, r: &Resource, attr: &str) -> Option<&Resource> {
         // configuration addresses carry no instance keys (`aws_iam_role.x`, not `…x["a"]`)
-        let base = r.address.split('[').next().unwrap_or(&r.address);
-        let targets = self.refs.get(base)?.get(attr)?;
+        let targets = self.refs.get(&base_address(&r.address))?.get(attr)?;
         targets
             .iter()
             .find_map(|t| self.resources.iter().find(|x| &x.address == t))
@@ -515,31 +581,82 @@ impl Lowering<'_> {
             Attr::Known(Value::String(text)) => {
                 let name = r.string("name").unwrap_or(&r.address).to_string();
                 let text = text.clone();
-                self.parse(r, &text, id, &name, kind, doc_kind, holder)
+                let at = after_of(&r.location);
+                self.parse(r, &text, (id, &name, kind), doc_kind, holder, at)
             }
-            Attr::Unknown if r.changed => {
-                self.change.invalid.push(known_after_apply(r, attr, holder));
-                false
-            }
+            Attr::Unknown if r.changed => match self.deferred_document(r, attr) {
+                Some((_, data, Ok(doc))) => {
+                    let name = r.string("name").unwrap_or(&r.address).to_string();
+                    let at = after_of(&data.location);
+                    self.parse(r, &doc.to_string(), (id, &name, kind), doc_kind, holder, at)
+                }
+                Some((address, _, Err(why))) => {
+                    let mut f = known_after_apply(r, attr, holder);
+                    f.message = format!(
+                        "`{}.{attr}` renders `{address}`, which Terraform reads during apply ({why}): not checked",
+                        r.address
+                    );
+                    self.change.invalid.push(f);
+                    false
+                }
+                None => {
+                    self.change.invalid.push(known_after_apply(r, attr, holder));
+                    false
+                }
+            },
             _ => false,
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// The `aws_iam_policy_document` read during apply that attribute `attr` of `r` renders
+    /// (`policy = data.aws_iam_policy_document.x.json`), and its document rebuilt from the
+    /// plan's statement blocks.
+    fn deferred_document(
+        &self,
+        r: &Resource,
+        attr: &str,
+    ) -> Option<(&str, &DataSource, Result<Value, String>)> {
+        let targets = self.refs.get(&base_address(&r.address))?.get(attr)?;
+        let data_base = targets
+            .iter()
+            .map(|t| base_address(t))
+            .find(|t| t.contains("data.aws_iam_policy_document."))?;
+        // `….json` → the data source's address
+        let data_base = data_base
+            .strip_suffix(".json")
+            .or_else(|| data_base.strip_suffix(".minified_json"))
+            .unwrap_or(&data_base);
+        let instances: Vec<(&String, &DataSource)> = self
+            .data_reads
+            .iter()
+            .filter(|(a, _)| base_address(a) == data_base)
+            .collect();
+        // one instance, or the one with the referring resource's instance key
+        let key = r.address.rfind('[').map(|i| &r.address[i..]);
+        let (address, data) = match instances.as_slice() {
+            [one] => *one,
+            many => *many
+                .iter()
+                .find(|(a, _)| key.is_some_and(|k| a.ends_with(k)))?,
+        };
+        let doc = policy_document::rebuild(&policy_document::DataRead {
+            after: &data.after,
+            unknown: &data.unknown,
+            config: data.config.as_ref(),
+        });
+        Some((address, data, doc))
+    }
+
+    /// Parses the document `text` of `r` as `(policy id, name, kind)`, placed at `location`.
     fn parse(
         &mut self,
         r: &Resource,
         text: &str,
-        id: &str,
-        name: &str,
-        kind: PolicyKind,
+        (id, name, kind): (&str, &str, PolicyKind),
         doc_kind: DocumentKind,
         holder: &str,
+        location: Location,
     ) -> bool {
-        let location = Location {
-            json_path: format!("{}.change.after", r.location.json_path),
-            ..r.location.clone()
-        };
         match PolicyDocument::parse_maybe_encoded(text, DocumentKind::AsGiven) {
             Ok(mut document) => {
                 // the document is a JSON string inside the plan: its spans are not the file's

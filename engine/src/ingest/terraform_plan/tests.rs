@@ -74,3 +74,57 @@ fn a_document_known_only_after_apply_is_reported_not_guessed() {
         .iter()
         .any(|h| h.starts_with("aws_iam_role.existing")));
 }
+
+/// A role policy rendered by an `aws_iam_policy_document` that names a new bucket is unknown in
+/// the plan: it used to be reported as known after apply and not checked at all.
+#[test]
+fn a_policy_document_read_during_apply_is_rebuilt_from_its_known_statements() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "../testdata/iac/terraform/plan-role-policy-from-a-policy-document-read-during-apply.json",
+    );
+    let change = crate::ingest::change::load(&[path]);
+    assert!(change.errors.is_empty(), "{:?}", change.errors);
+    let role = change
+        .inventory
+        .principal("aws_iam_role.exporter")
+        .expect("role");
+    assert_eq!(
+        role.policies,
+        vec!["aws_iam_role.exporter#exports".to_string()]
+    );
+    let policy = &change.inventory.policies["aws_iam_role.exporter#exports"];
+    let resources: Vec<Vec<String>> = policy
+        .document
+        .statements
+        .iter()
+        .map(|s| {
+            s.resource
+                .as_ref()
+                .map(|r| r.patterns().to_vec())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(
+        resources,
+        vec![
+            vec!["{aws_s3_bucket.exports.arn}".to_string()],
+            vec!["{aws_s3_bucket.exports.arn}".to_string()],
+            vec!["*".to_string()],
+        ]
+    );
+    // placed at the data source's resource change, where its statements are
+    assert!(
+        policy.location.json_path.starts_with("resource_changes[2]"),
+        "{:?}",
+        policy.location
+    );
+    // an action known only after apply cannot be a placeholder: reported, with why
+    let unknown: Vec<&str> = change.invalid.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(unknown.len(), 1, "{unknown:#?}");
+    assert!(
+        unknown[0].contains("module.intake.data.aws_iam_policy_document.send[0]")
+            && unknown[0].contains("`actions` is known only after apply"),
+        "{}",
+        unknown[0]
+    );
+}
