@@ -1,6 +1,7 @@
 //! AWS: the IAM policy language and its evaluation.
 
 pub mod arn;
+pub mod known_managed;
 pub mod policy;
 pub mod resource_grants;
 pub mod validate;

@@ -123,9 +123,11 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
     let before = change.before.as_ref().map(|b| {
         let mut inv = loaded.inventory.clone();
         merge(&mut inv, b);
+        crate::aws::known_managed::fill_in(&mut inv);
         inv
     });
     merge(&mut loaded.inventory, &change.inventory);
+    crate::aws::known_managed::fill_in(&mut loaded.inventory);
     validation.extend(attached_not_read(&loaded.inventory, &change));
     let settings = &set.lp.settings;
     let facts = match &req.db {
