@@ -163,8 +163,14 @@ fn cloudformation_templates_yaml_and_json_are_checked() {
     assert_eq!(code, Some(1), "{err}");
     // AdministratorAccess attached by ARN, with no snapshot to read it from: its document is
     // known (`*` on `*`), so the role is an administrator, not an attachment left unread
-    assert!(text.contains("aws-admin-equivalent-grant  AppRole"), "{text}");
-    assert!(!text.contains("policy-attached-not-read  AppRole"), "{text}");
+    assert!(
+        text.contains("aws-admin-equivalent-grant  AppRole"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("policy-attached-not-read  AppRole"),
+        "{text}"
+    );
     insta::assert_snapshot!("check_cloudformation_text", text);
 }
 
