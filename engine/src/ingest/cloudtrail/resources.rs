@@ -323,10 +323,22 @@ fn from_params(
                 ("group", &p.group_name),
                 ("instance-profile", &p.instance_profile_name),
             ];
-            if let Some(arn) = l(&p.policy_arn) {
-                emit(arn);
-            } else if let Some((kind, n)) = named.iter().find_map(|(k, v)| l(v).map(|n| (k, n))) {
-                emit_arn!(buf, emit, "arn:{part}:iam::{account}:{kind}/{n}");
+            // the entity IAM authorizes the action on (`AttachRolePolicy`: the role, not the
+            // policy it attaches); an action of no such type: the policy, else the first named
+            let authorized_on = |kind: &str| action.resource_types.iter().any(|r| r.name == kind);
+            let entity = named
+                .iter()
+                .find_map(|(k, v)| l(v).filter(|_| authorized_on(k)).map(|n| (k, n)));
+            match (entity, l(&p.policy_arn)) {
+                (Some((kind, n)), _) => {
+                    emit_arn!(buf, emit, "arn:{part}:iam::{account}:{kind}/{n}")
+                }
+                (None, Some(arn)) => emit(arn),
+                (None, None) => {
+                    if let Some((kind, n)) = named.iter().find_map(|(k, v)| l(v).map(|n| (k, n))) {
+                        emit_arn!(buf, emit, "arn:{part}:iam::{account}:{kind}/{n}");
+                    }
+                }
             }
         }
         "lambda" => {
@@ -392,6 +404,24 @@ mod tests {
             out.push(r.to_string())
         });
         out
+    }
+
+    /// `AttachRolePolicy` names a role and a policy; IAM authorizes it on the role (the policy
+    /// is only a condition key). It used to be recorded on the policy ARN, so a proposal scoped
+    /// to observed resources would have denied the very call it was built from.
+    #[test]
+    fn an_iam_call_is_recorded_on_the_resource_type_the_action_is_authorized_on() {
+        let base = r#""awsRegion":"eu-west-1","recipientAccountId":"111122223333""#;
+        let params = r#""requestParameters":{"roleName":"app","policyArn":"arn:aws:iam::aws:policy/ReadOnlyAccess"}"#;
+        assert_eq!(
+            res(&format!("{{{base},{params}}}"), "iam:AttachRolePolicy"),
+            ["arn:aws:iam::111122223333:role/app"]
+        );
+        let params = r#""requestParameters":{"policyArn":"arn:aws:iam::111122223333:policy/deploy","versionId":"v2"}"#;
+        assert_eq!(
+            res(&format!("{{{base},{params}}}"), "iam:CreatePolicyVersion"),
+            ["arn:aws:iam::111122223333:policy/deploy"]
+        );
     }
 
     #[test]
