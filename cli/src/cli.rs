@@ -54,6 +54,9 @@ pub enum Command {
     /// Query the usage store.
     #[command(subcommand)]
     Usage(UsageCommand),
+    /// The activity journal: high-risk events kept whole (who changed this role, when were
+    /// permissions granted), filtered by principal, operation, resource, time and class.
+    Events(EventsArgs),
     /// Work with rule repositories: validate, test, list, explain, schema.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -453,6 +456,57 @@ pub struct IngestArgs {
     /// Output format of the final report.
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// Rule directories whose activity classes the journal keeps and whose `retention-days` it
+    /// is pruned to (`@builtin`: the built-in packs). Default: `./rules` when present, else
+    /// `@builtin`.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Keep no journal of high-risk events (usage only).
+    #[arg(long, conflicts_with = "rules")]
+    pub no_journal: bool,
+    /// The day retention counts back from (`YYYY-MM-DD`; default: today).
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// The usage store whose journal to read.
+    #[arg(long, value_name = "FILE", default_value_os_t = default_db())]
+    pub db: PathBuf,
+    /// Events by this principal (ARN pattern, `*` and `?`) or by the person behind a session
+    /// (a role session name, an IAM Identity Center user, `sourceIdentity`).
+    #[arg(long, value_name = "P")]
+    pub principal: Option<String>,
+    /// Events of this operation pattern (`iam:Put*Policy`, `cloudtrail:StopLogging`; any casing).
+    #[arg(long, value_name = "PATTERN")]
+    pub action: Option<String>,
+    /// Events on a resource matching this ARN pattern.
+    #[arg(long, value_name = "PATTERN")]
+    pub resource: Option<String>,
+    /// From this day or time on (`YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SSZ`).
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// Before this day or time (a day: up to the end of that day).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// Events of this activity class (`identity-change`, `logging-tampering`, …).
+    #[arg(long, value_name = "CLASS")]
+    pub class: Option<String>,
+    /// Output format: `jsonl` prints each event's original record, one per line.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: EventsFormat,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum EventsFormat {
+    /// A table: time, principal (and who behind it), operation, outcome, resources, classes.
+    #[default]
+    Text,
+    /// One JSON document (versioned), each event with its record.
+    Json,
+    /// The original records, one per line.
+    Jsonl,
 }
 
 #[derive(Debug, Subcommand)]
@@ -483,6 +537,28 @@ pub enum UsageCommand {
         /// The usage store.
         #[arg(long, value_name = "FILE", default_value_os_t = default_db())]
         db: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
+    /// Remove journal entries older than the retention (`retention-days` of the rules, or
+    /// `--days`); usage aggregates are kept.
+    Prune {
+        /// The usage store.
+        #[arg(long, value_name = "FILE", default_value_os_t = default_db())]
+        db: PathBuf,
+        /// Rule directories whose `retention-days` applies (default: `./rules`, else `@builtin`).
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
+        /// Keep this many days instead (at least 90 unless `--force`).
+        #[arg(long, value_name = "N")]
+        days: Option<u32>,
+        /// Accept `--days` below 90.
+        #[arg(long)]
+        force: bool,
+        /// The day retention counts back from (`YYYY-MM-DD`; default: today).
+        #[arg(long, value_name = "DATE")]
+        now: Option<String>,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,

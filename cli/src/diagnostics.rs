@@ -55,6 +55,12 @@ pub fn note(text: &str) {
     eprintln!("note: {text}");
 }
 
+pub fn short_retention(days: u32, min: u32) {
+    eprintln!(
+        "error: `--days {days}` keeps less than {min} days of the journal (an investigation usually starts weeks after the event); add `--force` to accept it"
+    );
+}
+
 pub fn bad_date(d: &str) {
     eprintln!("error: `{d}` is not a date (expected YYYY-MM-DD)");
 }

@@ -3,6 +3,7 @@
 mod catalog;
 mod check;
 mod docs;
+mod events;
 mod explain;
 mod generate;
 mod ingest;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
         Command::Inventory(a) => inventory::run(a),
         Command::Ingest(a) => ingest::run(a),
         Command::Usage(c) => usage::run(c),
+        Command::Events(a) => events::run(a),
         Command::Rules(c) => rules::run(c),
         Command::Check(a) => check::run(a),
         Command::Watch(a) => watch::run(a),

@@ -3,6 +3,7 @@
 //! [`markdown`] — and one entry point per report that picks the format. A closed stdout
 //! (`whittle … | head`) is not an error.
 
+mod activity;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -16,8 +17,9 @@ use std::io::{self, Write};
 use whittle_engine::aws::policy::{Request, Simulation};
 use whittle_engine::catalog::{ActionId, ActionSet, AwsCatalog};
 use whittle_engine::ingest::aws_authz::LoadReport;
+use whittle_engine::model::JournalEntry;
 use whittle_engine::rules::{RuleDoc, RuleSet};
-use whittle_engine::usage::{EventCount, IngestReport, Summary};
+use whittle_engine::usage::{EventCount, Summary};
 use whittle_engine::{AdminEquivalent, CheckReport, Counts, SourceFile, UnknownAction};
 
 /// Where reports go (`--output FILE`, else stdout) and whether text is coloured.
@@ -384,11 +386,47 @@ pub fn catalog_info(format: Format, catalog: &AwsCatalog) -> miette::Result<()> 
     }
 }
 
-pub fn ingest_report(format: Format, db: &std::path::Path, r: &IngestReport) -> miette::Result<()> {
+pub fn ingest_report(
+    format: Format,
+    db: &std::path::Path,
+    run: &whittle_engine::Ingested,
+) -> miette::Result<()> {
     match format {
-        Format::Text => stdout(|w| text::ingest_report(w, db, r)),
-        Format::Json => json_doc(catalog(), json::Ingest::new(db, r)),
+        Format::Text => stdout(|w| text::ingest_report(w, db, run)),
+        Format::Json => json_doc(catalog(), json::Ingest::new(db, run)),
     }
+}
+
+pub fn usage_prune(
+    format: Format,
+    db: &std::path::Path,
+    r: &whittle_engine::PruneReport,
+) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| activity::prune(w, db, r)),
+        Format::Json => json_doc(catalog(), json::Prune::new(db, r)),
+    }
+}
+
+pub fn events_text(events: &[JournalEntry]) -> miette::Result<()> {
+    stdout(|w| activity::events(w, events))
+}
+
+pub fn events_json(events: &[JournalEntry]) -> miette::Result<()> {
+    json_doc(catalog(), json::Events::new(events))
+}
+
+/// The original records, one per line: what a SIEM or `jq` takes.
+pub fn events_jsonl(events: &[JournalEntry]) -> miette::Result<()> {
+    stdout(|w| {
+        for e in events {
+            match json::record(e) {
+                Some(r) => writeln!(w, "{}", r.get())?,
+                None => writeln!(w, "null")?,
+            }
+        }
+        Ok(())
+    })
 }
 
 pub fn usage_summary(format: Format, s: &Summary) -> miette::Result<()> {

@@ -587,8 +587,9 @@ pub fn catalog_info(w: &mut dyn Write, catalog: &AwsCatalog) -> io::Result<()> {
 pub fn ingest_report(
     w: &mut dyn Write,
     db: &std::path::Path,
-    r: &whittle_engine::usage::IngestReport,
+    run: &whittle_engine::Ingested,
 ) -> io::Result<()> {
+    let r = &run.report;
     writeln!(
         w,
         "ingested {} log object(s), {} events ({} denied) into {} in {} commit(s)",
@@ -607,7 +608,16 @@ pub fn ingest_report(
                 r.failed.len(),
                 r.skipped_records,
                 r.skipped_files.len()
-            )
+            )?;
+    match run.retention_days {
+        Some(days) => writeln!(
+            w,
+            "journal: {} high-risk event(s) kept, {} older than {days} days pruned (`whittle events`)",
+            r.journaled, r.pruned
+        ),
+        None if run.rules_failed() => writeln!(w, "journal: not kept: the rules have errors (above)"),
+        None => Ok(()),
+    }
 }
 
 pub fn usage_show(w: &mut dyn Write, r: &whittle_engine::UsageShowReport) -> io::Result<()> {

@@ -25,6 +25,6 @@ pub use recommend::{recommend, RecommendReport, RecommendRequest, Skipped};
 pub use rules::{rules_explain, rules_load, rules_test, RulesReport, TestReport};
 pub use simulate::{simulate, SimulateReport, SimulateRequest};
 pub use usage::{
-    ingest, usage_show, usage_summary, usage_unmapped, ActionRollup, IngestRequest, UnmappedReport,
-    UsageQuery, UsageShowReport,
+    events, ingest, usage_prune, usage_show, usage_summary, usage_unmapped, ActionRollup,
+    IngestRequest, Ingested, PruneReport, UnmappedReport, UsageQuery, UsageShowReport,
 };

@@ -159,7 +159,9 @@ impl Evidence {
             progress,
             now,
             wait: false,
-        })?;
+            rules: Vec::new(),
+        })?
+        .report;
         Ok(Evidence {
             path,
             ingest: Some(report),

@@ -1,11 +1,13 @@
-//! `ingest` and the usage store's queries: `usage summary`, `usage show`, `usage unmapped`.
+//! `ingest` and the usage store's queries: `usage summary`, `usage show`, `usage unmapped`,
+//! `usage prune` and `events` (the activity journal).
 
 use super::{JobError, NotFound};
 use crate::catalog::Registry;
-use crate::ingest::cloudtrail::CloudTrail;
+use crate::ingest::cloudtrail::{Activity, CloudTrail};
 use crate::model::time::Epoch;
+use crate::model::JournalEntry;
 use crate::usage::{
-    self, EventCount, IngestOptions, IngestReport, Progress, Store, Summary, UsageRow,
+    self, EventCount, IngestOptions, IngestReport, JournalQuery, Progress, Store, Summary, UsageRow,
 };
 use std::path::{Path, PathBuf};
 
@@ -23,6 +25,27 @@ pub struct IngestRequest<'p> {
     pub now: Epoch,
     /// When another ingest holds the store, wait for it (else fail with [`JobError::StoreBusy`]).
     pub wait: bool,
+    /// Rule directories whose activity classes and retention the journal follows (`@builtin`
+    /// for the built-in packs); none: no journal is kept.
+    pub rules: Vec<PathBuf>,
+}
+
+/// What an ingest did, and what the rules it followed said.
+#[derive(Debug)]
+pub struct Ingested {
+    /// The run.
+    pub report: IngestReport,
+    /// Problems in the rules; with an error among them no journal was kept (usage was).
+    pub rule_diagnostics: Vec<crate::rules::RuleDiagnostic>,
+    /// The journal's retention, when one was kept.
+    pub retention_days: Option<u32>,
+}
+
+impl Ingested {
+    /// True when the rules could not be used.
+    pub fn rules_failed(&self) -> bool {
+        self.rule_diagnostics.iter().any(|d| d.is_error())
+    }
 }
 
 /// The lock an ingest holds on its store for as long as it writes: `<db>.lock`, holding the
@@ -82,8 +105,9 @@ impl WriteLock {
     }
 }
 
-/// Ingests every new log object under the paths into the store.
-pub fn ingest(req: &IngestRequest<'_>) -> Result<IngestReport, JobError> {
+/// Ingests every new log object under the paths into the store, keeping the events of the
+/// rules' activity classes in the journal and pruning it to their retention.
+pub fn ingest(req: &IngestRequest<'_>) -> Result<Ingested, JobError> {
     // a path that does not exist is a mistake, not an empty log: fail before creating anything
     if let Some(missing) = req.paths.iter().find(|p| !p.exists()) {
         return Err(JobError::NoSuchPath {
@@ -93,20 +117,127 @@ pub fn ingest(req: &IngestRequest<'_>) -> Result<IngestReport, JobError> {
     // one writer at a time: what a second ingest reads as done is what the first committed
     let _lock = WriteLock::take(&req.db, req.wait, req.progress)?;
     let catalogs = Registry::embedded();
+    let (settings, rule_diagnostics) = activity_settings(&req.rules, catalogs);
     let mut store = Store::open(&req.db)?;
     let opts = IngestOptions {
         commit_every_files: req.commit_every.max(1),
         ..IngestOptions::default()
     };
-    Ok(usage::ingest(
-        &CloudTrail::new(catalogs.aws()),
+    let source = match &settings {
+        Some((rules, _)) => CloudTrail::with_activity(catalogs.aws(), Activity::new(rules)),
+        None => CloudTrail::new(catalogs.aws()),
+    };
+    let mut report = usage::ingest(
+        &source,
         &req.paths,
         &mut store,
         catalogs,
         opts,
         req.progress,
         req.now,
-    )?)
+    )?;
+    let retention_days = settings.map(|(_, days)| days);
+    if let Some(days) = retention_days {
+        report.pruned = store.prune_journal(retention_cutoff(req.now, days))?;
+    }
+    Ok(Ingested {
+        report,
+        rule_diagnostics,
+        retention_days,
+    })
+}
+
+/// The oldest time a journal of `days` retention keeps, as of `now`.
+fn retention_cutoff(now: Epoch, days: u32) -> Epoch {
+    now - i64::from(days) * crate::model::time::DAY
+}
+
+/// The activity classes and the retention of the rules in `dirs`; `None` (no journal) when none
+/// are given or they have errors.
+fn activity_settings(
+    dirs: &[PathBuf],
+    catalogs: &Registry,
+) -> (
+    Option<(crate::model::ActivityRules, u32)>,
+    Vec<crate::rules::RuleDiagnostic>,
+) {
+    if dirs.is_empty() {
+        return (None, Vec::new());
+    }
+    let (set, diagnostics) = crate::rules::load(dirs, catalogs.aws());
+    let usable = set.filter(|_| !diagnostics.iter().any(|d| d.is_error()));
+    (
+        usable.map(|s| (s.lp.activity_rules(), s.lp.settings.retention_days)),
+        diagnostics,
+    )
+}
+
+/// What `usage prune` removed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PruneReport {
+    /// Journal entries removed.
+    pub pruned: u64,
+    /// The retention applied, in days.
+    pub retention_days: u32,
+    /// Entries older than this were removed.
+    pub cutoff: Epoch,
+    /// Entries left, and their time span.
+    pub kept: u64,
+    /// The oldest and newest entry left.
+    pub span: (Option<Epoch>, Option<Epoch>),
+}
+
+/// Removes the journal entries older than the retention (`days`, else the rules' `retention-days`).
+pub fn usage_prune(
+    db: &Path,
+    days: Option<u32>,
+    rules: &[PathBuf],
+    now: Epoch,
+) -> Result<(PruneReport, Vec<crate::rules::RuleDiagnostic>), JobError> {
+    let catalogs = Registry::embedded();
+    let (settings, diagnostics) = match days {
+        Some(d) => (Some(d), Vec::new()),
+        None => {
+            let (s, d) = activity_settings(rules, catalogs);
+            (s.map(|(_, days)| days), d)
+        }
+    };
+    let Some(retention_days) = settings else {
+        return Ok((
+            PruneReport {
+                pruned: 0,
+                retention_days: 0,
+                cutoff: 0,
+                kept: 0,
+                span: (None, None),
+            },
+            diagnostics,
+        ));
+    };
+    if !db.exists() {
+        return Err(JobError::NoStore {
+            path: db.to_path_buf(),
+        });
+    }
+    let mut store = Store::open(db)?;
+    let cutoff = retention_cutoff(now, retention_days);
+    let pruned = store.prune_journal(cutoff)?;
+    let (kept, first, last) = store.journal_span()?;
+    Ok((
+        PruneReport {
+            pruned,
+            retention_days,
+            cutoff,
+            kept,
+            span: (first, last),
+        },
+        diagnostics,
+    ))
+}
+
+/// The journal entries a query asks for.
+pub fn events(db: &Path, query: &JournalQuery) -> Result<Vec<JournalEntry>, JobError> {
+    Ok(open_existing(db)?.journal(query)?)
 }
 
 fn open_existing(db: &Path) -> Result<Store, JobError> {

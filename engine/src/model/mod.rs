@@ -3,6 +3,7 @@
 //! time. One concept per file; nothing
 //! here imports a provider's policy language, an input format, the store or the rules.
 
+mod activity;
 pub mod coverage;
 mod credential;
 mod finding;
@@ -15,6 +16,7 @@ mod proposal;
 pub mod time;
 pub mod usage;
 
+pub use activity::{ActivityClass, ActivityRules, JournalEntry, Outcome};
 pub use coverage::{
     Coverage, CoverageCell, CoverageMode, DataEvents, LogClass, Logging, Question, Vouch,
 };

@@ -130,6 +130,8 @@ pub struct UsageSummary {
     pub events: u64,
     /// Events denied.
     pub denied_events: u64,
+    /// Events of the rule set's high-risk classes, kept whole.
+    pub journal: Vec<super::JournalEntry>,
 }
 
 impl UsageSummary {
@@ -267,6 +269,7 @@ impl UsageSummary {
         }
         self.events += o.events;
         self.denied_events += o.denied_events;
+        self.journal.extend(o.journal);
     }
 }
 

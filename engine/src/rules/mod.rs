@@ -14,7 +14,7 @@ pub use diags::{Level, Problem, RuleDiagnostic};
 pub use docs::{RuleDoc, RuleKind};
 pub use eval::{active_keeps, evaluate, CheckInput};
 pub use test_runner::{run_tests, TestCase, TestOutcome};
-pub use toml_rules::{ItemSource, Keep, LeastPrivilege, Severity};
+pub use toml_rules::{ItemSource, Keep, LeastPrivilege, Severity, MIN_RETENTION_DAYS};
 
 use crate::catalog::{ActionSet, AwsCatalog};
 use crate::source::SourceFile;
@@ -94,6 +94,10 @@ pub const BUILTIN: &str = "@builtin";
 /// The built-in packs as embedded in the binary (a test checks they match `rules/` on disk).
 pub fn builtin_sources() -> Vec<SourceFile> {
     [
+        (
+            "@builtin/aws/activity.toml",
+            include_str!("../../../rules/aws/activity.toml"),
+        ),
         (
             "@builtin/aws/guardrails.cedar",
             include_str!("../../../rules/aws/guardrails.cedar"),

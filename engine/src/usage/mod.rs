@@ -2,11 +2,13 @@
 //! and what the logs could have seen (coverage); persisted in an embedded SQLite store.
 
 mod facts;
+mod journal;
 mod log_keeper;
 mod pipeline;
 mod store;
 
 pub use facts::load_facts;
+pub use journal::JournalQuery;
 pub use pipeline::{ingest, IngestOptions, IngestReport, LogObjectRecord, NoProgress, Progress};
 pub use store::{
     Checkpointer, EventCount, LogState, RegionCoverage, ServiceRow, Store, StoreError, Summary,

@@ -91,6 +91,10 @@ pub struct IngestReport {
     pub skipped_records: u64,
     /// Transactions committed.
     pub commits: u64,
+    /// High-risk events newly kept in the journal (an event already kept is not counted).
+    pub journaled: u64,
+    /// Journal entries removed for being older than the retention (at the end of the run).
+    pub pruned: u64,
     /// Objects that failed as a whole (not marked done).
     #[serde(skip)]
     pub failed: Vec<InputError>,
@@ -159,7 +163,8 @@ pub fn ingest<S: LogSource>(
             let mut total = Pending::default();
             for mut p in rx {
                 if !p.objects.is_empty() {
-                    writer.commit(&p.summary, &p.objects, source.name(), catalogs, now)?;
+                    total.journaled +=
+                        writer.commit(&p.summary, &p.objects, source.name(), catalogs, now)?;
                     total.commits += 1;
                     keeper.after_commit(&ck_tx, opts.max_log_bytes);
                 }
@@ -210,6 +215,7 @@ pub fn ingest<S: LogSource>(
     store.defer_checkpoints(false)?;
     let done = result?;
     report.commits = done.commits;
+    report.journaled = done.journaled;
     report.ingested = done.ingested;
     report.events = done.events;
     report.denied_events = done.denied_events;
@@ -233,6 +239,7 @@ struct Pending {
     bytes: u64,
     // totals, filled in by the committer
     commits: u64,
+    journaled: u64,
     ingested: u64,
     events: u64,
     denied_events: u64,

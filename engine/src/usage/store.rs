@@ -358,6 +358,8 @@ fn prepare_schema(conn: &mut Connection) -> Result<(), String> {
             v => return Err(format!("unknown schema version {v}")),
         }
     }
+    tx.execute_batch(super::journal::SCHEMA)
+        .map_err(|e| e.to_string())?;
     tx.execute_batch(VIEW).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())
 }
@@ -499,8 +501,28 @@ impl Store {
         })
     }
 
+    /// True when the store has table `name` (a store from an older whittle may lack one).
+    pub(super) fn has_table(&self, name: &str) -> Result<bool, StoreError> {
+        let n: Vec<i64> = self.query(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            [name],
+            |r| r.get(0),
+        )?;
+        Ok(n.first().is_some_and(|n| *n > 0))
+    }
+
+    /// Runs a statement that changes rows; how many it changed.
+    pub(super) fn execute(
+        &mut self,
+        sql: &str,
+        params: impl rusqlite::Params,
+    ) -> Result<u64, StoreError> {
+        let n = self.conn.execute(sql, params).map_err(|e| self.err(e))?;
+        Ok(n as u64)
+    }
+
     /// Runs a query and collects its rows, each made by `row`.
-    fn query<T, C: FromIterator<T>>(
+    pub(super) fn query<T, C: FromIterator<T>>(
         &self,
         sql: &str,
         params: impl rusqlite::Params,
@@ -524,13 +546,14 @@ impl Store {
         source: &str,
         catalogs: &Registry,
         now: Epoch,
-    ) -> Result<(), StoreError> {
+    ) -> Result<u64, StoreError> {
         let path = self.path.display().to_string();
         let err = |e: rusqlite::Error| StoreError {
             path: path.clone(),
             message: e.to_string(),
         };
         let tx = self.conn.transaction().map_err(err)?;
+        let journaled;
         {
             // Ids are content hashes (`name_id`): names are written once per run, sorted by id so
             // the b-tree grows by appends; a different name under a known id counts a collision.
@@ -692,6 +715,7 @@ impl Store {
                 ])
                 .map_err(err)?;
             }
+            journaled = super::journal::insert(&tx, &batch.journal).map_err(err)?;
             let mut obj = tx
                 .prepare_cached(
                     "INSERT INTO log_objects(key, path, size, events, skipped_records, ingested_at, source) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -716,7 +740,7 @@ impl Store {
         if self.written_resources.len() > 1_000_000 {
             self.written_resources.clear();
         }
-        Ok(())
+        Ok(journaled)
     }
 
     /// A principal's usage, by permission then resource.

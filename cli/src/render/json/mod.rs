@@ -2,8 +2,10 @@
 //! report types. Engine structs never reach the output directly, so an engine refactor cannot
 //! change what users' scripts read; `docs/formats.md` lists every field.
 
+mod activity;
 mod recommend;
 
+pub use activity::{outcome, record, Events, IngestJournal, Prune};
 pub use recommend::Recommend;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -873,11 +875,20 @@ pub struct Ingest {
     pub failed: Vec<String>,
     pub record_errors: Vec<String>,
     pub skipped_files: Vec<SkippedFile>,
+    /// The activity journal (absent with `--no-journal`, or when the rules could not be used).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journal: Option<IngestJournal>,
 }
 
 impl Ingest {
-    pub fn new(db: &std::path::Path, r: &whittle_engine::usage::IngestReport) -> Self {
+    pub fn new(db: &std::path::Path, run: &whittle_engine::Ingested) -> Self {
+        let r = &run.report;
         Ingest {
+            journal: run.retention_days.map(|retention_days| IngestJournal {
+                kept: r.journaled,
+                pruned: r.pruned,
+                retention_days,
+            }),
             db: db.display().to_string(),
             found: r.found,
             already_ingested: r.already_ingested,

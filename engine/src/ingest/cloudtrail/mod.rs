@@ -7,12 +7,14 @@
 //! A bad record inside a readable file (no `eventName`, wrong field types) is skipped and
 //! reported with its index; the rest of the file counts.
 
+mod activity;
 mod attribution;
 mod diags;
 mod mapping;
 mod record;
 mod resources;
 
+pub use activity::{decompress, Activity};
 use attribution::attribute;
 pub use attribution::Attributed;
 pub use diags::log_object;
@@ -24,7 +26,7 @@ pub use mapping::{
 use crate::catalog::AwsCatalog;
 use crate::ingest::log_source::{FileOutcome, LogObject, LogSource, Skipped};
 use crate::model::time::{parse_time, Epoch};
-use crate::model::{LogClass, PermissionRef, Provider, UsageSummary};
+use crate::model::{JournalEntry, LogClass, PermissionRef, Provider, UsageSummary};
 use crate::source::InputError;
 use record::{opt, Probe, Record, S};
 use rustc_hash::FxHashMap;
@@ -105,9 +107,16 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogObject>, Vec<Skipped>) {
 /// Per-thread state: the catalog and a cache of event mappings.
 pub struct Mapper<'c> {
     catalog: &'c AwsCatalog,
+    /// The high-risk activity classes to keep whole (none: no journal).
+    activity: &'c Activity,
     /// Mappings by event, as indexes into `mappings`, keyed as [`Mapper::event_key`] writes.
     cache: FxHashMap<Box<str>, usize>,
     mappings: Vec<Mapping>,
+    /// Per mapping: the activity classes an event of it may be of.
+    candidates: Vec<Box<[u16]>>,
+    /// Journal entries of the file being read in one pass, by record index: their records are
+    /// taken from the file afterwards.
+    pending: Vec<(usize, JournalEntry)>,
     /// Scratch space for cache keys and resource ARNs: no allocation per event.
     key: String,
     arn: String,
@@ -118,12 +127,21 @@ pub struct Mapper<'c> {
 }
 
 impl<'c> Mapper<'c> {
-    /// A mapper over `catalog`.
+    /// A mapper over `catalog`, keeping no journal.
     pub fn new(catalog: &'c AwsCatalog) -> Self {
+        static NONE: std::sync::OnceLock<Activity> = std::sync::OnceLock::new();
+        Mapper::with_activity(catalog, NONE.get_or_init(Activity::default))
+    }
+
+    /// A mapper over `catalog` that keeps the events of `activity`'s classes whole.
+    pub fn with_activity(catalog: &'c AwsCatalog, activity: &'c Activity) -> Self {
         Mapper {
             catalog,
+            activity,
             cache: FxHashMap::default(),
             mappings: Vec::new(),
+            candidates: Vec::new(),
+            pending: Vec::new(),
             key: String::new(),
             arn: String::new(),
             buffers: Default::default(),
@@ -176,6 +194,8 @@ impl<'c> Mapper<'c> {
         }
         self.mappings
             .push(map_event(self.catalog, source, name, event_type));
+        self.candidates
+            .push(self.activity.candidates(source_prefix(source), name));
         let i = self.mappings.len() - 1;
         self.cache.insert(self.key.as_str().into(), i);
         i
@@ -215,18 +235,27 @@ pub fn read_object(obj: &LogObject, mapper: &mut Mapper<'_>) -> FileOutcome {
 /// AWS CloudTrail as a [`LogSource`].
 pub struct CloudTrail<'c> {
     catalog: &'c AwsCatalog,
+    activity: Activity,
 }
 
 impl<'c> CloudTrail<'c> {
-    /// CloudTrail events mapped to permissions of `catalog`.
+    /// CloudTrail events mapped to permissions of `catalog`, keeping no journal.
     pub fn new(catalog: &'c AwsCatalog) -> Self {
-        CloudTrail { catalog }
+        CloudTrail {
+            catalog,
+            activity: Activity::default(),
+        }
+    }
+
+    /// Also keeps the events of `activity`'s classes whole, in the summaries' journal.
+    pub fn with_activity(catalog: &'c AwsCatalog, activity: Activity) -> Self {
+        CloudTrail { catalog, activity }
     }
 }
 
 impl<'c> LogSource for CloudTrail<'c> {
     type Reader<'a>
-        = Mapper<'c>
+        = Mapper<'a>
     where
         Self: 'a;
 
@@ -238,11 +267,11 @@ impl<'c> LogSource for CloudTrail<'c> {
         discover(paths)
     }
 
-    fn reader(&self) -> Mapper<'c> {
-        Mapper::new(self.catalog)
+    fn reader(&self) -> Mapper<'_> {
+        Mapper::with_activity(self.catalog, &self.activity)
     }
 
-    fn read(&self, object: &LogObject, reader: &mut Mapper<'c>) -> FileOutcome {
+    fn read(&self, object: &LogObject, reader: &mut Mapper<'_>) -> FileOutcome {
         read_object(object, reader)
     }
 }
@@ -299,15 +328,24 @@ pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
     // Fast path: a CloudTrail delivery file, parsed in one typed pass, each record summarised as
     // soon as it is read. Anything else (or a delivery file with a bad record) starts again below.
     let mut out = FileOutcome::empty(path);
+    mapper.pending.clear();
     let delivery = record::each_delivery_record(text, |i, rec| {
-        if let Err(msg) = process(&rec, mapper, &mut out.summary) {
+        if let Err(msg) = process(&rec, Raw::Index(i), mapper, &mut out.summary) {
             out.record_error(path, None, i, &msg);
         }
     });
     if delivery.is_ok() {
         out.recognised = true;
+        if !mapper.pending.is_empty() {
+            // the records of the few high-risk events, kept whole: one more pass over this file
+            activity::fill_records(text, &mut mapper.pending);
+            out.summary
+                .journal
+                .extend(mapper.pending.drain(..).map(|(_, e)| e));
+        }
         return out;
     }
+    mapper.pending.clear();
     let mut out = FileOutcome::empty(path);
     let mut stream = serde_json::Deserializer::from_str(text).into_iter::<&RawValue>();
     let mut values = Vec::new();
@@ -458,7 +496,7 @@ struct LookupEvent<'a> {
 fn one_record(path: &str, raw: &str, index: usize, out: &mut FileOutcome, mapper: &mut Mapper<'_>) {
     match serde_json::from_str::<Record>(raw) {
         Ok(rec) => {
-            if let Err(msg) = process(&rec, mapper, &mut out.summary) {
+            if let Err(msg) = process(&rec, Raw::Text(raw), mapper, &mut out.summary) {
                 out.record_error(path, None, index, &msg);
             }
         }
@@ -481,9 +519,18 @@ fn is_denied(code: &str) -> bool {
         )
 }
 
-/// Adds one record to the summary; an `Err` is a record-level problem.
+/// Where a record's text is: at hand, or at an index of the delivery file being read.
+#[derive(Clone, Copy)]
+enum Raw<'t> {
+    Text(&'t str),
+    Index(usize),
+}
+
+/// Adds one record to the summary (and, when it is high-risk activity, to its journal); an
+/// `Err` is a record-level problem.
 fn process(
     rec: &Record<'_>,
+    raw: Raw<'_>,
     mapper: &mut Mapper<'_>,
     summary: &mut UsageSummary,
 ) -> Result<(), String> {
@@ -523,6 +570,11 @@ fn process(
         summary.denied_events += 1;
     }
     let mapping = mapper.map(source, name, event_type);
+    let default_identity = Default::default();
+    let who = attribute(identity.unwrap_or(&default_identity));
+    if !mapper.candidates[mapping].is_empty() {
+        journal(rec, raw, mapping, &who, (at, denied), mapper, summary);
+    }
     let actions = match &mapper.mappings[mapping] {
         Mapping::Permissionless => {
             summary.permissionless(Provider::Aws, source, name, at);
@@ -534,8 +586,6 @@ fn process(
         }
         Mapping::Actions(ids) => ids,
     };
-    let default_identity = Default::default();
-    let who = attribute(identity.unwrap_or(&default_identity));
     let p = summary.principal(Provider::Aws, &who.principal, who.kind);
     if let Some(s) = who.session {
         summary.session(p, s, at);
@@ -547,6 +597,81 @@ fn process(
         });
     }
     Ok(())
+}
+
+/// Keeps `rec` in the journal when it is of one of the candidate classes of its `mapping`.
+fn journal(
+    rec: &Record<'_>,
+    raw: Raw<'_>,
+    mapping: usize,
+    who: &Attributed<'_>,
+    (at, denied): (Epoch, bool),
+    mapper: &mut Mapper<'_>,
+    summary: &mut UsageSummary,
+) {
+    let passed = mapper
+        .activity
+        .first_pass(&mapper.candidates[mapping], rec, denied);
+    if passed.is_empty() {
+        return;
+    }
+    let mut resources: Vec<String> = rec
+        .resources
+        .iter()
+        .flatten()
+        .filter_map(|r| opt(&r.arn).map(str::to_string))
+        .collect();
+    if let Mapping::Actions(ids) = &mapper.mappings[mapping] {
+        if mapper.activity.needs_resources(&passed) || resources.is_empty() {
+            for &id in ids {
+                let action = mapper.catalog.action(id);
+                resources::for_each_resource(rec, action.prefix(), action, &mut mapper.arn, |r| {
+                    if r != "*" && !resources.iter().any(|x| x == r) {
+                        resources.push(r.to_string());
+                    }
+                });
+            }
+        }
+    }
+    let classes = mapper.activity.second_pass(&passed, &resources);
+    if classes.is_empty() {
+        return;
+    }
+    let identity = rec.user_identity.as_ref();
+    let source = opt(&rec.event_source).unwrap_or("");
+    let mut entry = JournalEntry {
+        event_id: opt(&rec.event_id).unwrap_or("").to_string(),
+        time: at,
+        provider: Provider::Aws,
+        principal: who.principal.to_string(),
+        actor: activity::actor_of(rec, who.session),
+        operation: format!(
+            "{}:{}",
+            source_prefix(source),
+            opt(&rec.event_name).unwrap_or("")
+        ),
+        scope: opt(&rec.recipient_account_id)
+            .or_else(|| identity.and_then(|i| opt(&i.account_id)))
+            .unwrap_or("unknown")
+            .to_string(),
+        location: opt(&rec.aws_region).unwrap_or("unknown").to_string(),
+        resources,
+        classes,
+        error_code: opt(&rec.error_code).map(str::to_string),
+        denied,
+        source_ip: opt(&rec.source_ip_address).map(str::to_string),
+        record: Vec::new(),
+    };
+    match raw {
+        Raw::Text(text) => {
+            entry.record = activity::compress(text);
+            if entry.event_id.is_empty() {
+                entry.event_id = activity::synthetic_id(text);
+            }
+            summary.journal.push(entry);
+        }
+        Raw::Index(i) => mapper.pending.push((i, entry)),
+    }
 }
 
 #[cfg(test)]

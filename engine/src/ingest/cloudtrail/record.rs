@@ -51,6 +51,13 @@ pub(crate) struct Record<'a> {
     pub request_parameters: super::resources::ParamsField<'a>,
     #[serde(borrow, default)]
     pub resources: Option<Vec<ResourceRef<'a>>>,
+    #[serde(borrow, default, rename = "eventID")]
+    pub event_id: Option<S<'a>>,
+    #[serde(borrow, default, rename = "sourceIPAddress")]
+    pub source_ip_address: Option<S<'a>>,
+    /// Kept as text: its shape varies by event; read only for high-risk events.
+    #[serde(borrow, default)]
+    pub additional_event_data: Option<&'a RawValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -81,6 +88,11 @@ pub(crate) struct UserIdentity<'a> {
 pub(crate) struct SessionContext<'a> {
     #[serde(borrow, default)]
     pub session_issuer: Option<SessionIssuer<'a>>,
+    #[serde(borrow, default)]
+    pub source_identity: Option<S<'a>>,
+    /// Kept as text (`mfaAuthenticated`, `creationDate`): read only for high-risk events.
+    #[serde(borrow, default)]
+    pub attributes: Option<&'a RawValue>,
 }
 
 #[derive(Debug, Default, Deserialize)]

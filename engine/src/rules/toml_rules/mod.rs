@@ -4,7 +4,7 @@
 
 use super::diags::{Problem, RuleDiagnostic};
 pub use crate::model::Severity;
-use crate::model::{CoverageMode, ResourceMode};
+use crate::model::{ActivityClass, ActivityRules, CoverageMode, ResourceMode};
 use crate::source::SourceFile;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -26,11 +26,16 @@ struct File {
     keep: Vec<Spanned<Keep>>,
     #[serde(default)]
     exemption: Vec<Spanned<Exemption>>,
+    #[serde(default)]
+    activity: Option<ActivitySection>,
     /// Rule tests, read by the tests module.
     #[serde(default)]
     #[allow(dead_code)]
     test: Vec<toml::Value>,
 }
+
+/// Finds the span of a key inside an item (`at(item, "retention-days")`).
+type SpanOf<'a, 'f> = dyn Fn(&ItemSource, &str) -> Option<(&'f SourceFile, Range<usize>)> + 'a;
 
 /// Observation settings.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -52,10 +57,34 @@ pub struct Settings {
     /// `recommend --credential-report`.
     #[serde(default = "default_credentials_unused_days")]
     pub credentials_unused_days: u32,
+    /// Days the activity journal keeps an event (at least 90 unless `force-short-retention`).
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
+    /// Accept a `retention-days` below 90 (forensics usually needs at least 90).
+    #[serde(default)]
+    pub force_short_retention: bool,
+    /// Resource ARN patterns whose calls are high-risk activity (`arn:aws:s3:::prod-*`).
+    #[serde(default)]
+    pub critical_resources: Vec<String>,
 }
 
 fn default_credentials_unused_days() -> u32 {
     90
+}
+
+fn default_retention_days() -> u32 {
+    400
+}
+
+/// The shortest journal retention accepted without `force-short-retention`.
+pub const MIN_RETENTION_DAYS: u32 = 90;
+
+/// `[activity]`: `[[activity.class]]` tables.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ActivitySection {
+    #[serde(default)]
+    class: Vec<Spanned<ActivityClass>>,
 }
 
 impl Default for Settings {
@@ -66,6 +95,9 @@ impl Default for Settings {
             coverage: CoverageMode::PerScope,
             resources: ResourceMode::default(),
             credentials_unused_days: default_credentials_unused_days(),
+            retention_days: default_retention_days(),
+            force_short_retention: false,
+            critical_resources: Vec::new(),
         }
     }
 }
@@ -175,6 +207,8 @@ pub struct LeastPrivilege {
     pub exemptions: Vec<(Exemption, ItemSource)>,
     /// Where `[settings]` is set, when a file sets it.
     pub settings_from: Option<ItemSource>,
+    /// High-risk activity classes (`[[activity.class]]`).
+    pub activity: Vec<(ActivityClass, ItemSource)>,
 }
 
 impl LeastPrivilege {
@@ -221,6 +255,19 @@ impl LeastPrivilege {
                     }
                 }
             }
+            if s.retention_days < MIN_RETENTION_DAYS && !s.force_short_retention {
+                if let Some((file, span)) = at(src, "retention-days") {
+                    diags.push(RuleDiagnostic::error(
+                        file,
+                        Some(span),
+                        format!(
+                            "`retention-days = {}` is shorter than {MIN_RETENTION_DAYS} days: an investigation usually starts weeks after the event",
+                            s.retention_days
+                        ),
+                        Some(format!("keep at least {MIN_RETENTION_DAYS} days, or set `force-short-retention = true` to accept it")),
+                    ).with(Problem::ImpossibleSetting));
+                }
+            }
             if s.min_coverage_days > s.window_days {
                 if let Some((file, span)) = at(src, "min-coverage-days") {
                     diags.push(RuleDiagnostic::error(
@@ -235,6 +282,7 @@ impl LeastPrivilege {
                 }
             }
         }
+        self.check_activity(&at, diags);
         for (u, src) in &self.unused {
             if u.after_days > s.window_days {
                 if let Some((file, span)) = at(src, "after-days") {
@@ -267,6 +315,59 @@ impl LeastPrivilege {
                     );
                 }
             }
+        }
+    }
+
+    /// Activity classes that can never work: a class with no criterion, an id used twice, an
+    /// operation pattern that is not `service:Operation`.
+    fn check_activity<'f>(&self, at: &SpanOf<'_, 'f>, diags: &mut Vec<RuleDiagnostic>) {
+        let mut seen: std::collections::BTreeMap<&str, &ItemSource> = Default::default();
+        for (c, src) in &self.activity {
+            let mut error = |key: &str, message: String, help: Option<String>| {
+                if let Some((file, span)) = at(src, key) {
+                    diags.push(
+                        RuleDiagnostic::error(file, Some(span), message, help)
+                            .with(Problem::ImpossibleSetting),
+                    );
+                }
+            };
+            if let Some(prev) = seen.insert(&c.id, src) {
+                error(
+                    "id",
+                    format!(
+                        "activity class `{}` is already declared in {}:{}",
+                        c.id, prev.file, prev.line
+                    ),
+                    None,
+                );
+            }
+            if c.is_empty() {
+                error(
+                    "id",
+                    format!(
+                        "activity class `{}` sets no criterion: it would keep every event",
+                        c.id
+                    ),
+                    Some("give `events`, `identity-types`, `mfa` or `critical-resources`".into()),
+                );
+            }
+            for e in &c.events {
+                if !e.contains(':') {
+                    error(
+                        e,
+                        format!("`{e}` is not a `service:Operation` pattern (`iam:CreateAccessKey`, `cloudtrail:Stop*`)"),
+                        None,
+                    );
+                }
+            }
+        }
+    }
+
+    /// What ingest keeps of high-risk activity: the classes and the critical resources.
+    pub fn activity_rules(&self) -> ActivityRules {
+        ActivityRules {
+            classes: self.activity.iter().map(|(c, _)| c.clone()).collect(),
+            critical_resources: self.settings.critical_resources.clone(),
         }
     }
 
@@ -324,6 +425,10 @@ impl LeastPrivilege {
         for k in parsed.keep {
             let span = k.span();
             self.keep.push((k.into_inner(), src(span)));
+        }
+        for c in parsed.activity.map(|a| a.class).unwrap_or_default() {
+            let span = c.span();
+            self.activity.push((c.into_inner(), src(span)));
         }
         for x in parsed.exemption {
             let span = x.span();

@@ -1,0 +1,114 @@
+//! JSON of the activity journal: `events` and `usage prune`.
+
+use serde::Serialize;
+use whittle_engine::model::time::iso;
+use whittle_engine::model::JournalEntry;
+
+/// `whittle events --format json`.
+#[derive(Serialize)]
+pub struct Events {
+    pub events: Vec<Event>,
+}
+
+/// One journal entry, with its original record.
+#[derive(Serialize)]
+pub struct Event {
+    pub event_id: String,
+    pub time: String,
+    pub provider: &'static str,
+    pub principal: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    pub operation: String,
+    pub account: String,
+    pub region: String,
+    pub resources: Vec<String>,
+    pub classes: Vec<String>,
+    pub outcome: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_ip: Option<String>,
+    /// The record as the log had it (`null` when it cannot be read back).
+    pub record: Option<Box<serde_json::value::RawValue>>,
+}
+
+/// Allowed, denied for lack of permission, or failed otherwise.
+pub fn outcome(e: &JournalEntry) -> &'static str {
+    match (&e.error_code, e.denied) {
+        (_, true) => "denied",
+        (Some(_), false) => "failed",
+        (None, false) => "allowed",
+    }
+}
+
+/// The original record of `e`, as JSON text.
+pub fn record(e: &JournalEntry) -> Option<Box<serde_json::value::RawValue>> {
+    let text = whittle_engine::ingest::cloudtrail::decompress(&e.record).ok()?;
+    serde_json::value::RawValue::from_string(text).ok()
+}
+
+impl Events {
+    pub fn new(entries: &[JournalEntry]) -> Self {
+        Events {
+            events: entries
+                .iter()
+                .map(|e| Event {
+                    event_id: e.event_id.clone(),
+                    time: iso(e.time),
+                    provider: e.provider.as_str(),
+                    principal: e.principal.clone(),
+                    actor: e.actor.clone(),
+                    operation: e.operation.clone(),
+                    account: e.scope.clone(),
+                    region: e.location.clone(),
+                    resources: e.resources.clone(),
+                    classes: e.classes.clone(),
+                    outcome: outcome(e),
+                    error_code: e.error_code.clone(),
+                    source_ip: e.source_ip.clone(),
+                    record: record(e),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `whittle usage prune --format json`.
+#[derive(Serialize)]
+pub struct Prune {
+    pub db: String,
+    pub retention_days: u32,
+    /// Entries before this time were removed.
+    pub cutoff: String,
+    pub pruned: u64,
+    pub kept: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub oldest: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub newest: Option<String>,
+}
+
+impl Prune {
+    pub fn new(db: &std::path::Path, r: &whittle_engine::PruneReport) -> Self {
+        Prune {
+            db: db.display().to_string(),
+            retention_days: r.retention_days,
+            cutoff: iso(r.cutoff),
+            pruned: r.pruned,
+            kept: r.kept,
+            oldest: r.span.0.map(iso),
+            newest: r.span.1.map(iso),
+        }
+    }
+}
+
+/// The journal part of `ingest --format json`.
+#[derive(Serialize)]
+pub struct IngestJournal {
+    /// High-risk events newly kept.
+    pub kept: u64,
+    /// Entries removed for age.
+    pub pruned: u64,
+    pub retention_days: u32,
+}
