@@ -97,7 +97,16 @@ def call(rng, region):
     if r < 0.98:
         return ("secretsmanager", "GetSecretValue",
                 {"secretId": f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:db-{rng.randrange(20)}-AbCdEf"}, None, False)
-    return ("sns", "Publish", {"topicArn": f"arn:aws:sns:{region}:{ACCOUNT}:alerts-{rng.randrange(10)}", "message": "HIDDEN"}, None, False)
+    if r < 0.997:
+        return ("sns", "Publish", {"topicArn": f"arn:aws:sns:{region}:{ACCOUNT}:alerts-{rng.randrange(10)}", "message": "HIDDEN"}, None, False)
+    # 0.3 %: high-risk activity the journal keeps (identity changes, credentials, exposure)
+    role = f"app/svc-{rng.randrange(80):03d}"
+    return rng.choice([
+        ("iam", "PutRolePolicy", {"roleName": role.split("/")[1], "policyName": "inline", "policyDocument": "{}"}, None, False),
+        ("iam", "AttachRolePolicy", {"roleName": role.split("/")[1], "policyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, None, False),
+        ("iam", "CreateAccessKey", {"userName": f"ci-{rng.randrange(10)}"}, None, False),
+        ("s3", "PutBucketPolicy", {"bucketName": f"data-{rng.randrange(40)}", "bucketPolicy": {"Version": "2012-10-17"}}, None, False),
+    ])
 
 
 def record(rng, people, when, region, file_idx):

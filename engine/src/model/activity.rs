@@ -102,3 +102,4 @@ pub struct JournalEntry {
     /// The original record, deflate-compressed.
     pub record: Vec<u8>,
 }
+

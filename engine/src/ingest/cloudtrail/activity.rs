@@ -177,13 +177,47 @@ pub(crate) fn actor_of(rec: &Record<'_>, session: Option<&str>) -> Option<String
         .map(str::to_string)
 }
 
-/// A journal entry's record: the original text, deflate-compressed.
-pub(crate) fn compress(raw: &str) -> Vec<u8> {
-    use std::io::Write;
-    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
-    // writing into a Vec cannot fail
-    let _ = z.write_all(raw.as_bytes());
-    z.finish().unwrap_or_default()
+/// Compresses journal records (raw deflate), reusing one compressor's state from record to
+/// record: a fresh compressor per record allocates its window and tables each time.
+pub(crate) struct Zip(Option<libdeflater::Compressor>);
+
+impl Zip {
+    pub(crate) fn new() -> Self {
+        Zip(None)
+    }
+
+    /// The original text of a record, deflate-compressed.
+    pub(crate) fn compress(&mut self, raw: &str) -> Vec<u8> {
+        let c = self.0.get_or_insert_with(|| {
+            libdeflater::Compressor::new(libdeflater::CompressionLvl::fastest())
+        });
+        let mut out = vec![0; c.deflate_compress_bound(raw.len())];
+        match c.deflate_compress(raw.as_bytes(), &mut out) {
+            Ok(n) => {
+                out.truncate(n);
+                out
+            }
+            // the bound is always enough; should it not be, the stored form is still deflate
+            Err(_) => stored(raw.as_bytes()),
+        }
+    }
+}
+
+/// `data` as deflate "stored" blocks (no compression).
+fn stored(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + data.len() / 65_535 * 5 + 5);
+    let mut chunks = data.chunks(65_535).peekable();
+    if chunks.peek().is_none() {
+        return vec![1, 0, 0, 0xff, 0xff];
+    }
+    while let Some(chunk) = chunks.next() {
+        out.push(u8::from(chunks.peek().is_none()));
+        let n = chunk.len() as u16;
+        out.extend(n.to_le_bytes());
+        out.extend((!n).to_le_bytes());
+        out.extend(chunk);
+    }
+    out
 }
 
 /// The text of a compressed record.
@@ -204,7 +238,7 @@ pub(crate) fn synthetic_id(raw: &str) -> String {
 
 /// Fills in each entry of `entries` whose record is missing (read in the one-pass path) from
 /// the delivery file's `Records[index]`.
-pub(crate) fn fill_records(text: &str, entries: &mut [(usize, JournalEntry)]) {
+pub(crate) fn fill_records(text: &str, entries: &mut [(usize, JournalEntry)], zip: &mut Zip) {
     #[derive(Deserialize)]
     struct Delivery<'a> {
         #[serde(borrow, rename = "Records")]
@@ -215,10 +249,24 @@ pub(crate) fn fill_records(text: &str, entries: &mut [(usize, JournalEntry)]) {
     };
     for (i, e) in entries.iter_mut() {
         if let Some(raw) = d.records.get(*i) {
-            e.record = compress(raw.get());
+            e.record = zip.compress(raw.get());
             if e.event_id.is_empty() {
                 e.event_id = synthetic_id(raw.get());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_compress_and_come_back_whole() {
+        let mut zip = Zip::new();
+        for text in ["", "{}", &"{\"eventName\":\"StopLogging\"}".repeat(5000)] {
+            assert_eq!(decompress(&zip.compress(text)).as_deref(), Ok(text));
+            assert_eq!(decompress(&stored(text.as_bytes())).as_deref(), Ok(text));
         }
     }
 }

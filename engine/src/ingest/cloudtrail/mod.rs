@@ -117,6 +117,8 @@ pub struct Mapper<'c> {
     /// Journal entries of the file being read in one pass, by record index: their records are
     /// taken from the file afterwards.
     pending: Vec<(usize, JournalEntry)>,
+    /// Compresses journal records.
+    zip: activity::Zip,
     /// Scratch space for cache keys and resource ARNs: no allocation per event.
     key: String,
     arn: String,
@@ -142,6 +144,7 @@ impl<'c> Mapper<'c> {
             mappings: Vec::new(),
             candidates: Vec::new(),
             pending: Vec::new(),
+            zip: activity::Zip::new(),
             key: String::new(),
             arn: String::new(),
             buffers: Default::default(),
@@ -338,7 +341,7 @@ pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
         out.recognised = true;
         if !mapper.pending.is_empty() {
             // the records of the few high-risk events, kept whole: one more pass over this file
-            activity::fill_records(text, &mut mapper.pending);
+            activity::fill_records(text, &mut mapper.pending, &mut mapper.zip);
             out.summary
                 .journal
                 .extend(mapper.pending.drain(..).map(|(_, e)| e));
@@ -664,7 +667,7 @@ fn journal(
     };
     match raw {
         Raw::Text(text) => {
-            entry.record = activity::compress(text);
+            entry.record = mapper.zip.compress(text);
             if entry.event_id.is_empty() {
                 entry.event_id = activity::synthetic_id(text);
             }
