@@ -88,9 +88,18 @@ pub struct WatchArgs {
     /// Also run `check` on these snapshots after the tests (and watch them).
     #[arg(long = "snapshot", value_name = "FILE")]
     pub snapshots: Vec<PathBuf>,
-    /// Usage store for the check.
+    /// Usage store for the check (and, with `--logs`, the one logs are ingested into; default
+    /// `$WHITTLE_DB`, else `.whittle/usage.db`).
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// Follow these log directories: new log objects (CloudTrail's S3 layout synced locally, a
+    /// JSON-lines drop) are ingested as they land, with the journal of the rules' activity classes.
+    #[arg(long = "logs", value_name = "DIR")]
+    pub logs: Vec<PathBuf>,
+    /// A log file is read once it has not changed for this long, in milliseconds (a file still
+    /// being written waits).
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub settle_ms: u64,
     /// Quiet period before a burst of changes triggers a run, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 300)]
     pub debounce_ms: u64,

@@ -348,3 +348,79 @@ events = ["StopLogging"]
         "{err}"
     );
 }
+
+/// `watch --logs` ingests what lands in a followed directory, keeping its journal; a file that
+/// changed within the settle time is left for the next run, not read half-written.
+#[test]
+fn watch_logs_ingests_log_objects_as_they_land() {
+    use std::io::BufRead;
+    let dir = tmp("watch-logs");
+    let logs = dir.join("logs");
+    std::fs::create_dir_all(&logs).expect("dir");
+    let db = dir.join("usage.db");
+    let bin = assert_cmd::cargo::cargo_bin("whittle");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(common::root())
+        .env("WHITTLE_DB", &db)
+        .args(["watch", "--logs"])
+        .arg(&logs)
+        .args([
+            "--format",
+            "json",
+            "--settle-ms",
+            "400",
+            "--debounce-ms",
+            "100",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if let Ok(v) = serde_json::from_str(&line) {
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    let next = |rx: &std::sync::mpsc::Receiver<Value>| {
+        rx.recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a run within 30 s")
+    };
+    let first = next(&rx);
+    assert_eq!(first["run"], 1);
+    assert_eq!(first["ingest"]["ingested"], 0, "{first}");
+    // a delivery file lands (as `aws s3 sync` leaves it)
+    let name = "111122223333_CloudTrail_us-east-1_20261120T0905Z_stoplogging.json";
+    let from = common::root()
+        .join(TRAIL)
+        .join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20")
+        .join(name);
+    let to = logs.join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/20");
+    std::fs::create_dir_all(&to).expect("dir");
+    std::fs::copy(&from, to.join(name)).expect("copy");
+    // runs until it is read: first deferred while it settles, or read at once
+    let mut read = None;
+    for _ in 0..5 {
+        let run = next(&rx);
+        if run["ingest"]["ingested"] == 1 {
+            read = Some(run);
+            break;
+        }
+        assert_eq!(run["ingest"]["deferred"], 1, "not read, so waiting: {run}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let read = read.expect("the file was ingested");
+    assert_eq!(read["ingest"]["events"], 5, "{read}");
+    assert_eq!(read["ingest"]["journal"]["kept"], 3, "{read}");
+    assert_eq!(read["clean"], true);
+    assert_eq!(events(&db, &[]).len(), 3);
+}

@@ -24,6 +24,7 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         now,
         wait: !a.no_wait,
         rules,
+        settle: None,
     })?;
     diagnostics::rule_diagnostics(&run.rule_diagnostics);
     diagnostics::ingest_problems(&run.report, a.quiet);

@@ -62,17 +62,70 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf], run: u32, changed: &[PathBuf]) -> bool 
     clean
 }
 
+/// One ingest of what landed under `--logs`; whether everything was read.
+fn ingest_pass(a: &WatchArgs, dirs: &[PathBuf], run: u32, changed: &[PathBuf]) -> (bool, u64) {
+    let json = matches!(a.format, Format::Json);
+    let db = a.db.clone().unwrap_or_else(crate::cli::default_db);
+    let progress = crate::progress::IngestProgress::new(true);
+    let result = whittle_engine::ingest(&whittle_engine::IngestRequest {
+        paths: a.logs.clone(),
+        db: db.clone(),
+        commit_every: 2000,
+        progress: &progress,
+        now: whittle_engine::model::time::now(),
+        wait: true,
+        rules: dirs.to_vec(),
+        settle: Some(Duration::from_millis(a.settle_ms)),
+    });
+    let run_report = match result {
+        Ok(r) => r,
+        Err(e) => {
+            diagnostics::fatal(&miette::Report::new(e));
+            return (false, 0);
+        }
+    };
+    diagnostics::rule_diagnostics(&run_report.rule_diagnostics);
+    diagnostics::ingest_problems(&run_report.report, true);
+    let clean = !run_report.rules_failed() && !run_report.report.anything_skipped();
+    let out = if json {
+        render::json_line(render::json::WatchIngest {
+            run,
+            changed: changed.iter().map(|p| p.display().to_string()).collect(),
+            clean,
+            ingest: render::json::Ingest::new(&db, &run_report),
+        })
+    } else {
+        render::ingest_report(Format::Text, &db, &run_report)
+    };
+    if let Err(e) = out {
+        diagnostics::fatal(&e);
+    }
+    (clean, run_report.report.deferred)
+}
+
 pub fn run(a: WatchArgs) -> miette::Result<u8> {
     let (dirs, note) = crate::cli::rules_or_default(&a.dirs);
     if let Some(n) = note {
         diagnostics::note(&n);
     }
+    if let Some(missing) = a.logs.iter().find(|p| !p.is_dir()) {
+        diagnostics::watch_error(&format!(
+            "`{}` is not a directory: --logs follows directories",
+            missing.display()
+        ));
+        return Ok(exit::INPUT_ERROR);
+    }
+    let following = !a.logs.is_empty();
+    // with only --logs, the rules are the journal's: they are read by each ingest, not tested
+    let rule_runs = !following || !a.dirs.is_empty() || !a.snapshots.is_empty();
     let (tx, rx) = mpsc::channel::<DebounceEventResult>();
     let mut debouncer = new_debouncer(Duration::from_millis(a.debounce_ms), tx)
         .map_err(|e| miette::miette!("cannot watch files: {e}"))?;
-    // the built-in packs are in the binary: nothing on disk to watch
+    // the built-in packs are in the binary: nothing on disk to watch; with --logs the store is
+    // what the ingest writes, not an input
     let on_disk = dirs.iter().filter(|d| d.as_os_str() != rules::BUILTIN);
-    for p in on_disk.chain(&a.snapshots).chain(a.db.iter()) {
+    let db = a.db.iter().filter(|_| !following);
+    for p in on_disk.chain(&a.snapshots).chain(db).chain(&a.logs) {
         let mode = if p.is_dir() {
             RecursiveMode::Recursive
         } else {
@@ -83,28 +136,82 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
             .watch(p, mode)
             .map_err(|e| miette::miette!("cannot watch `{}`: {e}", p.display()))?;
     }
+    let settle = Duration::from_millis(a.settle_ms);
     let mut runs = 0u32;
     let mut seen = fingerprint(&a, &dirs);
-    runs += 1;
-    let mut clean = pass(&a, &dirs, runs, &[]);
+    let mut clean = true;
+    if rule_runs {
+        runs += 1;
+        clean = pass(&a, &dirs, runs, &[]);
+    }
+    let mut deferred = 0;
+    let mut logs_seen = logs_fingerprint(&a.logs);
+    let mut retry_at = std::time::Instant::now() + settle;
+    if following {
+        runs += 1;
+        let (ok, d) = ingest_pass(&a, &dirs, runs, &[]);
+        (clean, deferred) = (clean && ok, d);
+        retry_at = std::time::Instant::now() + settle;
+    }
     diagnostics::watch_waiting(runs);
     while a.max_runs.is_none_or(|m| runs < m) {
-        let Ok(event) = rx.recv() else { break };
+        // files still being written are read once they settle, even if nothing else changes
+        let event = if deferred > 0 {
+            match rx.recv_timeout(retry_at.saturating_duration_since(std::time::Instant::now())) {
+                Ok(e) => Some(e),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(e) => Some(e),
+                Err(_) => break,
+            }
+        };
         let changed: Vec<PathBuf> = match event {
-            Ok(events) => events
+            None => Vec::new(),
+            Some(Ok(events)) => events
                 .into_iter()
                 .map(|e| e.path)
                 .filter(|p| is_relevant(p))
                 .collect(),
-            Err(e) => {
+            Some(Err(e)) => {
                 diagnostics::watch_error(&e.to_string());
                 continue;
             }
         };
+        let others: Vec<PathBuf> = changed
+            .into_iter()
+            .filter(|p| !a.logs.iter().any(|d| under(p, d)))
+            .collect();
+        // reading the logs raises events of its own: only new or changed files, or files left
+        // to settle, trigger an ingest
+        let now_logs = logs_fingerprint(&a.logs);
+        let landed: Vec<PathBuf> = now_logs
+            .iter()
+            .filter(|(p, f)| logs_seen.get(*p) != Some(*f))
+            .map(|(p, _)| p.clone())
+            .collect();
+        // a file left to settle is read when its time is up, whatever else happens meanwhile
+        let due = deferred > 0 && std::time::Instant::now() >= retry_at;
+        if following && (!landed.is_empty() || due) {
+            logs_seen = now_logs;
+            if !landed.is_empty() {
+                diagnostics::watch_changed(&landed);
+            }
+            runs += 1;
+            let (ok, d) = ingest_pass(&a, &dirs, runs, &landed);
+            (clean, deferred) = (ok, d);
+            retry_at = std::time::Instant::now() + settle;
+            diagnostics::watch_waiting(runs);
+        }
+        if !rule_runs || a.max_runs.is_some_and(|m| runs >= m) {
+            continue;
+        }
         // Reading files can raise events of its own (attributes, directories): only a change in
         // what the rule and input files hold triggers a run.
         let now = fingerprint(&a, &dirs);
-        if changed.is_empty() || now == seen {
+        if others.is_empty() || now == seen {
             continue;
         }
         let differ: Vec<PathBuf> = now
@@ -120,6 +227,29 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
         diagnostics::watch_waiting(runs);
     }
     Ok(if clean { exit::CLEAN } else { exit::FINDINGS })
+}
+
+/// Size and modification time of every file under the log directories.
+fn logs_fingerprint(dirs: &[PathBuf]) -> BTreeMap<PathBuf, (u64, Option<std::time::SystemTime>)> {
+    dirs.iter()
+        .flat_map(|d| walkdir::WalkDir::new(d).into_iter().filter_map(Result::ok))
+        .filter(|e| e.file_type().is_file() && is_relevant(e.path()))
+        .filter_map(|e| {
+            let m = e.metadata().ok()?;
+            Some((e.into_path(), (m.len(), m.modified().ok())))
+        })
+        .collect()
+}
+
+/// True when `path` is `dir` or inside it (the watcher reports absolute paths).
+fn under(path: &std::path::Path, dir: &std::path::Path) -> bool {
+    let abs = |p: &std::path::Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let dir = abs(dir);
+    path.starts_with(&dir)
+        || path
+            .parent()
+            .map(abs)
+            .is_some_and(|parent| parent.starts_with(&dir))
 }
 
 /// Size and modification time of every rule file and input.

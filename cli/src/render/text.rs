@@ -609,6 +609,13 @@ pub fn ingest_report(
                 r.skipped_records,
                 r.skipped_files.len()
             )?;
+    if r.deferred > 0 {
+        writeln!(
+            w,
+            "{} object(s) still changing: read once they settle",
+            r.deferred
+        )?;
+    }
     match run.retention_days {
         Some(days) => writeln!(
             w,

@@ -160,6 +160,7 @@ impl Evidence {
             now,
             wait: false,
             rules: Vec::new(),
+            settle: None,
         })?
         .report;
         Ok(Evidence {

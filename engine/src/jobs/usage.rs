@@ -28,6 +28,8 @@ pub struct IngestRequest<'p> {
     /// Rule directories whose activity classes and retention the journal follows (`@builtin`
     /// for the built-in packs); none: no journal is kept.
     pub rules: Vec<PathBuf>,
+    /// Leave objects modified less than this long ago for a later run (`watch --logs`).
+    pub settle: Option<std::time::Duration>,
 }
 
 /// What an ingest did, and what the rules it followed said.
@@ -121,6 +123,7 @@ pub fn ingest(req: &IngestRequest<'_>) -> Result<Ingested, JobError> {
     let mut store = Store::open(&req.db)?;
     let opts = IngestOptions {
         commit_every_files: req.commit_every.max(1),
+        settle: req.settle,
         ..IngestOptions::default()
     };
     let source = match &settings {

@@ -102,4 +102,3 @@ pub struct JournalEntry {
     /// The original record, deflate-compressed.
     pub record: Vec<u8>,
 }
-

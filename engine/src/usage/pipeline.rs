@@ -39,6 +39,9 @@ pub struct IngestOptions {
     /// The write-ahead log may grow to this before the committer waits for it to be copied and
     /// emptied (see [`Checkpointer::restart`](super::store::Checkpointer::restart)).
     pub max_log_bytes: u64,
+    /// Leave for a later run the objects modified less than this long ago: a file still being
+    /// written (a JSON-lines drop) must not be read half-way and marked done.
+    pub settle: Option<std::time::Duration>,
 }
 
 impl Default for IngestOptions {
@@ -47,6 +50,7 @@ impl Default for IngestOptions {
             commit_every_files: 2_000,
             commit_every_events: 250_000,
             max_log_bytes: 64 << 20,
+            settle: None,
         }
     }
 }
@@ -95,6 +99,8 @@ pub struct IngestReport {
     pub journaled: u64,
     /// Journal entries removed for being older than the retention (at the end of the run).
     pub pruned: u64,
+    /// Objects left for a later run because they changed within the settle time.
+    pub deferred: u64,
     /// Objects that failed as a whole (not marked done).
     #[serde(skip)]
     pub failed: Vec<InputError>,
@@ -142,6 +148,18 @@ pub fn ingest<S: LogSource>(
         } else {
             todo.push(o);
         }
+    }
+    if let Some(settle) = opts.settle {
+        let settled = |o: &LogObject| {
+            std::fs::metadata(&o.path)
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age >= settle)
+        };
+        let before = todo.len();
+        todo.retain(settled);
+        report.deferred = (before - todo.len()) as u64;
     }
     progress.start(todo.len() as u64, todo.iter().map(|o| o.size).sum());
     // Rayon workers read objects and merge their summaries into per-worker pending batches (the
@@ -318,6 +336,48 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("tmp");
         let (_, plain) = run(&dir.join("plain.db"), IngestOptions::default());
         (dir, plain)
+    }
+
+    /// A file that changed within the settle time is left for a later run, unread and not
+    /// marked done: a JSON-lines drop still being written is not read half-way.
+    #[test]
+    fn objects_still_changing_are_left_for_a_later_run() {
+        let dir = std::env::temp_dir().join(format!("whittle-settle-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("tmp");
+        std::fs::copy(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(
+                "../testdata/activity/high-risk-events/exports/siem-export-stoplogging-again.jsonl",
+            ),
+            dir.join("drop.jsonl"),
+        )
+        .expect("copy");
+        let mut store = Store::open(&dir.join("u.db")).expect("store");
+        let catalogs = Registry::embedded();
+        let source = crate::ingest::cloudtrail::CloudTrail::new(catalogs.aws());
+        let run = |store: &mut Store, settle| {
+            let opts = IngestOptions {
+                settle,
+                ..IngestOptions::default()
+            };
+            ingest(
+                &source,
+                std::slice::from_ref(&dir),
+                store,
+                catalogs,
+                opts,
+                &NoProgress,
+                0,
+            )
+            .expect("ingest")
+        };
+        let young = run(&mut store, Some(std::time::Duration::from_secs(3600)));
+        assert_eq!((young.deferred, young.ingested, young.events), (1, 0, 0));
+        let settled = run(&mut store, None);
+        assert_eq!(
+            (settled.deferred, settled.ingested, settled.events),
+            (0, 1, 2)
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

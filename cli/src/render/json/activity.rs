@@ -112,3 +112,15 @@ pub struct IngestJournal {
     pub pruned: u64,
     pub retention_days: u32,
 }
+
+/// One `watch --logs --format json` run that ingested logs.
+#[derive(Serialize)]
+pub struct WatchIngest {
+    /// Run number (shared with the rule runs).
+    pub run: u32,
+    /// Log files that changed since the previous run (empty for the first).
+    pub changed: Vec<String>,
+    /// Every object read, nothing skipped.
+    pub clean: bool,
+    pub ingest: super::Ingest,
+}

@@ -5,7 +5,7 @@
 mod activity;
 mod recommend;
 
-pub use activity::{outcome, record, Events, IngestJournal, Prune};
+pub use activity::{outcome, record, Events, IngestJournal, Prune, WatchIngest};
 pub use recommend::Recommend;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -878,12 +878,15 @@ pub struct Ingest {
     /// The activity journal (absent with `--no-journal`, or when the rules could not be used).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journal: Option<IngestJournal>,
+    /// Objects left for a later run because they were still changing (`watch --logs`).
+    pub deferred: u64,
 }
 
 impl Ingest {
     pub fn new(db: &std::path::Path, run: &whittle_engine::Ingested) -> Self {
         let r = &run.report;
         Ingest {
+            deferred: r.deferred,
             journal: run.retention_days.map(|retention_days| IngestJournal {
                 kept: r.journaled,
                 pruned: r.pruned,
