@@ -470,9 +470,12 @@ pub struct IngestArgs {
     /// `@builtin`.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
-    /// Keep no journal of high-risk events (usage only).
+    /// Keep no journal of high-risk events and raise no alerts (usage only).
     #[arg(long, conflicts_with = "rules")]
     pub no_journal: bool,
+    /// Append the alerts this run raises to FILE, one JSON document per line.
+    #[arg(long, value_name = "FILE")]
+    pub alerts: Option<PathBuf>,
     /// The day retention counts back from (`YYYY-MM-DD`; default: today).
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,

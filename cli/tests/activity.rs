@@ -424,3 +424,410 @@ fn watch_logs_ingests_log_objects_as_they_land() {
     assert_eq!(read["clean"], true);
     assert_eq!(events(&db, &[]).len(), 3);
 }
+
+/// A 120-day trail with four planted anomalies, one delivery file per day from `first` to
+/// `last` (day 0 is 2026-06-01), written under `dir`.
+fn planted_trail(dir: &Path, first: i64, last: i64) {
+    use serde_json::json;
+    const ACCT: &str = "111122223333";
+    let user = |name: &str, key: &str| {
+        json!({"type": "IAMUser", "principalId": format!("AIDA{}", name.to_uppercase()),
+               "arn": format!("arn:aws:iam::{ACCT}:user/{name}"), "accountId": ACCT,
+               "accessKeyId": key, "userName": name})
+    };
+    let role = |name: &str, session: &str| {
+        json!({"type": "AssumedRole", "principalId": format!("AROA{}:{session}", name.to_uppercase()),
+               "arn": format!("arn:aws:sts::{ACCT}:assumed-role/{name}/{session}"), "accountId": ACCT,
+               "accessKeyId": "ASIAEXAMPLE",
+               "sessionContext": {"sessionIssuer": {"type": "Role", "principalId": format!("AROA{}", name.to_uppercase()),
+                   "arn": format!("arn:aws:iam::{ACCT}:role/{name}"), "accountId": ACCT, "userName": name},
+                   "attributes": {"creationDate": "2026-06-01T00:00:00Z", "mfaAuthenticated": "false"}}})
+    };
+    let mut n = 0;
+    let mut event = |day: i64,
+                     secs: i64,
+                     who: &Value,
+                     source: &str,
+                     name: &str,
+                     params: Value,
+                     ip: &str,
+                     denied: bool| {
+        n += 1;
+        let t = 1_780_272_000 + day * 86_400 + secs; // 2026-06-01T00:00:00Z
+        let time = chrono_like(t);
+        let mut r = json!({"eventVersion": "1.09", "userIdentity": who, "eventTime": time,
+            "eventSource": format!("{source}.amazonaws.com"), "eventName": name, "awsRegion": "us-east-1",
+            "sourceIPAddress": ip, "userAgent": "aws-cli/2.15.30", "requestParameters": params,
+            "responseElements": null, "requestID": format!("req-{n}"), "eventID": format!("evt-{day:03}-{secs:05}"),
+            "readOnly": false, "eventType": "AwsApiCall", "managementEvent": true,
+            "recipientAccountId": ACCT, "eventCategory": "Management"});
+        if denied {
+            r["errorCode"] = json!("AccessDenied");
+        }
+        r
+    };
+    let admin = role("platform-admin", "admin-session");
+    let app = role("orders-app", "task-1");
+    let ops = user("ops-user", "AKIAOPSUSER0000001");
+    let scanner = role("inventory-scanner", "scan");
+    for day in first..=last {
+        let mut records = Vec::new();
+        // the app works every day, the same calls
+        for (i, (src, op, p)) in [
+            ("dynamodb", "GetItem", json!({"tableName": "orders"})),
+            ("dynamodb", "PutItem", json!({"tableName": "orders"})),
+            (
+                "s3",
+                "GetObject",
+                json!({"bucketName": "orders-exports", "key": "daily.csv"}),
+            ),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            records.push(event(
+                day,
+                3600 + i as i64,
+                &app,
+                src,
+                op,
+                p,
+                "10.0.1.15",
+                false,
+            ));
+        }
+        // the ops user reads every day from the office network, with a long-term key
+        records.push(event(
+            day,
+            7200,
+            &ops,
+            "iam",
+            "ListUsers",
+            json!({}),
+            "203.0.113.40",
+            false,
+        ));
+        records.push(event(
+            day,
+            7201,
+            &ops,
+            "ec2",
+            "DescribeInstances",
+            json!({}),
+            "203.0.113.41",
+            false,
+        ));
+        // the scanner lists every day
+        records.push(event(
+            day,
+            9000,
+            &scanner,
+            "s3",
+            "ListBuckets",
+            json!({}),
+            "10.0.2.7",
+            false,
+        ));
+        // the admin changes role policies on the first 40 days, then is idle
+        if day < 40 {
+            records.push(event(
+                day,
+                10_000,
+                &admin,
+                "iam",
+                "PutRolePolicy",
+                json!({"roleName": "orders-app", "policyName": "inline"}),
+                "198.51.100.5",
+                false,
+            ));
+        }
+        // planted: the first iam:CreateAccessKey of the ops user
+        if day == 100 {
+            records.push(event(
+                day,
+                7300,
+                &ops,
+                "iam",
+                "CreateAccessKey",
+                json!({"userName": "ci-bot"}),
+                "203.0.113.40",
+                false,
+            ));
+        }
+        // planted: 50 denied calls within three minutes
+        if day == 110 {
+            for i in 0..50 {
+                records.push(event(
+                    day,
+                    20_000 + i * 3,
+                    &scanner,
+                    "s3",
+                    "GetObject",
+                    json!({"bucketName": "payroll", "key": format!("{i}.csv")}),
+                    "10.0.2.7",
+                    true,
+                ));
+            }
+        }
+        // planted: the trail stopped
+        if day == 115 {
+            records.push(event(
+                day,
+                30_000,
+                &ops,
+                "cloudtrail",
+                "StopLogging",
+                json!({"name": "org-trail"}),
+                "203.0.113.40",
+                false,
+            ));
+        }
+        // planted: the dormant admin is back
+        if day == 118 {
+            records.push(event(
+                day,
+                40_000,
+                &admin,
+                "iam",
+                "PutRolePolicy",
+                json!({"roleName": "orders-app", "policyName": "inline"}),
+                "198.51.100.5",
+                false,
+            ));
+        }
+        let stamp = chrono_like(1_780_272_000 + day * 86_400);
+        let (date, _) = stamp.split_once('T').expect("iso");
+        let d = dir.join(format!(
+            "AWSLogs/{ACCT}/CloudTrail/us-east-1/{}",
+            date.replace('-', "/")
+        ));
+        std::fs::create_dir_all(&d).expect("dir");
+        let file = d.join(format!(
+            "{ACCT}_CloudTrail_us-east-1_{}T2355Z_day{day:03}.json",
+            date.replace('-', "")
+        ));
+        std::fs::write(
+            file,
+            serde_json::to_vec(&json!({"Records": records})).expect("json"),
+        )
+        .expect("write");
+    }
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` of an epoch second (civil-from-days, proleptic Gregorian).
+fn chrono_like(t: i64) -> String {
+    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+fn alerts_of(db: &Path, logs: &Path, file: &Path) -> Vec<Value> {
+    let (code, out, err) = outcome(
+        whittle()
+            .arg("ingest")
+            .arg(logs)
+            .args([
+                "-q",
+                "--rules",
+                "@builtin",
+                "--format",
+                "json",
+                "--now",
+                "2026-10-01",
+                "--db",
+            ])
+            .arg(db)
+            .arg("--alerts")
+            .arg(file),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    v["alerts"].as_array().cloned().unwrap_or_default()
+}
+
+fn rules_and_events(alerts: &[Value]) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a["rule"].as_str().unwrap_or_default().to_string(),
+                a["event_id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_planted_trail_raises_exactly_its_four_alerts_once() {
+    let dir = tmp("alerts-planted");
+    let logs = dir.join("logs");
+    planted_trail(&logs, 0, 119);
+    let db = dir.join("usage.db");
+    let file = dir.join("alerts.jsonl");
+    let alerts = alerts_of(&db, &logs, &file);
+    let expected = vec![
+        ("activity-denied-burst".to_string(), "evt-110-".to_string()),
+        (
+            "activity-first-use-of-high-risk-permission".to_string(),
+            "evt-100-".to_string(),
+        ),
+        (
+            "activity-logging-tampering".to_string(),
+            "evt-115-".to_string(),
+        ),
+        (
+            "activity-privileged-principal-active-again".to_string(),
+            "evt-118-".to_string(),
+        ),
+    ];
+    let got = rules_and_events(&alerts);
+    assert_eq!(
+        got.iter()
+            .map(|(r, e)| (r.clone(), e[..8].to_string()))
+            .collect::<Vec<_>>(),
+        expected,
+        "{alerts:#?}"
+    );
+    let burst = alerts
+        .iter()
+        .find(|a| a["rule"] == "activity-denied-burst")
+        .expect("burst");
+    assert_eq!(burst["events"].as_array().map(Vec::len), Some(50));
+    assert_eq!(
+        burst["principal"],
+        "arn:aws:iam::111122223333:role/inventory-scanner"
+    );
+    let dormant = alerts
+        .iter()
+        .find(|a| a["rule"] == "activity-privileged-principal-active-again")
+        .expect("dormant");
+    assert!(
+        dormant["notes"]
+            .to_string()
+            .contains("first activity after 79 days"),
+        "{dormant}"
+    );
+    // the same JSON lines were appended to the file
+    let lines = std::fs::read_to_string(&file).expect("alerts file");
+    assert_eq!(lines.lines().count(), 4);
+    // the same events again, from other files: nothing is raised twice
+    let again = dir.join("again");
+    planted_trail(&again, 100, 119);
+    for f in walk(&again) {
+        let renamed = f.with_file_name(format!(
+            "copy-{}",
+            f.file_name().and_then(|n| n.to_str()).unwrap_or_default()
+        ));
+        std::fs::rename(&f, renamed).expect("rename");
+    }
+    assert_eq!(alerts_of(&db, &again, &file), Vec::<Value>::new());
+    assert_eq!(
+        std::fs::read_to_string(&file)
+            .expect("file")
+            .lines()
+            .count(),
+        4
+    );
+}
+
+#[test]
+fn the_alerts_are_the_same_when_the_trail_arrives_in_two_ingests() {
+    let dir = tmp("alerts-split");
+    let (early, late) = (dir.join("early"), dir.join("late"));
+    planted_trail(&early, 0, 59);
+    planted_trail(&late, 60, 119);
+    let db = dir.join("usage.db");
+    let file = dir.join("alerts.jsonl");
+    let first = alerts_of(&db, &early, &file);
+    assert_eq!(first, Vec::<Value>::new(), "nothing planted before day 60");
+    let second = rules_and_events(&alerts_of(&db, &late, &file));
+    assert_eq!(
+        second.iter().map(|(r, _)| r.as_str()).collect::<Vec<_>>(),
+        [
+            "activity-denied-burst",
+            "activity-first-use-of-high-risk-permission",
+            "activity-logging-tampering",
+            "activity-privileged-principal-active-again"
+        ]
+    );
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn an_access_key_from_a_new_network_and_the_root_user_raise_alerts() {
+    use serde_json::json;
+    let dir = tmp("alerts-key-root");
+    let logs = dir.join("logs");
+    let d = logs.join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/06");
+    std::fs::create_dir_all(&d).expect("dir");
+    let ops = json!({"type": "IAMUser", "principalId": "AIDAOPS", "arn": "arn:aws:iam::111122223333:user/ops-user",
+        "accountId": "111122223333", "accessKeyId": "AKIAOPSUSER0000001", "userName": "ops-user"});
+    let root = json!({"type": "Root", "principalId": "111122223333", "arn": "arn:aws:iam::111122223333:root",
+        "accountId": "111122223333"});
+    let event = |day: i64, who: &Value, source: &str, name: &str, ip: &str| {
+        json!({"eventVersion": "1.09", "userIdentity": who,
+            "eventTime": chrono_like(1_780_272_000 + day * 86_400 + 3600),
+            "eventSource": format!("{source}.amazonaws.com"), "eventName": name, "awsRegion": "us-east-1",
+            "sourceIPAddress": ip, "requestParameters": {}, "eventID": format!("kr-{day:03}-{name}"),
+            "eventType": "AwsApiCall", "managementEvent": true, "recipientAccountId": "111122223333"})
+    };
+    let mut records: Vec<Value> = (0..30)
+        .map(|day| event(day, &ops, "ec2", "DescribeInstances", "203.0.113.40"))
+        .collect();
+    // day 30: the same key from another network; day 31: the root user
+    records.push(event(30, &ops, "ec2", "DescribeInstances", "192.0.2.77"));
+    records.push(event(31, &root, "s3", "ListBuckets", "192.0.2.77"));
+    std::fs::write(
+        d.join("111122223333_CloudTrail_us-east-1_20260601T0000Z_month.json"),
+        serde_json::to_vec(&json!({"Records": records})).expect("json"),
+    )
+    .expect("write");
+    let alerts = alerts_of(&dir.join("usage.db"), &logs, &dir.join("alerts.jsonl"));
+    assert_eq!(
+        rules_and_events(&alerts),
+        [
+            (
+                "activity-access-key-new-network".to_string(),
+                "kr-030-DescribeInstances".to_string()
+            ),
+            (
+                "activity-root-use".to_string(),
+                "kr-031-ListBuckets".to_string()
+            ),
+        ]
+    );
+    let key = &alerts[0];
+    assert!(
+        key["notes"]
+            .to_string()
+            .contains("AKIAOPSUSER0000001 used from 192.0.2.0/24"),
+        "{key}"
+    );
+}

@@ -27,6 +27,9 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         settle: None,
     })?;
     diagnostics::rule_diagnostics(&run.rule_diagnostics);
+    if let Some(file) = &a.alerts {
+        render::append_alerts(file, &run.alerts)?;
+    }
     diagnostics::ingest_problems(&run.report, a.quiet);
     render::ingest_report(a.format, &a.db, &run)?;
     Ok(if run.rules_failed() {

@@ -397,6 +397,29 @@ pub fn ingest_report(
     }
 }
 
+/// Appends `alerts` to `file` as JSON lines (created when absent): what a log shipper or a
+/// script tails.
+pub fn append_alerts(
+    file: &std::path::Path,
+    alerts: &[whittle_engine::model::Alert],
+) -> miette::Result<()> {
+    let mut out = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(file)
+        .map_err(|e| miette::miette!("cannot write `{}`: {e}", file.display()))?;
+    let mut text = String::new();
+    for a in alerts {
+        let line =
+            serde_json::to_string(&json::AlertDoc::new(a)).map_err(|e| miette::miette!("{e}"))?;
+        text.push_str(&line);
+        text.push('\n');
+    }
+    // one write per run: lines of a run are never interleaved with another writer's
+    out.write_all(text.as_bytes())
+        .map_err(|e| miette::miette!("cannot write `{}`: {e}", file.display()))
+}
+
 pub fn usage_prune(
     format: Format,
     db: &std::path::Path,

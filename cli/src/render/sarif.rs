@@ -236,6 +236,8 @@ pub fn log(
         .guardrails
         .rules
         .iter()
+        // alert rules raise alerts at ingest, never findings of a check
+        .filter(|r| !r.alert)
         .map(|r| ReportingDescriptor {
             id: r.id.clone(),
             name: rule_name(&r.id),

@@ -624,7 +624,25 @@ pub fn ingest_report(
         ),
         None if run.rules_failed() => writeln!(w, "journal: not kept: the rules have errors (above)"),
         None => Ok(()),
+    }?;
+    if run.retention_days.is_some() {
+        writeln!(w, "alerts: {} raised", run.alerts.len())?;
     }
+    for a in &run.alerts {
+        let f = &a.finding;
+        writeln!(
+            w,
+            "{:<8} {}  {}\n         {}",
+            f.severity.as_str(),
+            f.rule,
+            f.principal,
+            f.message
+        )?;
+        for n in &f.notes {
+            writeln!(w, "         {n}")?;
+        }
+    }
+    Ok(())
 }
 
 pub fn usage_show(w: &mut dyn Write, r: &whittle_engine::UsageShowReport) -> io::Result<()> {
@@ -839,8 +857,9 @@ pub fn validate_summary(
     match set {
         Some(s) if errors == 0 => writeln!(
             w,
-            "ok: {} guardrail(s), {} risk class(es), {} unused rule(s), {} exemption(s), {} test(s) in {} file(s); {warnings} warning(s)",
-            s.guardrails.rules.len(),
+            "ok: {} guardrail(s), {} alert rule(s), {} risk class(es), {} unused rule(s), {} exemption(s), {} test(s) in {} file(s); {warnings} warning(s)",
+            s.guardrails.rules.iter().filter(|r| !r.alert).count(),
+            s.guardrails.rules.iter().filter(|r| r.alert).count(),
             s.lp.risks.len(),
             s.lp.unused.len(),
             s.lp.exemptions.len(),

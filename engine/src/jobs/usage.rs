@@ -7,7 +7,8 @@ use crate::ingest::cloudtrail::{Activity, CloudTrail};
 use crate::model::time::Epoch;
 use crate::model::JournalEntry;
 use crate::usage::{
-    self, EventCount, IngestOptions, IngestReport, JournalQuery, Progress, Store, Summary, UsageRow,
+    self, use_events, EventCount, IngestOptions, IngestReport, JournalQuery, Progress, Store,
+    Summary, Thresholds, UsageRow,
 };
 use std::path::{Path, PathBuf};
 
@@ -41,6 +42,8 @@ pub struct Ingested {
     pub rule_diagnostics: Vec<crate::rules::RuleDiagnostic>,
     /// The journal's retention, when one was kept.
     pub retention_days: Option<u32>,
+    /// Alerts raised by this run (each once per triggering event, ever).
+    pub alerts: Vec<crate::model::Alert>,
 }
 
 impl Ingested {
@@ -119,16 +122,21 @@ pub fn ingest(req: &IngestRequest<'_>) -> Result<Ingested, JobError> {
     // one writer at a time: what a second ingest reads as done is what the first committed
     let _lock = WriteLock::take(&req.db, req.wait, req.progress)?;
     let catalogs = Registry::embedded();
-    let (settings, rule_diagnostics) = activity_settings(&req.rules, catalogs);
+    let (set, mut rule_diagnostics) = usable_rules(&req.rules, catalogs);
     let mut store = Store::open(&req.db)?;
     let opts = IngestOptions {
         commit_every_files: req.commit_every.max(1),
         settle: req.settle,
         ..IngestOptions::default()
     };
-    let source = match &settings {
-        Some((rules, _)) => CloudTrail::with_activity(catalogs.aws(), Activity::new(rules)),
+    let source = match &set {
+        Some(s) => CloudTrail::with_activity(catalogs.aws(), Activity::new(&s.lp.activity_rules())),
         None => CloudTrail::new(catalogs.aws()),
+    };
+    // what alert candidates are measured against: the store as it is before this run
+    let prior = match &set {
+        Some(_) => Some(store.prior_activity(catalogs)?),
+        None => None,
     };
     let mut report = usage::ingest(
         &source,
@@ -139,40 +147,56 @@ pub fn ingest(req: &IngestRequest<'_>) -> Result<Ingested, JobError> {
         req.progress,
         req.now,
     )?;
-    let retention_days = settings.map(|(_, days)| days);
-    if let Some(days) = retention_days {
-        report.pruned = store.prune_journal(retention_cutoff(req.now, days))?;
+    let mut alerts = Vec::new();
+    if let (Some(set), Some(prior)) = (&set, &prior) {
+        let s = &set.lp.settings;
+        let thresholds = Thresholds {
+            baseline_days: i64::from(s.alert_baseline_days),
+            dormant_days: i64::from(s.dormant_days),
+            burst_count: u64::from(s.denied_burst_count.max(1)),
+            burst_minutes: i64::from(s.denied_burst_minutes.max(1)),
+        };
+        let events = use_events(prior, &report.activity, catalogs, thresholds);
+        let (raised, diags) = crate::rules::evaluate_use(set, &events, catalogs.aws(), req.now);
+        rule_diagnostics.extend(diags);
+        // once per triggering event: an event read again (another file) raises nothing new
+        for a in raised {
+            if store.raise(&a.finding.rule, &a.event.event_id, req.now)? {
+                alerts.push(a);
+            }
+        }
+        store.record_networks(&report.activity)?;
+        report.pruned = store.prune_journal(retention_cutoff(req.now, s.retention_days))?;
     }
     Ok(Ingested {
+        retention_days: set.as_ref().map(|s| s.lp.settings.retention_days),
         report,
         rule_diagnostics,
-        retention_days,
+        alerts,
     })
 }
 
-/// The oldest time a journal of `days` retention keeps, as of `now`.
-fn retention_cutoff(now: Epoch, days: u32) -> Epoch {
-    now - i64::from(days) * crate::model::time::DAY
-}
-
-/// The activity classes and the retention of the rules in `dirs`; `None` (no journal) when none
-/// are given or they have errors.
-fn activity_settings(
+/// The rules in `dirs` when they can be used (none given, or errors: `None`), and what they said.
+fn usable_rules(
     dirs: &[PathBuf],
     catalogs: &Registry,
 ) -> (
-    Option<(crate::model::ActivityRules, u32)>,
+    Option<crate::rules::RuleSet>,
     Vec<crate::rules::RuleDiagnostic>,
 ) {
     if dirs.is_empty() {
         return (None, Vec::new());
     }
     let (set, diagnostics) = crate::rules::load(dirs, catalogs.aws());
-    let usable = set.filter(|_| !diagnostics.iter().any(|d| d.is_error()));
     (
-        usable.map(|s| (s.lp.activity_rules(), s.lp.settings.retention_days)),
+        set.filter(|_| !diagnostics.iter().any(|d| d.is_error())),
         diagnostics,
     )
+}
+
+/// The oldest time a journal of `days` retention keeps, as of `now`.
+fn retention_cutoff(now: Epoch, days: u32) -> Epoch {
+    now - i64::from(days) * crate::model::time::DAY
 }
 
 /// What `usage prune` removed.
@@ -201,8 +225,8 @@ pub fn usage_prune(
     let (settings, diagnostics) = match days {
         Some(d) => (Some(d), Vec::new()),
         None => {
-            let (s, d) = activity_settings(rules, catalogs);
-            (s.map(|(_, days)| days), d)
+            let (s, d) = usable_rules(rules, catalogs);
+            (s.map(|s| s.lp.settings.retention_days), d)
         }
     };
     let Some(retention_days) = settings else {

@@ -16,7 +16,10 @@ mod proposal;
 pub mod time;
 pub mod usage;
 
-pub use activity::{ActivityClass, ActivityRules, JournalEntry, Outcome};
+pub use activity::{
+    network_of, ActivityClass, ActivityRules, Alert, JournalEntry, Outcome, Seen, Sightings,
+    UseEvent,
+};
 pub use coverage::{
     Coverage, CoverageCell, CoverageMode, DataEvents, LogClass, Logging, Question, Vouch,
 };

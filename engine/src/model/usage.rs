@@ -132,6 +132,8 @@ pub struct UsageSummary {
     pub denied_events: u64,
     /// Events of the rule set's high-risk classes, kept whole.
     pub journal: Vec<super::JournalEntry>,
+    /// Single events alert rules look at (first uses, active days, denied calls, networks).
+    pub sightings: super::Sightings,
 }
 
 impl UsageSummary {
@@ -270,6 +272,7 @@ impl UsageSummary {
         self.events += o.events;
         self.denied_events += o.denied_events;
         self.journal.extend(o.journal);
+        self.sightings.merge(o.sightings);
     }
 }
 

@@ -39,7 +39,7 @@ pub struct CheckInput<'a> {
 }
 
 /// Builds an entity uid; ids are escaped by Cedar's own constructor.
-fn uid(ty: &'static str, id: &str) -> EntityUid {
+pub(super) fn uid(ty: &'static str, id: &str) -> EntityUid {
     EntityUid::from_type_name_and_id(type_name(ty), cedar_policy::EntityId::new(id))
 }
 
@@ -752,8 +752,9 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
     let effective = resolve_all(catalog, input.inventory);
     // Which rules can apply to which action: slice by resource scope.
     let g = &rules.guardrails;
+    // alert rules are asked about events (`use`), never about holdings
     let unscoped: Vec<usize> = (0..g.rules.len())
-        .filter(|&i| g.rules[i].scope.is_none())
+        .filter(|&i| g.rules[i].scope.is_none() && !g.rules[i].alert)
         .collect();
     // what resource policies grant beyond what is already among the principals' permissions
     let exposures: Vec<ResourceGrant> =
@@ -783,7 +784,9 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
     let resource_only: Vec<bool> = g.policies.iter().map(only_resource_grants).collect();
     let applicable = |a: ActionId, through_resource: bool| -> Vec<usize> {
         let mut v: Vec<usize> = (0..g.rules.len())
-            .filter(|&i| g.rules[i].scope.as_ref().is_some_and(|s| s.contains(a)))
+            .filter(|&i| {
+                !g.rules[i].alert && g.rules[i].scope.as_ref().is_some_and(|s| s.contains(a))
+            })
             .collect();
         v.extend(&unscoped);
         v.retain(|&i| through_resource || !resource_only[i]);

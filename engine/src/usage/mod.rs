@@ -1,12 +1,14 @@
 //! Observed usage: the aggregated record of who used which permission on which resource, when,
 //! and what the logs could have seen (coverage); persisted in an embedded SQLite store.
 
+mod activity;
 mod facts;
 mod journal;
 mod log_keeper;
 mod pipeline;
 mod store;
 
+pub use activity::{use_events, Prior, RunActivity, Thresholds};
 pub use facts::load_facts;
 pub use journal::JournalQuery;
 pub use pipeline::{ingest, IngestOptions, IngestReport, LogObjectRecord, NoProgress, Progress};

@@ -101,6 +101,9 @@ pub struct IngestReport {
     pub pruned: u64,
     /// Objects left for a later run because they changed within the settle time.
     pub deferred: u64,
+    /// What the run saw that alert rules look at.
+    #[serde(skip)]
+    pub activity: super::RunActivity,
     /// Objects that failed as a whole (not marked done).
     #[serde(skip)]
     pub failed: Vec<InputError>,
@@ -185,6 +188,7 @@ pub fn ingest<S: LogSource>(
                         writer.commit(&p.summary, &p.objects, source.name(), catalogs, now)?;
                     total.commits += 1;
                     keeper.after_commit(&ck_tx, opts.max_log_bytes);
+                    total.activity.absorb(&mut p.summary);
                 }
                 total.absorb(&mut p);
             }
@@ -234,6 +238,7 @@ pub fn ingest<S: LogSource>(
     let done = result?;
     report.commits = done.commits;
     report.journaled = done.journaled;
+    report.activity = done.activity;
     report.ingested = done.ingested;
     report.events = done.events;
     report.denied_events = done.denied_events;
@@ -258,6 +263,7 @@ struct Pending {
     // totals, filled in by the committer
     commits: u64,
     journaled: u64,
+    activity: super::RunActivity,
     ingested: u64,
     events: u64,
     denied_events: u64,

@@ -360,6 +360,8 @@ fn prepare_schema(conn: &mut Connection) -> Result<(), String> {
     }
     tx.execute_batch(super::journal::SCHEMA)
         .map_err(|e| e.to_string())?;
+    tx.execute_batch(super::activity::SCHEMA)
+        .map_err(|e| e.to_string())?;
     tx.execute_batch(VIEW).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())
 }

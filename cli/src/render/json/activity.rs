@@ -124,3 +124,63 @@ pub struct WatchIngest {
     pub clean: bool,
     pub ingest: super::Ingest,
 }
+
+/// One alert, as `ingest --alerts FILE` appends it (one per line) and `ingest --format json`
+/// lists it.
+#[derive(Serialize)]
+pub struct AlertDoc {
+    pub rule: String,
+    pub severity: String,
+    pub message: String,
+    pub principal: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    pub operation: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permission: Option<String>,
+    /// When the triggering event happened.
+    pub time: String,
+    pub event_id: String,
+    /// Every event that makes it up (a burst: each denied call), `{event_id, time}`.
+    pub events: Vec<EventRef>,
+    pub notes: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
+    /// Where the rule is (`file:line`).
+    pub rule_location: String,
+}
+
+#[derive(Serialize)]
+pub struct EventRef {
+    pub event_id: String,
+    pub time: String,
+}
+
+impl AlertDoc {
+    pub fn new(a: &whittle_engine::model::Alert) -> Self {
+        let f = &a.finding;
+        let e = &a.event;
+        AlertDoc {
+            rule: f.rule.clone(),
+            severity: f.severity.as_str().to_string(),
+            message: f.message.clone(),
+            principal: f.principal.clone(),
+            actor: e.actor.clone(),
+            operation: e.operation.clone(),
+            permission: e.permission.clone(),
+            time: iso(e.time),
+            event_id: e.event_id.clone(),
+            events: e
+                .events
+                .iter()
+                .map(|(id, t)| EventRef {
+                    event_id: id.clone(),
+                    time: iso(*t),
+                })
+                .collect(),
+            notes: f.notes.clone(),
+            remediation: f.remediation.clone(),
+            rule_location: f.rule_location.clone(),
+        }
+    }
+}

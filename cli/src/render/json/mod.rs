@@ -5,7 +5,7 @@
 mod activity;
 mod recommend;
 
-pub use activity::{outcome, record, Events, IngestJournal, Prune, WatchIngest};
+pub use activity::{outcome, record, AlertDoc, Events, IngestJournal, Prune, WatchIngest};
 pub use recommend::Recommend;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
@@ -880,6 +880,8 @@ pub struct Ingest {
     pub journal: Option<IngestJournal>,
     /// Objects left for a later run because they were still changing (`watch --logs`).
     pub deferred: u64,
+    /// Alerts this run raised (each once per triggering event, ever).
+    pub alerts: Vec<AlertDoc>,
 }
 
 impl Ingest {
@@ -887,6 +889,7 @@ impl Ingest {
         let r = &run.report;
         Ingest {
             deferred: r.deferred,
+            alerts: run.alerts.iter().map(AlertDoc::new).collect(),
             journal: run.retention_days.map(|retention_days| IngestJournal {
                 kept: r.journaled,
                 pruned: r.pruned,
@@ -1273,6 +1276,8 @@ pub struct RulesValidate {
     errors: usize,
     warnings: usize,
     guardrails: usize,
+    /// Rules over activity (`use`), raised as alerts by `ingest`.
+    alert_rules: usize,
     unused_rules: usize,
     risk_classes: usize,
     exemptions: usize,
@@ -1288,7 +1293,10 @@ impl RulesValidate {
             valid: r.valid().is_some(),
             errors: r.errors(),
             warnings: r.diagnostics.len() - r.errors(),
-            guardrails: set.map_or(0, |s| s.guardrails.rules.len()),
+            guardrails: set.map_or(0, |s| {
+                s.guardrails.rules.iter().filter(|r| !r.alert).count()
+            }),
+            alert_rules: set.map_or(0, |s| s.guardrails.rules.iter().filter(|r| r.alert).count()),
             unused_rules: set.map_or(0, |s| s.lp.unused.len()),
             risk_classes: set.map_or(0, |s| s.lp.risks.len()),
             exemptions: set.map_or(0, |s| s.lp.exemptions.len()),

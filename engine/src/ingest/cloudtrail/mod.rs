@@ -578,6 +578,9 @@ fn process(
     if !mapper.candidates[mapping].is_empty() {
         journal(rec, raw, mapping, &who, (at, denied), mapper, summary);
     }
+    // what alert rules look at: kept only when the rules keep activity
+    let sighted = (!mapper.activity.is_empty())
+        .then(|| sight(rec, &who, (source, name), (at, denied), summary));
     let actions = match &mapper.mappings[mapping] {
         Mapping::Permissionless => {
             summary.permissionless(Provider::Aws, source, name, at);
@@ -595,11 +598,54 @@ fn process(
     }
     for &id in actions {
         let action = mapper.catalog.action(id);
+        let a = PermissionRef::new(Provider::Aws, id);
         resources::for_each_resource(rec, action.prefix(), action, &mut mapper.arn, |r| {
-            summary.record(p, PermissionRef::new(Provider::Aws, id), r, at, denied)
+            summary.record(p, a, r, at, denied)
         });
+        if let (Some(seen), false) = (&sighted, denied) {
+            summary.sightings.used(p, a, at, || seen.clone());
+        }
     }
     Ok(())
+}
+
+/// Notes what alert rules need of one event: the principal active that day, a denied call, an
+/// access key used from a network. Returns the event as a first sighting, for first uses.
+fn sight(
+    rec: &Record<'_>,
+    who: &Attributed<'_>,
+    (source, name): (&str, &str),
+    (at, denied): (Epoch, bool),
+    summary: &mut UsageSummary,
+) -> crate::model::Seen {
+    let operation = format!("{}:{name}", source_prefix(source));
+    let event_id = opt(&rec.event_id).map_or_else(
+        // no id in the record: one made of what identifies the call
+        || format!("{at}:{}:{operation}", who.principal),
+        str::to_string,
+    );
+    let seen = crate::model::Seen {
+        time: at,
+        event_id: event_id.into(),
+        operation: operation.into(),
+    };
+    let p = summary.principal(Provider::Aws, &who.principal, who.kind);
+    summary.sightings.active_at(p, at, || seen.clone());
+    if denied {
+        summary.sightings.denied.push((p, seen.clone()));
+    }
+    let key = rec
+        .user_identity
+        .as_ref()
+        .and_then(|i| opt(&i.access_key_id))
+        .filter(|k| k.starts_with("AKIA"));
+    let network = opt(&rec.source_ip_address).and_then(crate::model::network_of);
+    if let (Some(key), Some(network)) = (key, network) {
+        summary
+            .sightings
+            .from_network(key, &network, p, at, || seen.clone());
+    }
+    seen
 }
 
 /// Keeps `rec` in the journal when it is of one of the candidate classes of its `mapping`.

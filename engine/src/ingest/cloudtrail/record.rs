@@ -74,6 +74,8 @@ pub(crate) struct UserIdentity<'a> {
     #[serde(borrow, default)]
     pub user_name: Option<S<'a>>,
     #[serde(borrow, default)]
+    pub access_key_id: Option<S<'a>>,
+    #[serde(borrow, default)]
     pub invoked_by: Option<S<'a>>,
     #[serde(borrow, default)]
     pub identity_provider: Option<S<'a>>,

@@ -7,8 +7,8 @@ use super::toml_rules::Severity;
 use crate::catalog::{ActionSet, AwsCatalog};
 use crate::source::SourceFile;
 use cedar_policy::{
-    Effect, EntityUid, Policy, PolicyId, PolicySet, ResourceConstraint, Schema, ValidationMode,
-    Validator,
+    ActionConstraint, Effect, EntityUid, Policy, PolicyId, PolicySet, ResourceConstraint, Schema,
+    ValidationMode, Validator,
 };
 use miette::Diagnostic;
 use serde::Serialize;
@@ -51,6 +51,8 @@ pub struct GuardRule {
     /// Catalog actions its resource scope can match (`None`: any).
     #[serde(skip)]
     pub scope: Option<ActionSet>,
+    /// An alert rule (`action == Guard::Action::"use"`): asked about events, not holdings.
+    pub alert: bool,
 }
 
 /// Loaded, validated guardrails.
@@ -290,6 +292,10 @@ impl CedarSources {
                 line,
                 text: p.to_string(),
                 scope,
+                alert: matches!(
+                    p.action_constraint(),
+                    ActionConstraint::Eq(a) if a.id().unescaped() == "use"
+                ),
             });
             let keyed = p.new_id(PolicyId::new(&id));
             policies.push((keyed, file, span.clone()));

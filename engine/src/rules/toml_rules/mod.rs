@@ -66,6 +66,36 @@ pub struct Settings {
     /// Resource ARN patterns whose calls are high-risk activity (`arn:aws:s3:::prod-*`).
     #[serde(default)]
     pub critical_resources: Vec<String>,
+    /// Days without activity after which a principal's return is asked about (alert rules:
+    /// `context.thresholds.dormant_days`).
+    #[serde(default = "default_dormant_days")]
+    pub dormant_days: u32,
+    /// Days of history a principal (or access key) needs before a first use or a new network is
+    /// asked about: before, everything is new.
+    #[serde(default = "default_alert_baseline_days")]
+    pub alert_baseline_days: u32,
+    /// Denied calls by one principal within `denied-burst-minutes` that make a burst.
+    #[serde(default = "default_denied_burst_count")]
+    pub denied_burst_count: u32,
+    /// The burst window, in minutes.
+    #[serde(default = "default_denied_burst_minutes")]
+    pub denied_burst_minutes: u32,
+}
+
+fn default_dormant_days() -> u32 {
+    30
+}
+
+fn default_alert_baseline_days() -> u32 {
+    14
+}
+
+fn default_denied_burst_count() -> u32 {
+    50
+}
+
+fn default_denied_burst_minutes() -> u32 {
+    5
 }
 
 fn default_credentials_unused_days() -> u32 {
@@ -98,6 +128,10 @@ impl Default for Settings {
             retention_days: default_retention_days(),
             force_short_retention: false,
             critical_resources: Vec::new(),
+            dormant_days: default_dormant_days(),
+            alert_baseline_days: default_alert_baseline_days(),
+            denied_burst_count: default_denied_burst_count(),
+            denied_burst_minutes: default_denied_burst_minutes(),
         }
     }
 }
