@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EVENTS=${EVENTS:-1000000}
 FILES=${FILES:-200}
-DIR=${BENCH_DIR:-target/bench-cloudtrail/${EVENTS}x${FILES}-v2}
+DIR=${BENCH_DIR:-target/bench-cloudtrail/${EVENTS}x${FILES}-v4}
 if [ ! -f "$DIR/.complete" ]; then
   rm -rf "$DIR"
   python3 scripts/gen-bench-cloudtrail.py --events "$EVENTS" --files "$FILES" --out "$DIR"

@@ -124,6 +124,9 @@ impl Seen {
     }
 }
 
+/// An access key's networks: network → (principal id, first call from it).
+pub type KeyNetworks = rustc_hash::FxHashMap<Box<str>, (i64, Seen)>;
+
 /// The facts of single events that alert rules need and usage aggregates lose, for one batch
 /// of log objects: mergeable like the rest of a [`UsageSummary`](super::UsageSummary).
 #[derive(Debug, Clone, Default)]
@@ -134,8 +137,9 @@ pub struct Sightings {
     pub first_use: rustc_hash::FxHashMap<(i64, super::PermissionRef), Seen>,
     /// Denied calls: principal id, and the call.
     pub denied: Vec<(i64, Seen)>,
-    /// Per (access key id, network): the first call signed with the key from the network.
-    pub networks: rustc_hash::FxHashMap<(Box<str>, Box<str>), (i64, Seen)>,
+    /// Per access key id, per network: the first call signed with the key from the network
+    /// (and its principal).
+    pub networks: rustc_hash::FxHashMap<Box<str>, KeyNetworks>,
 }
 
 impl Sightings {
@@ -148,16 +152,19 @@ impl Sightings {
             merge_seen(&mut self.first_use, k, s);
         }
         self.denied.extend(o.denied);
-        for (k, (p, s)) in o.networks {
-            match self.networks.entry(k) {
-                std::collections::hash_map::Entry::Occupied(mut e) => {
-                    let cur = e.get_mut();
-                    if (s.time, &s.event_id) < (cur.1.time, &cur.1.event_id) {
-                        *cur = (p, s);
+        for (key, nets) in o.networks {
+            let mine = self.networks.entry(key).or_default();
+            for (net, (p, s)) in nets {
+                match mine.entry(net) {
+                    std::collections::hash_map::Entry::Occupied(mut e) => {
+                        let cur = e.get_mut();
+                        if (s.time, &s.event_id) < (cur.1.time, &cur.1.event_id) {
+                            *cur = (p, s);
+                        }
                     }
-                }
-                std::collections::hash_map::Entry::Vacant(e) => {
-                    e.insert((p, s));
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        e.insert((p, s));
+                    }
                 }
             }
         }
@@ -284,12 +291,15 @@ impl Sightings {
         time: Epoch,
         seen: impl FnOnce() -> Seen,
     ) {
-        match self.networks.get_mut(&(Box::from(key), Box::from(network))) {
+        let nets = match self.networks.get_mut(key) {
+            Some(n) => n,
+            None => self.networks.entry(key.into()).or_default(),
+        };
+        match nets.get_mut(network) {
             Some((_, cur)) if time >= cur.time => {}
             Some(cur) => *cur = (p, seen()),
             None => {
-                self.networks
-                    .insert((key.into(), network.into()), (p, seen()));
+                nets.insert(network.into(), (p, seen()));
             }
         }
     }
@@ -298,14 +308,26 @@ impl Sightings {
 /// The network an address belongs to, as alert rules compare them: `a.b.c.0/24` for IPv4,
 /// the first 48 bits for IPv6; `None` for what is not an address (a service name, `AWS Internal`).
 pub fn network_of(ip: &str) -> Option<String> {
-    match ip.parse::<std::net::IpAddr>().ok()? {
-        std::net::IpAddr::V4(v4) => {
+    let mut out = String::new();
+    network_into(ip, &mut out).then_some(out)
+}
+
+/// [`network_of`] into `out` (cleared first), without allocating once `out` has room: called
+/// for every call signed with a long-term key. False when `ip` is not an address.
+pub fn network_into(ip: &str, out: &mut String) -> bool {
+    use std::fmt::Write;
+    out.clear();
+    match ip.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(v4)) => {
             let o = v4.octets();
-            Some(format!("{}.{}.{}.0/24", o[0], o[1], o[2]))
+            let _ = write!(out, "{}.{}.{}.0/24", o[0], o[1], o[2]);
+            true
         }
-        std::net::IpAddr::V6(v6) => {
+        Ok(std::net::IpAddr::V6(v6)) => {
             let s = v6.segments();
-            Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]))
+            let _ = write!(out, "{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]);
+            true
         }
+        Err(_) => false,
     }
 }

@@ -17,8 +17,8 @@ pub mod time;
 pub mod usage;
 
 pub use activity::{
-    network_of, ActivityClass, ActivityRules, Alert, JournalEntry, Outcome, Seen, Sightings,
-    UseEvent,
+    network_into, network_of, ActivityClass, ActivityRules, Alert, JournalEntry, Outcome, Seen,
+    Sightings, UseEvent,
 };
 pub use coverage::{
     Coverage, CoverageCell, CoverageMode, DataEvents, LogClass, Logging, Question, Vouch,

@@ -133,18 +133,25 @@ impl Store {
             .sightings
             .networks
             .iter()
-            .map(|((k, n), (_, s))| (&**k, &**n, s.time, &*s.event_id))
+            .flat_map(|(k, nets)| {
+                nets.iter()
+                    .map(move |(n, (_, s))| (&**k, &**n, s.time, &*s.event_id))
+            })
             .collect();
         rows.sort_unstable();
-        for (key, network, time, id) in rows {
-            self.execute(
+        // one transaction and one prepared statement for all of them
+        self.in_transaction(|tx| {
+            let mut st = tx.prepare_cached(
                 "INSERT INTO key_networks(access_key, network, first_seen, event_id) VALUES(?1, ?2, ?3, ?4)
                  ON CONFLICT(access_key, network) DO UPDATE SET
                    first_seen = min(first_seen, excluded.first_seen),
                    event_id = CASE WHEN excluded.first_seen < first_seen THEN excluded.event_id ELSE event_id END",
-                params![key, network, time, id],
             )?;
-        }
+            for (key, network, time, id) in rows {
+                st.execute(params![key, network, time, id])?;
+            }
+            Ok(())
+        })?;
         Ok(())
     }
 
@@ -276,22 +283,28 @@ pub fn use_events(
             }
         }
     }
-    // an access key used from a network it never was before
-    for ((key, network), (p, seen)) in &run.sightings.networks {
+    // an access key used from a network it never was before (each key's first use: once)
+    let mut key_first: FxHashMap<&str, Epoch> =
+        prior.keys.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+    for (key, nets) in &run.sightings.networks {
+        for (_, seen) in nets.values() {
+            let t = key_first.entry(key).or_insert(seen.time);
+            *t = (*t).min(seen.time);
+        }
+    }
+    let networks = run
+        .sightings
+        .networks
+        .iter()
+        .flat_map(|(k, nets)| nets.iter().map(move |(n, v)| ((k, n), v)));
+    for ((key, network), (p, seen)) in networks {
         if prior
             .networks
             .contains(&(key.to_string(), network.to_string()))
         {
             continue;
         }
-        let key_first = run
-            .sightings
-            .networks
-            .iter()
-            .filter(|((k, _), _)| k == key)
-            .map(|(_, (_, s))| s.time)
-            .chain(prior.keys.get(&**key).copied())
-            .min();
+        let key_first = key_first.get(&**key).copied();
         let history = key_first.map(|f| (seen.time - f) / DAY);
         if history.is_some_and(|h| h >= t.baseline_days) {
             let mut e = base(*p, &seen.event_id, seen.time, &seen.operation);
@@ -303,12 +316,13 @@ pub fn use_events(
         }
     }
     // high-risk events, with what their records say
+    let by_name: FxHashMap<&str, i64> = run
+        .principals
+        .iter()
+        .map(|(p, (n, _))| (n.as_str(), *p))
+        .collect();
     for j in &run.journal {
-        let p = run
-            .principals
-            .iter()
-            .find(|(_, (n, _))| *n == j.principal)
-            .map(|(p, _)| *p);
+        let p = by_name.get(j.principal.as_str()).copied();
         let mut e = match p {
             Some(p) => base(p, &j.event_id, j.time, &j.operation),
             None => UseEvent {

@@ -513,6 +513,22 @@ impl Store {
         Ok(n.first().is_some_and(|n| *n > 0))
     }
 
+    /// Runs `each` inside one transaction (committed when it returns `Ok`).
+    pub(super) fn in_transaction<T>(
+        &mut self,
+        each: impl FnOnce(&rusqlite::Transaction<'_>) -> rusqlite::Result<T>,
+    ) -> Result<T, StoreError> {
+        let path = self.path.display().to_string();
+        let err = |e: rusqlite::Error| StoreError {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(err)?;
+        let out = each(&tx).map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(out)
+    }
+
     /// Runs a statement that changes rows; how many it changed.
     pub(super) fn execute(
         &mut self,

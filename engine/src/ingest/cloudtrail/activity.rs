@@ -239,16 +239,14 @@ pub(crate) fn synthetic_id(raw: &str) -> String {
 /// Fills in each entry of `entries` whose record is missing (read in the one-pass path) from
 /// the delivery file's `Records[index]`.
 pub(crate) fn fill_records(text: &str, entries: &mut [(usize, JournalEntry)], zip: &mut Zip) {
-    #[derive(Deserialize)]
-    struct Delivery<'a> {
-        #[serde(borrow, rename = "Records")]
-        records: Vec<&'a RawValue>,
-    }
-    let Ok(d) = serde_json::from_str::<Delivery>(text) else {
+    let Some(last) = entries.iter().map(|(i, _)| *i).max() else {
         return;
     };
+    // records past the last one wanted are not scanned again
+    let mut wanted: Vec<Option<&RawValue>> = vec![None; last + 1];
+    super::record::raw_records_until(text, last, |i, raw| wanted[i] = Some(raw));
     for (i, e) in entries.iter_mut() {
-        if let Some(raw) = d.records.get(*i) {
+        if let Some(raw) = wanted.get(*i).copied().flatten() {
             e.record = zip.compress(raw.get());
             if e.event_id.is_empty() {
                 e.event_id = synthetic_id(raw.get());

@@ -119,6 +119,8 @@ pub struct Mapper<'c> {
     pending: Vec<(usize, JournalEntry)>,
     /// Compresses journal records.
     zip: activity::Zip,
+    /// Scratch space for source networks.
+    net: String,
     /// Scratch space for cache keys and resource ARNs: no allocation per event.
     key: String,
     arn: String,
@@ -145,6 +147,7 @@ impl<'c> Mapper<'c> {
             candidates: Vec::new(),
             pending: Vec::new(),
             zip: activity::Zip::new(),
+            net: String::new(),
             key: String::new(),
             arn: String::new(),
             buffers: Default::default(),
@@ -579,8 +582,16 @@ fn process(
         journal(rec, raw, mapping, &who, (at, denied), mapper, summary);
     }
     // what alert rules look at: kept only when the rules keep activity
-    let sighted = (!mapper.activity.is_empty())
-        .then(|| sight(rec, &who, (source, name), (at, denied), summary));
+    let sighted = (!mapper.activity.is_empty()).then(|| {
+        sight(
+            rec,
+            &who,
+            (source, name),
+            (at, denied),
+            &mut mapper.net,
+            summary,
+        )
+    });
     let actions = match &mapper.mappings[mapping] {
         Mapping::Permissionless => {
             summary.permissionless(Provider::Aws, source, name, at);
@@ -603,49 +614,72 @@ fn process(
             summary.record(p, a, r, at, denied)
         });
         if let (Some(seen), false) = (&sighted, denied) {
-            summary.sightings.used(p, a, at, || seen.clone());
+            summary.sightings.used(p, a, at, || seen.seen());
         }
     }
     Ok(())
 }
 
 /// Notes what alert rules need of one event: the principal active that day, a denied call, an
-/// access key used from a network. Returns the event as a first sighting, for first uses.
-fn sight(
-    rec: &Record<'_>,
-    who: &Attributed<'_>,
-    (source, name): (&str, &str),
+/// access key used from a network. The event as a first sighting is built only where one is
+/// recorded (a new day, a new permission, a denied call): most events cost a few lookups.
+fn sight<'r>(
+    rec: &'r Record<'_>,
+    who: &'r Attributed<'_>,
+    (source, name): (&'r str, &'r str),
     (at, denied): (Epoch, bool),
+    net: &mut String,
     summary: &mut UsageSummary,
-) -> crate::model::Seen {
-    let operation = format!("{}:{name}", source_prefix(source));
-    let event_id = opt(&rec.event_id).map_or_else(
-        // no id in the record: one made of what identifies the call
-        || format!("{at}:{}:{operation}", who.principal),
-        str::to_string,
-    );
-    let seen = crate::model::Seen {
-        time: at,
-        event_id: event_id.into(),
-        operation: operation.into(),
+) -> Sighter<'r> {
+    let seen = Sighter {
+        at,
+        event_id: opt(&rec.event_id),
+        source: source_prefix(source),
+        name,
+        principal: &who.principal,
     };
     let p = summary.principal(Provider::Aws, &who.principal, who.kind);
-    summary.sightings.active_at(p, at, || seen.clone());
+    summary.sightings.active_at(p, at, || seen.seen());
     if denied {
-        summary.sightings.denied.push((p, seen.clone()));
+        summary.sightings.denied.push((p, seen.seen()));
     }
     let key = rec
         .user_identity
         .as_ref()
         .and_then(|i| opt(&i.access_key_id))
         .filter(|k| k.starts_with("AKIA"));
-    let network = opt(&rec.source_ip_address).and_then(crate::model::network_of);
-    if let (Some(key), Some(network)) = (key, network) {
-        summary
-            .sightings
-            .from_network(key, &network, p, at, || seen.clone());
+    if let (Some(key), Some(ip)) = (key, opt(&rec.source_ip_address)) {
+        if crate::model::network_into(ip, net) {
+            summary
+                .sightings
+                .from_network(key, net, p, at, || seen.seen());
+        }
     }
     seen
+}
+
+/// Makes the [`crate::model::Seen`] of an event when one is recorded.
+struct Sighter<'r> {
+    at: Epoch,
+    event_id: Option<&'r str>,
+    source: &'r str,
+    name: &'r str,
+    principal: &'r str,
+}
+
+impl Sighter<'_> {
+    fn seen(&self) -> crate::model::Seen {
+        let operation = format!("{}:{}", self.source, self.name);
+        let event_id = self.event_id.map(str::to_string).unwrap_or_else(|| {
+            // no id in the record: one made of what identifies the call
+            format!("{}:{}:{operation}", self.at, self.principal)
+        });
+        crate::model::Seen {
+            time: self.at,
+            event_id: event_id.into(),
+            operation: operation.into(),
+        }
+    }
 }
 
 /// Keeps `rec` in the journal when it is of one of the candidate classes of its `mapping`.

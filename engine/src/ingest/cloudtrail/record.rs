@@ -206,3 +206,78 @@ pub(crate) struct Probe<'a> {
     #[serde(borrow, default, rename = "digestStartTime")]
     pub digest_start_time: Option<&'a RawValue>,
 }
+
+/// Hands `each` the text of the delivery file's records 0..=`last` (index, record), and stops
+/// reading there: records after the last one wanted are not even scanned.
+pub(crate) fn raw_records_until<'a>(
+    text: &'a str,
+    last: usize,
+    each: impl FnMut(usize, &'a RawValue),
+) {
+    let mut de = serde_json::Deserializer::from_str(text);
+    // stopping early ends the parse with an error of our own: nothing to report
+    let _ = RawDelivery { last, each }.deserialize(&mut de);
+}
+
+struct RawDelivery<F> {
+    last: usize,
+    each: F,
+}
+
+const ENOUGH: &str = "whittle: enough records";
+
+impl<'de, F: FnMut(usize, &'de RawValue)> DeserializeSeed<'de> for RawDelivery<F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, &'de RawValue)> Visitor<'de> for RawDelivery<F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a CloudTrail delivery file")
+    }
+    fn visit_map<A: MapAccess<'de>>(mut self, mut m: A) -> Result<(), A::Error> {
+        while let Some(key) = m.next_key::<S<'de>>()? {
+            if key.as_str() == "Records" {
+                return m.next_value_seed(RawRecords {
+                    last: self.last,
+                    each: &mut self.each,
+                });
+            }
+            m.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
+struct RawRecords<'f, F> {
+    last: usize,
+    each: &'f mut F,
+}
+
+impl<'de, F: FnMut(usize, &'de RawValue)> DeserializeSeed<'de> for RawRecords<'_, F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, &'de RawValue)> Visitor<'de> for RawRecords<'_, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of CloudTrail records")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(rec) = s.next_element::<&'de RawValue>()? {
+            (self.each)(i, rec);
+            if i >= self.last {
+                return Err(serde::de::Error::custom(ENOUGH));
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
