@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 mod common;
-use common::{outcome, tmp, whittle};
+use common::{outcome, tmp, walk, whittle};
 
 const TRAIL: &str = "testdata/activity/high-risk-events";
 
@@ -765,19 +765,6 @@ fn the_alerts_are_the_same_when_the_trail_arrives_in_two_ingests() {
             "activity-privileged-principal-active-again"
         ]
     );
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).expect("dir").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

@@ -2,11 +2,11 @@
 
 use predicates::prelude::*;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 mod common;
-use common::{root, tmp, whittle};
+use common::{root, tmp, walk, whittle};
 
 const DEMO_TRAIL: &str = "testdata/demo/cloudtrail";
 
@@ -91,19 +91,6 @@ fn copy_tree(from: &Path, to: &Path) {
         std::fs::create_dir_all(dest.parent().expect("parent")).expect("mkdir");
         std::fs::copy(&e, &dest).expect("copy");
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 fn committed_objects(db: &Path) -> i64 {

@@ -327,42 +327,7 @@ fn entities(
         out.push(Entity::with_uid(uid("Iam::Risk", r)));
     }
     for id in permissions {
-        let a = catalog.action(id);
-        let mut parents = HashSet::from([
-            uid("Iam::Service", &format!("aws:{}", a.prefix())),
-            uid("Iam::AccessLevel", a.access_level.as_str()),
-        ]);
-        for (risk, set) in &rules.risk_actions {
-            if set.contains(id) {
-                parents.insert(uid("Iam::Risk", risk));
-            }
-        }
-        let attrs = HashMap::from([
-            (
-                "cloud".into(),
-                RestrictedExpression::new_string("aws".into()),
-            ),
-            (
-                "name".into(),
-                RestrictedExpression::new_string(a.name.clone()),
-            ),
-            (
-                "service".into(),
-                RestrictedExpression::new_string(a.prefix().to_string()),
-            ),
-            (
-                "access_level".into(),
-                RestrictedExpression::new_string(a.access_level.as_str().to_string()),
-            ),
-            (
-                "scopable".into(),
-                RestrictedExpression::new_bool(a.scopable()),
-            ),
-        ]);
-        out.push(
-            Entity::new(uid("Iam::Permission", &a.name), attrs, parents)
-                .map_err(|x| x.to_string())?,
-        );
+        out.push(super::eval::permission_entity(rules, catalog, id)?);
     }
     Entities::from_entities(out, Some(&rules.guardrails.schema)).map_err(|x| x.to_string())
 }

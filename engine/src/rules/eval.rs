@@ -253,44 +253,51 @@ fn build_entities(
         out.push(Entity::with_uid(uid("Iam::Risk", r)));
     }
     for &id in held {
-        let a = input.catalog.action(id);
-        let mut parents: HashSet<EntityUid> = HashSet::from([
-            uid("Iam::Service", &format!("aws:{}", a.prefix())),
-            uid("Iam::AccessLevel", a.access_level.as_str()),
-        ]);
-        for (risk, set) in &rules.risk_actions {
-            if set.contains(id) {
-                parents.insert(uid("Iam::Risk", risk));
-            }
-        }
-        let attrs = HashMap::from([
-            (
-                "cloud".into(),
-                RestrictedExpression::new_string("aws".into()),
-            ),
-            (
-                "name".into(),
-                RestrictedExpression::new_string(a.name.clone()),
-            ),
-            (
-                "service".into(),
-                RestrictedExpression::new_string(a.prefix().to_string()),
-            ),
-            (
-                "access_level".into(),
-                RestrictedExpression::new_string(a.access_level.as_str().to_string()),
-            ),
-            (
-                "scopable".into(),
-                RestrictedExpression::new_bool(a.scopable()),
-            ),
-        ]);
-        out.push(
-            Entity::new(uid("Iam::Permission", &a.name), attrs, parents)
-                .map_err(|e| e.to_string())?,
-        );
+        out.push(permission_entity(rules, input.catalog, id)?);
     }
     Entities::from_entities(out, Some(&rules.guardrails.schema)).map_err(|e| e.to_string())
+}
+
+/// The entity of permission `id`: in its service, its access level and its risk classes, with
+/// the attributes rules read (`cloud`, `name`, `service`, `access_level`, `scopable`).
+pub(super) fn permission_entity(
+    rules: &RuleSet,
+    catalog: &AwsCatalog,
+    id: ActionId,
+) -> Result<Entity, String> {
+    let a = catalog.action(id);
+    let mut parents: HashSet<EntityUid> = HashSet::from([
+        uid("Iam::Service", &format!("aws:{}", a.prefix())),
+        uid("Iam::AccessLevel", a.access_level.as_str()),
+    ]);
+    for (risk, set) in &rules.risk_actions {
+        if set.contains(id) {
+            parents.insert(uid("Iam::Risk", risk));
+        }
+    }
+    let attrs = HashMap::from([
+        (
+            "cloud".into(),
+            RestrictedExpression::new_string("aws".into()),
+        ),
+        (
+            "name".into(),
+            RestrictedExpression::new_string(a.name.clone()),
+        ),
+        (
+            "service".into(),
+            RestrictedExpression::new_string(a.prefix().to_string()),
+        ),
+        (
+            "access_level".into(),
+            RestrictedExpression::new_string(a.access_level.as_str().to_string()),
+        ),
+        (
+            "scopable".into(),
+            RestrictedExpression::new_bool(a.scopable()),
+        ),
+    ]);
+    Entity::new(uid("Iam::Permission", &a.name), attrs, parents).map_err(|e| e.to_string())
 }
 
 /// How a grant reaches its holder: through a resource's policy (its ARN and account), from
