@@ -314,14 +314,7 @@ fn entities(
         out.push(Entity::with_uid(uid("Activity::Class", c)));
     }
     for a in accounts {
-        out.push(
-            Entity::new(
-                uid("Org::Account", &a),
-                HashMap::from([("id".into(), RestrictedExpression::new_string(a.clone()))]),
-                HashSet::new(),
-            )
-            .map_err(|x| x.to_string())?,
-        );
+        out.push(super::eval::account_entity(&a)?);
     }
     for r in rules.risk_actions.keys() {
         out.push(Entity::with_uid(uid("Iam::Risk", r)));

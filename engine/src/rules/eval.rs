@@ -237,14 +237,7 @@ fn build_entities(
         out.push(entity.map_err(|e| e.to_string())?);
     }
     for a in accounts {
-        out.push(
-            Entity::new(
-                uid("Org::Account", &a),
-                HashMap::from([("id".into(), RestrictedExpression::new_string(a.clone()))]),
-                HashSet::new(),
-            )
-            .map_err(|e| e.to_string())?,
-        );
+        out.push(account_entity(&a)?);
     }
     for x in exemptions {
         out.push(Entity::with_uid(uid("Guard::Exemption", &x)));
@@ -256,6 +249,19 @@ fn build_entities(
         out.push(permission_entity(rules, input.catalog, id)?);
     }
     Entities::from_entities(out, Some(&rules.guardrails.schema)).map_err(|e| e.to_string())
+}
+
+/// The entity of account `id`.
+pub(super) fn account_entity(id: &str) -> Result<Entity, String> {
+    Entity::new(
+        uid("Org::Account", id),
+        HashMap::from([(
+            "id".into(),
+            RestrictedExpression::new_string(id.to_string()),
+        )]),
+        HashSet::new(),
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// The entity of permission `id`: in its service, its access level and its risk classes, with
