@@ -106,6 +106,9 @@ pub struct WatchArgs {
     /// Stop after this many runs (for scripts and tests).
     #[arg(long, value_name = "N", hide = true)]
     pub max_runs: Option<u32>,
+    /// With `--logs`: where the alerts go.
+    #[command(flatten)]
+    pub delivery: AlertDelivery,
     /// `json`: one JSON document per run on a line of its own (JSON Lines), for editors and
     /// scripts; diagnostics and the run markers stay on stderr.
     #[arg(long, value_enum, default_value_t)]
@@ -189,6 +192,21 @@ pub enum FailOn {
     Critical,
     /// Never fail on findings.
     Never,
+}
+
+impl FailOn {
+    /// The lowest severity that fails (`None` for `never`).
+    pub fn severity(self) -> Option<whittle_engine::model::Severity> {
+        use whittle_engine::model::Severity;
+        match self {
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Low => Some(Severity::Low),
+            FailOn::Medium => Some(Severity::Medium),
+            FailOn::High => Some(Severity::High),
+            FailOn::Critical => Some(Severity::Critical),
+            FailOn::Never => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -473,12 +491,39 @@ pub struct IngestArgs {
     /// Keep no journal of high-risk events and raise no alerts (usage only).
     #[arg(long, conflicts_with = "rules")]
     pub no_journal: bool,
-    /// Append the alerts this run raises to FILE, one JSON document per line.
-    #[arg(long, value_name = "FILE")]
-    pub alerts: Option<PathBuf>,
+    /// Where the alerts go.
+    #[command(flatten)]
+    pub delivery: AlertDelivery,
+    /// Exit 1 when an alert at or above this severity is raised (default: alerts do not change
+    /// the exit status).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOn>,
     /// The day retention counts back from (`YYYY-MM-DD`; default: today).
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,
+}
+
+/// Where alerts are delivered, besides the report (`ingest`, `watch --logs`).
+#[derive(Debug, Args)]
+pub struct AlertDelivery {
+    /// Append the alerts each run raises to FILE, one JSON document per line.
+    #[arg(long, value_name = "FILE")]
+    pub alerts: Option<PathBuf>,
+    /// Post each alert to this webhook (Slack, Microsoft Teams workflow, or any endpoint taking
+    /// JSON). The URL is a secret: it is never printed, only its host.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WHITTLE_WEBHOOK_URL",
+        hide_env_values = true
+    )]
+    pub webhook: Option<String>,
+    /// Body posted to the webhook (`auto`: by the URL's host).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t)]
+    pub webhook_format: crate::render::webhook::WebhookFormat,
+    /// Retries of a failed post (backoff from 0.5 s, doubling; `Retry-After` honoured).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub webhook_retries: u32,
 }
 
 #[derive(Debug, Args)]

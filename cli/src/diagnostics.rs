@@ -110,3 +110,40 @@ pub fn watch_changed(paths: &[std::path::PathBuf]) {
 pub fn watch_error(e: &str) {
     eprintln!("warning: watching: {e}");
 }
+
+/// A problem that does not stop the command.
+pub fn warning(text: &str) {
+    eprintln!("warning: {text}");
+}
+
+/// What became of the alerts posted to the webhook at `host` (the URL itself is never shown).
+pub fn webhook_delivery(host: &str, d: &crate::webhook::Delivery, quiet: bool) {
+    if d.failed > 0 {
+        eprintln!(
+            "warning: webhook ({host}): {} alert(s) not delivered{}; the report lists every alert{}",
+            d.failed,
+            d.last_error
+                .as_deref()
+                .map(|e| format!(" ({e})"))
+                .unwrap_or_default(),
+            if d.delivered > 0 {
+                format!("; {} delivered", d.delivered)
+            } else {
+                String::new()
+            }
+        );
+    } else if !quiet && (d.delivered > 0 || d.overflow > 0) {
+        eprintln!("note: webhook ({host}): {} alert(s) delivered", d.delivered);
+    }
+    if d.overflow > 0 {
+        eprintln!(
+            "warning: webhook ({host}): {} more alert(s) than the queue holds were summed up in one message",
+            d.overflow
+        );
+    }
+}
+
+/// A usage error that stops the command before it starts.
+pub fn usage_error(text: &str) {
+    eprintln!("error: {text}");
+}

@@ -4,9 +4,11 @@
 
 mod cli;
 mod commands;
+mod delivery;
 mod diagnostics;
 mod progress;
 mod render;
+mod webhook;
 
 use clap::Parser;
 use std::process::ExitCode;

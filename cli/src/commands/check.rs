@@ -1,6 +1,5 @@
-use crate::cli::{rules_or_default, usage_db, CheckArgs, FailOn};
+use crate::cli::{rules_or_default, usage_db, CheckArgs};
 use crate::{diagnostics, exit, render};
-use whittle_engine::rules::Severity;
 use whittle_engine::{CheckRequest, FindingFilter};
 
 pub fn run(a: CheckArgs) -> miette::Result<u8> {
@@ -31,14 +30,7 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
         return Ok(exit::INPUT_ERROR);
     };
     render::check(a.format, &report, set, a.verbose)?;
-    let threshold = match a.fail_on {
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::High => Some(Severity::High),
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::Never => None,
-    };
+    let threshold = a.fail_on.severity();
     if report.input_failed() {
         return Ok(exit::INPUT_ERROR);
     }

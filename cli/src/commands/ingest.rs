@@ -15,6 +15,13 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         }
         rules
     };
+    let mut sinks = match crate::delivery::AlertSinks::open(&a.delivery) {
+        Ok(s) => s,
+        Err(e) => {
+            diagnostics::usage_error(&e);
+            return Ok(exit::INPUT_ERROR);
+        }
+    };
     let progress = progress::IngestProgress::new(a.quiet);
     let run = whittle_engine::ingest(&IngestRequest {
         paths: a.paths.clone(),
@@ -27,14 +34,19 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         settle: None,
     })?;
     diagnostics::rule_diagnostics(&run.rule_diagnostics);
-    if let Some(file) = &a.alerts {
-        render::append_alerts(file, &run.alerts)?;
-    }
+    sinks.deliver(&run.alerts);
     diagnostics::ingest_problems(&run.report, a.quiet);
-    render::ingest_report(a.format, &a.db, &run)?;
+    let report = render::ingest_report(a.format, &a.db, &run);
+    // the report is out; delivery ends before the command does, whatever the report's fate
+    sinks.finish(a.quiet);
+    report?;
+    let alarming = a
+        .fail_on
+        .and_then(crate::cli::FailOn::severity)
+        .is_some_and(|min| run.alerts.iter().any(|al| al.finding.severity >= min));
     Ok(if run.rules_failed() {
         exit::INPUT_ERROR
-    } else if run.report.anything_skipped() {
+    } else if run.report.anything_skipped() || alarming {
         exit::FINDINGS
     } else {
         exit::CLEAN

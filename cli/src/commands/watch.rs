@@ -1,4 +1,5 @@
 use crate::cli::{Format, WatchArgs};
+use crate::delivery::AlertSinks;
 use crate::{diagnostics, exit, render};
 use notify_debouncer_mini::{new_debouncer, notify::RecursiveMode, DebounceEventResult};
 use std::collections::BTreeMap;
@@ -63,7 +64,13 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf], run: u32, changed: &[PathBuf]) -> bool 
 }
 
 /// One ingest of what landed under `--logs`; whether everything was read.
-fn ingest_pass(a: &WatchArgs, dirs: &[PathBuf], run: u32, changed: &[PathBuf]) -> (bool, u64) {
+fn ingest_pass(
+    a: &WatchArgs,
+    dirs: &[PathBuf],
+    sinks: &mut AlertSinks,
+    run: u32,
+    changed: &[PathBuf],
+) -> (bool, u64) {
     let json = matches!(a.format, Format::Json);
     let db = a.db.clone().unwrap_or_else(crate::cli::default_db);
     let progress = crate::progress::IngestProgress::new(true);
@@ -85,6 +92,7 @@ fn ingest_pass(a: &WatchArgs, dirs: &[PathBuf], run: u32, changed: &[PathBuf]) -
         }
     };
     diagnostics::rule_diagnostics(&run_report.rule_diagnostics);
+    sinks.deliver(&run_report.alerts);
     diagnostics::ingest_problems(&run_report.report, true);
     let clean = !run_report.rules_failed() && !run_report.report.anything_skipped();
     let out = if json {
@@ -116,6 +124,13 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
         return Ok(exit::INPUT_ERROR);
     }
     let following = !a.logs.is_empty();
+    let mut sinks = match AlertSinks::open(&a.delivery) {
+        Ok(s) => s,
+        Err(e) => {
+            diagnostics::usage_error(&e);
+            return Ok(exit::INPUT_ERROR);
+        }
+    };
     // with only --logs, the rules are the journal's: they are read by each ingest, not tested
     let rule_runs = !following || !a.dirs.is_empty() || !a.snapshots.is_empty();
     let (tx, rx) = mpsc::channel::<DebounceEventResult>();
@@ -149,7 +164,7 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
     let mut retry_at = std::time::Instant::now() + settle;
     if following {
         runs += 1;
-        let (ok, d) = ingest_pass(&a, &dirs, runs, &[]);
+        let (ok, d) = ingest_pass(&a, &dirs, &mut sinks, runs, &[]);
         (clean, deferred) = (clean && ok, d);
         retry_at = std::time::Instant::now() + settle;
     }
@@ -200,7 +215,7 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
                 diagnostics::watch_changed(&landed);
             }
             runs += 1;
-            let (ok, d) = ingest_pass(&a, &dirs, runs, &landed);
+            let (ok, d) = ingest_pass(&a, &dirs, &mut sinks, runs, &landed);
             (clean, deferred) = (ok, d);
             retry_at = std::time::Instant::now() + settle;
             diagnostics::watch_waiting(runs);
@@ -226,6 +241,7 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
         clean = pass(&a, &dirs, runs, &differ);
         diagnostics::watch_waiting(runs);
     }
+    sinks.finish(false);
     Ok(if clean { exit::CLEAN } else { exit::FINDINGS })
 }
 

@@ -10,6 +10,7 @@ pub mod markdown;
 pub mod proposals;
 pub mod sarif;
 pub mod text;
+pub mod webhook;
 
 use crate::cli::{CheckFormat, Format, RecommendFormat};
 use serde::Serialize;

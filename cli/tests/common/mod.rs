@@ -16,6 +16,8 @@ pub fn root() -> PathBuf {
 pub fn whittle() -> Command {
     let mut c = Command::cargo_bin("whittle").expect("binary built");
     c.current_dir(root());
+    // a developer's webhook must never receive the tests' alerts
+    c.env_remove("WHITTLE_WEBHOOK_URL");
     c.env(
         "WHITTLE_DB",
         std::env::temp_dir().join("whittle-tests-no-default-store.db"),
