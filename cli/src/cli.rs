@@ -85,7 +85,8 @@ pub struct WatchArgs {
     /// Rule directories to watch and test (default: `rules`).
     #[arg(value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// Also run `check` on these snapshots after the tests (and watch them).
+    /// Also run `check` on these snapshots after the tests (and watch them); with `--logs`,
+    /// their admin-equivalent and permission-management holders are privileged for alert rules.
     #[arg(long = "snapshot", value_name = "FILE")]
     pub snapshots: Vec<PathBuf>,
     /// Usage store for the check (and, with `--logs`, the one logs are ingested into; default
@@ -489,8 +490,12 @@ pub struct IngestArgs {
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
     /// Keep no journal of high-risk events and raise no alerts (usage only).
-    #[arg(long, conflicts_with = "rules")]
+    #[arg(long, conflicts_with_all = ["rules", "snapshots"])]
     pub no_journal: bool,
+    /// Entitlement snapshots (`get-account-authorization-details`; several merge): their
+    /// admin-equivalent and permission-management holders are privileged for alert rules.
+    #[arg(long = "snapshot", value_name = "FILE", num_args = 1..)]
+    pub snapshots: Vec<PathBuf>,
     /// Where the alerts go.
     #[command(flatten)]
     pub delivery: AlertDelivery,

@@ -818,3 +818,74 @@ fn an_access_key_from_a_new_network_and_the_root_user_raise_alerts() {
         "{key}"
     );
 }
+
+const PRIVILEGED: &str = "testdata/activity/privileged-from-snapshot";
+
+fn dormant_alerts(name: &str, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let dir = tmp(name);
+    let (code, out, err) = outcome(
+        whittle()
+            .args(["ingest", &format!("{PRIVILEGED}/logs"), "--format", "json"])
+            .args(["--rules", "@builtin", "--now", "2026-08-01", "--db"])
+            .arg(dir.join("usage.db"))
+            .args(extra),
+    );
+    (code, serde_json::from_str(&out).unwrap_or(Value::Null), err)
+}
+
+#[test]
+fn a_snapshot_makes_its_admins_and_permission_managers_privileged_for_alert_rules() {
+    // three roles, idle for 56 days, all back on the same day; none used a permission-management
+    // permission in the logs, so the logs alone call none of them privileged
+    let (code, report, err) = dormant_alerts("privileged-logs-only", &[]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(report["alerts"], serde_json::json!([]), "{report:#}");
+    let snapshot = format!("{PRIVILEGED}/account-authorization-details.json");
+    let (code, report, err) = dormant_alerts("privileged-snapshot", &["--snapshot", &snapshot]);
+    assert_eq!(code, Some(0), "{err}");
+    // `*` on `*`, and iam:AttachRolePolicy (permission management); not the reporting role
+    let principals: Vec<&str> = report["alerts"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["principal"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        principals,
+        [
+            "arn:aws:iam::111122223333:role/break-glass-admin",
+            "arn:aws:iam::111122223333:role/iam-operator"
+        ],
+        "{report:#}"
+    );
+    assert!(report["alerts"]
+        .to_string()
+        .contains("activity-privileged-principal-active-again"));
+    assert_eq!(report["snapshot"]["privileged"], 2);
+}
+
+#[test]
+fn a_snapshot_that_cannot_be_read_is_said_and_the_logs_are_still_ingested() {
+    let (code, report, err) = dormant_alerts(
+        "privileged-bad-snapshot",
+        &["--snapshot", "testdata/aws/authz/truncated-mid-user.json"],
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("truncated-mid-user.json"), "{err}");
+    assert_eq!(report["ingested"], 1, "{report:#}");
+    assert_eq!(report["events"], 18);
+    // a snapshot that does not exist stops before anything is created
+    let dir = tmp("privileged-missing-snapshot");
+    let (code, _, err) = outcome(
+        whittle()
+            .args([
+                "ingest",
+                &format!("{PRIVILEGED}/logs"),
+                "--snapshot",
+                "no/such.json",
+            ])
+            .arg("--db")
+            .arg(dir.join("usage.db")),
+    );
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no/such.json"), "{err}");
+    assert!(!dir.join("usage.db").exists());
+}

@@ -139,3 +139,28 @@ pub fn admin_equivalence(
         reasons,
     })
 }
+
+/// The users and roles alert rules call privileged (`Activity::Caller.privileged`): those
+/// admin-equivalent in the snapshot, or holding (in any way: conditions and resources aside) a
+/// permission of the catalog's Permissions management access level. Their ids (ARNs), sorted.
+pub fn privileged_principals(catalog: &AwsCatalog, inv: &Inventory) -> Vec<String> {
+    use rayon::prelude::*;
+    let management = catalog.at_access_level(crate::catalog::AccessLevel::PermissionsManagement);
+    let mut out: Vec<String> = inv
+        .principals
+        .par_iter()
+        .filter(|p| p.kind != PrincipalKind::Group)
+        .map_init(
+            || crate::effective::Resolver::new(catalog, inv),
+            |resolver, p| {
+                let eff = resolver.resolve(p);
+                let privileged = eff.held(catalog).intersects(&management)
+                    || admin_equivalence(catalog, p, &eff).is_some();
+                privileged.then(|| p.id.clone())
+            },
+        )
+        .flatten()
+        .collect();
+    out.sort();
+    out
+}

@@ -32,10 +32,14 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         wait: !a.no_wait,
         rules,
         settle: None,
+        snapshots: a.snapshots.clone(),
     })?;
     diagnostics::rule_diagnostics(&run.rule_diagnostics);
     sinks.deliver(&run.alerts);
     diagnostics::ingest_problems(&run.report, a.quiet);
+    if let Some(s) = &run.snapshot {
+        diagnostics::load_problems(&s.errors, &s.warnings);
+    }
     let report = render::ingest_report(a.format, &a.db, &run);
     // the report is out; delivery ends before the command does, whatever the report's fate
     sinks.finish(a.quiet);
@@ -44,7 +48,7 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         .fail_on
         .and_then(crate::cli::FailOn::severity)
         .is_some_and(|min| run.alerts.iter().any(|al| al.finding.severity >= min));
-    Ok(if run.rules_failed() {
+    Ok(if run.rules_failed() || run.snapshot_failed() {
         exit::INPUT_ERROR
     } else if run.report.anything_skipped() || alarming {
         exit::FINDINGS

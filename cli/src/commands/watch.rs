@@ -83,6 +83,7 @@ fn ingest_pass(
         wait: true,
         rules: dirs.to_vec(),
         settle: Some(Duration::from_millis(a.settle_ms)),
+        snapshots: a.snapshots.clone(),
     });
     let run_report = match result {
         Ok(r) => r,
@@ -94,7 +95,12 @@ fn ingest_pass(
     diagnostics::rule_diagnostics(&run_report.rule_diagnostics);
     sinks.deliver(&run_report.alerts);
     diagnostics::ingest_problems(&run_report.report, true);
-    let clean = !run_report.rules_failed() && !run_report.report.anything_skipped();
+    if let Some(s) = &run_report.snapshot {
+        diagnostics::load_problems(&s.errors, &s.warnings);
+    }
+    let clean = !run_report.rules_failed()
+        && !run_report.snapshot_failed()
+        && !run_report.report.anything_skipped();
     let out = if json {
         render::json_line(render::json::WatchIngest {
             run,

@@ -625,6 +625,15 @@ pub fn ingest_report(
         None if run.rules_failed() => writeln!(w, "journal: not kept: the rules have errors (above)"),
         None => Ok(()),
     }?;
+    if let Some(s) = &run.snapshot {
+        writeln!(
+            w,
+            "privileged: {} principal(s) admin-equivalent or holding permission management in {} snapshot file(s){}",
+            s.privileged,
+            s.files,
+            if s.errors.is_empty() { "" } else { " (some could not be read: above)" }
+        )?;
+    }
     if run.retention_days.is_some() {
         writeln!(w, "alerts: {} raised", run.alerts.len())?;
     }

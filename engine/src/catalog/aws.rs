@@ -300,6 +300,17 @@ impl AwsCatalog {
         set
     }
 
+    /// Every action of access level `level`.
+    pub fn at_access_level(&self, level: AccessLevel) -> ActionSet {
+        let mut set = self.empty_set();
+        for (i, a) in self.actions.iter().enumerate() {
+            if a.access_level == level {
+                set.insert(ActionId(i as u32));
+            }
+        }
+        set
+    }
+
     /// How the use of an action shows in CloudTrail (see `docs/catalog.md`).
     pub fn logging(&self, id: ActionId) -> crate::model::Logging {
         super::aws_logging::logging(self.action(id))

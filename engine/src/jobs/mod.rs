@@ -26,5 +26,5 @@ pub use rules::{rules_explain, rules_load, rules_test, RulesReport, TestReport};
 pub use simulate::{simulate, SimulateReport, SimulateRequest};
 pub use usage::{
     events, ingest, usage_prune, usage_show, usage_summary, usage_unmapped, ActionRollup,
-    IngestRequest, Ingested, PruneReport, UnmappedReport, UsageQuery, UsageShowReport,
+    IngestRequest, Ingested, PruneReport, SnapshotUse, UnmappedReport, UsageQuery, UsageShowReport,
 };

@@ -161,6 +161,7 @@ impl Evidence {
             wait: false,
             rules: Vec::new(),
             settle: None,
+            snapshots: Vec::new(),
         })?
         .report;
         Ok(Evidence {

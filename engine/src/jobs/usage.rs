@@ -31,6 +31,22 @@ pub struct IngestRequest<'p> {
     pub rules: Vec<PathBuf>,
     /// Leave objects modified less than this long ago for a later run (`watch --logs`).
     pub settle: Option<std::time::Duration>,
+    /// Entitlement snapshots whose admin-equivalent and permission-management holders alert
+    /// rules call privileged (besides those that used such permissions before).
+    pub snapshots: Vec<PathBuf>,
+}
+
+/// What the snapshots given to an ingest contributed.
+#[derive(Debug, Default)]
+pub struct SnapshotUse {
+    /// Files read.
+    pub files: usize,
+    /// Principals they make privileged.
+    pub privileged: usize,
+    /// Input that could not be used (the rest was).
+    pub errors: Vec<crate::InputError>,
+    /// Input used with a caveat.
+    pub warnings: Vec<crate::InputError>,
 }
 
 /// What an ingest did, and what the rules it followed said.
@@ -44,12 +60,19 @@ pub struct Ingested {
     pub retention_days: Option<u32>,
     /// Alerts raised by this run (each once per triggering event, ever).
     pub alerts: Vec<crate::model::Alert>,
+    /// What `snapshots` gave, when some were given and alerts evaluated.
+    pub snapshot: Option<SnapshotUse>,
 }
 
 impl Ingested {
     /// True when the rules could not be used.
     pub fn rules_failed(&self) -> bool {
         self.rule_diagnostics.iter().any(|d| d.is_error())
+    }
+
+    /// True when a snapshot could not be used.
+    pub fn snapshot_failed(&self) -> bool {
+        self.snapshot.as_ref().is_some_and(|s| !s.errors.is_empty())
     }
 }
 
@@ -114,7 +137,7 @@ impl WriteLock {
 /// rules' activity classes in the journal and pruning it to their retention.
 pub fn ingest(req: &IngestRequest<'_>) -> Result<Ingested, JobError> {
     // a path that does not exist is a mistake, not an empty log: fail before creating anything
-    if let Some(missing) = req.paths.iter().find(|p| !p.exists()) {
+    if let Some(missing) = req.paths.iter().chain(&req.snapshots).find(|p| !p.exists()) {
         return Err(JobError::NoSuchPath {
             path: missing.clone(),
         });
@@ -134,8 +157,24 @@ pub fn ingest(req: &IngestRequest<'_>) -> Result<Ingested, JobError> {
         None => CloudTrail::new(catalogs.aws()),
     };
     // what alert candidates are measured against: the store as it is before this run
+    let mut snapshot = None;
     let prior = match &set {
-        Some(_) => Some(store.prior_activity(catalogs)?),
+        Some(_) => {
+            let mut prior = store.prior_activity(catalogs)?;
+            if !req.snapshots.is_empty() {
+                let load = crate::ingest::aws_authz::load_files(&req.snapshots);
+                let privileged =
+                    crate::summary::privileged_principals(catalogs.aws(), &load.inventory);
+                snapshot = Some(SnapshotUse {
+                    files: load.files,
+                    privileged: privileged.len(),
+                    errors: load.errors,
+                    warnings: load.warnings,
+                });
+                prior.add_privileged(privileged);
+            }
+            Some(prior)
+        }
         None => None,
     };
     let mut report = usage::ingest(
@@ -173,6 +212,7 @@ pub fn ingest(req: &IngestRequest<'_>) -> Result<Ingested, JobError> {
         report,
         rule_diagnostics,
         alerts,
+        snapshot,
     })
 }
 

@@ -80,6 +80,14 @@ impl RunActivity {
     }
 }
 
+impl Prior {
+    /// Adds principals (ids as the store names them: ARNs) to those called privileged — the
+    /// snapshot's admin-equivalent and permission-management holders.
+    pub fn add_privileged(&mut self, ids: impl IntoIterator<Item = String>) {
+        self.privileged.extend(ids);
+    }
+}
+
 impl Store {
     /// The facts alert candidates are measured against, read once before a run.
     pub fn prior_activity(&self, catalogs: &Registry) -> Result<Prior, StoreError> {

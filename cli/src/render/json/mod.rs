@@ -882,6 +882,18 @@ pub struct Ingest {
     pub deferred: u64,
     /// Alerts this run raised (each once per triggering event, ever).
     pub alerts: Vec<AlertDoc>,
+    /// What `--snapshot` gave the alert rules (absent without it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub snapshot: Option<IngestSnapshot>,
+}
+
+/// `--snapshot` in an ingest: files read, principals made privileged, problems.
+#[derive(Serialize)]
+pub struct IngestSnapshot {
+    pub files: usize,
+    pub privileged: usize,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 impl Ingest {
@@ -890,6 +902,12 @@ impl Ingest {
         Ingest {
             deferred: r.deferred,
             alerts: run.alerts.iter().map(AlertDoc::new).collect(),
+            snapshot: run.snapshot.as_ref().map(|s| IngestSnapshot {
+                files: s.files,
+                privileged: s.privileged,
+                errors: s.errors.iter().map(ToString::to_string).collect(),
+                warnings: s.warnings.iter().map(ToString::to_string).collect(),
+            }),
             journal: run.retention_days.map(|retention_days| IngestJournal {
                 kept: r.journaled,
                 pruned: r.pruned,
