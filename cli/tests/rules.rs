@@ -5,7 +5,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 mod common;
-use common::{demo_store, tmp, whittle};
+use common::{demo_store, outcome, tmp, whittle};
 
 const DEMO: &str = "testdata/demo/snapshot/authorization-details.json";
 const USER_REPO: &str = "testdata/rules/user-repo";
@@ -39,7 +39,7 @@ fn rule_tests_end_with_the_tally_and_fail_with_1() {
         .args(["rules", "test", "rules", USER_REPO])
         .assert()
         .success()
-        .stdout(predicate::str::ends_with("29 passed, 0 failed\n"));
+        .stdout(predicate::str::ends_with("41 passed, 0 failed\n"));
     let dir = tmp("rules-failing");
     std::fs::write(
         dir.join("wrong-expectation.toml"),
@@ -67,7 +67,7 @@ principal = "arn:aws:iam::111122223333:role/x"
         .stdout(predicate::str::contains(
             "expected, not found: aws-passrole-star on arn:aws:iam::111122223333:role/x",
         ))
-        .stdout(predicate::str::ends_with("26 passed, 1 failed\n"));
+        .stdout(predicate::str::ends_with("38 passed, 1 failed\n"));
     // the same for machines: JSON, and JUnit XML as CI systems read it
     let out = whittle()
         .args(["rules", "test", "--format", "json", "rules"])
@@ -78,7 +78,7 @@ principal = "arn:aws:iam::111122223333:role/x"
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         (v["passed"].as_u64(), v["failed"].as_u64()),
-        (Some(26), Some(1))
+        (Some(38), Some(1))
     );
     let failed = v["tests"]
         .as_array()
@@ -427,7 +427,7 @@ fn watch_reruns_when_a_rule_file_changes() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stdout.contains("29 passed, 0 failed"),
+        stdout.contains("41 passed, 0 failed"),
         "first run: {stdout}"
     );
     assert!(
@@ -583,7 +583,7 @@ fn watch_json_prints_one_document_per_run() {
     assert_eq!(doc["run"], 1);
     assert_eq!(doc["clean"], true);
     assert_eq!(doc["validate"]["valid"], true);
-    assert_eq!(doc["test"]["passed"], 29);
+    assert_eq!(doc["test"]["passed"], 41);
     assert_eq!(doc["test"]["failed"], 0);
 
     // a broken repo, written to --output: not clean, the problems listed, no tests run
@@ -625,5 +625,52 @@ fn output_file_keeps_every_part_of_a_text_report() {
         .code(0);
     let text = std::fs::read_to_string(&file).expect("written");
     assert!(text.starts_with("ok: 14 guardrail(s)"), "{text}");
-    assert!(text.contains("29 passed, 0 failed"), "{text}");
+    assert!(text.contains("41 passed, 0 failed"), "{text}");
+}
+
+#[test]
+fn alert_rule_tests_name_the_event_that_should_have_fired_or_should_not_have() {
+    let dir = tmp("rules-alert-tests");
+    std::fs::write(
+        dir.join("alert-tests.toml"),
+        r#"
+[[test]]
+name = "a user named root is expected to be the root user"
+rules = ["activity-root-use"]
+[[test.event]]
+id = "e1"
+principal = "arn:aws:iam::111122223333:user/root"
+operation = "s3:ListBuckets"
+[[test.expect]]
+rule = "activity-root-use"
+principal = "arn:aws:iam::111122223333:user/root"
+event = "e1"
+
+[[test]]
+name = "a key from a new network is expected to be quiet"
+rules = ["activity-access-key-new-network"]
+[[test.event]]
+principal = "arn:aws:iam::111122223333:user/ops"
+operation = "ec2:DescribeInstances"
+new-network = true
+
+[[test]]
+name = "a time that is not one"
+rules = ["activity-root-use"]
+[[test.event]]
+principal = "arn:aws:iam::111122223333:root"
+operation = "s3:ListBuckets"
+time = "yesterday"
+"#,
+    )
+    .expect("write");
+    let (code, out, err) = outcome(whittle().args(["rules", "test", "rules"]).arg(&dir));
+    assert_eq!(code, Some(1), "{err}");
+    let failures: Vec<&str> = out.lines().filter(|l| !l.starts_with("ok ")).collect();
+    insta::assert_snapshot!(
+        "alert_rule_tests_failing",
+        failures
+            .join("\n")
+            .replace(&dir.display().to_string(), "<tmp>")
+    );
 }

@@ -7,6 +7,7 @@ pub mod cedar;
 mod diags;
 mod docs;
 mod eval;
+mod test_events;
 mod test_runner;
 pub mod toml_rules;
 
@@ -115,6 +116,10 @@ pub fn builtin_sources() -> Vec<SourceFile> {
         (
             "@builtin/aws/settings.toml",
             include_str!("../../../rules/aws/settings.toml"),
+        ),
+        (
+            "@builtin/aws/tests/alerts.toml",
+            include_str!("../../../rules/aws/tests/alerts.toml"),
         ),
         (
             "@builtin/aws/tests/guardrails.toml",
@@ -349,10 +354,8 @@ mod pack_tests {
                 "{} lacks @why/@remediation",
                 r.id
             );
-            // alert rules are exercised end to end by `cli/tests/activity.rs` (planted trails):
-            // rule tests over events are not written yet
             assert!(
-                r.alert || set.tests.iter().any(|t| t.covers(&r.id)),
+                set.tests.iter().any(|t| t.covers(&r.id)),
                 "{} has no test",
                 r.id
             );

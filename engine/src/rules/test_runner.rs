@@ -69,6 +69,9 @@ struct TestCaseSpec {
     /// SCP documents attached to every account of the test (the root allows everything).
     #[serde(default)]
     scp: Vec<String>,
+    /// Events alert rules are asked about (`[[test.event]]`).
+    #[serde(default)]
+    event: Vec<super::test_events::TestEvent>,
     #[serde(default)]
     expect: Vec<Expect>,
 }
@@ -130,6 +133,9 @@ pub struct Expect {
     principal: String,
     #[serde(default)]
     permission: Option<String>,
+    /// For an alert rule: the id of the event that must trigger it.
+    #[serde(default)]
+    event: Option<String>,
 }
 
 /// A parsed rule test.
@@ -482,35 +488,72 @@ pub fn run_tests(rules: &RuleSet, catalog: &AwsCatalog) -> Vec<TestOutcome> {
             };
             let (findings, _) = evaluate(rules, &input);
             let under_test: BTreeSet<&str> = case.spec.rules.iter().map(String::as_str).collect();
-            let mut actual: BTreeSet<(String, String, String)> = BTreeSet::new();
+            // (rule, principal, permission, triggering event: alerts only)
+            let mut actual: BTreeSet<(String, String, String, String)> = BTreeSet::new();
             for f in findings
                 .iter()
                 .filter(|f| under_test.contains(f.rule.as_str()))
             {
                 for p in &f.permissions {
-                    actual.insert((f.rule.clone(), f.principal.clone(), p.clone()));
+                    actual.insert((
+                        f.rule.clone(),
+                        f.principal.clone(),
+                        p.clone(),
+                        String::new(),
+                    ));
                 }
                 if f.permissions.is_empty() {
-                    actual.insert((f.rule.clone(), f.principal.clone(), String::new()));
+                    actual.insert((
+                        f.rule.clone(),
+                        f.principal.clone(),
+                        String::new(),
+                        String::new(),
+                    ));
+                }
+            }
+            if !case.spec.event.is_empty() {
+                let events = match super::test_events::use_events(&case.spec.event, now, catalog) {
+                    Ok(e) => e,
+                    Err(e) => return outcome(vec![format!("fixture error: {e}")], Vec::new()),
+                };
+                let (alerts, diags) = super::alerts::evaluate_use(rules, &events, catalog, now);
+                if let Some(d) = diags.iter().find(|d| d.is_error()) {
+                    return outcome(vec![format!("evaluation error: {d}")], Vec::new());
+                }
+                for a in alerts
+                    .iter()
+                    .filter(|a| under_test.contains(a.finding.rule.as_str()))
+                {
+                    actual.insert((
+                        a.finding.rule.clone(),
+                        a.finding.principal.clone(),
+                        a.event.permission.clone().unwrap_or_default(),
+                        a.event.event_id.clone(),
+                    ));
                 }
             }
             // An expectation names a (rule, principal) and optionally one permission that must be
             // among its findings; a finding for a (rule, principal) no expectation names is unexpected.
             let mut missing = Vec::new();
             for e in &case.spec.expect {
-                let hit = actual.iter().any(|(r, p, perm)| {
+                let hit = actual.iter().any(|(r, p, perm, event)| {
                     *r == e.rule
                         && *p == e.principal
                         && e.permission.as_ref().is_none_or(|x| x == perm)
+                        && e.event.as_ref().is_none_or(|x| x == event)
                 });
                 if !hit {
                     missing.push(format!(
-                        "{} on {}{}",
+                        "{} on {}{}{}",
                         e.rule,
                         e.principal,
                         e.permission
                             .as_ref()
                             .map(|p| format!(" ({p})"))
+                            .unwrap_or_default(),
+                        e.event
+                            .as_ref()
+                            .map(|x| format!(" by event {x}"))
                             .unwrap_or_default()
                     ));
                 }
@@ -523,14 +566,19 @@ pub fn run_tests(rules: &RuleSet, catalog: &AwsCatalog) -> Vec<TestOutcome> {
                 .collect();
             let mut unexpected = Vec::new();
             let mut reported = BTreeSet::new();
-            for (r, p, perm) in &actual {
+            for (r, p, perm, event) in &actual {
                 if !expected_pairs.contains(&(r.as_str(), p.as_str())) && reported.insert((r, p)) {
                     let n = actual
                         .iter()
-                        .filter(|(r2, p2, _)| r2 == r && p2 == p)
+                        .filter(|(r2, p2, _, _)| r2 == r && p2 == p)
                         .count();
+                    let what = if event.is_empty() {
+                        perm.clone()
+                    } else {
+                        format!("event {event}")
+                    };
                     unexpected.push(format!(
-                        "{r} on {p} ({perm}{})",
+                        "{r} on {p} ({what}{})",
                         if n > 1 {
                             format!(" and {} more", n - 1)
                         } else {
