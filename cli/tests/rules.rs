@@ -39,7 +39,7 @@ fn rule_tests_end_with_the_tally_and_fail_with_1() {
         .args(["rules", "test", "rules", USER_REPO])
         .assert()
         .success()
-        .stdout(predicate::str::ends_with("41 passed, 0 failed\n"));
+        .stdout(predicate::str::ends_with("43 passed, 0 failed\n"));
     let dir = tmp("rules-failing");
     std::fs::write(
         dir.join("wrong-expectation.toml"),
@@ -401,7 +401,7 @@ fn fail_on_sarif_and_markdown() {
 fn watch_reruns_when_a_rule_file_changes() {
     let dir = tmp("watch");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-    for f in ["prod-guardrails.cedar", "acme.toml"] {
+    for f in ["prod-guardrails.cedar", "acme.toml", "owners.toml"] {
         std::fs::copy(root.join(USER_REPO).join(f), dir.join(f)).expect("copy");
     }
     let bin = assert_cmd::cargo::cargo_bin("whittle");
@@ -427,7 +427,7 @@ fn watch_reruns_when_a_rule_file_changes() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stdout.contains("41 passed, 0 failed"),
+        stdout.contains("43 passed, 0 failed"),
         "first run: {stdout}"
     );
     assert!(
@@ -583,7 +583,7 @@ fn watch_json_prints_one_document_per_run() {
     assert_eq!(doc["run"], 1);
     assert_eq!(doc["clean"], true);
     assert_eq!(doc["validate"]["valid"], true);
-    assert_eq!(doc["test"]["passed"], 41);
+    assert_eq!(doc["test"]["passed"], 43);
     assert_eq!(doc["test"]["failed"], 0);
 
     // a broken repo, written to --output: not clean, the problems listed, no tests run
@@ -625,7 +625,7 @@ fn output_file_keeps_every_part_of_a_text_report() {
         .code(0);
     let text = std::fs::read_to_string(&file).expect("written");
     assert!(text.starts_with("ok: 14 guardrail(s)"), "{text}");
-    assert!(text.contains("41 passed, 0 failed"), "{text}");
+    assert!(text.contains("43 passed, 0 failed"), "{text}");
 }
 
 #[test]

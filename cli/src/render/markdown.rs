@@ -94,9 +94,15 @@ pub fn findings(w: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
         } else {
             permissions(&f.permissions)
         };
+        let team = f
+            .owner
+            .as_ref()
+            .and_then(|o| o.team.as_ref())
+            .map(|t| format!(" ({})", t.replace('|', "\\|")))
+            .unwrap_or_default();
         writeln!(
             w,
-            "| {} | `{}` | `{}` | {} | {} |",
+            "| {} | `{}` | `{}`{team} | {} | {} |",
             f.severity.as_str(),
             f.rule,
             f.principal,

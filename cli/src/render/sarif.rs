@@ -201,6 +201,9 @@ struct LogicalLocation {
 struct ResultProperties {
     permissions: Vec<String>,
     evidence: wire::Evidence,
+    /// Who answers for the principal (tags or `[[owner]]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<whittle_engine::model::Owner>,
 }
 
 fn level(s: Severity) -> &'static str {
@@ -347,6 +350,7 @@ pub fn log(
                 properties: ResultProperties {
                     permissions: f.permissions.clone(),
                     evidence: wire::Evidence::from(&f.evidence),
+                    owner: f.owner.clone(),
                 },
             }
         })

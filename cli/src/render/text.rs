@@ -1041,6 +1041,9 @@ pub fn findings(w: &mut dyn Write, findings: &[Finding], verbose: bool) -> io::R
         } else {
             writeln!(w, "         {}: {}", f.message, permissions(&f.permissions))?;
         }
+        if let Some(o) = &f.owner {
+            writeln!(w, "         owner: {}", owner_text(o))?;
+        }
         if let Some(o) = &f.granted_by {
             let how = if f.rule_location == whittle_engine::aws::validate::RULE_LOCATION {
                 "in"
@@ -1091,6 +1094,15 @@ pub fn findings(w: &mut dyn Write, findings: &[Finding], verbose: bool) -> io::R
         writeln!(w, "         rule {}", f.rule_location)?;
     }
     Ok(())
+}
+
+/// `team payments, contact #payments-oncall (owners.toml:2)`.
+pub fn owner_text(o: &whittle_engine::model::Owner) -> String {
+    let parts: Vec<String> = [("team", &o.team), ("contact", &o.contact)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_ref().map(|v| format!("{k} {v}")))
+        .collect();
+    format!("{} ({})", parts.join(", "), o.from)
 }
 
 /// Counts by severity, then by rule and by principal (the ten with most findings).

@@ -260,6 +260,7 @@ fn attached_not_read(
                 evidence: crate::model::Evidence::none(),
                 rule_location: RULE_LOCATION.to_string(),
                 notes: Vec::new(),
+                owner: None,
             });
         }
     }

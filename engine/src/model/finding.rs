@@ -117,4 +117,7 @@ pub struct Finding {
     /// permissions, the principal holds).
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub notes: Vec<String>,
+    /// Who answers for the principal (its tags, or the rule repo's `[[owner]]` entries).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub owner: Option<super::Owner>,
 }

@@ -119,6 +119,7 @@ pub fn evaluate_use(
                     evidence: Evidence::none(),
                     rule_location: format!("{}:{}", rule.file, rule.line),
                     notes: notes(e),
+                    owner: None,
                 },
                 event: e.clone(),
             });

@@ -190,6 +190,7 @@ fn build_entities(
         );
     }
     let mut exemptions = BTreeSet::new();
+    let owners = rules.lp.owners();
     for p in &input.inventory.principals {
         accounts.insert(p.scope.clone());
         let account = uid("Org::Account", &p.scope);
@@ -221,6 +222,9 @@ fn build_entities(
                 "account".into(),
                 RestrictedExpression::new_entity_uid(account),
             );
+            if let Some(o) = owners.of(&p.id, &p.tags) {
+                owner_attrs(&mut attrs, &o);
+            }
             let mine = combos.get(p.id.as_str()).cloned().unwrap_or_default();
             attrs.insert(
                 "combinations".into(),
@@ -249,6 +253,18 @@ fn build_entities(
         out.push(permission_entity(rules, input.catalog, id)?);
     }
     Entities::from_entities(out, Some(&rules.guardrails.schema)).map_err(|e| e.to_string())
+}
+
+/// A principal's `team` and `contact` attributes (optional in the schema: set when known).
+pub(super) fn owner_attrs(
+    attrs: &mut HashMap<String, RestrictedExpression>,
+    o: &crate::model::Owner,
+) {
+    for (key, value) in [("team", &o.team), ("contact", &o.contact)] {
+        if let Some(v) = value {
+            attrs.insert(key.into(), RestrictedExpression::new_string(v.clone()));
+        }
+    }
 }
 
 /// The entity of account `id`.
@@ -745,6 +761,7 @@ fn record(
         evidence: evidence.clone(),
         rule_location: format!("{}:{}", rule.file, rule.line),
         notes: notes(rule),
+        owner: None,
     });
     f.permissions.push(name.to_string());
     f.evidence.absorb(evidence);
@@ -1075,13 +1092,34 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
                 .map(|r| format!("{}:{}", r.file, r.line))
                 .unwrap_or_default(),
             notes: Vec::new(),
+            owner: None,
         });
     }
     findings.extend(unused_findings(
         rules, input, &actors, &effective, &kept, &vouches,
     ));
-    let findings = apply_exemptions(rules, findings, input.now, &mut diags);
+    let mut findings = apply_exemptions(rules, findings, input.now, &mut diags);
+    let owners = rules.lp.owners();
+    if !owners.is_empty() {
+        for f in &mut findings {
+            f.owner = owner_in(&owners, input.inventory, &f.principal);
+        }
+    }
     (findings, diags)
+}
+
+/// The owner of principal `id` of `inventory` (its tags, then the `[[owner]]` entries).
+pub(crate) fn owner_in(
+    owners: &crate::model::Owners,
+    inventory: &crate::aws::Inventory,
+    id: &str,
+) -> Option<crate::model::Owner> {
+    if id.is_empty() {
+        return None;
+    }
+    let none = std::collections::BTreeMap::new();
+    let tags = inventory.principal(id).map_or(&none, |p| &p.tags);
+    owners.of(id, tags)
 }
 
 /// "holds passrole-lambda: iam:PassRole + lambda:CreateFunction + lambda:InvokeFunction", per
@@ -1229,6 +1267,7 @@ fn unused_findings(
                         evidence,
                         rule_location: format!("{}:{}", src.file, src.line),
                         notes: Vec::new(),
+                        owner: None,
                     });
                 }
             }
@@ -1278,6 +1317,7 @@ fn apply_exemptions(
                 evidence: Evidence::none(),
                 rule_location: format!("{}:{}", src.file, src.line),
                 notes: Vec::new(),
+                owner: None,
             });
         } else if !used[i] {
             diags.push(

@@ -183,6 +183,9 @@ pub struct Finding {
     rule_location: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     notes: Vec<String>,
+    /// Who answers for the principal: `{team, contact, from}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    owner: Option<whittle_engine::model::Owner>,
 }
 
 impl From<&whittle_engine::rules::Finding> for Finding {
@@ -198,6 +201,7 @@ impl From<&whittle_engine::rules::Finding> for Finding {
             evidence: Evidence::from(&f.evidence),
             rule_location: f.rule_location.clone(),
             notes: f.notes.clone(),
+            owner: f.owner.clone(),
         }
     }
 }

@@ -783,6 +783,7 @@ fn finding(
         evidence: Evidence::none(),
         rule_location: RULE_LOCATION.to_string(),
         notes: Vec::new(),
+        owner: None,
     }
 }
 

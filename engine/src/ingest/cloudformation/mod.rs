@@ -833,6 +833,7 @@ fn decided_at_deployment(
         evidence: crate::model::Evidence::none(),
         rule_location: crate::aws::validate::RULE_LOCATION.to_string(),
         notes: Vec::new(),
+        owner: None,
     }
 }
 

@@ -737,6 +737,7 @@ fn known_after_apply(r: &Resource, attr: &str, holder: &str) -> Finding {
         evidence: crate::model::Evidence::none(),
         rule_location: crate::aws::validate::RULE_LOCATION.to_string(),
         notes: r.module.iter().map(|m| format!("in {m}")).collect(),
+        owner: None,
     }
 }
 

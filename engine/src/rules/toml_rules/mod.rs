@@ -4,7 +4,7 @@
 
 use super::diags::{Problem, RuleDiagnostic};
 pub use crate::model::Severity;
-use crate::model::{ActivityClass, ActivityRules, CoverageMode, ResourceMode};
+use crate::model::{ActivityClass, ActivityRules, CoverageMode, OwnerRule, Owners, ResourceMode};
 use crate::source::SourceFile;
 use serde::{Deserialize, Serialize};
 use std::ops::Range;
@@ -28,6 +28,9 @@ struct File {
     exemption: Vec<Spanned<Exemption>>,
     #[serde(default)]
     activity: Option<ActivitySection>,
+    /// Who answers for which principals (`owners.toml` by convention).
+    #[serde(default)]
+    owner: Vec<Spanned<OwnerRule>>,
     /// Rule tests, read by the tests module.
     #[serde(default)]
     #[allow(dead_code)]
@@ -80,6 +83,20 @@ pub struct Settings {
     /// The burst window, in minutes.
     #[serde(default = "default_denied_burst_minutes")]
     pub denied_burst_minutes: u32,
+    /// Principal tag keys naming its team, tried in order (case-insensitive).
+    #[serde(default = "default_team_tags")]
+    pub team_tags: Vec<String>,
+    /// Principal tag keys naming how to reach its owners (an address, a channel), tried in order.
+    #[serde(default = "default_contact_tags")]
+    pub contact_tags: Vec<String>,
+}
+
+fn default_team_tags() -> Vec<String> {
+    vec!["team".into(), "owner".into()]
+}
+
+fn default_contact_tags() -> Vec<String> {
+    vec!["contact".into(), "owner-email".into()]
 }
 
 fn default_dormant_days() -> u32 {
@@ -132,6 +149,8 @@ impl Default for Settings {
             alert_baseline_days: default_alert_baseline_days(),
             denied_burst_count: default_denied_burst_count(),
             denied_burst_minutes: default_denied_burst_minutes(),
+            team_tags: default_team_tags(),
+            contact_tags: default_contact_tags(),
         }
     }
 }
@@ -243,6 +262,8 @@ pub struct LeastPrivilege {
     pub settings_from: Option<ItemSource>,
     /// High-risk activity classes (`[[activity.class]]`).
     pub activity: Vec<(ActivityClass, ItemSource)>,
+    /// `[[owner]]` entries, in rule-set order.
+    pub owners: Vec<(OwnerRule, ItemSource)>,
 }
 
 impl LeastPrivilege {
@@ -317,6 +338,28 @@ impl LeastPrivilege {
             }
         }
         self.check_activity(&at, diags);
+        for (o, src) in &self.owners {
+            let mut error = |key: &str, message: String| {
+                if let Some((file, span)) = at(src, key) {
+                    diags.push(
+                        RuleDiagnostic::error(file, Some(span), message, None)
+                            .with(Problem::ImpossibleSetting),
+                    );
+                }
+            };
+            if o.principal.trim().is_empty() {
+                error("principal", "`[[owner]]`: `principal` is empty".into());
+            }
+            if o.team.is_none() && o.contact.is_none() {
+                error(
+                    "principal",
+                    format!(
+                        "`[[owner]]` for `{}` gives neither `team` nor `contact`",
+                        o.principal
+                    ),
+                );
+            }
+        }
         for (u, src) in &self.unused {
             if u.after_days > s.window_days {
                 if let Some((file, span)) = at(src, "after-days") {
@@ -405,6 +448,19 @@ impl LeastPrivilege {
         }
     }
 
+    /// How owners are found: the settings' tag keys, then the `[[owner]]` entries.
+    pub fn owners(&self) -> Owners {
+        Owners {
+            team_tags: self.settings.team_tags.clone(),
+            contact_tags: self.settings.contact_tags.clone(),
+            rules: self
+                .owners
+                .iter()
+                .map(|(o, src)| (o.clone(), format!("{}:{}", src.file, src.line)))
+                .collect(),
+        }
+    }
+
     /// Adds one TOML file; problems go to `diags`.
     pub fn add_file(&mut self, file: &SourceFile, diags: &mut Vec<RuleDiagnostic>) {
         let parsed: File = match toml::from_str(&file.text) {
@@ -463,6 +519,10 @@ impl LeastPrivilege {
         for c in parsed.activity.map(|a| a.class).unwrap_or_default() {
             let span = c.span();
             self.activity.push((c.into_inner(), src(span)));
+        }
+        for o in parsed.owner {
+            let span = o.span();
+            self.owners.push((o.into_inner(), src(span)));
         }
         for x in parsed.exemption {
             let span = x.span();
