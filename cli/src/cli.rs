@@ -555,6 +555,10 @@ pub struct EventsArgs {
     /// Events of this activity class (`identity-change`, `logging-tampering`, …).
     #[arg(long, value_name = "CLASS")]
     pub class: Option<String>,
+    /// Rule directories whose `[[owner]]` entries and tag keys name each principal's owner
+    /// (`@builtin`: the built-in packs). Default: `./rules` when present, else `@builtin`.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
     /// Output format: `jsonl` prints each event's original record, one per line.
     #[arg(long, value_enum, default_value_t)]
     pub format: EventsFormat,
@@ -599,6 +603,10 @@ pub enum UsageCommand {
         /// The usage store.
         #[arg(long, value_name = "FILE", default_value_os_t = default_db())]
         db: PathBuf,
+        /// Rule directories whose `[[owner]]` entries and tag keys name the owners (default:
+        /// `./rules`, else `@builtin`).
+        #[arg(long = "rules", value_name = "DIR")]
+        rules: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,

@@ -889,3 +889,136 @@ fn a_snapshot_that_cannot_be_read_is_said_and_the_logs_are_still_ingested() {
     assert!(err.contains("no/such.json"), "{err}");
     assert!(!dir.join("usage.db").exists());
 }
+
+#[test]
+fn alerts_and_events_name_the_owner_from_recorded_tags_and_owners_toml() {
+    let dir = tmp("owners");
+    let db = dir.join("usage.db");
+    let snapshot = format!("{PRIVILEGED}/account-authorization-details.json");
+    // a rule of the team's own: anything a security-team principal does is worth a look
+    let rules = dir.join("rules");
+    std::fs::create_dir_all(&rules).expect("dir");
+    std::fs::write(
+        rules.join("security-team.cedar"),
+        r#"@id("security-team-activity")
+@severity("low")
+@message("a security-team principal acted")
+@why("the security team's principals are break-glass only")
+@remediation("ask the security team")
+forbid (principal, action == Guard::Action::"use", resource)
+when { principal has team && principal.team == "security" };
+"#,
+    )
+    .expect("write");
+    let ingest = |logs: &str, extra: &[&str]| -> Value {
+        let (code, out, err) = outcome(
+            whittle()
+                .args([
+                    "ingest",
+                    logs,
+                    "-q",
+                    "--format",
+                    "json",
+                    "--now",
+                    "2026-09-01",
+                ])
+                .args(["--rules", "@builtin", "--rules", "testdata/activity/owners"])
+                .arg("--rules")
+                .arg(&rules)
+                .arg("--db")
+                .arg(&db)
+                .args(extra),
+        );
+        assert_eq!(code, Some(0), "{err}");
+        serde_json::from_str(&out).expect("json")
+    };
+    let report = ingest(&format!("{PRIVILEGED}/logs"), &["--snapshot", &snapshot]);
+    let owner_of = |report: &Value, rule: &str, principal: &str| -> Value {
+        report["alerts"]
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .find(|x| x["rule"] == rule && x["principal"] == principal)
+            })
+            .map(|a| a["owner"].clone())
+            .unwrap_or(Value::Null)
+    };
+    let admin = "arn:aws:iam::111122223333:role/break-glass-admin";
+    let dormant = "activity-privileged-principal-active-again";
+    // its `team` tag, and the contact owners.toml adds
+    assert_eq!(
+        owner_of(&report, dormant, admin),
+        serde_json::json!({"team": "security", "contact": "#platform-oncall",
+            "from": "tag team, testdata/activity/owners/owners.toml:13"}),
+        "{report:#}"
+    );
+    assert_eq!(
+        owner_of(
+            &report,
+            dormant,
+            "arn:aws:iam::111122223333:role/iam-operator"
+        )["team"],
+        "identity"
+    );
+    assert!(owner_of(&report, "security-team-activity", admin).is_object());
+    // a later ingest without the snapshot still knows the recorded tag (a first use: asked about)
+    let later = dir.join("later");
+    let d = later.join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/08");
+    std::fs::create_dir_all(&d).expect("dir");
+    let event = serde_json::json!({"Records": [{"eventVersion": "1.09",
+        "userIdentity": {"type": "AssumedRole", "principalId": "AROABREAKGLASSADMIN01:ops",
+            "arn": "arn:aws:sts::111122223333:assumed-role/break-glass-admin/ops", "accountId": "111122223333",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "principalId": "AROABREAKGLASSADMIN01",
+                "arn": "arn:aws:iam::111122223333:role/break-glass-admin", "accountId": "111122223333",
+                "userName": "break-glass-admin"}}},
+        "eventTime": "2026-08-02T10:00:00Z", "eventSource": "iam.amazonaws.com",
+        "eventName": "ListRoles", "awsRegion": "us-east-1", "sourceIPAddress": "198.51.100.20",
+        "requestParameters": {}, "eventID": "later-1", "eventType": "AwsApiCall",
+        "managementEvent": true, "recipientAccountId": "111122223333"}]});
+    std::fs::write(
+        d.join("111122223333_CloudTrail_us-east-1_20260802T1000Z_later.json"),
+        event.to_string(),
+    )
+    .expect("write");
+    let report = ingest(later.to_str().unwrap_or_default(), &[]);
+    assert_eq!(
+        owner_of(&report, "security-team-activity", admin)["from"],
+        "tag team, testdata/activity/owners/owners.toml:13",
+        "{report:#}"
+    );
+    // events name the owner too (the StopLogging of the trigger trail: owners.toml only)
+    ingest(TRIGGERS_FOR_OWNERS, &[]);
+    let all = events(
+        &db,
+        &["--rules", "@builtin", "--rules", "testdata/activity/owners"],
+    );
+    let stop = all
+        .iter()
+        .find(|e| e["operation"] == "cloudtrail:StopLogging")
+        .expect("StopLogging kept");
+    assert_eq!(stop["owner"]["team"], "operations");
+    assert_eq!(stop["owner"]["contact"], "ops@example.com");
+    let root = all
+        .iter()
+        .find(|e| e["operation"] == "s3:ListBuckets")
+        .expect("root kept");
+    assert!(root.get("owner").is_none(), "{root}");
+    // and `usage show`
+    let (code, out, err) = outcome(
+        whittle()
+            .args(["usage", "show", "--format", "json", "--principal", admin])
+            .args([
+                "--rules",
+                "@builtin",
+                "--rules",
+                "testdata/activity/owners",
+                "--db",
+            ])
+            .arg(&db),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let shown: Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(shown["owners"][admin]["team"], "security", "{shown:#}");
+}
+
+const TRIGGERS_FOR_OWNERS: &str = "testdata/activity/alert-triggers";

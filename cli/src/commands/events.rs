@@ -35,7 +35,10 @@ pub fn run(a: EventsArgs) -> miette::Result<u8> {
         until: bounds[1],
         class: a.class,
     };
-    let events = whittle_engine::events(&a.db, &query)?;
+    let (rules, _) = crate::cli::rules_or_default(&a.rules);
+    let (events, diags) = whittle_engine::events(&a.db, &query, &rules)?;
+    // the journal is answered whatever the rules say; their problems are said
+    crate::diagnostics::rule_diagnostics(&diags);
     match a.format {
         EventsFormat::Text => render::events_text(&events)?,
         EventsFormat::Json => render::events_json(&events)?,

@@ -13,6 +13,7 @@ pub fn run(c: UsageCommand) -> miette::Result<u8> {
             action,
             by,
             db,
+            rules,
             format,
         } => {
             let query = whittle_engine::UsageQuery {
@@ -21,7 +22,10 @@ pub fn run(c: UsageCommand) -> miette::Result<u8> {
                 action,
                 by_action: by.is_some(),
             };
-            render::usage_show(format, &whittle_engine::usage_show(&db, &query)?)?
+            let (rules, _) = crate::cli::rules_or_default(&rules);
+            let report = whittle_engine::usage_show(&db, &query, &rules)?;
+            crate::diagnostics::rule_diagnostics(&report.rule_diagnostics);
+            render::usage_show(format, &report)?
         }
         UsageCommand::Prune {
             db,

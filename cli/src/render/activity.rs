@@ -33,6 +33,9 @@ pub fn events(w: &mut dyn Write, events: &[JournalEntry]) -> io::Result<()> {
             "    by {}{behind}{from}  ({} {})",
             e.principal, e.scope, e.location
         )?;
+        if let Some(o) = &e.owner {
+            writeln!(w, "    owner: {}", super::text::owner_text(o))?;
+        }
         if !e.resources.is_empty() {
             writeln!(w, "    on {}", e.resources.join(", "))?;
         }

@@ -647,6 +647,9 @@ pub fn ingest_report(
             f.principal,
             f.message
         )?;
+        if let Some(o) = &f.owner {
+            writeln!(w, "         owner: {}", owner_text(o))?;
+        }
         for n in &f.notes {
             writeln!(w, "         {n}")?;
         }
@@ -665,6 +668,9 @@ pub fn usage_show(w: &mut dyn Write, r: &whittle_engine::UsageShowReport) -> io:
         (None, None) => "usage".into(),
     };
     let one_principal = q.principal.is_some();
+    if let Some(o) = q.principal.as_ref().and_then(|p| r.owners.get(p)) {
+        writeln!(w, "owner: {}", owner_text(o))?;
+    }
     if q.by_action {
         writeln!(w, "{subject}: {} permission(s)", r.rollup.len())?;
         for a in &r.rollup {
@@ -716,6 +722,12 @@ pub fn usage_show(w: &mut dyn Write, r: &whittle_engine::UsageShowReport) -> io:
         writeln!(w, "sessions ({}):", r.sessions.len())?;
         for (s, n, l) in r.sessions.iter().take(20) {
             writeln!(w, "  {s}  {n}×, last {}", iso(*l))?;
+        }
+    }
+    if !one_principal && !r.owners.is_empty() {
+        writeln!(w, "owners:")?;
+        for (p, o) in &r.owners {
+            writeln!(w, "  {p}  {}", owner_text(o))?;
         }
     }
     Ok(())

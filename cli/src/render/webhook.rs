@@ -77,6 +77,15 @@ fn facts(a: &AlertDoc) -> Vec<(&'static str, String)> {
     if let Some(actor) = &a.actor {
         f.push(("Actor", actor.clone()));
     }
+    if let Some(o) = &a.owner {
+        let who: Vec<&str> = o
+            .team
+            .iter()
+            .chain(&o.contact)
+            .map(String::as_str)
+            .collect();
+        f.push(("Owner", who.join(", ")));
+    }
     let action = match &a.permission {
         Some(p) if !p.eq_ignore_ascii_case(&a.operation) => format!("{} ({p})", a.operation),
         _ => a.operation.clone(),

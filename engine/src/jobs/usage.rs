@@ -165,6 +165,15 @@ pub fn ingest(req: &IngestRequest<'_>) -> Result<Ingested, JobError> {
                 let load = crate::ingest::aws_authz::load_files(&req.snapshots);
                 let privileged =
                     crate::summary::privileged_principals(catalogs.aws(), &load.inventory);
+                // the owners' tags, for alerts and `events` when no snapshot is at hand
+                store.record_principal_tags(
+                    load.inventory
+                        .principals
+                        .iter()
+                        .filter(|p| p.kind != crate::model::PrincipalKind::Group)
+                        .map(|p| (p.id.as_str(), &p.tags)),
+                    req.now,
+                )?;
                 snapshot = Some(SnapshotUse {
                     files: load.files,
                     privileged: privileged.len(),
@@ -195,7 +204,12 @@ pub fn ingest(req: &IngestRequest<'_>) -> Result<Ingested, JobError> {
             burst_count: u64::from(s.denied_burst_count.max(1)),
             burst_minutes: i64::from(s.denied_burst_minutes.max(1)),
         };
-        let events = use_events(prior, &report.activity, catalogs, thresholds);
+        let mut events = use_events(prior, &report.activity, catalogs, thresholds);
+        if let Some(owners) = OwnerLookup::new(&store, set)? {
+            for e in &mut events {
+                e.owner = owners.of(&e.principal);
+            }
+        }
         let (raised, diags) = crate::rules::evaluate_use(set, &events, catalogs.aws(), req.now);
         rule_diagnostics.extend(diags);
         // once per triggering event: an event read again (another file) raises nothing new
@@ -303,8 +317,54 @@ pub fn usage_prune(
 }
 
 /// The journal entries a query asks for.
-pub fn events(db: &Path, query: &JournalQuery) -> Result<Vec<JournalEntry>, JobError> {
-    Ok(open_existing(db)?.journal(query)?)
+/// The journal entries `query` selects, each with its principal's owner by `rules` (their
+/// `[[owner]]` entries and tag keys, over the tags `ingest --snapshot` recorded); rules that
+/// cannot be used name no owner, and what they said is returned.
+pub fn events(
+    db: &Path,
+    query: &JournalQuery,
+    rules: &[PathBuf],
+) -> Result<(Vec<JournalEntry>, Vec<crate::rules::RuleDiagnostic>), JobError> {
+    let store = open_existing(db)?;
+    let mut entries = store.journal(query)?;
+    let (set, diagnostics) = usable_rules(rules, Registry::embedded());
+    if let Some(owners) = set
+        .map(|s| OwnerLookup::new(&store, &s))
+        .transpose()?
+        .flatten()
+    {
+        for e in &mut entries {
+            e.owner = owners.of(&e.principal);
+        }
+    }
+    Ok((entries, diagnostics))
+}
+
+/// Who answers for the principals of a store: a rule set's `[[owner]]` entries and tag keys,
+/// over the tags `ingest --snapshot` recorded.
+struct OwnerLookup {
+    owners: crate::model::Owners,
+    tags: crate::usage::PrincipalTags,
+}
+
+impl OwnerLookup {
+    /// `None` when the rules could name no owner.
+    fn new(store: &Store, set: &crate::rules::RuleSet) -> Result<Option<OwnerLookup>, JobError> {
+        let owners = set.lp.owners();
+        if owners.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(OwnerLookup {
+            owners,
+            tags: store.principal_tags()?,
+        }))
+    }
+
+    fn of(&self, principal: &str) -> Option<crate::model::Owner> {
+        let none = std::collections::BTreeMap::new();
+        self.owners
+            .of(principal, self.tags.get(principal).unwrap_or(&none))
+    }
 }
 
 fn open_existing(db: &Path) -> Result<Store, JobError> {
@@ -363,6 +423,10 @@ pub struct UsageShowReport {
     pub rollup: Vec<ActionRollup>,
     /// The principal's role sessions: (name, calls, last seen), when one principal was asked for.
     pub sessions: Vec<(String, u64, Epoch)>,
+    /// Who answers for the principals shown (those the rules name an owner for).
+    pub owners: std::collections::BTreeMap<String, crate::model::Owner>,
+    /// What the rules said (with errors, no owners are named).
+    pub rule_diagnostics: Vec<crate::rules::RuleDiagnostic>,
 }
 
 /// The error for a principal the store has no usage of, naming the ones with the same name.
@@ -385,7 +449,12 @@ pub(super) fn no_usage(store: &Store, principal: &str) -> Result<JobError, JobEr
 }
 
 /// Usage from the store at `db`, as `query` asks.
-pub fn usage_show(db: &Path, query: &UsageQuery) -> Result<UsageShowReport, JobError> {
+/// The usage `query` selects from the store at `db`, with the owners `rules` name.
+pub fn usage_show(
+    db: &Path,
+    query: &UsageQuery,
+    rules: &[PathBuf],
+) -> Result<UsageShowReport, JobError> {
     let store = open_existing(db)?;
     let mut rows = store.usage_rows(query.principal.as_deref(), query.resource.as_deref())?;
     if let Some(principal) = &query.principal {
@@ -428,11 +497,33 @@ pub fn usage_show(db: &Path, query: &UsageQuery) -> Result<UsageShowReport, JobE
         Some(p) => store.sessions(p)?,
         None => Vec::new(),
     };
+    let (set, rule_diagnostics) = usable_rules(rules, Registry::embedded());
+    let mut owners = std::collections::BTreeMap::new();
+    if let Some(lookup) = set
+        .map(|s| OwnerLookup::new(&store, &s))
+        .transpose()?
+        .flatten()
+    {
+        let shown = rows
+            .iter()
+            .map(|r| &r.principal)
+            .chain(rollup.iter().map(|r| &r.principal))
+            .chain(&query.principal);
+        for p in shown {
+            if !owners.contains_key(p) {
+                if let Some(o) = lookup.of(p) {
+                    owners.insert(p.clone(), o);
+                }
+            }
+        }
+    }
     Ok(UsageShowReport {
         query: query.clone(),
         rows,
         rollup,
         sessions,
+        owners,
+        rule_diagnostics,
     })
 }
 

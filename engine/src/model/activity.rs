@@ -101,6 +101,8 @@ pub struct JournalEntry {
     pub source_ip: Option<String>,
     /// The original record, deflate-compressed.
     pub record: Vec<u8>,
+    /// Who answers for the principal, when a query looked it up (not stored).
+    pub owner: Option<super::Owner>,
 }
 
 /// The first time something was seen in a log: when, and by which event.
@@ -234,6 +236,8 @@ pub struct UseEvent {
     pub mfa: Option<bool>,
     /// The caller is privileged: permission-management permissions used in the store's history.
     pub privileged: bool,
+    /// Who answers for the caller (its recorded tags, or the rule repo's `[[owner]]`).
+    pub owner: Option<super::Owner>,
 }
 
 /// An alert: a finding raised by an alert rule, with the events that triggered it.

@@ -119,7 +119,7 @@ pub fn evaluate_use(
                     evidence: Evidence::none(),
                     rule_location: format!("{}:{}", rule.file, rule.line),
                     notes: notes(e),
-                    owner: None,
+                    owner: e.owner.clone(),
                 },
                 event: e.clone(),
             });
@@ -250,7 +250,7 @@ fn entities(
                 .unwrap_or_default()
                 .to_string();
             accounts.insert(account.clone());
-            let attrs = HashMap::from([
+            let mut attrs = HashMap::from([
                 (
                     "arn".to_string(),
                     RestrictedExpression::new_string(e.principal.clone()),
@@ -264,6 +264,9 @@ fn entities(
                     RestrictedExpression::new_bool(e.privileged),
                 ),
             ]);
+            if let Some(o) = &e.owner {
+                super::eval::owner_attrs(&mut attrs, o);
+            }
             out.push(
                 Entity::new(
                     uid("Activity::Caller", &e.principal),

@@ -74,6 +74,11 @@ pub(super) struct TestEvent {
     mfa: Option<bool>,
     #[serde(default)]
     privileged: bool,
+    /// The caller's team and contact (default: the rule set's `[[owner]]` entries).
+    #[serde(default)]
+    team: Option<String>,
+    #[serde(default)]
+    contact: Option<String>,
 }
 
 /// The [`UseEvent`]s a test's events describe, `now` the test's day.
@@ -81,6 +86,7 @@ pub(super) fn use_events(
     events: &[TestEvent],
     now: Epoch,
     catalog: &AwsCatalog,
+    owners: &crate::model::Owners,
 ) -> Result<Vec<UseEvent>, String> {
     events
         .iter()
@@ -141,6 +147,15 @@ pub(super) fn use_events(
                 region: e.region.clone(),
                 mfa: e.mfa,
                 privileged: e.privileged,
+                owner: if e.team.is_some() || e.contact.is_some() {
+                    Some(crate::model::Owner {
+                        team: e.team.clone(),
+                        contact: e.contact.clone(),
+                        from: "test".into(),
+                    })
+                } else {
+                    owners.of(&e.principal, &Default::default())
+                },
             })
         })
         .collect()

@@ -512,7 +512,12 @@ pub fn run_tests(rules: &RuleSet, catalog: &AwsCatalog) -> Vec<TestOutcome> {
                 }
             }
             if !case.spec.event.is_empty() {
-                let events = match super::test_events::use_events(&case.spec.event, now, catalog) {
+                let events = match super::test_events::use_events(
+                    &case.spec.event,
+                    now,
+                    catalog,
+                    &rules.lp.owners(),
+                ) {
                     Ok(e) => e,
                     Err(e) => return outcome(vec![format!("fixture error: {e}")], Vec::new()),
                 };

@@ -127,6 +127,7 @@ impl Store {
                     denied: r.get(11)?,
                     source_ip: r.get(12)?,
                     record: r.get(13)?,
+                    owner: None,
                 })
             },
         )?;

@@ -6,12 +6,14 @@ mod facts;
 mod journal;
 mod log_keeper;
 mod pipeline;
+mod principal_tags;
 mod store;
 
 pub use activity::{use_events, Prior, RunActivity, Thresholds};
 pub use facts::load_facts;
 pub use journal::JournalQuery;
 pub use pipeline::{ingest, IngestOptions, IngestReport, LogObjectRecord, NoProgress, Progress};
+pub use principal_tags::PrincipalTags;
 pub use store::{
     Checkpointer, EventCount, LogState, RegionCoverage, ServiceRow, Store, StoreError, Summary,
     UsageRow, SCHEMA_VERSION,

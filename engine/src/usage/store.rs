@@ -362,6 +362,8 @@ fn prepare_schema(conn: &mut Connection) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     tx.execute_batch(super::activity::SCHEMA)
         .map_err(|e| e.to_string())?;
+    tx.execute_batch(super::principal_tags::SCHEMA)
+        .map_err(|e| e.to_string())?;
     tx.execute_batch(VIEW).map_err(|e| e.to_string())?;
     tx.commit().map_err(|e| e.to_string())
 }

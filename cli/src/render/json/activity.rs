@@ -29,6 +29,9 @@ pub struct Event {
     pub error_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_ip: Option<String>,
+    /// Who answers for the principal (`{team, contact, from}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<whittle_engine::model::Owner>,
     /// The record as the log had it (`null` when it cannot be read back).
     pub record: Option<Box<serde_json::value::RawValue>>,
 }
@@ -67,6 +70,7 @@ impl Events {
                     outcome: outcome(e),
                     error_code: e.error_code.clone(),
                     source_ip: e.source_ip.clone(),
+                    owner: e.owner.clone(),
                     record: record(e),
                 })
                 .collect(),
@@ -135,6 +139,9 @@ pub struct AlertDoc {
     pub principal: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub actor: Option<String>,
+    /// Who answers for the principal (`{team, contact, from}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<whittle_engine::model::Owner>,
     pub operation: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub permission: Option<String>,
@@ -166,6 +173,7 @@ impl AlertDoc {
             message: f.message.clone(),
             principal: f.principal.clone(),
             actor: e.actor.clone(),
+            owner: f.owner.clone(),
             operation: e.operation.clone(),
             permission: e.permission.clone(),
             time: iso(e.time),

@@ -1084,11 +1084,15 @@ pub struct UsageShow {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     by_action: Vec<Rollup>,
     sessions: Vec<Session>,
+    /// Principal → who answers for it (`{team, contact, from}`), for those the rules name.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    owners: std::collections::BTreeMap<String, whittle_engine::model::Owner>,
 }
 
 impl UsageShow {
     pub fn new(r: &whittle_engine::UsageShowReport) -> Self {
         UsageShow {
+            owners: r.owners.clone(),
             principal: r.query.principal.clone(),
             resource: r.query.resource.clone(),
             action: r.query.action.clone(),

@@ -744,6 +744,7 @@ fn journal(
         denied,
         source_ip: opt(&rec.source_ip_address).map(str::to_string),
         record: Vec::new(),
+        owner: None,
     };
     match raw {
         Raw::Text(text) => {
