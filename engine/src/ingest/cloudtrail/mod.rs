@@ -333,6 +333,19 @@ pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
     };
     // Fast path: a CloudTrail delivery file, parsed in one typed pass, each record summarised as
     // soon as it is read. Anything else (or a delivery file with a bad record) starts again below.
+    // CloudTrail's own layout, `{"Records":[…]}`, hands each record's text along: the records of
+    // high-risk events are kept whole in the same pass
+    let mut out = FileOutcome::empty(path);
+    mapper.pending.clear();
+    let simple = record::each_delivery_record_with_text(text, |i, raw, rec| {
+        if let Err(msg) = process(&rec, Raw::Text(raw), mapper, &mut out.summary) {
+            out.record_error(path, None, i, &msg);
+        }
+    });
+    if simple.is_some() {
+        out.recognised = true;
+        return out;
+    }
     let mut out = FileOutcome::empty(path);
     mapper.pending.clear();
     let delivery = record::each_delivery_record(text, |i, rec| {

@@ -130,6 +130,56 @@ pub(crate) fn each_delivery_record<'a>(
     de.end()
 }
 
+/// [`each_delivery_record`] for a delivery file that opens with its `Records` array and ends
+/// with it (`{"Records":[…]}`, as CloudTrail writes them), handing `each` every record's text
+/// too: the records of high-risk events are kept whole without reading the file again. `None`
+/// when the file is not of that shape, or is not valid: read it with [`each_delivery_record`]
+/// (records may have been handed out already, as there).
+pub(crate) fn each_delivery_record_with_text<'a>(
+    text: &'a str,
+    mut each: impl FnMut(usize, &'a str, Record<'a>),
+) -> Option<()> {
+    let b = text.as_bytes();
+    let ws = |mut i: usize| {
+        while i < b.len() && matches!(b[i], b' ' | b'\n' | b'\r' | b'\t') {
+            i += 1;
+        }
+        i
+    };
+    let expect = |i: usize, lit: &[u8]| -> Option<usize> {
+        let i = ws(i);
+        b.get(i..i + lit.len())
+            .filter(|s| *s == lit)
+            .map(|_| i + lit.len())
+    };
+    let mut pos = expect(0, b"{")
+        .and_then(|i| expect(i, b"\"Records\""))
+        .and_then(|i| expect(i, b":"))
+        .and_then(|i| expect(i, b"["))?;
+    let mut index = 0;
+    if let Some(after) = expect(pos, b"]") {
+        pos = after;
+    } else {
+        loop {
+            let start = ws(pos);
+            let mut stream =
+                serde_json::Deserializer::from_str(&text[start..]).into_iter::<Record<'a>>();
+            let rec = stream.next()?.ok()?;
+            let end = start + stream.byte_offset();
+            each(index, &text[start..end], rec);
+            index += 1;
+            if let Some(after) = expect(end, b",") {
+                pos = after;
+            } else {
+                pos = expect(end, b"]")?;
+                break;
+            }
+        }
+    }
+    let end = expect(pos, b"}")?;
+    (ws(end) == b.len()).then_some(())
+}
+
 struct DeliveryFile<F>(F);
 
 impl<'de, F: FnMut(usize, Record<'de>)> DeserializeSeed<'de> for DeliveryFile<F> {

@@ -371,3 +371,76 @@ fn hostile_input_never_panics() {
     let out = parse("bin.json", &[0xff, 0xfe, 0x00, 0x81], &mut m);
     assert!(out.failed.is_some());
 }
+
+#[test]
+fn the_one_pass_and_the_general_reading_keep_the_same_records_whole() {
+    use crate::model::{ActivityClass, ActivityRules, Outcome};
+    let rules = ActivityRules {
+        classes: vec![ActivityClass {
+            id: "logging-tampering".into(),
+            description: "stops the trail".into(),
+            events: vec!["cloudtrail:StopLogging".into()],
+            identity_types: Vec::new(),
+            mfa: None,
+            critical_resources: false,
+            outcome: Outcome::Any,
+        }],
+        critical_resources: Vec::new(),
+    };
+    let activity = super::activity::Activity::new(&rules);
+    let rec = |id: &str, name: &str| {
+        format!(
+            r#"{{"eventVersion":"1.09","userIdentity":{{"type":"IAMUser","arn":"arn:aws:iam::111122223333:user/a","accountId":"111122223333"}},"eventTime":"2026-11-20T09:05:00Z","eventSource":"cloudtrail.amazonaws.com","eventName":"{name}","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.9","requestParameters":{{"name":"t \"quoted\" ]}}"}},"eventID":"{id}","recipientAccountId":"111122223333"}}"#
+        )
+    };
+    let records = [
+        rec("e1", "DescribeTrails"),
+        rec("e2", "StopLogging"),
+        rec("e3", "StopLogging"),
+    ];
+    let layouts = [
+        // CloudTrail's own: read in one pass, records handed out with their text
+        format!(r#"{{"Records":[{}]}}"#, records.join(",")),
+        format!(
+            "{{\n \"Records\" : [\n  {}\n ]\n}}\n",
+            records.join(",\n  ")
+        ),
+        // another key first: read by the general path, records found again by index
+        format!(r#"{{"Other":1,"Records":[{}]}}"#, records.join(",")),
+    ];
+    let mut kept = Vec::new();
+    for text in &layouts {
+        let mut m = Mapper::with_activity(AwsCatalog::embedded(), &activity);
+        let out = parse("layout.json", text.as_bytes(), &mut m);
+        assert_eq!((out.summary.events, out.skipped_records), (3, 0), "{text}");
+        let journal: Vec<(String, String)> = out
+            .summary
+            .journal
+            .iter()
+            .map(|e| {
+                (
+                    e.event_id.clone(),
+                    super::decompress(&e.record).unwrap_or_default(),
+                )
+            })
+            .collect();
+        kept.push(journal);
+    }
+    assert_eq!(
+        kept[0],
+        [
+            ("e2".to_string(), records[1].clone()),
+            ("e3".to_string(), records[2].clone())
+        ]
+    );
+    assert_eq!(kept[0], kept[1]);
+    assert_eq!(kept[0], kept[2]);
+    // not valid after the array: the general path says what is wrong
+    let mut m = Mapper::with_activity(AwsCatalog::embedded(), &activity);
+    let broken = format!(r#"{{"Records":[{}]"#, records.join(","));
+    let out = parse("broken.json", broken.as_bytes(), &mut m);
+    assert!(
+        out.failed.is_some() || !out.record_errors.is_empty(),
+        "{out:?}"
+    );
+}
