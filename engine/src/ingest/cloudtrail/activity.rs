@@ -169,10 +169,16 @@ pub(crate) fn mfa_of(rec: &Record<'_>) -> Option<bool> {
 /// Identity Center user (`onBehalfOf`), then the role session's name.
 pub(crate) fn actor_of(rec: &Record<'_>, session: Option<&str>) -> Option<String> {
     let id = rec.user_identity.as_ref()?;
+    // a SAML or OIDC federation call: the federated user's name
+    let federated = match opt(&id.kind) {
+        Some("SAMLUser" | "WebIdentityUser") => opt(&id.user_name),
+        _ => None,
+    };
     id.session_context
         .as_ref()
         .and_then(|c| opt(&c.source_identity))
         .or_else(|| id.on_behalf_of.as_ref().and_then(|o| opt(&o.user_id)))
+        .or(federated)
         .or(session)
         .map(str::to_string)
 }
@@ -258,6 +264,36 @@ pub(crate) fn fill_records(text: &str, entries: &mut [(usize, JournalEntry)], zi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_person_behind_a_call_is_the_source_identity_the_sso_user_or_the_federated_user() {
+        let actor = |identity: &str, session: Option<&str>| {
+            let text = format!(r#"{{"userIdentity":{identity},"eventName":"X"}}"#);
+            let rec: Record<'_> = serde_json::from_str(&text).expect("record");
+            actor_of(&rec, session)
+        };
+        assert_eq!(
+            actor(
+                r#"{"type":"SAMLUser","principalId":"SAMLE:alice@example.com","userName":"alice@example.com","identityProvider":"Okta"}"#,
+                None
+            )
+            .as_deref(),
+            Some("alice@example.com")
+        );
+        assert_eq!(
+            actor(
+                r#"{"type":"AssumedRole","sessionContext":{"sourceIdentity":"octocat"}}"#,
+                Some("deploy-1")
+            )
+            .as_deref(),
+            Some("octocat")
+        );
+        assert_eq!(
+            actor(r#"{"type":"AssumedRole"}"#, Some("bob@example.com")).as_deref(),
+            Some("bob@example.com")
+        );
+        assert_eq!(actor(r#"{"type":"IAMUser","userName":"ci"}"#, None), None);
+    }
 
     #[test]
     fn records_compress_and_come_back_whole() {
