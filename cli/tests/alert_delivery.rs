@@ -93,24 +93,26 @@ fn read_request(stream: &mut std::net::TcpStream) -> Option<Received> {
     })
 }
 
+/// `ingest` of the trigger trail into the store in `dir`.
+fn ingest_into(dir: &std::path::Path) -> assert_cmd::Command {
+    let mut c = whittle();
+    c.args([
+        "ingest",
+        TRIGGERS,
+        "--rules",
+        "@builtin",
+        "--now",
+        "2026-07-01",
+    ])
+    .arg("--db")
+    .arg(dir.join("usage.db"));
+    c
+}
+
 /// `ingest` of the trigger trail into a new store, with `args`.
 fn ingest(name: &str, args: &[&str]) -> (Option<i32>, String, String, PathBuf) {
     let dir = tmp(name);
-    let (code, out, err) = outcome(
-        whittle()
-            .args([
-                "ingest",
-                TRIGGERS,
-                "--rules",
-                "@builtin",
-                "--now",
-                "2026-07-01",
-            ])
-            .arg("--db")
-            .arg(dir.join("usage.db"))
-            .args(args)
-            .env_remove("WHITTLE_WEBHOOK_URL"),
-    );
+    let (code, out, err) = outcome(ingest_into(&dir).args(args));
     (code, out, err, dir)
 }
 
@@ -248,20 +250,7 @@ fn an_unreachable_webhook_is_said_by_host_only() {
 fn the_webhook_url_comes_from_the_environment_and_is_never_printed() {
     let server = Server::start(&[], 200);
     let dir = tmp("webhook-env");
-    let (code, out, err) = outcome(
-        whittle()
-            .args([
-                "ingest",
-                TRIGGERS,
-                "--rules",
-                "@builtin",
-                "--now",
-                "2026-07-01",
-            ])
-            .arg("--db")
-            .arg(dir.join("usage.db"))
-            .env("WHITTLE_WEBHOOK_URL", &server.url),
-    );
+    let (code, out, err) = outcome(ingest_into(&dir).env("WHITTLE_WEBHOOK_URL", &server.url));
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(server.received().len(), 3);
     assert!(!out.contains(TOKEN) && !err.contains(TOKEN));
