@@ -642,6 +642,23 @@ pub enum UsageCommand {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Merge stores built on other machines (per account, region or month) into `--db`
+    /// exactly: counts add, first/last seen combine, coverage unites, a log object two shards
+    /// ingested counts once. All or nothing.
+    Merge {
+        /// The stores to merge (`whittle ingest` stores of this release's schema).
+        #[arg(value_name = "SHARD", required = true)]
+        shards: Vec<PathBuf>,
+        /// The store they merge into (created when absent; an existing one is merged with them).
+        #[arg(long, value_name = "OUT", default_value_os_t = default_db())]
+        db: PathBuf,
+        /// When an ingest is writing `--db`, exit 2 saying who, instead of waiting.
+        #[arg(long)]
+        no_wait: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+    },
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]

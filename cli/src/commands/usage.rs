@@ -53,6 +53,16 @@ pub fn run(c: UsageCommand) -> miette::Result<u8> {
             }
             render::usage_prune(format, &db, &report)?
         }
+        UsageCommand::Merge {
+            shards,
+            db,
+            no_wait,
+            format,
+        } => {
+            let progress = crate::progress::IngestProgress::new(true);
+            let report = whittle_engine::usage_merge(&shards, &db, !no_wait, &progress)?;
+            render::usage_merge(format, &db, &report)?
+        }
         UsageCommand::Unmapped { db, format } => {
             let r = whittle_engine::usage_unmapped(&db)?;
             render::usage_unmapped(format, &r.unmapped, &r.permissionless)?

@@ -467,6 +467,17 @@ pub fn usage_show(format: Format, r: &whittle_engine::UsageShowReport) -> miette
     }
 }
 
+pub fn usage_merge(
+    format: Format,
+    db: &std::path::Path,
+    r: &whittle_engine::MergeReport,
+) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::usage_merge(w, db, r)),
+        Format::Json => json_doc(catalog(), json::UsageMerge::new(db, r)),
+    }
+}
+
 pub fn usage_unmapped(
     format: Format,
     unmapped: &[EventCount],

@@ -733,6 +733,38 @@ pub fn usage_show(w: &mut dyn Write, r: &whittle_engine::UsageShowReport) -> io:
     Ok(())
 }
 
+pub fn usage_merge(
+    w: &mut dyn Write,
+    db: &std::path::Path,
+    r: &whittle_engine::MergeReport,
+) -> io::Result<()> {
+    let overlapping: usize = r.shards.iter().map(|(_, s)| s.overlapping.len()).sum();
+    let objects: u64 = r.shards.iter().map(|(_, s)| s.log_objects).sum();
+    writeln!(
+        w,
+        "merged {} store(s) into {}: {} usage row(s), {} log object(s), {overlapping} of them ingested by two stores (counted once)",
+        r.shards.len(),
+        db.display(),
+        r.usage_rows(),
+        objects
+    )?;
+    for (path, s) in &r.shards {
+        writeln!(
+            w,
+            "  {}  {} usage row(s), {} log object(s){}",
+            path.display(),
+            s.usage_rows,
+            s.log_objects,
+            if s.overlapping.is_empty() {
+                String::new()
+            } else {
+                format!(", {} already merged (counted once)", s.overlapping.len())
+            }
+        )?;
+    }
+    Ok(())
+}
+
 pub fn usage_unmapped(
     w: &mut dyn Write,
     unmapped: &[whittle_engine::usage::EventCount],

@@ -112,6 +112,15 @@ pub enum JobError {
         /// What the system said.
         message: String,
     },
+    /// A store given to `usage merge` cannot be merged; nothing was.
+    #[error("cannot merge `{}`: {message}; nothing was merged", shard.display())]
+    #[diagnostic(code(whittle::store::merge))]
+    Merge {
+        /// The shard.
+        shard: PathBuf,
+        /// Why.
+        message: String,
+    },
     /// The store could not be read or written.
     #[error(transparent)]
     #[diagnostic(transparent)]

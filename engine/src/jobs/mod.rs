@@ -25,6 +25,7 @@ pub use recommend::{recommend, RecommendReport, RecommendRequest, Skipped};
 pub use rules::{rules_explain, rules_load, rules_test, RulesReport, TestReport};
 pub use simulate::{simulate, SimulateReport, SimulateRequest};
 pub use usage::{
-    events, ingest, usage_prune, usage_show, usage_summary, usage_unmapped, ActionRollup,
-    IngestRequest, Ingested, PruneReport, SnapshotUse, UnmappedReport, UsageQuery, UsageShowReport,
+    events, ingest, usage_merge, usage_prune, usage_show, usage_summary, usage_unmapped,
+    ActionRollup, IngestRequest, Ingested, MergeReport, PruneReport, SnapshotUse, UnmappedReport,
+    UsageQuery, UsageShowReport,
 };

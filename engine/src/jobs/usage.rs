@@ -543,3 +543,150 @@ pub fn usage_unmapped(db: &Path) -> Result<UnmappedReport, JobError> {
         permissionless: store.permissionless()?,
     })
 }
+
+/// What `usage merge` did.
+#[derive(Debug, Default)]
+pub struct MergeReport {
+    /// Per store merged, in order (the existing output store first, when there was one).
+    pub shards: Vec<(PathBuf, crate::usage::ShardMerged)>,
+}
+
+impl MergeReport {
+    /// Usage rows read from all shards.
+    pub fn usage_rows(&self) -> u64 {
+        self.shards.iter().map(|(_, s)| s.usage_rows).sum()
+    }
+}
+
+/// Merges the stores `shards` into `out` (created when absent; an existing `out` is merged
+/// with them). Written beside `out` and put in its place by one rename: a failure leaves `out`
+/// as it was. A log object two shards ingested counts once: its file is read again to take its
+/// second contribution off; a shard of another schema version, or an overlapping object whose
+/// file cannot be read as it was, stops the merge with nothing merged.
+pub fn usage_merge(
+    shards: &[PathBuf],
+    out: &Path,
+    wait: bool,
+    progress: &dyn Progress,
+) -> Result<MergeReport, JobError> {
+    let fail = |shard: &Path, message: String| JobError::Merge {
+        shard: shard.to_path_buf(),
+        message,
+    };
+    let same = |a: &Path, b: &Path| {
+        std::fs::canonicalize(a)
+            .ok()
+            .zip(std::fs::canonicalize(b).ok())
+            .is_some_and(|(a, b)| a == b)
+    };
+    let version_of = |s: &Path| {
+        match crate::usage::store_version(s) {
+        Ok(crate::usage::SCHEMA_VERSION) => Ok(()),
+        Ok(v) => Err(fail(
+            s,
+            format!(
+                "it is a store of schema version {v}, this whittle merges version {}: open it once with this whittle (`whittle usage summary --db {}`) to migrate it, or merge it with the whittle that wrote it",
+                crate::usage::SCHEMA_VERSION,
+                s.display()
+            ),
+        )),
+        Err(e) => Err(fail(s, e)),
+    }
+    };
+    for s in shards {
+        if !s.exists() {
+            return Err(JobError::NoSuchPath { path: s.clone() });
+        }
+        if same(s, out) {
+            return Err(fail(
+                s,
+                "it is the output store (`--db`), which is merged with the shards already".into(),
+            ));
+        }
+        version_of(s)?;
+    }
+    let _lock = WriteLock::take(out, wait, progress)?;
+    let existing = out.exists().then(|| out.to_path_buf());
+    if let Some(o) = &existing {
+        version_of(o)?;
+    }
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "usage.db".into());
+    let temp = out.with_file_name(format!(".{name}.merging-{}", std::process::id()));
+    let remove = |p: &Path| {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", p.display()));
+        }
+    };
+    remove(&temp);
+    let result = (|| -> Result<MergeReport, JobError> {
+        let catalogs = Registry::embedded();
+        let mut store = Store::open(&temp)?;
+        let mut report = MergeReport::default();
+        for shard in existing.iter().chain(shards) {
+            let merged = store
+                .merge_shard(shard)
+                .map_err(|e| fail(shard, e.to_string()))?;
+            if !merged.overlapping.is_empty() {
+                let twice =
+                    read_again(&merged.overlapping, catalogs).map_err(|m| fail(shard, m))?;
+                store.subtract(&twice, catalogs)?;
+            }
+            report.shards.push((shard.clone(), merged));
+        }
+        store.settle()?;
+        drop(store);
+        // the old store's write-ahead log must not be applied to the new file
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", out.display()));
+        }
+        std::fs::rename(&temp, out).map_err(|e| fail(out, format!("cannot replace it: {e}")))?;
+        Ok(report)
+    })();
+    if result.is_err() {
+        remove(&temp);
+    }
+    result
+}
+
+/// What the log objects `objects` contribute, read again from their files (each must still be
+/// there, the size it had).
+fn read_again(
+    objects: &[crate::usage::Overlap],
+    catalogs: &Registry,
+) -> Result<crate::model::UsageSummary, String> {
+    use crate::ingest::cloudtrail::{read_object, Mapper};
+    let mut mapper = Mapper::new(catalogs.aws());
+    let mut total = crate::model::UsageSummary::default();
+    for o in objects {
+        let path = PathBuf::from(&o.path);
+        let size = std::fs::metadata(&path).map(|m| m.len()).map_err(|e| {
+            format!(
+                "log object `{}` was ingested by an earlier shard too, and its file `{}` cannot be read again to count it once ({e}); merge on a machine that has it, or leave one of the two shards' copies out",
+                o.key, o.path
+            )
+        })?;
+        if size != o.size {
+            return Err(format!(
+                "log object `{}` was ingested by an earlier shard too, and its file `{}` has changed since ({} bytes, {} when ingested): it cannot be counted once",
+                o.key, o.path, size, o.size
+            ));
+        }
+        let obj = crate::ingest::LogObject {
+            path,
+            key: o.key.clone(),
+            size,
+        };
+        let outcome = read_object(&obj, &mut mapper);
+        if let Some(e) = outcome.failed {
+            return Err(format!(
+                "log object `{}` was ingested by an earlier shard too, and reading it again failed: {e}",
+                o.key
+            ));
+        }
+        total.merge(outcome.summary);
+    }
+    Ok(total)
+}

@@ -5,6 +5,7 @@ mod activity;
 mod facts;
 mod journal;
 mod log_keeper;
+mod merge;
 mod pipeline;
 mod principal_tags;
 mod store;
@@ -12,6 +13,7 @@ mod store;
 pub use activity::{use_events, Prior, RunActivity, Thresholds};
 pub use facts::load_facts;
 pub use journal::JournalQuery;
+pub use merge::{store_version, Overlap, ShardMerged};
 pub use pipeline::{ingest, IngestOptions, IngestReport, LogObjectRecord, NoProgress, Progress};
 pub use principal_tags::PrincipalTags;
 pub use store::{

@@ -111,6 +111,21 @@ UPDATE meta SET value = '2' WHERE key = 'schema_version';
 INSERT INTO meta(key, value) VALUES('migrated_from', '1');
 "#;
 
+/// How a usage row adds to one already stored (ingest and merge alike): counts add, first and
+/// last seen combine (a NULL is "never": the other side wins).
+pub(super) const USAGE_UPSERT: &str = "ON CONFLICT(principal, permission, resource) DO UPDATE SET
+   first_seen = CASE WHEN excluded.first_seen IS NULL THEN first_seen
+                     WHEN first_seen IS NULL THEN excluded.first_seen
+                     ELSE min(first_seen, excluded.first_seen) END,
+   last_seen = CASE WHEN excluded.last_seen IS NULL THEN last_seen
+                    WHEN last_seen IS NULL THEN excluded.last_seen
+                    ELSE max(last_seen, excluded.last_seen) END,
+   count = count + excluded.count,
+   denied = denied + excluded.denied,
+   denied_last = CASE WHEN excluded.denied_last IS NULL THEN denied_last
+                      WHEN denied_last IS NULL THEN excluded.denied_last
+                      ELSE max(denied_last, excluded.denied_last) END";
+
 /// A store problem: the file, and what SQLite said.
 #[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
 #[error("usage store `{path}`: {message}")]
@@ -118,6 +133,16 @@ INSERT INTO meta(key, value) VALUES('migrated_from', '1');
 pub struct StoreError {
     path: String,
     message: String,
+}
+
+impl StoreError {
+    /// A problem with the store at `path`.
+    pub(super) fn at(path: &Path, message: String) -> StoreError {
+        StoreError {
+            path: path.display().to_string(),
+            message,
+        }
+    }
 }
 
 /// One row of usage: a principal's use of a permission on a resource.
@@ -471,7 +496,7 @@ impl Store {
         }
     }
 
-    fn err(&self, e: impl std::fmt::Display) -> StoreError {
+    pub(super) fn err(&self, e: impl std::fmt::Display) -> StoreError {
         StoreError {
             path: self.path.display().to_string(),
             message: e.to_string(),
@@ -661,18 +686,7 @@ impl Store {
             insert_rows(
                 &tx,
                 "INSERT INTO usage(principal, permission, resource, first_seen, last_seen, count, denied, denied_last)",
-                "ON CONFLICT(principal, permission, resource) DO UPDATE SET
-                   first_seen = CASE WHEN excluded.first_seen IS NULL THEN first_seen
-                                     WHEN first_seen IS NULL THEN excluded.first_seen
-                                     ELSE min(first_seen, excluded.first_seen) END,
-                   last_seen = CASE WHEN excluded.last_seen IS NULL THEN last_seen
-                                    WHEN last_seen IS NULL THEN excluded.last_seen
-                                    ELSE max(last_seen, excluded.last_seen) END,
-                   count = count + excluded.count,
-                   denied = denied + excluded.denied,
-                   denied_last = CASE WHEN excluded.denied_last IS NULL THEN denied_last
-                                      WHEN denied_last IS NULL THEN excluded.denied_last
-                                      ELSE max(denied_last, excluded.denied_last) END",
+                USAGE_UPSERT,
                 values,
             )
             .map_err(err)?;

@@ -167,6 +167,42 @@ impl From<&whittle_engine::rules::Evidence> for Evidence {
     }
 }
 
+/// `whittle usage merge --format json`.
+#[derive(Serialize)]
+pub struct UsageMerge {
+    db: String,
+    usage_rows: u64,
+    shards: Vec<MergedShard>,
+}
+
+#[derive(Serialize)]
+struct MergedShard {
+    path: String,
+    usage_rows: u64,
+    log_objects: u64,
+    /// Log objects an earlier store had ingested too: counted once.
+    overlapping: Vec<String>,
+}
+
+impl UsageMerge {
+    pub fn new(db: &std::path::Path, r: &whittle_engine::MergeReport) -> Self {
+        UsageMerge {
+            db: db.display().to_string(),
+            usage_rows: r.usage_rows(),
+            shards: r
+                .shards
+                .iter()
+                .map(|(p, s)| MergedShard {
+                    path: p.display().to_string(),
+                    usage_rows: s.usage_rows,
+                    log_objects: s.log_objects,
+                    overlapping: s.overlapping.iter().map(|o| o.key.clone()).collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One finding.
 #[derive(Serialize)]
 pub struct Finding {
