@@ -624,18 +624,28 @@ pub fn usage_merge(
     let result = (|| -> Result<MergeReport, JobError> {
         let catalogs = Registry::embedded();
         let mut store = Store::open(&temp)?;
+        // private until renamed into place, and deleted on any failure
+        store.for_bulk_build()?;
         let mut report = MergeReport::default();
-        for shard in existing.iter().chain(shards) {
+        let inputs: Vec<&Path> = existing
+            .iter()
+            .chain(shards)
+            .map(PathBuf::as_path)
+            .collect();
+        // the small tables shard by shard (which also finds the log objects ingested twice) …
+        let mut twice = crate::model::UsageSummary::default();
+        for shard in &inputs {
             let merged = store
                 .merge_shard(shard)
                 .map_err(|e| fail(shard, e.to_string()))?;
             if !merged.overlapping.is_empty() {
-                let twice =
-                    read_again(&merged.overlapping, catalogs).map_err(|m| fail(shard, m))?;
-                store.subtract(&twice, catalogs)?;
+                twice.merge(read_again(&merged.overlapping, catalogs).map_err(|m| fail(shard, m))?);
             }
-            report.shards.push((shard.clone(), merged));
+            report.shards.push((shard.to_path_buf(), merged));
         }
+        // … the large ones in one sorted pass over all of them, then what was counted twice off
+        store.merge_large(&inputs)?;
+        store.subtract(&twice, catalogs)?;
         store.settle()?;
         drop(store);
         // the old store's write-ahead log must not be applied to the new file

@@ -4,8 +4,10 @@
 //! the attached shard; ids of principals and resources are content hashes and agree across
 //! stores, permission ids do not and are mapped by name.
 
-use super::store::{Store, StoreError, USAGE_UPSERT};
+use super::store::{insert_rows, Store, StoreError, USAGE_UPSERT};
+use rusqlite::types::{ToSqlOutput, Value};
 use rusqlite::OptionalExtension;
+use rustc_hash::FxHashMap;
 use std::path::Path;
 
 /// What one shard brought.
@@ -88,18 +90,8 @@ const AGGREGATES: &[&str] = &[
     "INSERT INTO main.principals(id, ident, kind, collisions, provider)
      SELECT id, ident, kind, collisions, provider FROM s.principals WHERE true
      ON CONFLICT(id) DO UPDATE SET collisions = max(collisions, excluded.collisions) + (ident <> excluded.ident)",
-    "INSERT INTO main.resources(id, ident, collisions)
-     SELECT id, ident, collisions FROM s.resources WHERE true
-     ON CONFLICT(id) DO UPDATE SET collisions = max(collisions, excluded.collisions) + (ident <> excluded.ident)",
     "INSERT INTO main.permissions(provider, name) SELECT provider, name FROM s.permissions WHERE true
      ON CONFLICT(provider, name) DO NOTHING",
-    "DELETE FROM temp.permission_map",
-    "INSERT INTO temp.permission_map(shard_id, id)
-     SELECT sp.id, p.id FROM s.permissions sp JOIN main.permissions p ON p.provider = sp.provider AND p.name = sp.name",
-    "INSERT INTO main.sessions(principal, session_id, session, count, last_seen)
-     SELECT principal, session_id, session, count, last_seen FROM s.sessions WHERE true
-     ON CONFLICT(principal, session_id) DO UPDATE SET count = count + excluded.count,
-       last_seen = max(last_seen, excluded.last_seen)",
     "INSERT INTO main.unmapped(provider, service, operation, count, last_seen)
      SELECT provider, service, operation, count, last_seen FROM s.unmapped WHERE true
      ON CONFLICT(provider, service, operation) DO UPDATE SET count = count + excluded.count,
@@ -130,10 +122,11 @@ fn read_only_uri(path: &Path) -> String {
 }
 
 impl Store {
-    /// Merges the store at `shard` into this one, in one transaction: nothing of it is added
-    /// when any part fails. The shard must be of this schema version (checked by the caller).
-    /// Objects both stores ingested are returned: their contribution is now counted twice, and
-    /// the caller takes it off again ([`Store::subtract`]) in its own transaction.
+    /// Merges the store at `shard` into this one, in one transaction, all but its three large
+    /// tables (usage, resources, sessions: [`Store::merge_large`] takes those of every shard at
+    /// once). The shard must be of this schema version (checked by the caller). Objects both
+    /// stores ingested are returned: their contribution will be counted twice, and the caller
+    /// takes it off again ([`Store::subtract`]).
     pub fn merge_shard(&mut self, shard: &Path) -> Result<ShardMerged, StoreError> {
         let mut merged = ShardMerged::default();
         let optional: Vec<&str> = {
@@ -172,21 +165,10 @@ impl Store {
                     })
                 })?
                 .collect::<Result<_, _>>()?;
-            tx.execute_batch(
-                "CREATE TEMP TABLE IF NOT EXISTS permission_map(shard_id INTEGER PRIMARY KEY, id INTEGER NOT NULL)",
-            )?;
             for sql in AGGREGATES {
                 tx.execute(sql, [])?;
             }
-            merged.usage_rows = tx.execute(
-                &format!(
-                    "INSERT INTO main.usage(principal, permission, resource, first_seen, last_seen, count, denied, denied_last)
-                     SELECT u.principal, m.id, u.resource, u.first_seen, u.last_seen, u.count, u.denied, u.denied_last
-                     FROM s.usage u JOIN temp.permission_map m ON m.shard_id = u.permission
-                     WHERE true ORDER BY 1, 2, 3 {USAGE_UPSERT}"
-                ),
-                [],
-            )? as u64;
+            merged.usage_rows = tx.query_row("SELECT count(*) FROM s.usage", [], |r| r.get(0))?;
             merged.log_objects = tx.execute(
                 "INSERT OR IGNORE INTO main.log_objects(key, path, size, events, skipped_records, ingested_at, source)
                  SELECT key, path, size, events, skipped_records, ingested_at, source FROM s.log_objects",
@@ -266,6 +248,13 @@ impl Store {
         })
     }
 
+    /// Tunes a store nobody else sees yet, and that is thrown away on any failure, for being
+    /// filled in bulk: no rollback journal, no syncs.
+    pub fn for_bulk_build(&mut self) -> Result<(), StoreError> {
+        let _: Vec<String> = self.query("PRAGMA journal_mode=OFF", [], |r| r.get(0))?;
+        self.execute_batch("PRAGMA synchronous=OFF; PRAGMA cache_size=-131072;")
+    }
+
     /// Makes the store one file again (no write-ahead log beside it), for moving it.
     pub fn settle(&mut self) -> Result<(), StoreError> {
         let mode: String = self
@@ -278,5 +267,291 @@ impl Store {
                 "could not leave write-ahead logging (journal mode {mode})"
             )))
         }
+    }
+}
+
+/// One shard's rows of a table, in primary-key order.
+type Rows<'s, T> = rusqlite::MappedRows<'s, fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>>;
+
+/// Reads sorted shards together: each call hands out every row, of every shard, whose key is
+/// the smallest not handed out yet (shard by shard, in each shard's order).
+struct KWay<'s, T, K> {
+    rows: Vec<Rows<'s, T>>,
+    heads: Vec<Option<T>>,
+    key: fn(&T) -> K,
+    error: Option<rusqlite::Error>,
+}
+
+impl<'s, T, K: Ord + Copy> KWay<'s, T, K> {
+    fn new(mut rows: Vec<Rows<'s, T>>, key: fn(&T) -> K) -> Self {
+        let mut error = None;
+        let heads = rows
+            .iter_mut()
+            .map(|r| match r.next() {
+                Some(Ok(t)) => Some(t),
+                Some(Err(e)) => {
+                    error.get_or_insert(e);
+                    None
+                }
+                None => None,
+            })
+            .collect();
+        KWay {
+            rows,
+            heads,
+            key,
+            error,
+        }
+    }
+
+    /// The rows of the next key, with the shard each comes from.
+    fn next_group(&mut self, out: &mut Vec<(usize, T)>) -> Option<K> {
+        out.clear();
+        if self.error.is_some() {
+            return None;
+        }
+        let key = self.heads.iter().flatten().map(self.key).min()?;
+        for i in 0..self.rows.len() {
+            while self.heads[i].as_ref().is_some_and(|h| (self.key)(h) == key) {
+                let next = match self.rows[i].next() {
+                    Some(Ok(t)) => Some(t),
+                    Some(Err(e)) => {
+                        self.error.get_or_insert(e);
+                        None
+                    }
+                    None => None,
+                };
+                if let Some(h) = std::mem::replace(&mut self.heads[i], next) {
+                    out.push((i, h));
+                }
+            }
+        }
+        Some(key)
+    }
+}
+
+/// A usage row: principal, permission, resource, first seen, last seen, count, denied, denied last.
+type UsageRow = (
+    i64,
+    i64,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    i64,
+    Option<i64>,
+);
+
+fn usage_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UsageRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
+}
+
+fn resource_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, i64)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+}
+
+fn session_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, i64, String, i64, i64)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+/// The earlier of two optional times (`None`: never).
+fn earlier(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn later(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn opt(v: Option<i64>) -> ToSqlOutput<'static> {
+    v.map_or(ToSqlOutput::Owned(Value::Null), ToSqlOutput::from)
+}
+
+impl Store {
+    /// Merges the usage, resources and sessions of `shards` — tables of this store that must
+    /// still be empty — in one sorted pass: every shard is read in its primary-key order and the
+    /// rows are appended in that order, so no row is looked up. Permission ids are mapped by
+    /// name to this store's (whose `permissions` must already hold every shard's).
+    pub fn merge_large(&mut self, shards: &[&Path]) -> Result<(), StoreError> {
+        let open = |p: &Path| {
+            let c = rusqlite::Connection::open_with_flags(
+                p,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )?;
+            c.pragma_update(None, "mmap_size", 1i64 << 32)?;
+            Ok::<_, rusqlite::Error>(c)
+        };
+        let conns: Vec<rusqlite::Connection> = shards
+            .iter()
+            .map(|p| open(p).map_err(|e| StoreError::at(p, e.to_string())))
+            .collect::<Result<_, _>>()?;
+        let ours: FxHashMap<(String, String), i64> =
+            self.query("SELECT provider, name, id FROM permissions", [], |r| {
+                Ok(((r.get(0)?, r.get(1)?), r.get(2)?))
+            })?;
+        let mut maps: Vec<FxHashMap<i64, i64>> = Vec::new();
+        for (c, p) in conns.iter().zip(shards) {
+            let err = |e: rusqlite::Error| StoreError::at(p, e.to_string());
+            let mut st = c
+                .prepare("SELECT id, provider, name FROM permissions")
+                .map_err(err)?;
+            let rows = st
+                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
+                .map_err(err)?;
+            let mut m = FxHashMap::default();
+            for row in rows {
+                let (id, provider, name): (i64, String, String) = row.map_err(err)?;
+                if let Some(o) = ours.get(&(provider, name)) {
+                    m.insert(id, *o);
+                }
+            }
+            maps.push(m);
+        }
+        let prepare = |sql: &str| -> Result<Vec<rusqlite::Statement<'_>>, StoreError> {
+            conns
+                .iter()
+                .zip(shards)
+                .map(|(c, p)| c.prepare(sql).map_err(|e| StoreError::at(p, e.to_string())))
+                .collect()
+        };
+        let mut res_st = prepare("SELECT id, ident, collisions FROM resources ORDER BY id")?;
+        let mut ses_st = prepare(
+            "SELECT principal, session_id, session, count, last_seen FROM sessions ORDER BY principal, session_id",
+        )?;
+        let mut use_st = prepare(
+            "SELECT principal, permission, resource, first_seen, last_seen, count, denied, denied_last
+             FROM usage ORDER BY principal, permission, resource",
+        )?;
+        fn rows<'s, T>(
+            st: &'s mut [rusqlite::Statement<'_>],
+            f: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+        ) -> rusqlite::Result<Vec<Rows<'s, T>>> {
+            st.iter_mut().map(|s| s.query_map([], f)).collect()
+        }
+        let read_error = std::cell::RefCell::new(None::<rusqlite::Error>);
+        self.in_transaction(|tx| {
+            // resources: one row per id (a different name under a known id counts a collision)
+            let mut k = KWay::new(rows(&mut res_st, resource_row)?, |r| r.0);
+            let mut group = Vec::new();
+            let resources = std::iter::from_fn(|| {
+                let id = k.next_group(&mut group)?;
+                let mut it = group.drain(..).map(|(_, r)| r);
+                let (_, ident, mut collisions) = it.next()?;
+                for (_, other, c) in it {
+                    collisions = collisions.max(c) + i64::from(other != ident);
+                }
+                Some([
+                    ToSqlOutput::from(id),
+                    ToSqlOutput::Owned(Value::Text(ident)),
+                    ToSqlOutput::from(collisions),
+                ])
+            });
+            insert_rows(tx, "INSERT INTO resources(id, ident, collisions)", "", resources)?;
+            if let Some(e) = k.error.take() {
+                read_error.borrow_mut().replace(e);
+            }
+            // sessions: calls add, the last call is the later one
+            let mut k = KWay::new(rows(&mut ses_st, session_row)?, |s| (s.0, s.1));
+            let mut group = Vec::new();
+            let sessions = std::iter::from_fn(|| {
+                let (p, sid) = k.next_group(&mut group)?;
+                let mut it = group.drain(..).map(|(_, s)| s);
+                let (_, _, name, mut count, mut last) = it.next()?;
+                for (_, _, _, c, l) in it {
+                    count += c;
+                    last = last.max(l);
+                }
+                Some([
+                    ToSqlOutput::from(p),
+                    ToSqlOutput::from(sid),
+                    ToSqlOutput::Owned(Value::Text(name)),
+                    ToSqlOutput::from(count),
+                    ToSqlOutput::from(last),
+                ])
+            });
+            insert_rows(
+                tx,
+                "INSERT INTO sessions(principal, session_id, session, count, last_seen)",
+                "",
+                sessions,
+            )?;
+            if let Some(e) = k.error.take() {
+                read_error.borrow_mut().get_or_insert(e);
+            }
+            // usage: a principal at a time (its rows sorted again under this store's permission
+            // ids), rows with the same key combined
+            let mut k = KWay::new(rows(&mut use_st, usage_row)?, |u| u.0);
+            let mut group = Vec::new();
+            let mut pending: std::vec::IntoIter<UsageRow> = Vec::new().into_iter();
+            let usage = std::iter::from_fn(|| loop {
+                if let Some(u) = pending.next() {
+                    return Some(u);
+                }
+                k.next_group(&mut group)?;
+                let mut mine: Vec<UsageRow> = group
+                    .drain(..)
+                    .filter_map(|(shard, mut u)| {
+                        u.1 = *maps[shard].get(&u.1)?;
+                        Some(u)
+                    })
+                    .collect();
+                mine.sort_unstable_by_key(|u| (u.1, u.2));
+                let mut combined: Vec<UsageRow> = Vec::with_capacity(mine.len());
+                for u in mine {
+                    match combined.last_mut() {
+                        Some(c) if (c.1, c.2) == (u.1, u.2) => {
+                            c.3 = earlier(c.3, u.3);
+                            c.4 = later(c.4, u.4);
+                            c.5 += u.5;
+                            c.6 += u.6;
+                            c.7 = later(c.7, u.7);
+                        }
+                        _ => combined.push(u),
+                    }
+                }
+                pending = combined.into_iter();
+            })
+            .map(|u| {
+                [
+                    ToSqlOutput::from(u.0),
+                    ToSqlOutput::from(u.1),
+                    ToSqlOutput::from(u.2),
+                    opt(u.3),
+                    opt(u.4),
+                    ToSqlOutput::from(u.5),
+                    ToSqlOutput::from(u.6),
+                    opt(u.7),
+                ]
+            });
+            insert_rows(
+                tx,
+                "INSERT INTO usage(principal, permission, resource, first_seen, last_seen, count, denied, denied_last)",
+                USAGE_UPSERT,
+                usage,
+            )?;
+            if let Some(e) = k.error.take() {
+                read_error.borrow_mut().get_or_insert(e);
+            }
+            match read_error.borrow_mut().take() {
+                Some(e) => Err(e),
+                None => Ok(()),
+            }
+        })
     }
 }

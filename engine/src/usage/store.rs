@@ -265,7 +265,7 @@ const ROWS_PER_INSERT: usize = 256;
 
 /// Inserts `rows` of `W` values with multi-row statements (`ROWS_PER_INSERT` rows each, the
 /// last one shorter), binding one statement's rows at a time: no list of every value is built.
-fn insert_rows<'v, const W: usize>(
+pub(super) fn insert_rows<'v, const W: usize>(
     tx: &Transaction<'_>,
     head: &str,
     tail: &str,
@@ -554,6 +554,11 @@ impl Store {
         let out = each(&tx).map_err(err)?;
         tx.commit().map_err(err)?;
         Ok(out)
+    }
+
+    /// Runs statements that return nothing.
+    pub(super) fn execute_batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.conn.execute_batch(sql).map_err(|e| self.err(e))
     }
 
     /// Runs a statement that changes rows; how many it changed.
