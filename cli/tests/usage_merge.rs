@@ -198,3 +198,44 @@ fn what_cannot_be_merged_leaves_the_output_as_it_was() {
         "no temporary store is left behind"
     );
 }
+
+#[test]
+fn a_store_migrated_from_version_1_merges_with_its_legacy_totals_and_an_unmigrated_one_is_refused()
+{
+    let dir = tmp("merge-v1");
+    let v1 = dir.join("v1.db");
+    std::fs::copy(
+        common::root().join("testdata/usage/store-v1-four-days-and-mixed-identities.db"),
+        &v1,
+    )
+    .expect("copy");
+    let out = dir.join("merged.db");
+    let (code, _, err) = merge(&out, &[&v1]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("schema version 1"), "{err}");
+    assert!(!out.exists());
+    // reading it once migrates it in place; then it merges, legacy per-service totals included
+    let summary = |db: &Path| {
+        let (code, text, err) = outcome(
+            whittle()
+                .args(["usage", "summary", "--format", "json", "--db"])
+                .arg(db),
+        );
+        assert_eq!(code, Some(0), "{err}");
+        let mut v: serde_json::Value = serde_json::from_str(&text).expect("json");
+        if let Some(o) = v.as_object_mut() {
+            // where it is, and whether it was itself migrated, differ by design
+            o.remove("db");
+            o.remove("migrated_from");
+        }
+        v
+    };
+    let migrated = summary(&v1);
+    assert_eq!(merge(&out, &[&v1]).0, Some(0));
+    let merged = summary(&out);
+    assert!(
+        merged.to_string().contains("v1_service_totals"),
+        "{merged:#}"
+    );
+    assert_eq!(merged, migrated);
+}

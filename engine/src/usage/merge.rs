@@ -77,6 +77,21 @@ const OPTIONAL: &[(&str, &str)] = &[
          SELECT rule, event_id, raised_at FROM s.alerts",
     ),
     (
+        "v1_service_totals",
+        "CREATE TABLE IF NOT EXISTS main.v1_service_totals (
+           account TEXT NOT NULL, region TEXT NOT NULL, service TEXT NOT NULL,
+           management_events INTEGER NOT NULL, data_events INTEGER NOT NULL,
+           first_seen INTEGER, last_seen INTEGER, PRIMARY KEY (account, region, service));
+         INSERT INTO main.v1_service_totals(account, region, service, management_events, data_events, first_seen, last_seen)
+         SELECT account, region, service, management_events, data_events, first_seen, last_seen
+         FROM s.v1_service_totals WHERE true
+         ON CONFLICT(account, region, service) DO UPDATE SET
+           management_events = management_events + excluded.management_events,
+           data_events = data_events + excluded.data_events,
+           first_seen = min(coalesce(first_seen, excluded.first_seen), coalesce(excluded.first_seen, first_seen)),
+           last_seen = max(coalesce(last_seen, excluded.last_seen), coalesce(excluded.last_seen, last_seen));",
+    ),
+    (
         "principal_tags",
         "INSERT INTO main.principal_tags(principal, tags, recorded_at)
          SELECT principal, tags, recorded_at FROM s.principal_tags WHERE true
@@ -176,7 +191,7 @@ impl Store {
             )? as u64
                 + merged.overlapping.len() as u64;
             for sql in &optional {
-                tx.execute(sql, [])?;
+                tx.execute_batch(sql)?;
             }
             Ok(())
         });
