@@ -570,3 +570,124 @@ impl Store {
         })
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use crate::catalog::Registry;
+    use crate::model::{LogClass, PermissionId, PermissionRef, Provider, UsageSummary};
+    use proptest::prelude::*;
+
+    /// (principal, permission, resource, time, denied, shard)
+    type Event = (u8, u32, u8, i64, bool, usize);
+
+    fn summary<'e>(events: impl Iterator<Item = &'e Event>) -> UsageSummary {
+        let mut s = UsageSummary::default();
+        for &(p, a, r, at, denied, _) in events {
+            let pid = s.principal(Provider::Aws, &format!("arn:aws:iam::1:role/r{p}"), "role");
+            let perm = PermissionRef::new(Provider::Aws, PermissionId(a));
+            s.record(pid, perm, &format!("arn:aws:s3:::b/{r}"), at, denied);
+            s.cover(Provider::Aws, "1", "us-east-1", "s3", LogClass::Data, at);
+            s.events += 1;
+        }
+        s
+    }
+
+    fn store(path: &Path, s: &UsageSummary, objects: &[&str]) -> Store {
+        let _ = std::fs::remove_file(path);
+        let mut st = Store::open(path).expect("store");
+        let objects: Vec<super::super::LogObjectRecord> = objects
+            .iter()
+            .map(|k| super::super::LogObjectRecord {
+                key: k.to_string(),
+                path: format!("/nowhere/{k}"),
+                size: 1,
+                events: 0,
+                skipped_records: 0,
+            })
+            .collect();
+        st.commit(s, &objects, "cloudtrail", Registry::embedded(), 0)
+            .expect("commit");
+        st
+    }
+
+    fn dump(st: &Store) -> Vec<String> {
+        let mut v: Vec<String> = st
+            .query(
+                "SELECT principal, permission, resource, first_seen, last_seen, count, denied, denied_last FROM usage_view",
+                [],
+                |r| {
+                    Ok(format!(
+                        "{:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, i64>(6)?,
+                        r.get::<_, Option<String>>(7)?
+                    ))
+                },
+            )
+            .expect("usage");
+        let cov: Vec<String> = st
+            .query(
+                "SELECT scope, location, service, class, day, events FROM coverage",
+                [],
+                |r| {
+                    Ok(format!(
+                        "{} {} {} {} {} {}",
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?
+                    ))
+                },
+            )
+            .expect("coverage");
+        v.extend(cov);
+        v.sort();
+        v
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn shards_merge_into_the_store_of_all_their_events(
+            events in prop::collection::vec(
+                (0u8..4, 0u32..6, 0u8..5, 0i64..(40 * 86_400), any::<bool>(), 0usize..3),
+                1..50,
+            )
+        ) {
+            let dir = std::env::temp_dir().join(format!(
+                "whittle-merge-prop-{}-{}",
+                std::process::id(),
+                events.len() as u64 * 1_000_003 + events.iter().map(|e| e.3 as u64).sum::<u64>()
+            ));
+            std::fs::create_dir_all(&dir).expect("dir");
+            let whole = store(&dir.join("whole.db"), &summary(events.iter()), &["a", "b", "c"]);
+            let mut shards = Vec::new();
+            for k in 0..3 {
+                let path = dir.join(format!("shard-{k}.db"));
+                let key = ["a", "b", "c"][k];
+                drop(store(&path, &summary(events.iter().filter(|e| e.5 == k)), &[key]));
+                shards.push(path);
+            }
+            let out = dir.join("merged.db");
+            let _ = std::fs::remove_file(&out);
+            let mut merged = Store::open(&out).expect("out");
+            for s in &shards {
+                let m = merged.merge_shard(s).expect("merge");
+                prop_assert!(m.overlapping.is_empty());
+            }
+            let paths: Vec<&Path> = shards.iter().map(std::path::PathBuf::as_path).collect();
+            merged.merge_large(&paths).expect("large");
+            prop_assert_eq!(dump(&merged), dump(&whole));
+            drop(merged);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+}
