@@ -397,176 +397,257 @@ fn opt(v: Option<i64>) -> ToSqlOutput<'static> {
     v.map_or(ToSqlOutput::Owned(Value::Null), ToSqlOutput::from)
 }
 
-impl Store {
-    /// Merges the usage, resources and sessions of `shards` — tables of this store that must
-    /// still be empty — in one sorted pass: every shard is read in its primary-key order and the
-    /// rows are appended in that order, so no row is looked up. Permission ids are mapped by
-    /// name to this store's (whose `permissions` must already hold every shard's).
-    pub fn merge_large(&mut self, shards: &[&Path]) -> Result<(), StoreError> {
-        let open = |p: &Path| {
-            let c = rusqlite::Connection::open_with_flags(
-                p,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
-                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-            )?;
-            c.pragma_update(None, "mmap_size", 1i64 << 32)?;
-            Ok::<_, rusqlite::Error>(c)
-        };
-        let conns: Vec<rusqlite::Connection> = shards
-            .iter()
-            .map(|p| open(p).map_err(|e| StoreError::at(p, e.to_string())))
-            .collect::<Result<_, _>>()?;
-        let ours: FxHashMap<(String, String), i64> =
-            self.query("SELECT provider, name, id FROM permissions", [], |r| {
-                Ok(((r.get(0)?, r.get(1)?), r.get(2)?))
-            })?;
-        let mut maps: Vec<FxHashMap<i64, i64>> = Vec::new();
-        for (c, p) in conns.iter().zip(shards) {
-            let err = |e: rusqlite::Error| StoreError::at(p, e.to_string());
-            let mut st = c
-                .prepare("SELECT id, provider, name FROM permissions")
-                .map_err(err)?;
-            let rows = st
-                .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
-                .map_err(err)?;
-            let mut m = FxHashMap::default();
-            for row in rows {
-                let (id, provider, name): (i64, String, String) = row.map_err(err)?;
-                if let Some(o) = ours.get(&(provider, name)) {
-                    m.insert(id, *o);
-                }
+/// Rows handed from the reader to the writer, merged across shards and in key order.
+enum Batch {
+    Resources(Vec<(i64, String, i64)>),
+    Sessions(Vec<(i64, i64, String, i64, i64)>),
+    Usage(Vec<UsageRow>),
+    /// Everything was read.
+    Done,
+}
+
+/// Rows per batch handed to the writer (a multiple of the rows per `INSERT`).
+const BATCH: usize = 4096;
+
+/// A shard's problem, named by its position when no path is at hand.
+fn read_err(e: rusqlite::Error) -> StoreError {
+    StoreError::at(Path::new("<shard>"), e.to_string())
+}
+
+/// Reads the resources, sessions and usage of `shards`, merged, in key order, and sends them in
+/// batches: the reading side of [`Store::merge_large`], on its own thread. Permission ids are
+/// mapped to `ours` by name. Returns early (with `Ok`) when the writer has stopped.
+fn read_merged(
+    shards: &[&Path],
+    ours: &FxHashMap<(String, String), i64>,
+    out: &std::sync::mpsc::SyncSender<Batch>,
+) -> Result<(), StoreError> {
+    let open = |p: &Path| {
+        let c = rusqlite::Connection::open_with_flags(
+            p,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        c.pragma_update(None, "mmap_size", 1i64 << 32)?;
+        Ok::<_, rusqlite::Error>(c)
+    };
+    let conns: Vec<rusqlite::Connection> = shards
+        .iter()
+        .map(|p| open(p).map_err(|e| StoreError::at(p, e.to_string())))
+        .collect::<Result<_, _>>()?;
+    let mut maps: Vec<FxHashMap<i64, i64>> = Vec::new();
+    for (c, p) in conns.iter().zip(shards) {
+        let err = |e: rusqlite::Error| StoreError::at(p, e.to_string());
+        let mut st = c
+            .prepare("SELECT id, provider, name FROM permissions")
+            .map_err(err)?;
+        let rows = st
+            .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(err)?;
+        let mut m = FxHashMap::default();
+        for row in rows {
+            let (id, provider, name): (i64, String, String) = row.map_err(err)?;
+            if let Some(o) = ours.get(&(provider, name)) {
+                m.insert(id, *o);
             }
-            maps.push(m);
         }
-        let prepare = |sql: &str| -> Result<Vec<rusqlite::Statement<'_>>, StoreError> {
-            conns
-                .iter()
-                .zip(shards)
-                .map(|(c, p)| c.prepare(sql).map_err(|e| StoreError::at(p, e.to_string())))
-                .collect()
-        };
-        let mut res_st = prepare("SELECT id, ident, collisions FROM resources ORDER BY id")?;
-        let mut ses_st = prepare(
-            "SELECT principal, session_id, session, count, last_seen FROM sessions ORDER BY principal, session_id",
-        )?;
-        let mut use_st = prepare(
-            "SELECT principal, permission, resource, first_seen, last_seen, count, denied, denied_last
-             FROM usage ORDER BY principal, permission, resource",
-        )?;
-        fn rows<'s, T>(
-            st: &'s mut [rusqlite::Statement<'_>],
-            f: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-        ) -> rusqlite::Result<Vec<Rows<'s, T>>> {
-            st.iter_mut().map(|s| s.query_map([], f)).collect()
-        }
-        let read_error = std::cell::RefCell::new(None::<rusqlite::Error>);
-        self.in_transaction(|tx| {
-            // resources: one row per id (a different name under a known id counts a collision)
-            let mut k = KWay::new(rows(&mut res_st, resource_row)?, |r| r.0);
-            let mut group = Vec::new();
-            let resources = std::iter::from_fn(|| {
-                let id = k.next_group(&mut group)?;
-                let mut it = group.drain(..).map(|(_, r)| r);
-                let (_, ident, mut collisions) = it.next()?;
+        maps.push(m);
+    }
+    let prepare = |sql: &str| -> Result<Vec<rusqlite::Statement<'_>>, StoreError> {
+        conns
+            .iter()
+            .zip(shards)
+            .map(|(c, p)| c.prepare(sql).map_err(|e| StoreError::at(p, e.to_string())))
+            .collect()
+    };
+    fn rows<'s, T>(
+        st: &'s mut [rusqlite::Statement<'_>],
+        f: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<Rows<'s, T>>, StoreError> {
+        st.iter_mut()
+            .map(|s| s.query_map([], f))
+            .collect::<rusqlite::Result<_>>()
+            .map_err(read_err)
+    }
+    let send = |b: Batch| out.send(b).is_ok();
+    // resources: one row per id (a different name under a known id counts a collision)
+    {
+        let mut st = prepare("SELECT id, ident, collisions FROM resources ORDER BY id")?;
+        let mut k = KWay::new(rows(&mut st, resource_row)?, |r| r.0);
+        let (mut group, mut batch) = (Vec::new(), Vec::with_capacity(BATCH));
+        while let Some(id) = k.next_group(&mut group) {
+            let mut it = group.drain(..).map(|(_, r)| r);
+            if let Some((_, ident, mut collisions)) = it.next() {
                 for (_, other, c) in it {
                     collisions = collisions.max(c) + i64::from(other != ident);
                 }
-                Some([
-                    ToSqlOutput::from(id),
-                    ToSqlOutput::Owned(Value::Text(ident)),
-                    ToSqlOutput::from(collisions),
-                ])
-            });
-            insert_rows(tx, "INSERT INTO resources(id, ident, collisions)", "", resources)?;
-            if let Some(e) = k.error.take() {
-                read_error.borrow_mut().replace(e);
+                batch.push((id, ident, collisions));
             }
-            // sessions: calls add, the last call is the later one
-            let mut k = KWay::new(rows(&mut ses_st, session_row)?, |s| (s.0, s.1));
-            let mut group = Vec::new();
-            let sessions = std::iter::from_fn(|| {
-                let (p, sid) = k.next_group(&mut group)?;
-                let mut it = group.drain(..).map(|(_, s)| s);
-                let (_, _, name, mut count, mut last) = it.next()?;
+            if batch.len() == BATCH && !send(Batch::Resources(std::mem::take(&mut batch))) {
+                return Ok(());
+            }
+        }
+        if let Some(e) = k.error.take() {
+            return Err(read_err(e));
+        }
+        if !send(Batch::Resources(batch)) {
+            return Ok(());
+        }
+    }
+    // sessions: calls add, the last call is the later one
+    {
+        let mut st = prepare(
+            "SELECT principal, session_id, session, count, last_seen FROM sessions ORDER BY principal, session_id",
+        )?;
+        let mut k = KWay::new(rows(&mut st, session_row)?, |s| (s.0, s.1));
+        let (mut group, mut batch) = (Vec::new(), Vec::with_capacity(BATCH));
+        while let Some((p, sid)) = k.next_group(&mut group) {
+            let mut it = group.drain(..).map(|(_, s)| s);
+            if let Some((_, _, name, mut count, mut last)) = it.next() {
                 for (_, _, _, c, l) in it {
                     count += c;
                     last = last.max(l);
                 }
-                Some([
-                    ToSqlOutput::from(p),
-                    ToSqlOutput::from(sid),
-                    ToSqlOutput::Owned(Value::Text(name)),
-                    ToSqlOutput::from(count),
-                    ToSqlOutput::from(last),
-                ])
-            });
-            insert_rows(
-                tx,
-                "INSERT INTO sessions(principal, session_id, session, count, last_seen)",
-                "",
-                sessions,
-            )?;
-            if let Some(e) = k.error.take() {
-                read_error.borrow_mut().get_or_insert(e);
+                batch.push((p, sid, name, count, last));
             }
-            // usage: a principal at a time (its rows sorted again under this store's permission
-            // ids), rows with the same key combined
-            let mut k = KWay::new(rows(&mut use_st, usage_row)?, |u| u.0);
-            let mut group = Vec::new();
-            let mut pending: std::vec::IntoIter<UsageRow> = Vec::new().into_iter();
-            let usage = std::iter::from_fn(|| loop {
-                if let Some(u) = pending.next() {
-                    return Some(u);
-                }
-                k.next_group(&mut group)?;
-                let mut mine: Vec<UsageRow> = group
-                    .drain(..)
-                    .filter_map(|(shard, mut u)| {
-                        u.1 = *maps[shard].get(&u.1)?;
-                        Some(u)
-                    })
-                    .collect();
-                mine.sort_unstable_by_key(|u| (u.1, u.2));
-                let mut combined: Vec<UsageRow> = Vec::with_capacity(mine.len());
-                for u in mine {
-                    match combined.last_mut() {
-                        Some(c) if (c.1, c.2) == (u.1, u.2) => {
-                            c.3 = earlier(c.3, u.3);
-                            c.4 = later(c.4, u.4);
-                            c.5 += u.5;
-                            c.6 += u.6;
-                            c.7 = later(c.7, u.7);
+            if batch.len() == BATCH && !send(Batch::Sessions(std::mem::take(&mut batch))) {
+                return Ok(());
+            }
+        }
+        if let Some(e) = k.error.take() {
+            return Err(read_err(e));
+        }
+        if !send(Batch::Sessions(batch)) {
+            return Ok(());
+        }
+    }
+    // usage: a principal at a time (its rows sorted again under this store's permission ids),
+    // rows with the same key combined
+    {
+        let mut st = prepare(
+            "SELECT principal, permission, resource, first_seen, last_seen, count, denied, denied_last
+             FROM usage ORDER BY principal, permission, resource",
+        )?;
+        let mut k = KWay::new(rows(&mut st, usage_row)?, |u| u.0);
+        let (mut group, mut batch) = (Vec::new(), Vec::<UsageRow>::with_capacity(BATCH));
+        let mut mine: Vec<UsageRow> = Vec::new();
+        while k.next_group(&mut group).is_some() {
+            mine.clear();
+            mine.extend(group.drain(..).filter_map(|(shard, mut u)| {
+                u.1 = *maps[shard].get(&u.1)?;
+                Some(u)
+            }));
+            mine.sort_unstable_by_key(|u| (u.1, u.2));
+            for u in mine.drain(..) {
+                match batch.last_mut() {
+                    Some(c) if (c.0, c.1, c.2) == (u.0, u.1, u.2) => {
+                        c.3 = earlier(c.3, u.3);
+                        c.4 = later(c.4, u.4);
+                        c.5 += u.5;
+                        c.6 += u.6;
+                        c.7 = later(c.7, u.7);
+                    }
+                    _ => {
+                        if batch.len() >= BATCH && !send(Batch::Usage(std::mem::take(&mut batch))) {
+                            return Ok(());
                         }
-                        _ => combined.push(u),
+                        batch.push(u);
                     }
                 }
-                pending = combined.into_iter();
-            })
-            .map(|u| {
-                [
-                    ToSqlOutput::from(u.0),
-                    ToSqlOutput::from(u.1),
-                    ToSqlOutput::from(u.2),
-                    opt(u.3),
-                    opt(u.4),
-                    ToSqlOutput::from(u.5),
-                    ToSqlOutput::from(u.6),
-                    opt(u.7),
-                ]
+            }
+        }
+        if let Some(e) = k.error.take() {
+            return Err(read_err(e));
+        }
+        if !send(Batch::Usage(batch)) {
+            return Ok(());
+        }
+    }
+    send(Batch::Done);
+    Ok(())
+}
+
+impl Store {
+    /// Merges the usage, resources and sessions of `shards` — tables of this store that must
+    /// still be empty — in one sorted pass: every shard is read in its primary-key order and the
+    /// rows are appended in that order, so no row is looked up. The shards are read on a second
+    /// thread while this one writes. Permission ids are mapped by name to this store's (whose
+    /// `permissions` must already hold every shard's).
+    pub fn merge_large(&mut self, shards: &[&Path]) -> Result<(), StoreError> {
+        let ours: FxHashMap<(String, String), i64> =
+            self.query("SELECT provider, name, id FROM permissions", [], |r| {
+                Ok(((r.get(0)?, r.get(1)?), r.get(2)?))
+            })?;
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+            let reader = scope.spawn(|| {
+                let tx = tx;
+                read_merged(shards, &ours, &tx)
             });
-            insert_rows(
-                tx,
-                "INSERT INTO usage(principal, permission, resource, first_seen, last_seen, count, denied, denied_last)",
-                USAGE_UPSERT,
-                usage,
-            )?;
-            if let Some(e) = k.error.take() {
-                read_error.borrow_mut().get_or_insert(e);
-            }
-            match read_error.borrow_mut().take() {
-                Some(e) => Err(e),
-                None => Ok(()),
-            }
+            let written = self.in_transaction(|t| {
+                let mut done = false;
+                for b in rx {
+                    match b {
+                        Batch::Resources(rows) => insert_rows(
+                            t,
+                            "INSERT INTO resources(id, ident, collisions)",
+                            "",
+                            rows.into_iter().map(|(id, ident, c)| {
+                                [
+                                    ToSqlOutput::from(id),
+                                    ToSqlOutput::Owned(Value::Text(ident)),
+                                    ToSqlOutput::from(c),
+                                ]
+                            }),
+                        )?,
+                        Batch::Sessions(rows) => insert_rows(
+                            t,
+                            "INSERT INTO sessions(principal, session_id, session, count, last_seen)",
+                            "",
+                            rows.into_iter().map(|(p, sid, name, count, last)| {
+                                [
+                                    ToSqlOutput::from(p),
+                                    ToSqlOutput::from(sid),
+                                    ToSqlOutput::Owned(Value::Text(name)),
+                                    ToSqlOutput::from(count),
+                                    ToSqlOutput::from(last),
+                                ]
+                            }),
+                        )?,
+                        Batch::Usage(rows) => insert_rows(
+                            t,
+                            "INSERT INTO usage(principal, permission, resource, first_seen, last_seen, count, denied, denied_last)",
+                            USAGE_UPSERT,
+                            rows.into_iter().map(|u| {
+                                [
+                                    ToSqlOutput::from(u.0),
+                                    ToSqlOutput::from(u.1),
+                                    ToSqlOutput::from(u.2),
+                                    opt(u.3),
+                                    opt(u.4),
+                                    ToSqlOutput::from(u.5),
+                                    ToSqlOutput::from(u.6),
+                                    opt(u.7),
+                                ]
+                            }),
+                        )?,
+                        Batch::Done => done = true,
+                    }
+                }
+                // the reader stopped early: it says why below; nothing here is kept
+                if done {
+                    Ok(())
+                } else {
+                    Err(rusqlite::Error::InvalidQuery)
+                }
+            });
+            let read = reader.join().unwrap_or_else(|_| {
+                Err(StoreError::at(
+                    Path::new("<shard>"),
+                    "reading the shards failed".into(),
+                ))
+            });
+            read?;
+            written
         })
     }
 }
