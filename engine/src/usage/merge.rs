@@ -414,6 +414,29 @@ fn read_err(e: rusqlite::Error) -> StoreError {
     StoreError::at(Path::new("<shard>"), e.to_string())
 }
 
+/// Sends the rows `k` reads, those of one key combined into one by `combine`, in batches
+/// `wrap` makes; false when the writer has stopped.
+fn send_merged<T, K: Ord + Copy>(
+    mut k: KWay<'_, T, K>,
+    combine: impl Fn(std::vec::Drain<'_, (usize, T)>) -> Option<T>,
+    wrap: fn(Vec<T>) -> Batch,
+    send: &dyn Fn(Batch) -> bool,
+) -> Result<bool, StoreError> {
+    let (mut group, mut batch) = (Vec::new(), Vec::with_capacity(BATCH));
+    while k.next_group(&mut group).is_some() {
+        if let Some(row) = combine(group.drain(..)) {
+            batch.push(row);
+        }
+        if batch.len() == BATCH && !send(wrap(std::mem::take(&mut batch))) {
+            return Ok(false);
+        }
+    }
+    if let Some(e) = k.error.take() {
+        return Err(read_err(e));
+    }
+    Ok(send(wrap(batch)))
+}
+
 /// Reads the resources, sessions and usage of `shards`, merged, in key order, and sends them in
 /// batches: the reading side of [`Store::merge_large`], on its own thread. Permission ids are
 /// mapped to `ours` by name. Returns early (with `Ok`) when the writer has stopped.
@@ -470,55 +493,43 @@ fn read_merged(
     }
     let send = |b: Batch| out.send(b).is_ok();
     // resources: one row per id (a different name under a known id counts a collision)
-    {
-        let mut st = prepare("SELECT id, ident, collisions FROM resources ORDER BY id")?;
-        let mut k = KWay::new(rows(&mut st, resource_row)?, |r| r.0);
-        let (mut group, mut batch) = (Vec::new(), Vec::with_capacity(BATCH));
-        while let Some(id) = k.next_group(&mut group) {
-            let mut it = group.drain(..).map(|(_, r)| r);
-            if let Some((_, ident, mut collisions)) = it.next() {
-                for (_, other, c) in it {
-                    collisions = collisions.max(c) + i64::from(other != ident);
-                }
-                batch.push((id, ident, collisions));
+    let mut st = prepare("SELECT id, ident, collisions FROM resources ORDER BY id")?;
+    let sent = send_merged(
+        KWay::new(rows(&mut st, resource_row)?, |r| r.0),
+        |group| {
+            let mut group = group.map(|(_, r)| r);
+            let (id, ident, mut collisions) = group.next()?;
+            for (_, other, c) in group {
+                collisions = collisions.max(c) + i64::from(other != ident);
             }
-            if batch.len() == BATCH && !send(Batch::Resources(std::mem::take(&mut batch))) {
-                return Ok(());
-            }
-        }
-        if let Some(e) = k.error.take() {
-            return Err(read_err(e));
-        }
-        if !send(Batch::Resources(batch)) {
-            return Ok(());
-        }
+            Some((id, ident, collisions))
+        },
+        Batch::Resources,
+        &send,
+    )?;
+    if !sent {
+        return Ok(());
     }
     // sessions: calls add, the last call is the later one
-    {
-        let mut st = prepare(
-            "SELECT principal, session_id, session, count, last_seen FROM sessions ORDER BY principal, session_id",
-        )?;
-        let mut k = KWay::new(rows(&mut st, session_row)?, |s| (s.0, s.1));
-        let (mut group, mut batch) = (Vec::new(), Vec::with_capacity(BATCH));
-        while let Some((p, sid)) = k.next_group(&mut group) {
-            let mut it = group.drain(..).map(|(_, s)| s);
-            if let Some((_, _, name, mut count, mut last)) = it.next() {
-                for (_, _, _, c, l) in it {
-                    count += c;
-                    last = last.max(l);
-                }
-                batch.push((p, sid, name, count, last));
+    let mut st = prepare(
+        "SELECT principal, session_id, session, count, last_seen FROM sessions ORDER BY principal, session_id",
+    )?;
+    let sent = send_merged(
+        KWay::new(rows(&mut st, session_row)?, |s| (s.0, s.1)),
+        |group| {
+            let mut group = group.map(|(_, s)| s);
+            let (p, sid, name, mut count, mut last) = group.next()?;
+            for (_, _, _, c, l) in group {
+                count += c;
+                last = last.max(l);
             }
-            if batch.len() == BATCH && !send(Batch::Sessions(std::mem::take(&mut batch))) {
-                return Ok(());
-            }
-        }
-        if let Some(e) = k.error.take() {
-            return Err(read_err(e));
-        }
-        if !send(Batch::Sessions(batch)) {
-            return Ok(());
-        }
+            Some((p, sid, name, count, last))
+        },
+        Batch::Sessions,
+        &send,
+    )?;
+    if !sent {
+        return Ok(());
     }
     // usage: a principal at a time (its rows sorted again under this store's permission ids),
     // rows with the same key combined
