@@ -742,7 +742,7 @@ pub fn usage_merge(
     let objects: u64 = r.shards.iter().map(|(_, s)| s.log_objects).sum();
     writeln!(
         w,
-        "merged {} store(s) into {}: {} usage row(s), {} log object(s), {overlapping} of them ingested by two stores (counted once)",
+        "merged {} store(s) into {}: {} usage row(s) read, {} log object(s), {overlapping} of them ingested by two stores (counted once)",
         r.shards.len(),
         db.display(),
         r.usage_rows(),
