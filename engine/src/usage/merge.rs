@@ -6,7 +6,6 @@
 
 use super::store::{insert_rows, Store, StoreError, USAGE_UPSERT};
 use rusqlite::types::{ToSqlOutput, Value};
-use rusqlite::OptionalExtension;
 use rustc_hash::FxHashMap;
 use std::path::Path;
 
@@ -40,16 +39,7 @@ pub fn store_version(path: &Path) -> Result<i64, String> {
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| e.to_string())?;
-    let v: Option<String> = conn
-        .query_row(
-            "SELECT value FROM meta WHERE key = 'schema_version'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(|e| format!("not a whittle usage store, or damaged: {e}"))?;
-    v.as_deref()
-        .and_then(|v| v.parse().ok())
+    super::store::schema_version(&conn)?
         .ok_or_else(|| "not a whittle usage store: `meta` has no schema version".into())
 }
 
@@ -144,27 +134,6 @@ impl Store {
     /// takes it off again ([`Store::subtract`]).
     pub fn merge_shard(&mut self, shard: &Path) -> Result<ShardMerged, StoreError> {
         let mut merged = ShardMerged::default();
-        let optional: Vec<&str> = {
-            let conn = rusqlite::Connection::open_with_flags(
-                shard,
-                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-            )
-            .map_err(|e| StoreError::at(shard, e.to_string()))?;
-            let mut present = Vec::new();
-            for (table, sql) in OPTIONAL {
-                let n: i64 = conn
-                    .query_row(
-                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
-                        [table],
-                        |r| r.get(0),
-                    )
-                    .map_err(|e| StoreError::at(shard, e.to_string()))?;
-                if n > 0 {
-                    present.push(*sql);
-                }
-            }
-            present
-        };
         let uri = read_only_uri(shard);
         self.execute("ATTACH DATABASE ?1 AS s", [uri.as_str()])?;
         let result = self.in_transaction(|tx| {
@@ -183,6 +152,11 @@ impl Store {
             for sql in AGGREGATES {
                 tx.execute(sql, [])?;
             }
+            // tables a store from an earlier release of this schema may lack
+            let present: Vec<String> = tx
+                .prepare("SELECT name FROM s.sqlite_master WHERE type = 'table'")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
             merged.usage_rows = tx.query_row("SELECT count(*) FROM s.usage", [], |r| r.get(0))?;
             merged.log_objects = tx.execute(
                 "INSERT OR IGNORE INTO main.log_objects(key, path, size, events, skipped_records, ingested_at, source)
@@ -190,8 +164,10 @@ impl Store {
                 [],
             )? as u64
                 + merged.overlapping.len() as u64;
-            for sql in &optional {
-                tx.execute_batch(sql)?;
+            for (table, sql) in OPTIONAL {
+                if present.iter().any(|t| t == table) {
+                    tx.execute_batch(sql)?;
+                }
             }
             Ok(())
         });

@@ -336,6 +336,19 @@ pub struct LogState {
     pub blocked: bool,
 }
 
+/// The schema version a store's `meta` records (`None`: it records none).
+pub(super) fn schema_version(conn: &Connection) -> Result<Option<i64>, String> {
+    let version: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| format!("not a whittle usage store, or damaged: {e}"))?;
+    Ok(version.as_deref().and_then(|v| v.parse().ok()))
+}
+
 /// Creates the schema in a new file, migrates an older one, refuses a newer one. Runs in one
 /// write transaction, so two processes opening a new or old store at once do it once.
 fn prepare_schema(conn: &mut Connection) -> Result<(), String> {
@@ -360,17 +373,7 @@ fn prepare_schema(conn: &mut Connection) -> Result<(), String> {
         if !tables.iter().any(|t| t == "meta") {
             return Err("not a whittle usage store: it holds other tables and no `meta`".into());
         }
-        let version: Option<String> = tx
-            .query_row(
-                "SELECT value FROM meta WHERE key='schema_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| e.to_string())?;
-        let version: i64 = version
-            .as_deref()
-            .and_then(|v| v.parse().ok())
+        let version = schema_version(&tx)?
             .ok_or("not a whittle usage store: `meta` has no schema version")?;
         match version {
             SCHEMA_VERSION => {}
@@ -462,15 +465,7 @@ impl Store {
         conn.pragma_update(None, "mmap_size", 1i64 << 32)
             .and_then(|_| conn.pragma_update(None, "cache_size", -262_144))
             .map_err(|e| err(e.to_string()))?;
-        let version: Option<String> = conn
-            .query_row(
-                "SELECT value FROM meta WHERE key='schema_version'",
-                [],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| err(format!("not a whittle usage store, or damaged: {e}")))?;
-        match version.as_deref().and_then(|v| v.parse::<i64>().ok()) {
+        match schema_version(&conn).map_err(err)? {
             Some(SCHEMA_VERSION) => Ok(Store {
                 conn,
                 path: path.to_path_buf(),
