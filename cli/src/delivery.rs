@@ -14,6 +14,14 @@ pub struct AlertSinks {
 }
 
 impl AlertSinks {
+    /// [`AlertSinks::open`], saying why on stderr when it cannot (`None`: the command stops
+    /// with exit 2 before anything is read).
+    pub fn open_or_say(d: &AlertDelivery) -> Option<AlertSinks> {
+        AlertSinks::open(d)
+            .map_err(|e| diagnostics::usage_error(&e))
+            .ok()
+    }
+
     /// Opens the destinations `d` names; a webhook URL that cannot be used is an error before
     /// anything is read (it is not shown: it may hold a token).
     pub fn open(d: &AlertDelivery) -> Result<AlertSinks, String> {

@@ -15,12 +15,8 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         }
         rules
     };
-    let mut sinks = match crate::delivery::AlertSinks::open(&a.delivery) {
-        Ok(s) => s,
-        Err(e) => {
-            diagnostics::usage_error(&e);
-            return Ok(exit::INPUT_ERROR);
-        }
+    let Some(mut sinks) = crate::delivery::AlertSinks::open_or_say(&a.delivery) else {
+        return Ok(exit::INPUT_ERROR);
     };
     let progress = progress::IngestProgress::new(a.quiet);
     let run = whittle_engine::ingest(&IngestRequest {

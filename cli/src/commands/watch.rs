@@ -130,12 +130,8 @@ pub fn run(a: WatchArgs) -> miette::Result<u8> {
         return Ok(exit::INPUT_ERROR);
     }
     let following = !a.logs.is_empty();
-    let mut sinks = match AlertSinks::open(&a.delivery) {
-        Ok(s) => s,
-        Err(e) => {
-            diagnostics::usage_error(&e);
-            return Ok(exit::INPUT_ERROR);
-        }
+    let Some(mut sinks) = AlertSinks::open_or_say(&a.delivery) else {
+        return Ok(exit::INPUT_ERROR);
     };
     // with only --logs, the rules are the journal's: they are read by each ingest, not tested
     let rule_runs = !following || !a.dirs.is_empty() || !a.snapshots.is_empty();
