@@ -506,6 +506,11 @@ pub struct IngestArgs {
     /// The day retention counts back from (`YYYY-MM-DD`; default: today).
     #[arg(long, value_name = "DATE")]
     pub now: Option<String>,
+    /// The PATHs are results of `whittle usage sql` queries (CSV with a header, or JSON lines;
+    /// usage and coverage told apart by their columns), not logs: the same mapping and
+    /// attribution, no journal and no alerts. A result read before adds nothing.
+    #[arg(long, conflicts_with_all = ["rules", "snapshots", "fail_on", "alerts"])]
+    pub aggregate: bool,
 }
 
 /// Where alerts are delivered, besides the report (`ingest`, `watch --logs`).
@@ -529,6 +534,18 @@ pub struct AlertDelivery {
     /// Retries of a failed post (backoff from 0.5 s, doubling; `Retry-After` honoured).
     #[arg(long, value_name = "N", default_value_t = 4)]
     pub webhook_retries: u32,
+}
+
+impl AlertDelivery {
+    /// Nowhere.
+    pub fn none() -> AlertDelivery {
+        AlertDelivery {
+            alerts: None,
+            webhook: None,
+            webhook_format: Default::default(),
+            webhook_retries: 0,
+        }
+    }
 }
 
 #[derive(Debug, Args)]
@@ -642,6 +659,28 @@ pub enum UsageCommand {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+    /// Print the aggregation as one query for the engine that holds the logs (Athena, Trino or
+    /// Spark over the CloudTrail table; BigQuery over Cloud Audit Logs sinks; Log Analytics over
+    /// `AzureActivity`); `whittle ingest --aggregate` reads its result.
+    Sql {
+        /// The engine whose dialect to write.
+        #[arg(long, value_enum, value_name = "ENGINE")]
+        engine: SqlEngine,
+        /// `usage`: calls per principal, operation, resource and outcome; `coverage`: events per
+        /// account, region, day, service and event category.
+        #[arg(long, value_enum, value_name = "QUERY", default_value_t)]
+        query: SqlQuery,
+        /// Events of the last N days.
+        #[arg(long, value_name = "N", default_value_t = 90)]
+        days: u32,
+        /// The table (default: `cloudtrail_logs`; BigQuery: the sink tables' common prefix,
+        /// `cloudaudit_googleapis_com`; Kusto: `AzureActivity`).
+        #[arg(long, value_name = "NAME")]
+        table: Option<String>,
+        /// The day `--days` counts back from (`YYYY-MM-DD`; default: today).
+        #[arg(long, value_name = "DATE")]
+        now: Option<String>,
+    },
     /// Merge stores built on other machines (per account, region or month) into `--db`
     /// exactly: counts add, first/last seen combine, coverage unites, a log object two shards
     /// ingested counts once. All or nothing.
@@ -659,6 +698,32 @@ pub enum UsageCommand {
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
+}
+
+/// `usage sql --engine`.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SqlEngine {
+    /// Amazon Athena (engine version 3).
+    Athena,
+    /// Trino or Presto.
+    Trino,
+    /// Apache Spark SQL.
+    Spark,
+    /// Google BigQuery.
+    #[value(name = "bigquery")]
+    BigQuery,
+    /// Azure Monitor Log Analytics (KQL).
+    Kusto,
+}
+
+/// `usage sql --query`.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum SqlQuery {
+    /// Calls per principal, operation, resource and outcome.
+    #[default]
+    Usage,
+    /// Events per account, region, day, service and event category.
+    Coverage,
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]

@@ -64,7 +64,7 @@ fn fixture() -> (PathBuf, PathBuf) {
                 p,
                 PermissionRef::new(Provider::Aws, a),
                 &resource,
-                at,
+                whittle_engine::model::Calls::one(at),
                 false,
             );
         }

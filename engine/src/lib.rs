@@ -4,6 +4,7 @@
 //! the model. The engine never prints and never exits: it returns values and errors.
 
 pub mod access_diff;
+pub mod aggregate;
 pub mod aws;
 pub mod catalog;
 pub mod diff;

@@ -6,7 +6,7 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
     let Some(now) = crate::cli::now_or_today(a.now.as_deref()) else {
         return Ok(exit::INPUT_ERROR);
     };
-    let rules = if a.no_journal {
+    let rules = if a.no_journal || a.aggregate {
         Vec::new()
     } else {
         let (rules, note) = rules_or_default(&a.rules);
@@ -15,7 +15,13 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         }
         rules
     };
-    let Some(mut sinks) = crate::delivery::AlertSinks::open_or_say(&a.delivery) else {
+    // an aggregate raises no alerts: a webhook set in the environment is not even opened
+    let delivery = if a.aggregate {
+        crate::cli::AlertDelivery::none()
+    } else {
+        a.delivery
+    };
+    let Some(mut sinks) = crate::delivery::AlertSinks::open_or_say(&delivery) else {
         return Ok(exit::INPUT_ERROR);
     };
     let progress = progress::IngestProgress::new(a.quiet);
@@ -29,6 +35,7 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         rules,
         settle: None,
         snapshots: a.snapshots.clone(),
+        aggregate: a.aggregate,
     })?;
     diagnostics::rule_diagnostics(&run.rule_diagnostics);
     sinks.deliver(&run.alerts);

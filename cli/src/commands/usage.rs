@@ -1,4 +1,4 @@
-use crate::cli::UsageCommand;
+use crate::cli::{SqlEngine, SqlQuery, UsageCommand};
 use crate::{exit, render};
 use whittle_engine::rules::MIN_RETENTION_DAYS;
 
@@ -63,10 +63,59 @@ pub fn run(c: UsageCommand) -> miette::Result<u8> {
             let report = whittle_engine::usage_merge(&shards, &db, !no_wait, &progress)?;
             render::usage_merge(format, &db, &report)?
         }
+        UsageCommand::Sql {
+            engine,
+            query,
+            days,
+            table,
+            now,
+        } => return sql(engine, query, days, table, now.as_deref()),
         UsageCommand::Unmapped { db, format } => {
             let r = whittle_engine::usage_unmapped(&db)?;
             render::usage_unmapped(format, &r.unmapped, &r.permissionless)?
         }
     }
+    Ok(exit::CLEAN)
+}
+
+/// `usage sql`: the query on stdout.
+fn sql(
+    engine: SqlEngine,
+    query: SqlQuery,
+    days: u32,
+    table: Option<String>,
+    now: Option<&str>,
+) -> miette::Result<u8> {
+    use whittle_engine::aggregate::{Engine, Query, QueryRequest};
+    let Some(now) = crate::cli::now_or_today(now) else {
+        return Ok(exit::INPUT_ERROR);
+    };
+    if let Some(t) = table
+        .as_deref()
+        .filter(|t| !whittle_engine::aggregate::sql::is_table_name(t))
+    {
+        crate::diagnostics::usage_error(&format!(
+            "`--table {t}` is not a table name (letters, digits, `_`, `-`, `.`, `:`, quotes)"
+        ));
+        return Ok(exit::INPUT_ERROR);
+    }
+    let engine = match engine {
+        SqlEngine::Athena => Engine::Athena,
+        SqlEngine::Trino => Engine::Trino,
+        SqlEngine::Spark => Engine::Spark,
+        SqlEngine::BigQuery => Engine::BigQuery,
+        SqlEngine::Kusto => Engine::Kusto,
+    };
+    let query = match query {
+        SqlQuery::Usage => Query::Usage,
+        SqlQuery::Coverage => Query::Coverage,
+    };
+    render::query_text(&whittle_engine::aggregate::query(&QueryRequest {
+        engine,
+        query,
+        days,
+        now,
+        table,
+    }))?;
     Ok(exit::CLEAN)
 }

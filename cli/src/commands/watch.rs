@@ -83,6 +83,7 @@ fn ingest_pass(
         wait: true,
         rules: dirs.to_vec(),
         settle: Some(Duration::from_millis(a.settle_ms)),
+        aggregate: false,
         snapshots: a.snapshots.clone(),
     });
     let run_report = match result {

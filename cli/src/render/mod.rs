@@ -540,3 +540,8 @@ pub fn rule_explain(format: Format, doc: &RuleDoc) -> miette::Result<()> {
         Format::Json => json_doc(catalog(), json::RuleExplain::from(doc)),
     }
 }
+
+/// `usage sql`: the query, as written.
+pub fn query_text(sql: &str) -> miette::Result<()> {
+    stdout(|w| w.write_all(sql.as_bytes()))
+}

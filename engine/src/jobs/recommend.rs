@@ -162,6 +162,7 @@ impl Evidence {
             rules: Vec::new(),
             settle: None,
             snapshots: Vec::new(),
+            aggregate: false,
         })?
         .report;
         Ok(Evidence {

@@ -3,6 +3,7 @@
 
 use super::{JobError, NotFound};
 use crate::catalog::Registry;
+use crate::ingest::cloudtrail::aggregate::Aggregates;
 use crate::ingest::cloudtrail::{Activity, CloudTrail};
 use crate::model::time::Epoch;
 use crate::model::JournalEntry;
@@ -34,6 +35,9 @@ pub struct IngestRequest<'p> {
     /// Entitlement snapshots whose admin-equivalent and permission-management holders alert
     /// rules call privileged (besides those that used such permissions before).
     pub snapshots: Vec<PathBuf>,
+    /// `paths` are results of `whittle usage sql` queries, not logs: usage and coverage only
+    /// (no journal, no alerts: an aggregate has no single events).
+    pub aggregate: bool,
 }
 
 /// What the snapshots given to an ingest contributed.
@@ -145,13 +149,33 @@ pub fn ingest(req: &IngestRequest<'_>) -> Result<Ingested, JobError> {
     // one writer at a time: what a second ingest reads as done is what the first committed
     let _lock = WriteLock::take(&req.db, req.wait, req.progress)?;
     let catalogs = Registry::embedded();
-    let (set, mut rule_diagnostics) = usable_rules(&req.rules, catalogs);
-    let mut store = Store::open(&req.db)?;
     let opts = IngestOptions {
         commit_every_files: req.commit_every.max(1),
         settle: req.settle,
         ..IngestOptions::default()
     };
+    if req.aggregate {
+        let mut store = Store::open(&req.db)?;
+        let source = Aggregates::new(catalogs.aws());
+        let report = usage::ingest(
+            &source,
+            &req.paths,
+            &mut store,
+            catalogs,
+            opts,
+            req.progress,
+            req.now,
+        )?;
+        return Ok(Ingested {
+            report,
+            rule_diagnostics: Vec::new(),
+            retention_days: None,
+            alerts: Vec::new(),
+            snapshot: None,
+        });
+    }
+    let (set, mut rule_diagnostics) = usable_rules(&req.rules, catalogs);
+    let mut store = Store::open(&req.db)?;
     let source = match &set {
         Some(s) => CloudTrail::with_activity(catalogs.aws(), Activity::new(&s.lp.activity_rules())),
         None => CloudTrail::new(catalogs.aws()),

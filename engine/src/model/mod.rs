@@ -35,6 +35,6 @@ pub use principal::{Principal, PrincipalKind, Provider};
 pub use proposal::ResourceMode;
 pub use time::{Day, Epoch};
 pub use usage::{
-    name_id, PermissionId, PermissionRef, Stats, Tally, UsageFacts, UsageRecord, UsageSummary,
-    Window,
+    name_id, Calls, PermissionId, PermissionRef, Stats, Tally, UsageFacts, UsageRecord,
+    UsageSummary, Window,
 };

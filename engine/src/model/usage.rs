@@ -64,16 +64,44 @@ impl Default for Stats {
     }
 }
 
+/// Calls alike: how many, the first and the last. One event of a log is one call; a row of an
+/// aggregate (`whittle ingest --aggregate`) is many.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Calls {
+    /// The first call.
+    pub first: Epoch,
+    /// The last call.
+    pub last: Epoch,
+    /// How many.
+    pub count: u64,
+}
+
+impl Calls {
+    /// One call at `at`.
+    pub fn one(at: Epoch) -> Calls {
+        Calls {
+            first: at,
+            last: at,
+            count: 1,
+        }
+    }
+}
+
 impl Stats {
     /// Records one call.
     pub fn add(&mut self, at: Epoch, denied: bool) {
+        self.add_calls(Calls::one(at), denied);
+    }
+
+    /// Records calls alike.
+    pub fn add_calls(&mut self, c: Calls, denied: bool) {
         if denied {
-            self.denied += 1;
-            self.denied_last = self.denied_last.max(at);
+            self.denied += c.count;
+            self.denied_last = self.denied_last.max(c.last);
         } else {
-            self.count += 1;
-            self.first_seen = self.first_seen.min(at);
-            self.last_seen = self.last_seen.max(at);
+            self.count += c.count;
+            self.first_seen = self.first_seen.min(c.first);
+            self.last_seen = self.last_seen.max(c.last);
         }
     }
 
@@ -97,9 +125,9 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, at: Epoch) {
-        self.count += 1;
-        self.last_seen = self.last_seen.max(at);
+    fn add(&mut self, c: Calls) {
+        self.count += c.count;
+        self.last_seen = self.last_seen.max(c.last);
     }
     fn merge(&mut self, o: &Tally) {
         self.count += o.count;
@@ -167,7 +195,7 @@ impl UsageSummary {
         principal: i64,
         action: PermissionRef,
         resource: &str,
-        at: Epoch,
+        calls: Calls,
         denied: bool,
     ) {
         let r = name_id(resource);
@@ -177,32 +205,38 @@ impl UsageSummary {
         self.usage
             .entry((principal, action, r))
             .or_default()
-            .add(at, denied);
+            .add_calls(calls, denied);
     }
 
-    /// Records a role session.
-    pub fn session(&mut self, principal: i64, session: &str, at: Epoch) {
+    /// Records calls in a role session.
+    pub fn session(&mut self, principal: i64, session: &str, calls: Calls) {
         let s = name_id(session);
         self.session_names
             .entry(s)
             .or_insert_with(|| session.to_string());
-        self.sessions.entry((principal, s)).or_default().add(at);
+        self.sessions.entry((principal, s)).or_default().add(calls);
     }
 
-    /// Records an event with no permission mapping.
-    pub fn unmapped(&mut self, provider: Provider, service: &str, operation: &str, at: Epoch) {
-        tally(&mut self.unmapped, provider, service, operation, at);
+    /// Records events with no permission mapping.
+    pub fn unmapped(&mut self, provider: Provider, service: &str, operation: &str, calls: Calls) {
+        tally(&mut self.unmapped, provider, service, operation, calls);
     }
 
-    /// Records an event that needs no permission.
+    /// Records events that need no permission.
     pub fn permissionless(
         &mut self,
         provider: Provider,
         service: &str,
         operation: &str,
-        at: Epoch,
+        calls: Calls,
     ) {
-        tally(&mut self.permissionless, provider, service, operation, at);
+        tally(
+            &mut self.permissionless,
+            provider,
+            service,
+            operation,
+            calls,
+        );
     }
 
     /// Records coverage for one event.
@@ -215,7 +249,18 @@ impl UsageSummary {
         class: LogClass,
         at: Epoch,
     ) {
-        let day = day_of(at);
+        self.cover_day(provider, (scope, location, service), class, day_of(at), 1);
+    }
+
+    /// Records coverage for `events` events of one day.
+    pub fn cover_day(
+        &mut self,
+        provider: Provider,
+        (scope, location, service): (&str, &str, &str),
+        class: LogClass,
+        day: Day,
+        events: u64,
+    ) {
         // a log object covers few cells: look up by reference, allocate the key once
         let hit = self.coverage.iter_mut().find(|(c, _)| {
             c.day == day
@@ -226,7 +271,7 @@ impl UsageSummary {
                 && c.scope == scope
         });
         match hit {
-            Some((_, n)) => *n += 1,
+            Some((_, n)) => *n += events,
             None => {
                 self.coverage.insert(
                     CoverageCell {
@@ -237,7 +282,7 @@ impl UsageSummary {
                         class,
                         day,
                     },
-                    1,
+                    events,
                 );
             }
         }
@@ -278,16 +323,16 @@ impl UsageSummary {
 
 type Tallies = FxHashMap<(Provider, String, String), Tally>;
 
-fn tally(map: &mut Tallies, provider: Provider, service: &str, operation: &str, at: Epoch) {
+fn tally(map: &mut Tallies, provider: Provider, service: &str, operation: &str, calls: Calls) {
     match map
         .iter_mut()
         .find(|((p, s, o), _)| *p == provider && s == service && o == operation)
     {
-        Some((_, t)) => t.add(at),
+        Some((_, t)) => t.add(calls),
         None => map
             .entry((provider, service.to_string(), operation.to_string()))
             .or_default()
-            .add(at),
+            .add(calls),
     }
 }
 
@@ -433,7 +478,7 @@ mod tests {
                 p,
                 PermissionRef::new(Provider::Aws, PermissionId(7)),
                 "arn:aws:s3:::b",
-                t,
+                Calls::one(t),
                 denied,
             );
             let p = all.principal(Provider::Aws, "arn:aws:iam::1:role/r", "role");
@@ -441,7 +486,7 @@ mod tests {
                 p,
                 PermissionRef::new(Provider::Aws, PermissionId(7)),
                 "arn:aws:s3:::b",
-                t,
+                Calls::one(t),
                 denied,
             );
         }
@@ -466,7 +511,13 @@ mod properties {
     fn record(s: &mut UsageSummary, &(p, a, r, at, denied): &Event) {
         let pid = s.principal(Provider::Aws, &format!("arn:aws:iam::1:role/r{p}"), "role");
         let perm = PermissionRef::new(Provider::Aws, PermissionId(a));
-        s.record(pid, perm, &format!("arn:aws:s3:::b/{r}"), at, denied);
+        s.record(
+            pid,
+            perm,
+            &format!("arn:aws:s3:::b/{r}"),
+            Calls::one(at),
+            denied,
+        );
         s.cover(
             Provider::Aws,
             "1",

@@ -654,7 +654,13 @@ mod properties {
         for &(p, a, r, at, denied, _) in events {
             let pid = s.principal(Provider::Aws, &format!("arn:aws:iam::1:role/r{p}"), "role");
             let perm = PermissionRef::new(Provider::Aws, PermissionId(a));
-            s.record(pid, perm, &format!("arn:aws:s3:::b/{r}"), at, denied);
+            s.record(
+                pid,
+                perm,
+                &format!("arn:aws:s3:::b/{r}"),
+                crate::model::Calls::one(at),
+                denied,
+            );
             s.cover(Provider::Aws, "1", "us-east-1", "s3", LogClass::Data, at);
             s.events += 1;
         }

@@ -8,6 +8,7 @@
 //! reported with its index; the rest of the file counts.
 
 mod activity;
+pub mod aggregate;
 mod attribution;
 mod diags;
 mod mapping;
@@ -26,7 +27,7 @@ pub use mapping::{
 use crate::catalog::AwsCatalog;
 use crate::ingest::log_source::{FileOutcome, LogObject, LogSource, Skipped};
 use crate::model::time::{parse_time, Epoch};
-use crate::model::{JournalEntry, LogClass, PermissionRef, Provider, UsageSummary};
+use crate::model::{Calls, JournalEntry, LogClass, PermissionRef, Provider, UsageSummary};
 use crate::source::InputError;
 use record::{opt, Probe, Record, S};
 use rustc_hash::FxHashMap;
@@ -40,6 +41,49 @@ use std::path::{Path, PathBuf};
 pub fn discover(paths: &[PathBuf]) -> (Vec<LogObject>, Vec<Skipped>) {
     let mut logs = Vec::new();
     let mut skipped = Vec::new();
+    walk_files(paths, &mut skipped, |path, name, size, skipped| {
+        let lower = name.to_ascii_lowercase();
+        let is_json = [
+            ".json",
+            ".json.gz",
+            ".jsonl",
+            ".jsonl.gz",
+            ".ndjson",
+            ".ndjson.gz",
+        ]
+        .iter()
+        .any(|x| lower.ends_with(x));
+        if path
+            .components()
+            .any(|c| c.as_os_str() == "CloudTrail-Digest")
+            || name.contains("_CloudTrail-Digest_")
+        {
+            skipped.push(Skipped {
+                path,
+                reason: diags::DIGEST.into(),
+                error: false,
+            });
+        } else if !is_json {
+            skipped.push(Skipped {
+                path,
+                reason: "not a JSON log file".into(),
+                error: false,
+            });
+        } else {
+            logs.push(log_object(path, name, size));
+        }
+    });
+    (logs, skipped)
+}
+
+/// Calls `each` with every file under `paths` (files or directories, walked recursively in name
+/// order, hidden entries skipped): its path, file name and size. What cannot be read is skipped,
+/// as an error.
+pub(crate) fn walk_files(
+    paths: &[PathBuf],
+    skipped: &mut Vec<Skipped>,
+    mut each: impl FnMut(PathBuf, &str, u64, &mut Vec<Skipped>),
+) {
     for root in paths {
         let walker = walkdir::WalkDir::new(root)
             .follow_links(true)
@@ -63,45 +107,13 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<LogObject>, Vec<Skipped>) {
                     continue;
                 }
             };
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            let path = entry.path().to_path_buf();
-            let name = entry.file_name().to_string_lossy().to_string();
-            let lower = name.to_ascii_lowercase();
-            let is_json = [
-                ".json",
-                ".json.gz",
-                ".jsonl",
-                ".jsonl.gz",
-                ".ndjson",
-                ".ndjson.gz",
-            ]
-            .iter()
-            .any(|x| lower.ends_with(x));
-            if path
-                .components()
-                .any(|c| c.as_os_str() == "CloudTrail-Digest")
-                || name.contains("_CloudTrail-Digest_")
-            {
-                skipped.push(Skipped {
-                    path,
-                    reason: diags::DIGEST.into(),
-                    error: false,
-                });
-            } else if !is_json {
-                skipped.push(Skipped {
-                    path,
-                    reason: "not a JSON log file".into(),
-                    error: false,
-                });
-            } else {
+            if entry.file_type().is_file() {
                 let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
-                logs.push(log_object(path, &name, size));
+                let name = entry.file_name().to_string_lossy();
+                each(entry.path().to_path_buf(), &name, size, skipped);
             }
         }
     }
-    (logs, skipped)
 }
 
 /// Per-thread state: the catalog and a cache of event mappings.
@@ -553,8 +565,7 @@ fn process(
     mapper: &mut Mapper<'_>,
     summary: &mut UsageSummary,
 ) -> Result<(), String> {
-    let name = opt(&rec.event_name).ok_or("record has no `eventName`")?;
-    let source = opt(&rec.event_source).ok_or("record has no `eventSource`")?;
+    let (source, name) = operation(rec)?;
     let time_s = opt(&rec.event_time)
         .or(opt(&rec.at_timestamp))
         .ok_or("record has no `eventTime`")?;
@@ -565,12 +576,7 @@ fn process(
     if event_type == Some("AwsCloudTrailInsight") {
         return Ok(());
     }
-    summary.events += 1;
-    let identity = rec.user_identity.as_ref();
-    let account = opt(&rec.recipient_account_id)
-        .or_else(|| identity.and_then(|i| opt(&i.account_id)))
-        .unwrap_or("unknown");
-    let region = opt(&rec.aws_region).unwrap_or("unknown");
+    let (account, region) = place(rec);
     let class = if opt(&rec.event_category) == Some("Data") || rec.management_event == Some(false) {
         LogClass::Data
     } else {
@@ -585,12 +591,9 @@ fn process(
         at,
     );
     let denied = opt(&rec.error_code).is_some_and(is_denied);
-    if denied {
-        summary.denied_events += 1;
-    }
     let mapping = mapper.map(source, name, event_type);
     let default_identity = Default::default();
-    let who = attribute(identity.unwrap_or(&default_identity));
+    let who = attribute(rec.user_identity.as_ref().unwrap_or(&default_identity));
     if !mapper.candidates[mapping].is_empty() {
         journal(rec, raw, mapping, &who, (at, denied), mapper, summary);
     }
@@ -605,32 +608,101 @@ fn process(
             summary,
         )
     });
+    let calls = Calls::one(at);
+    count_calls(
+        rec,
+        mapping,
+        &who,
+        (calls, denied),
+        sighted.as_ref(),
+        mapper,
+        summary,
+    );
+    Ok(())
+}
+
+/// Adds `calls` alike to the summary: the events of one row of an aggregate
+/// (`whittle ingest --aggregate`), whose record carries what the query grouped by. The same
+/// mapping, attribution and resources as a logged event; no coverage (the coverage query gives
+/// it), no journal and no sightings (an aggregate has no single events).
+pub(crate) fn process_calls(
+    rec: &Record<'_>,
+    calls: Calls,
+    mapper: &mut Mapper<'_>,
+    summary: &mut UsageSummary,
+) -> Result<(), String> {
+    let (source, name) = operation(rec)?;
+    let event_type = opt(&rec.event_type);
+    if event_type == Some("AwsCloudTrailInsight") {
+        return Ok(());
+    }
+    let denied = opt(&rec.error_code).is_some_and(is_denied);
+    let mapping = mapper.map(source, name, event_type);
+    let default_identity = Default::default();
+    let who = attribute(rec.user_identity.as_ref().unwrap_or(&default_identity));
+    count_calls(rec, mapping, &who, (calls, denied), None, mapper, summary);
+    Ok(())
+}
+
+/// A record's event source and name.
+fn operation<'r>(rec: &'r Record<'_>) -> Result<(&'r str, &'r str), String> {
+    let name = opt(&rec.event_name).ok_or("record has no `eventName`")?;
+    let source = opt(&rec.event_source).ok_or("record has no `eventSource`")?;
+    Ok((source, name))
+}
+
+/// The account and region a record's coverage counts in.
+fn place<'r>(rec: &'r Record<'_>) -> (&'r str, &'r str) {
+    let account = opt(&rec.recipient_account_id)
+        .or_else(|| rec.user_identity.as_ref().and_then(|i| opt(&i.account_id)))
+        .unwrap_or("unknown");
+    (account, opt(&rec.aws_region).unwrap_or("unknown"))
+}
+
+/// Counts calls of one record's kind: the events, and the use of every permission they map to
+/// on every resource they name (or the unmapped or permission-free operation).
+fn count_calls(
+    rec: &Record<'_>,
+    mapping: usize,
+    who: &Attributed<'_>,
+    (calls, denied): (Calls, bool),
+    sighted: Option<&Sighter<'_>>,
+    mapper: &mut Mapper<'_>,
+    summary: &mut UsageSummary,
+) {
+    summary.events += calls.count;
+    if denied {
+        summary.denied_events += calls.count;
+    }
+    let (source, name) = (
+        opt(&rec.event_source).unwrap_or(""),
+        opt(&rec.event_name).unwrap_or(""),
+    );
     let actions = match &mapper.mappings[mapping] {
         Mapping::Permissionless => {
-            summary.permissionless(Provider::Aws, source, name, at);
-            return Ok(());
+            summary.permissionless(Provider::Aws, source, name, calls);
+            return;
         }
         Mapping::Unmapped => {
-            summary.unmapped(Provider::Aws, source, name, at);
-            return Ok(());
+            summary.unmapped(Provider::Aws, source, name, calls);
+            return;
         }
         Mapping::Actions(ids) => ids,
     };
     let p = summary.principal(Provider::Aws, &who.principal, who.kind);
     if let Some(s) = who.session {
-        summary.session(p, s, at);
+        summary.session(p, s, calls);
     }
     for &id in actions {
         let action = mapper.catalog.action(id);
         let a = PermissionRef::new(Provider::Aws, id);
         resources::for_each_resource(rec, action.prefix(), action, &mut mapper.arn, |r| {
-            summary.record(p, a, r, at, denied)
+            summary.record(p, a, r, calls, denied)
         });
-        if let (Some(seen), false) = (&sighted, denied) {
-            summary.sightings.used(p, a, at, || seen.seen());
+        if let (Some(seen), false) = (sighted, denied) {
+            summary.sightings.used(p, a, calls.last, || seen.seen());
         }
     }
-    Ok(())
 }
 
 /// Notes what alert rules need of one event: the principal active that day, a denied call, an
@@ -733,7 +805,6 @@ fn journal(
     if classes.is_empty() {
         return;
     }
-    let identity = rec.user_identity.as_ref();
     let source = opt(&rec.event_source).unwrap_or("");
     let mut entry = JournalEntry {
         event_id: opt(&rec.event_id).unwrap_or("").to_string(),
@@ -746,11 +817,8 @@ fn journal(
             source_prefix(source),
             opt(&rec.event_name).unwrap_or("")
         ),
-        scope: opt(&rec.recipient_account_id)
-            .or_else(|| identity.and_then(|i| opt(&i.account_id)))
-            .unwrap_or("unknown")
-            .to_string(),
-        location: opt(&rec.aws_region).unwrap_or("unknown").to_string(),
+        scope: place(rec).0.to_string(),
+        location: place(rec).1.to_string(),
         resources,
         classes,
         error_code: opt(&rec.error_code).map(str::to_string),

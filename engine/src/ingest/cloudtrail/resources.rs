@@ -141,17 +141,7 @@ struct Params<'a> {
     names: LenientList<'a>,
 }
 
-const PARAM_SERVICES: &[&str] = &[
-    "s3",
-    "iam",
-    "lambda",
-    "dynamodb",
-    "sqs",
-    "sns",
-    "kms",
-    "secretsmanager",
-    "ssm",
-];
+use crate::aggregate::columns::PARAM_SERVICES;
 
 fn partition(region: &str) -> &'static str {
     if region.starts_with("cn-") {

@@ -1,0 +1,644 @@
+//! `whittle ingest --aggregate`: the results of `whittle usage sql` queries (CSV with a header,
+//! or JSON lines; gzipped or not), read into the store as a log would be.
+//!
+//! Each usage row stands for calls alike: it becomes the CloudTrail record its columns describe
+//! and goes through the same attribution, event → permission mapping and resource derivation as
+//! a logged event, counted as many times as the row says. Coverage rows add their events to
+//! their day. A result is one log object, identified by its content: the same result read again
+//! adds nothing. A file with a bad row or a bad header adds nothing either (the error names the
+//! line and column); the other files are read.
+
+use super::mapping::source_prefix;
+use super::record::Record;
+use super::{process_calls, walk_files, Mapper};
+use crate::aggregate::columns::{Column, Into, CLOUDTRAIL_COVERAGE, CLOUDTRAIL_USAGE};
+use crate::catalog::AwsCatalog;
+use crate::ingest::log_source::{FileOutcome, LogObject, LogSource, Skipped};
+use crate::model::time::{day_of, parse_date, parse_time, Epoch};
+use crate::model::{Calls, LogClass, Provider, UsageSummary};
+use crate::source::{InputError, SourceFile};
+use serde_json::{Map, Value};
+use std::path::PathBuf;
+
+/// Query results as a [`LogSource`].
+pub struct Aggregates<'c> {
+    catalog: &'c AwsCatalog,
+}
+
+impl<'c> Aggregates<'c> {
+    /// Results whose calls map to permissions of `catalog`.
+    pub fn new(catalog: &'c AwsCatalog) -> Self {
+        Aggregates { catalog }
+    }
+}
+
+impl LogSource for Aggregates<'_> {
+    type Reader<'a>
+        = Mapper<'a>
+    where
+        Self: 'a;
+
+    fn name(&self) -> &'static str {
+        "aggregate"
+    }
+
+    fn discover(&self, paths: &[PathBuf]) -> (Vec<LogObject>, Vec<Skipped>) {
+        discover(paths)
+    }
+
+    fn reader(&self) -> Mapper<'_> {
+        Mapper::new(self.catalog)
+    }
+
+    fn read(&self, object: &LogObject, reader: &mut Mapper<'_>) -> FileOutcome {
+        read_result(object, reader)
+    }
+}
+
+const EXTENSIONS: &[&str] = &[".csv", ".jsonl", ".ndjson", ".json"];
+
+/// Finds result files: the files named, and under directories the files ending in `.csv`,
+/// `.jsonl`, `.ndjson` or `.json` (each also `.gz`). Each is identified by a hash of its content.
+pub fn discover(paths: &[PathBuf]) -> (Vec<LogObject>, Vec<Skipped>) {
+    let mut found = Vec::new();
+    let mut skipped = Vec::new();
+    let named: Vec<&PathBuf> = paths.iter().filter(|p| p.is_file()).collect();
+    walk_files(paths, &mut skipped, |path, name, size, skipped| {
+        if name.starts_with('_') && !named.contains(&&path) {
+            // Hadoop's markers beside a result (`_SUCCESS`, `_committed_…`), hidden by convention
+            return;
+        }
+        let lower = name.to_ascii_lowercase();
+        let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
+        if !named.contains(&&path) && !EXTENSIONS.iter().any(|x| lower.ends_with(x)) {
+            skipped.push(Skipped {
+                path,
+                reason: "not a query result (.csv, .jsonl, .ndjson, .json)".into(),
+                error: false,
+            });
+            return;
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => found.push(LogObject {
+                key: format!("aggregate:{:032x}", xxhash_rust::xxh3::xxh3_128(&bytes)),
+                path,
+                size,
+            }),
+            Err(e) => skipped.push(Skipped {
+                path,
+                reason: format!("cannot read: {e}"),
+                error: true,
+            }),
+        }
+    });
+    (found, skipped)
+}
+
+/// Reads one result file.
+pub fn read_result(obj: &LogObject, mapper: &mut Mapper<'_>) -> FileOutcome {
+    let path = obj.path.display().to_string();
+    let (mut raw, mut buf) = (Vec::new(), Vec::new());
+    if let Err(e) = super::load(&obj.path, &mut raw, &mut buf) {
+        return FileOutcome::failed(obj, InputError::plain(&path, e));
+    }
+    let text = match String::from_utf8(buf) {
+        Ok(t) => t,
+        Err(e) => {
+            return FileOutcome::failed(
+                obj,
+                InputError::plain(&path, format!("not UTF-8 text: {e}")),
+            )
+        }
+    };
+    let src = SourceFile::from_text(&path, &text);
+    let mut out = FileOutcome {
+        object: obj.clone(),
+        ..FileOutcome::empty(&path)
+    };
+    match summarise(&src, &text, mapper) {
+        Ok(summary) => {
+            out.summary = summary;
+            out.recognised = true;
+        }
+        Err(e) => out.failed = Some(e),
+    }
+    out
+}
+
+/// A table of strings: the header's (lower-cased) names, and each row's cells by column with
+/// where the row starts in the text.
+struct Table {
+    names: Vec<String>,
+    /// Where each name is first written.
+    name_offsets: Vec<usize>,
+    rows: Vec<Row>,
+    /// JSON lines leave out the keys of null values (Spark does): only the columns never empty
+    /// must be there.
+    sparse: bool,
+}
+
+/// The columns no row leaves empty.
+const NEVER_EMPTY: &[&str] = &[
+    "event_source",
+    "event_name",
+    "first_seen",
+    "last_seen",
+    "events",
+    "day",
+];
+
+struct Row {
+    /// Byte offset of the row in the file.
+    at: usize,
+    /// Cells by column; `None` for an empty cell or JSON `null`.
+    cells: Vec<Option<String>>,
+    /// Byte offset of each cell (the row's start when unknown).
+    offsets: Vec<usize>,
+}
+
+impl Row {
+    fn cell(&self, i: Option<usize>) -> Option<&str> {
+        i.and_then(|i| self.cells[i].as_deref())
+            .filter(|s| !s.is_empty())
+    }
+}
+
+/// What a result holds, told by its columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    CloudTrailUsage,
+    CloudTrailCoverage,
+    Gcp,
+    Azure,
+}
+
+fn kind_of(names: &[String]) -> Option<Kind> {
+    let has = |n: &str| names.iter().any(|x| x == n);
+    if has("event_name") {
+        Some(Kind::CloudTrailUsage)
+    } else if has("permission") {
+        Some(Kind::Gcp)
+    } else if has("operation_name") || has("scope") && has("log") {
+        Some(Kind::Azure)
+    } else if has("day") && (has("event_source") || has("account_id")) {
+        Some(Kind::CloudTrailCoverage)
+    } else {
+        None
+    }
+}
+
+fn summarise(
+    src: &SourceFile,
+    text: &str,
+    mapper: &mut Mapper<'_>,
+) -> Result<UsageSummary, InputError> {
+    let table = if text.trim_start().starts_with('{') {
+        json_lines(src, text)?
+    } else {
+        csv_table(src, text)?
+    };
+    let kind = kind_of(&table.names).ok_or_else(|| {
+        src.error(
+            "",
+            Some(0),
+            format!(
+                "not a result of `whittle usage sql`: its columns ({}) are neither the usage \
+                 result's (`event_source`, `event_name`, …, `events`) nor the coverage result's \
+                 (`{}`)",
+                table.names.join(", "),
+                CLOUDTRAIL_COVERAGE.join("`, `")
+            ),
+        )
+    })?;
+    let expected: Vec<(&str, bool)> = match kind {
+        Kind::CloudTrailUsage => CLOUDTRAIL_USAGE
+            .iter()
+            .map(|c| (c.name, c.optional))
+            .collect(),
+        Kind::CloudTrailCoverage => CLOUDTRAIL_COVERAGE.iter().map(|&n| (n, false)).collect(),
+        Kind::Gcp | Kind::Azure => {
+            let what = if kind == Kind::Gcp {
+                "a Cloud Audit Logs (GCP) result"
+            } else {
+                "an Azure Activity Log result"
+            };
+            return Err(src.error(
+                "",
+                Some(0),
+                format!(
+                    "{what}: whittle does not read GCP or Azure usage yet (AWS CloudTrail \
+                     results only); nothing was ingested from it"
+                ),
+            ));
+        }
+    };
+    check_columns(src, &table, &expected)?;
+    let index = |n: &str| table.names.iter().position(|x| x == n);
+    let mut summary = UsageSummary::default();
+    match kind {
+        Kind::CloudTrailUsage => {
+            let columns: Vec<(&Column, Option<usize>)> = CLOUDTRAIL_USAGE
+                .iter()
+                .map(|c| (c, index(c.name)))
+                .collect();
+            for row in &table.rows {
+                usage_row(src, row, &columns, mapper, &mut summary)?;
+            }
+        }
+        _ => {
+            let at: Vec<Option<usize>> = CLOUDTRAIL_COVERAGE.iter().map(|n| index(n)).collect();
+            for row in &table.rows {
+                coverage_row(src, row, &at, &mut summary)?;
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// Every expected column is there (unless optional), and no other.
+fn check_columns(
+    src: &SourceFile,
+    table: &Table,
+    expected: &[(&str, bool)],
+) -> Result<(), InputError> {
+    let missing: Vec<&str> = expected
+        .iter()
+        .filter(|(n, optional)| !optional && (!table.sparse || NEVER_EMPTY.contains(n)))
+        .filter(|(n, _)| !table.names.iter().any(|x| x == n))
+        .map(|(n, _)| *n)
+        .collect();
+    let unknown: Vec<&str> = table
+        .names
+        .iter()
+        .filter(|n| !expected.iter().any(|(e, _)| e == n))
+        .map(String::as_str)
+        .collect();
+    if missing.is_empty() && unknown.is_empty() {
+        return Ok(());
+    }
+    let mut msg = String::new();
+    if !missing.is_empty() {
+        msg.push_str(&format!("missing column(s) `{}`", missing.join("`, `")));
+    }
+    if !unknown.is_empty() {
+        if !msg.is_empty() {
+            msg.push_str("; ");
+        }
+        msg.push_str(&format!(
+            "unknown column(s) `{}` (a renamed column? the query's columns are kept as written)",
+            unknown.join("`, `")
+        ));
+    }
+    let at = unknown
+        .first()
+        .and_then(|u| table.names.iter().position(|n| n == u))
+        .map_or(0, |i| table.name_offsets[i]);
+    Err(src.error("", Some(at), msg))
+}
+
+fn cell_error(
+    src: &SourceFile,
+    row: &Row,
+    i: Option<usize>,
+    name: &str,
+    msg: String,
+) -> InputError {
+    let at = i.map_or(row.at, |i| row.offsets[i]);
+    src.error(format!("column `{name}`"), Some(at), msg)
+}
+
+fn time_cell(
+    src: &SourceFile,
+    row: &Row,
+    i: Option<usize>,
+    name: &str,
+) -> Result<Epoch, InputError> {
+    let v = row
+        .cell(i)
+        .ok_or_else(|| cell_error(src, row, i, name, format!("`{name}` is empty")))?;
+    // BigQuery's CSV writes `2026-11-30 10:00:00 UTC`
+    let t = v.strip_suffix(" UTC").unwrap_or(v);
+    parse_time(t).ok_or_else(|| {
+        cell_error(
+            src,
+            row,
+            i,
+            name,
+            format!("`{name}` `{v}` is not a date-time"),
+        )
+    })
+}
+
+fn count_cell(src: &SourceFile, row: &Row, i: Option<usize>) -> Result<u64, InputError> {
+    let v = row.cell(i).unwrap_or("");
+    match v.parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(cell_error(
+            src,
+            row,
+            i,
+            "events",
+            format!("`events` `{v}` is not a count of at least 1"),
+        )),
+    }
+}
+
+fn usage_row(
+    src: &SourceFile,
+    row: &Row,
+    columns: &[(&Column, Option<usize>)],
+    mapper: &mut Mapper<'_>,
+    summary: &mut UsageSummary,
+) -> Result<(), InputError> {
+    let mut record = Map::new();
+    let mut calls = Calls::one(0);
+    for &(c, i) in columns {
+        match c.into {
+            Into::Field(path) => {
+                if let Some(v) = row.cell(i) {
+                    set(&mut record, path, Value::String(v.to_string()));
+                }
+            }
+            Into::Param(key, _) => {
+                if let Some(v) = row.cell(i) {
+                    set(
+                        &mut record,
+                        &["requestParameters", key],
+                        Value::String(v.to_string()),
+                    );
+                }
+            }
+            Into::ParamList(key, _) => {
+                if let Some(v) = row.cell(i) {
+                    let list = json_list(src, row, i, c.name, v)?;
+                    set(&mut record, &["requestParameters", key], Value::Array(list));
+                }
+            }
+            Into::ResourceArns => {
+                if let Some(v) = row.cell(i) {
+                    let arns = json_list(src, row, i, c.name, v)?
+                        .into_iter()
+                        .filter(Value::is_string)
+                        .map(|a| Value::Object(Map::from_iter([("ARN".to_string(), a)])))
+                        .collect();
+                    record.insert("resources".into(), Value::Array(arns));
+                }
+            }
+            Into::FirstSeen => calls.first = time_cell(src, row, i, c.name)?,
+            Into::LastSeen => calls.last = time_cell(src, row, i, c.name)?,
+            Into::Events => calls.count = count_cell(src, row, i)?,
+        }
+    }
+    if calls.first > calls.last {
+        let i = columns
+            .iter()
+            .find(|(c, _)| c.into == Into::FirstSeen)
+            .and_then(|c| c.1);
+        return Err(cell_error(
+            src,
+            row,
+            i,
+            "first_seen",
+            "`first_seen` is after `last_seen`".into(),
+        ));
+    }
+    let text = Value::Object(record).to_string();
+    let rec: Record = serde_json::from_str(&text).map_err(|e| {
+        src.error(
+            "",
+            Some(row.at),
+            format!("row is not a CloudTrail call: {e}"),
+        )
+    })?;
+    process_calls(&rec, calls, mapper, summary).map_err(|m| {
+        src.error(
+            "",
+            Some(row.at),
+            m.replace("record has no `eventName`", "`event_name` is empty")
+                .replace("record has no `eventSource`", "`event_source` is empty"),
+        )
+    })
+}
+
+/// A cell holding a JSON array (`["a","b"]`); a bare string is a list of one.
+fn json_list(
+    src: &SourceFile,
+    row: &Row,
+    i: Option<usize>,
+    name: &str,
+    v: &str,
+) -> Result<Vec<Value>, InputError> {
+    if !v.trim_start().starts_with('[') {
+        return Ok(vec![Value::String(v.to_string())]);
+    }
+    match serde_json::from_str::<Value>(v) {
+        Ok(Value::Array(items)) => Ok(items),
+        _ => Err(cell_error(
+            src,
+            row,
+            i,
+            name,
+            format!("`{name}` is not a JSON array of strings"),
+        )),
+    }
+}
+
+fn set(record: &mut Map<String, Value>, path: &[&str], v: Value) {
+    let (last, parents) = match path.split_last() {
+        Some(x) => x,
+        None => return,
+    };
+    let mut at = record;
+    for p in parents {
+        let next = at
+            .entry(p.to_string())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if !next.is_object() {
+            *next = Value::Object(Map::new());
+        }
+        at = match next {
+            Value::Object(m) => m,
+            _ => return,
+        };
+    }
+    at.insert(last.to_string(), v);
+}
+
+fn coverage_row(
+    src: &SourceFile,
+    row: &Row,
+    at: &[Option<usize>],
+    summary: &mut UsageSummary,
+) -> Result<(), InputError> {
+    let [account, region, day, source, category, events] = [0, 1, 2, 3, 4, 5].map(|k| at[k]);
+    let day_text = row.cell(day).unwrap_or("");
+    let d = parse_date(day_text.strip_suffix(" UTC").unwrap_or(day_text)).ok_or_else(|| {
+        cell_error(
+            src,
+            row,
+            day,
+            "day",
+            format!("`day` `{day_text}` is not a date"),
+        )
+    })?;
+    let events = count_cell(src, row, events)?;
+    let class = if row.cell(category) == Some("Data") {
+        LogClass::Data
+    } else {
+        LogClass::Management
+    };
+    let source = row.cell(source).ok_or_else(|| {
+        cell_error(
+            src,
+            row,
+            at[3],
+            "event_source",
+            "`event_source` is empty".into(),
+        )
+    })?;
+    summary.cover_day(
+        Provider::Aws,
+        (
+            row.cell(account).unwrap_or("unknown"),
+            row.cell(region).unwrap_or("unknown"),
+            source_prefix(source),
+        ),
+        class,
+        day_of(d),
+        events,
+    );
+    Ok(())
+}
+
+/// A CSV result with a header. Column names are compared lower-cased (engines differ).
+fn csv_table(src: &SourceFile, text: &str) -> Result<Table, InputError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .from_reader(text.as_bytes());
+    let names: Vec<String> = reader
+        .headers()
+        .map_err(|e| csv_error(src, &e))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+        .collect();
+    let name_offsets = field_offsets(text, 0, names.len());
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| csv_error(src, &e))?;
+        let at = record.position().map_or(0, |p| p.byte() as usize);
+        let offsets = field_offsets(text, at, record.len());
+        rows.push(Row {
+            at,
+            cells: record.iter().map(|c| Some(c.to_string())).collect(),
+            offsets,
+        });
+    }
+    Ok(Table {
+        names,
+        name_offsets,
+        rows,
+        sparse: false,
+    })
+}
+
+fn csv_error(src: &SourceFile, e: &csv::Error) -> InputError {
+    let at = e.position().map(|p| p.byte() as usize);
+    let msg = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
+            format!("a row of {len} fields where the header has {expected_len}")
+        }
+        _ => format!("invalid CSV: {e}"),
+    };
+    src.error("", at, msg)
+}
+
+/// Where each of a CSV record's `n` fields starts, scanning the record's text from `start`.
+fn field_offsets(text: &str, start: usize, n: usize) -> Vec<usize> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(n);
+    let mut i = start;
+    while out.len() < n && i <= b.len() {
+        out.push(i);
+        if b.get(i) == Some(&b'"') {
+            i += 1;
+            while i < b.len() {
+                if b[i] == b'"' {
+                    if b.get(i + 1) == Some(&b'"') {
+                        i += 2;
+                        continue;
+                    }
+                    i += 1;
+                    break;
+                }
+                i += 1;
+            }
+        }
+        while i < b.len() && b[i] != b',' && b[i] != b'\n' {
+            i += 1;
+        }
+        i += 1;
+    }
+    while out.len() < n {
+        out.push(start);
+    }
+    out
+}
+
+/// A JSON-lines result: one object per line; a key a line leaves out is an empty cell there.
+fn json_lines(src: &SourceFile, text: &str) -> Result<Table, InputError> {
+    let mut names: Vec<String> = Vec::new();
+    let mut name_offsets = Vec::new();
+    let mut parsed = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        if line.trim().is_empty() {
+            continue;
+        }
+        let obj: Map<String, Value> = serde_json::from_str(line).map_err(|e| {
+            let col = crate::source::offset_of(line, e.line(), e.column());
+            let msg = e.to_string();
+            let msg = msg
+                .rfind(" at line ")
+                .map_or(msg.clone(), |i| msg[..i].to_string());
+            src.error("", Some(at + col), format!("invalid JSON line: {msg}"))
+        })?;
+        for k in obj.keys() {
+            let k = k.to_ascii_lowercase();
+            if !names.contains(&k) {
+                name_offsets.push(at + line.find(&format!("\"{k}\"")).unwrap_or(0));
+                names.push(k);
+            }
+        }
+        parsed.push((at, line, obj));
+    }
+    let rows = parsed
+        .into_iter()
+        .map(|(at, line, obj)| {
+            let mut cells = vec![None; names.len()];
+            let mut offsets = vec![at; names.len()];
+            for (k, v) in obj {
+                let i = names
+                    .iter()
+                    .position(|n| n.eq_ignore_ascii_case(&k))
+                    .unwrap_or_default();
+                offsets[i] = at + line.find(&format!("\"{k}\"")).unwrap_or(0);
+                cells[i] = match v {
+                    Value::Null => None,
+                    Value::String(s) => Some(s),
+                    other => Some(other.to_string()),
+                };
+            }
+            Row { at, cells, offsets }
+        })
+        .collect();
+    Ok(Table {
+        names,
+        name_offsets,
+        rows,
+        sparse: true,
+    })
+}
