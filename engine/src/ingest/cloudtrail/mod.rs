@@ -565,6 +565,11 @@ fn process(
     mapper: &mut Mapper<'_>,
     summary: &mut UsageSummary,
 ) -> Result<(), String> {
+    let event_type = opt(&rec.event_type);
+    if event_type == Some("AwsCloudTrailInsight") {
+        // not a call: its event source and name are in `insightDetails`
+        return Ok(());
+    }
     let (source, name) = operation(rec)?;
     let time_s = opt(&rec.event_time)
         .or(opt(&rec.at_timestamp))
@@ -572,10 +577,6 @@ fn process(
     let at = mapper
         .time(time_s)
         .ok_or_else(|| format!("`eventTime` `{time_s}` is not a date-time"))?;
-    let event_type = opt(&rec.event_type);
-    if event_type == Some("AwsCloudTrailInsight") {
-        return Ok(());
-    }
     let (account, region) = place(rec);
     let class = if opt(&rec.event_category) == Some("Data") || rec.management_event == Some(false) {
         LogClass::Data
@@ -631,11 +632,11 @@ pub(crate) fn process_calls(
     mapper: &mut Mapper<'_>,
     summary: &mut UsageSummary,
 ) -> Result<(), String> {
-    let (source, name) = operation(rec)?;
     let event_type = opt(&rec.event_type);
     if event_type == Some("AwsCloudTrailInsight") {
         return Ok(());
     }
+    let (source, name) = operation(rec)?;
     let denied = opt(&rec.error_code).is_some_and(is_denied);
     let mapping = mapper.map(source, name, event_type);
     let default_identity = Default::default();

@@ -444,3 +444,17 @@ fn the_one_pass_and_the_general_reading_keep_the_same_records_whole() {
         "{out:?}"
     );
 }
+
+/// CloudTrail Insights events carry no `eventName` or `eventSource` of their own (those are in
+/// `insightDetails`): they are not calls, and were reported as skipped records.
+#[test]
+fn insights_events_are_not_calls_and_not_errors() {
+    let out = read("insights-events-have-no-event-name.json");
+    assert!(out.succeeded());
+    assert_eq!(
+        (out.skipped_records, out.summary.events),
+        (0, 1),
+        "{:?}",
+        out.record_errors
+    );
+}
