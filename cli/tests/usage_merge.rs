@@ -3,7 +3,6 @@
 //! a log object two shards ingested counts once, and a shard that cannot be merged leaves the
 //! output as it was.
 
-use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
 mod common;
@@ -13,37 +12,7 @@ const TRAIL: &str = "testdata/demo/cloudtrail";
 
 /// Everything a store holds that ingest order cannot change, as sorted text.
 fn dump(db: &Path) -> Vec<String> {
-    let conn = Connection::open(db).expect("open");
-    let mut out = Vec::new();
-    for sql in [
-        "SELECT provider, principal, principal_kind, permission, resource, first_seen, last_seen, count, denied, denied_last FROM usage_view",
-        "SELECT p.ident, s.session, s.count, s.last_seen FROM sessions s JOIN principals p ON p.id = s.principal",
-        "SELECT provider, scope, location, service, class, day, events FROM coverage",
-        "SELECT 'unmapped', provider, service, operation, count, last_seen FROM unmapped",
-        "SELECT 'permissionless', provider, service, operation, count, last_seen FROM permissionless",
-        "SELECT key, size, events, skipped_records, source FROM log_objects",
-        "SELECT provider, event_id, time, principal, operation, classes FROM journal",
-        "SELECT 'principals', count(*) FROM principals",
-        "SELECT 'resources', count(*) FROM resources",
-    ] {
-        let mut st = conn.prepare(sql).expect(sql);
-        let n = st.column_count();
-        let rows = st
-            .query_map([], |r| {
-                let cols: Vec<String> = (0..n)
-                    .map(|i| match r.get_ref(i) {
-                        Ok(v) => format!("{v:?}"),
-                        Err(e) => e.to_string(),
-                    })
-                    .collect();
-                Ok(cols.join("|"))
-            })
-            .expect("query");
-        let mut rows: Vec<String> = rows.map(|r| r.expect("row")).collect();
-        rows.sort();
-        out.extend(rows);
-    }
-    out
+    common::store_dump(db, common::STORE_CONTENT)
 }
 
 /// The trail's region directories (and the digest directory), in order.
@@ -174,7 +143,7 @@ fn what_cannot_be_merged_leaves_the_output_as_it_was() {
     // a store of another schema version
     let old = dir.join("old.db");
     std::fs::copy(&a, &old).expect("copy");
-    Connection::open(&old)
+    rusqlite::Connection::open(&old)
         .and_then(|c| {
             c.execute(
                 "UPDATE meta SET value = '3' WHERE key = 'schema_version'",

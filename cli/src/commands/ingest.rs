@@ -51,11 +51,15 @@ pub fn run(a: IngestArgs) -> miette::Result<u8> {
         .fail_on
         .and_then(crate::cli::FailOn::severity)
         .is_some_and(|min| run.alerts.iter().any(|al| al.finding.severity >= min));
-    Ok(if run.rules_failed() || run.snapshot_failed() {
-        exit::INPUT_ERROR
-    } else if run.report.anything_skipped() || alarming {
-        exit::FINDINGS
-    } else {
-        exit::CLEAN
-    })
+    // a query result that could not be read is bad input: nothing of it was recorded
+    let bad_result = a.aggregate && !run.report.failed.is_empty();
+    Ok(
+        if run.rules_failed() || run.snapshot_failed() || bad_result {
+            exit::INPUT_ERROR
+        } else if run.report.anything_skipped() || alarming {
+            exit::FINDINGS
+        } else {
+            exit::CLEAN
+        },
+    )
 }

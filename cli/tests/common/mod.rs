@@ -88,3 +88,55 @@ pub fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
     }
     out
 }
+
+/// What a usage store says was used, by whom, and what the logs covered: the usage rows,
+/// role sessions, coverage, unmapped and permission-free operations, and how many principals
+/// and resources.
+pub const USE_AND_COVERAGE: &[&str] = &[
+    "SELECT provider, principal, principal_kind, permission, resource, first_seen, last_seen, count, denied, denied_last FROM usage_view",
+    "SELECT p.ident, s.session, s.count, s.last_seen FROM sessions s JOIN principals p ON p.id = s.principal",
+    "SELECT provider, scope, location, service, class, day, events FROM coverage",
+    "SELECT 'unmapped', provider, service, operation, count, last_seen FROM unmapped",
+    "SELECT 'permissionless', provider, service, operation, count, last_seen FROM permissionless",
+    "SELECT 'principals', count(*) FROM principals",
+    "SELECT 'resources', count(*) FROM resources",
+];
+
+/// [`USE_AND_COVERAGE`], the log objects and the journal: everything a store holds that ingest
+/// order cannot change.
+pub const STORE_CONTENT: &[&str] = &[
+    USE_AND_COVERAGE[0],
+    USE_AND_COVERAGE[1],
+    USE_AND_COVERAGE[2],
+    USE_AND_COVERAGE[3],
+    USE_AND_COVERAGE[4],
+    "SELECT key, size, events, skipped_records, source FROM log_objects",
+    "SELECT provider, event_id, time, principal, operation, classes FROM journal",
+    USE_AND_COVERAGE[5],
+    USE_AND_COVERAGE[6],
+];
+
+/// The rows `queries` read from the store `db`, each as `a|b|c`, sorted per query.
+pub fn store_dump(db: &std::path::Path, queries: &[&str]) -> Vec<String> {
+    let conn = rusqlite::Connection::open(db).expect("open");
+    let mut out = Vec::new();
+    for sql in queries {
+        let mut st = conn.prepare(sql).expect(sql);
+        let n = st.column_count();
+        let rows = st
+            .query_map([], |r| {
+                let cols: Vec<String> = (0..n)
+                    .map(|i| match r.get_ref(i) {
+                        Ok(v) => format!("{v:?}"),
+                        Err(e) => e.to_string(),
+                    })
+                    .collect();
+                Ok(cols.join("|"))
+            })
+            .expect("query");
+        let mut rows: Vec<String> = rows.map(|r| r.expect("row")).collect();
+        rows.sort();
+        out.extend(rows);
+    }
+    out
+}

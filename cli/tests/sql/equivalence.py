@@ -5,9 +5,9 @@ table AWS documents for CloudTrail in Athena (`cli/tests/sql_equivalence.rs` dri
     equivalence.py duckdb ROWS.jsonl QUERY.sql OUT.csv
                                                a Trino query, translated to DuckDB by sqlglot,
                                                run by DuckDB; the result as CSV with a header
-    equivalence.py spark ROWS.jsonl QUERY.sql OUT_DIR
-                                               a Spark SQL query run by Apache Spark in local
-                                               mode; the result as Spark writes JSON lines
+    equivalence.py spark ROWS.jsonl QUERY.sql OUT_DIR [QUERY.sql OUT_DIR]...
+                                               Spark SQL queries run by Apache Spark in local
+                                               mode; each result as Spark writes JSON lines
     equivalence.py parse DIALECT QUERY.sql     parsed by sqlglot for DIALECT (fails on error)
 """
 
@@ -116,7 +116,7 @@ def run_duckdb(rows, query, out):
             w.writerow(["" if v is None else v for v in row])
 
 
-def run_spark(rows, query, out):
+def run_spark(rows, *queries_and_outs):
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
@@ -131,7 +131,9 @@ def run_spark(rows, query, out):
     spark.sparkContext.setLogLevel("ERROR")
     ddl = ", ".join(f"{k} {spark_type(v)}" for k, v in TABLE.items())
     spark.read.schema(ddl).json(rows).createOrReplaceTempView("cloudtrail_logs")
-    spark.sql(Path(query).read_text()).coalesce(1).write.mode("overwrite").json(out)
+    pairs = iter(queries_and_outs)
+    for query, out in zip(pairs, pairs):
+        spark.sql(Path(query).read_text()).coalesce(1).write.mode("overwrite").json(out)
     spark.stop()
 
 

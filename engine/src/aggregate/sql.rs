@@ -65,6 +65,7 @@ pub struct QueryRequest {
 /// and quoting (`"`, `` ` ``) — nothing that ends the statement or starts another.
 pub fn is_table_name(t: &str) -> bool {
     !t.is_empty()
+        && !t.contains("--")
         && t.chars()
             .all(|c| c.is_ascii_alphanumeric() || "_-.:*\"`".contains(c))
 }
@@ -340,4 +341,84 @@ fn kusto(q: Query, table: &str, since: &str, days: u32) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::columns::{
+        cloudtrail_usage_names, AZURE_USAGE, CLOUDTRAIL_COVERAGE, CLOUD_COVERAGE, GCP_USAGE,
+    };
+
+    fn text(engine: Engine, query: Query) -> String {
+        super::query(&QueryRequest {
+            engine,
+            query,
+            days: 90,
+            now: 0,
+            table: None,
+        })
+    }
+
+    /// Every query returns the columns `ingest --aggregate` reads (under their names).
+    #[test]
+    fn each_query_names_every_column_of_its_result() {
+        let cases: [(Engine, Query, Vec<&str>); 10] = [
+            (
+                Engine::Athena,
+                Query::Usage,
+                cloudtrail_usage_names()
+                    .filter(|n| *n != "identity_provider")
+                    .collect(),
+            ),
+            (
+                Engine::Trino,
+                Query::Usage,
+                cloudtrail_usage_names()
+                    .filter(|n| *n != "identity_provider")
+                    .collect(),
+            ),
+            (
+                Engine::Spark,
+                Query::Usage,
+                cloudtrail_usage_names()
+                    .filter(|n| *n != "identity_provider")
+                    .collect(),
+            ),
+            (
+                Engine::Athena,
+                Query::Coverage,
+                CLOUDTRAIL_COVERAGE.to_vec(),
+            ),
+            (Engine::Trino, Query::Coverage, CLOUDTRAIL_COVERAGE.to_vec()),
+            (Engine::Spark, Query::Coverage, CLOUDTRAIL_COVERAGE.to_vec()),
+            (Engine::BigQuery, Query::Usage, GCP_USAGE.to_vec()),
+            (Engine::BigQuery, Query::Coverage, CLOUD_COVERAGE.to_vec()),
+            (Engine::Kusto, Query::Usage, AZURE_USAGE.to_vec()),
+            (Engine::Kusto, Query::Coverage, CLOUD_COVERAGE.to_vec()),
+        ];
+        for (engine, query, columns) in cases {
+            let q = text(engine, query);
+            for c in columns {
+                let named = q.contains(&format!(" AS {c}"))
+                    || q.contains(&format!("{c} = "))
+                    || q.contains(&format!("by {c}"))
+                    || q.contains(&format!(", {c}"))
+                    || q.contains(&format!("  {c},"));
+                assert!(named, "{engine:?} {query:?} lacks `{c}`:\n{q}");
+            }
+        }
+    }
+
+    #[test]
+    fn table_names_cannot_end_the_statement() {
+        assert!(is_table_name("audit.cloudtrail_logs"));
+        assert!(is_table_name(
+            "`my-project.audit.cloudaudit_googleapis_com`"
+        ));
+        assert!(!is_table_name("logs; DROP TABLE x"));
+        assert!(!is_table_name("logs -- x"));
+        assert!(!is_table_name("logs--x"));
+        assert!(!is_table_name(""));
+    }
 }

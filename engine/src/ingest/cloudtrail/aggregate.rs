@@ -304,7 +304,7 @@ fn cell_error(
     msg: String,
 ) -> InputError {
     let at = i.map_or(row.at, |i| row.offsets[i]);
-    src.error(format!("column `{name}`"), Some(at), msg)
+    src.error(name, Some(at), msg)
 }
 
 fn time_cell(
