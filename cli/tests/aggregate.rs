@@ -143,7 +143,7 @@ fn bad_results_name_the_file_line_and_column_and_add_nothing() {
         "missing column(s) `region`",
         "unknown column(s) `event_count`",
         "malformed-time-on-line-4.csv:4:",
-        "`first_seen` `2026-11-02T25:61:00Z` is not a date-time",
+        "at `first_seen`: `2026-11-02T25:61:00Z` is not a date-time",
         "whittle does not read GCP or Azure usage yet",
     ] {
         assert!(err.contains(want), "{want} in\n{err}");

@@ -315,18 +315,10 @@ fn time_cell(
 ) -> Result<Epoch, InputError> {
     let v = row
         .cell(i)
-        .ok_or_else(|| cell_error(src, row, i, name, format!("`{name}` is empty")))?;
+        .ok_or_else(|| cell_error(src, row, i, name, "empty".to_string()))?;
     // BigQuery's CSV writes `2026-11-30 10:00:00 UTC`
     let t = v.strip_suffix(" UTC").unwrap_or(v);
-    parse_time(t).ok_or_else(|| {
-        cell_error(
-            src,
-            row,
-            i,
-            name,
-            format!("`{name}` `{v}` is not a date-time"),
-        )
-    })
+    parse_time(t).ok_or_else(|| cell_error(src, row, i, name, format!("`{v}` is not a date-time")))
 }
 
 fn count_cell(src: &SourceFile, row: &Row, i: Option<usize>) -> Result<u64, InputError> {
@@ -338,7 +330,7 @@ fn count_cell(src: &SourceFile, row: &Row, i: Option<usize>) -> Result<u64, Inpu
             row,
             i,
             "events",
-            format!("`events` `{v}` is not a count of at least 1"),
+            format!("`{v}` is not a count of at least 1"),
         )),
     }
 }
@@ -399,7 +391,7 @@ fn usage_row(
             row,
             i,
             "first_seen",
-            "`first_seen` is after `last_seen`".into(),
+            "after `last_seen`".into(),
         ));
     }
     let text = Value::Object(record).to_string();
@@ -438,7 +430,7 @@ fn json_list(
             row,
             i,
             name,
-            format!("`{name}` is not a JSON array of strings"),
+            "not a JSON array of strings".to_string(),
         )),
     }
 }
@@ -472,30 +464,17 @@ fn coverage_row(
 ) -> Result<(), InputError> {
     let [account, region, day, source, category, events] = [0, 1, 2, 3, 4, 5].map(|k| at[k]);
     let day_text = row.cell(day).unwrap_or("");
-    let d = parse_date(day_text.strip_suffix(" UTC").unwrap_or(day_text)).ok_or_else(|| {
-        cell_error(
-            src,
-            row,
-            day,
-            "day",
-            format!("`day` `{day_text}` is not a date"),
-        )
-    })?;
+    let d = parse_date(day_text.strip_suffix(" UTC").unwrap_or(day_text))
+        .ok_or_else(|| cell_error(src, row, day, "day", format!("`{day_text}` is not a date")))?;
     let events = count_cell(src, row, events)?;
     let class = if row.cell(category) == Some("Data") {
         LogClass::Data
     } else {
         LogClass::Management
     };
-    let source = row.cell(source).ok_or_else(|| {
-        cell_error(
-            src,
-            row,
-            at[3],
-            "event_source",
-            "`event_source` is empty".into(),
-        )
-    })?;
+    let source = row
+        .cell(source)
+        .ok_or_else(|| cell_error(src, row, at[3], "event_source", "empty".into()))?;
     summary.cover_day(
         Provider::Aws,
         (
