@@ -79,7 +79,7 @@ pub fn ingest_problems(r: &whittle_engine::usage::IngestReport, quiet: bool) {
     for e in &r.failed {
         eprintln!("{:?}", miette::Report::new(e.clone()));
     }
-    for e in &r.record_errors {
+    for e in r.record_errors.iter().chain(&r.warnings) {
         eprintln!("warning: {e}");
     }
     if !quiet {

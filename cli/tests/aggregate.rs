@@ -173,3 +173,32 @@ fn aggregate_results_raise_no_alerts_so_alert_options_are_refused() {
     assert!(err.contains("cannot be used with"), "{err}");
     assert!(!dir.join("u.db").exists());
 }
+
+/// A result without the resource columns (a table without `requestparameters`, say) still gives
+/// every call, recorded on `*` — which proposals never narrow — and says so; a result with only
+/// some of them lost a column on the way and is refused.
+#[test]
+fn without_resource_columns_calls_are_on_any_resource_and_some_of_them_is_an_error() {
+    let dir = tmp("aggregate-no-resources");
+    let db = dir.join("usage.db");
+    let (code, _, err) = ingest_aggregate(&db, &[result("usage-without-resource-columns.csv")]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("warning: ") && err.contains("no resource columns"),
+        "{err}"
+    );
+    let resources = store_dump(&db, &["SELECT DISTINCT resource FROM usage_view"]);
+    assert_eq!(resources, [r#"Text("*")"#], "{resources:?}");
+    // who used which permission, and when, is as raw ingest has it
+    let used = &["SELECT principal, permission, min(first_seen), max(last_seen), max(denied_last) FROM usage_view GROUP BY 1, 2"];
+    let raw = dir.join("raw.db");
+    ingest_raw(&raw);
+    assert_eq!(store_dump(&db, used), store_dump(&raw, used));
+
+    let (code, _, err) = ingest_aggregate(&db, &[result("usage-missing-resource-arns.csv")]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("missing column(s) `resource_arns`: a result has all the query's resource columns or none"),
+        "{err}"
+    );
+}

@@ -127,6 +127,9 @@ pub fn store_dump(db: &std::path::Path, queries: &[&str]) -> Vec<String> {
             .query_map([], |r| {
                 let cols: Vec<String> = (0..n)
                     .map(|i| match r.get_ref(i) {
+                        Ok(rusqlite::types::ValueRef::Text(t)) => {
+                            format!("Text({:?})", String::from_utf8_lossy(t))
+                        }
                         Ok(v) => format!("{v:?}"),
                         Err(e) => e.to_string(),
                     })

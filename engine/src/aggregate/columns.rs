@@ -173,6 +173,17 @@ pub const AZURE_USAGE: &[&str] = &[
 /// The coverage result of GCP and Azure (`--query coverage` with `bigquery` or `kusto`).
 pub const CLOUD_COVERAGE: &[&str] = &["scope", "location", "day", "service", "log", "events"];
 
+impl Column {
+    /// True for the columns resources are derived from (request parameters, `resources[]`): a
+    /// result has all of them or none.
+    pub fn names_resources(&self) -> bool {
+        matches!(
+            self.into,
+            Into::Param(..) | Into::ParamList(..) | Into::ResourceArns
+        )
+    }
+}
+
 /// The usage columns' names, in order.
 pub fn cloudtrail_usage_names() -> impl Iterator<Item = &'static str> {
     CLOUDTRAIL_USAGE.iter().map(|c| c.name)

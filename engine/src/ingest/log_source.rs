@@ -75,6 +75,8 @@ pub struct FileOutcome {
     pub record_errors: Vec<InputError>,
     /// Records skipped in total (the list above is capped).
     pub skipped_records: u64,
+    /// What was read with a caveat (a query result without resource columns).
+    pub warnings: Vec<InputError>,
     /// The file held CloudTrail records (or was a valid empty delivery file).
     pub recognised: bool,
     /// Top-level JSON values that were not CloudTrail.
@@ -97,6 +99,7 @@ impl FileOutcome {
             failed: None,
             record_errors: Vec::new(),
             skipped_records: 0,
+            warnings: Vec::new(),
             recognised: false,
             unrecognised: 0,
             skip_reason: None,

@@ -110,6 +110,9 @@ pub struct IngestReport {
     /// Record-level problems (capped per file).
     #[serde(skip)]
     pub record_errors: Vec<InputError>,
+    /// Objects read with a caveat.
+    #[serde(skip)]
+    pub warnings: Vec<InputError>,
     /// Files that are not logs (digests, other JSON, other files).
     #[serde(skip)]
     pub skipped_files: Vec<Skipped>,
@@ -245,6 +248,7 @@ pub fn ingest<S: LogSource>(
     report.skipped_records = done.skipped_records;
     report.failed = done.failed;
     report.record_errors = done.record_errors;
+    report.warnings = done.warnings;
     report.skipped_files.extend(done.skipped_files);
     Ok(report)
 }
@@ -256,6 +260,7 @@ struct Pending {
     objects: Vec<LogObjectRecord>,
     failed: Vec<InputError>,
     record_errors: Vec<InputError>,
+    warnings: Vec<InputError>,
     skipped_files: Vec<Skipped>,
     skipped_records: u64,
     /// Size of the objects in `objects`.
@@ -272,6 +277,7 @@ struct Pending {
 impl Pending {
     fn add(&mut self, out: FileOutcome) {
         self.record_errors.extend(out.record_errors);
+        self.warnings.extend(out.warnings);
         if let Some(e) = out.failed {
             self.failed.push(e);
             return;
@@ -304,6 +310,7 @@ impl Pending {
         self.skipped_records += p.skipped_records;
         self.failed.append(&mut p.failed);
         self.record_errors.append(&mut p.record_errors);
+        self.warnings.append(&mut p.warnings);
         self.skipped_files.append(&mut p.skipped_files);
     }
 }

@@ -116,8 +116,9 @@ pub fn read_result(obj: &LogObject, mapper: &mut Mapper<'_>) -> FileOutcome {
         ..FileOutcome::empty(&path)
     };
     match summarise(&src, &text, mapper) {
-        Ok(summary) => {
+        Ok((summary, warnings)) => {
             out.summary = summary;
+            out.warnings = warnings;
             out.recognised = true;
         }
         Err(e) => out.failed = Some(e),
@@ -187,11 +188,14 @@ fn kind_of(names: &[String]) -> Option<Kind> {
     }
 }
 
+/// The summary of a result, and its caveats.
+type Summarised = (UsageSummary, Vec<InputError>);
+
 fn summarise(
     src: &SourceFile,
     text: &str,
     mapper: &mut Mapper<'_>,
-) -> Result<UsageSummary, InputError> {
+) -> Result<Summarised, InputError> {
     let table = if text.trim_start().starts_with('{') {
         json_lines(src, text)?
     } else {
@@ -213,7 +217,7 @@ fn summarise(
     let expected: Vec<(&str, bool)> = match kind {
         Kind::CloudTrailUsage => CLOUDTRAIL_USAGE
             .iter()
-            .map(|c| (c.name, c.optional))
+            .map(|c| (c.name, c.optional || c.names_resources()))
             .collect(),
         Kind::CloudTrailCoverage => CLOUDTRAIL_COVERAGE.iter().map(|&n| (n, false)).collect(),
         Kind::Gcp | Kind::Azure => {
@@ -233,6 +237,10 @@ fn summarise(
         }
     };
     check_columns(src, &table, &expected)?;
+    let mut warnings = Vec::new();
+    if kind == Kind::CloudTrailUsage && !table.sparse {
+        warnings.extend(resource_columns(src, &table)?);
+    }
     let index = |n: &str| table.names.iter().position(|x| x == n);
     let mut summary = UsageSummary::default();
     match kind {
@@ -252,7 +260,36 @@ fn summarise(
             }
         }
     }
-    Ok(summary)
+    Ok((summary, warnings))
+}
+
+/// The resource columns are all there (no caveat) or none (a caveat: the calls are recorded on
+/// `*`, which proposals never narrow); some of them is an error, as a column lost on the way.
+fn resource_columns(src: &SourceFile, table: &Table) -> Result<Option<InputError>, InputError> {
+    let (present, missing): (Vec<&Column>, Vec<&Column>) = CLOUDTRAIL_USAGE
+        .iter()
+        .filter(|c| c.names_resources())
+        .partition(|c| table.names.iter().any(|n| n == c.name));
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    if present.is_empty() {
+        return Ok(Some(src.error(
+            "",
+            Some(0),
+            "no resource columns (`param_*`, `resource_arns`): the resources of these calls are \
+             unknown and recorded as `*`, so proposals keep the resources granted for them",
+        )));
+    }
+    let names: Vec<&str> = missing.iter().map(|c| c.name).collect();
+    Err(src.error(
+        "",
+        Some(0),
+        format!(
+            "missing column(s) `{}`: a result has all the query's resource columns or none",
+            names.join("`, `")
+        ),
+    ))
 }
 
 /// Every expected column is there (unless optional), and no other.
