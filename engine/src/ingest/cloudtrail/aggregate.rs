@@ -658,3 +658,177 @@ fn json_lines(src: &SourceFile, text: &str) -> Result<Table, InputError> {
         sparse: true,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    /// A record of one of a few callers and operations, with parameters that need quoting.
+    fn record((who, op, text, t, denied): (u8, u8, String, i64, bool)) -> Value {
+        let a = "111122223333";
+        let identity = match who {
+            0 => {
+                json!({"type": "AssumedRole", "arn": format!("arn:aws:sts::{a}:assumed-role/app/s-{}", t % 3),
+                        "principalId": "AROAX:s", "accountId": a,
+                        "sessionContext": {"sessionIssuer": {"arn": format!("arn:aws:iam::{a}:role/app")}}})
+            }
+            1 => {
+                json!({"type": "IAMUser", "arn": format!("arn:aws:iam::{a}:user/alice"), "accountId": a, "userName": "alice"})
+            }
+            2 => json!({"type": "AWSService", "invokedBy": "lambda.amazonaws.com"}),
+            _ => json!({"type": "Root", "arn": format!("arn:aws:iam::{a}:root"), "accountId": a}),
+        };
+        let (source, name, params, resources) = match op {
+            0 => (
+                "s3.amazonaws.com",
+                "GetObject",
+                json!({"bucketName": "b", "key": text}),
+                Value::Null,
+            ),
+            1 => (
+                "iam.amazonaws.com",
+                "AttachRolePolicy",
+                json!({"roleName": text, "policyArn": "arn:aws:iam::aws:policy/X"}),
+                Value::Null,
+            ),
+            2 => (
+                "ssm.amazonaws.com",
+                "GetParameters",
+                json!({"names": [text, "/fixed"]}),
+                Value::Null,
+            ),
+            3 => (
+                "sts.amazonaws.com",
+                "AssumeRole",
+                json!({"roleArn": "x"}),
+                json!([{"ARN": format!("arn:aws:iam::{a}:role/{text}")}]),
+            ),
+            4 => (
+                "sts.amazonaws.com",
+                "GetCallerIdentity",
+                Value::Null,
+                Value::Null,
+            ),
+            _ => (
+                "nothing.amazonaws.com",
+                "DoNothing",
+                Value::Null,
+                Value::Null,
+            ),
+        };
+        let time = chrono::DateTime::from_timestamp(1_790_000_000 + t, 0)
+            .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default();
+        let mut r = json!({"eventTime": time, "eventSource": source, "eventName": name,
+            "awsRegion": "us-east-1", "recipientAccountId": a, "userIdentity": identity,
+            "requestParameters": params, "eventType": "AwsApiCall"});
+        if !resources.is_null() {
+            r["resources"] = resources;
+        }
+        if denied {
+            r["errorCode"] = json!("AccessDenied");
+        }
+        r
+    }
+
+    /// What the usage query computes of one record: its group's key.
+    fn key_of(r: &Value) -> Vec<String> {
+        let source = r["eventSource"].as_str().unwrap_or("");
+        let text = |v: &Value| match v {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        CLOUDTRAIL_USAGE
+            .iter()
+            .filter(|c| !c.optional)
+            .filter_map(|c| {
+                let host = |services: &[&str]| {
+                    services
+                        .iter()
+                        .any(|s| format!("{s}.amazonaws.com") == source)
+                };
+                Some(match c.into {
+                    Into::Field(path) => text(path.iter().fold(r, |v, k| &v[*k])),
+                    Into::Param(key, services) if host(services) => r["requestParameters"][key]
+                        .as_str()
+                        .unwrap_or("")
+                        .to_string(),
+                    Into::ParamList(key, services) if host(services) => {
+                        text(&r["requestParameters"][key])
+                    }
+                    Into::Param(..) | Into::ParamList(..) => String::new(),
+                    Into::ResourceArns => match r["resources"].as_array() {
+                        Some(rs) => {
+                            Value::Array(rs.iter().map(|x| x["ARN"].clone()).collect()).to_string()
+                        }
+                        None => String::new(),
+                    },
+                    Into::FirstSeen | Into::LastSeen | Into::Events => return None,
+                })
+            })
+            .collect()
+    }
+
+    /// The usage query, run on `records` in Rust, its result written as CSV.
+    fn usage_result(records: &[Value]) -> String {
+        let mut groups: BTreeMap<Vec<String>, (String, String, u64)> = BTreeMap::new();
+        for r in records {
+            let t = r["eventTime"].as_str().unwrap_or("").to_string();
+            let g = groups.entry(key_of(r)).or_insert((t.clone(), t.clone(), 0));
+            g.0 = g.0.clone().min(t.clone());
+            g.1 = g.1.clone().max(t);
+            g.2 += 1;
+        }
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header: Vec<&str> = CLOUDTRAIL_USAGE
+            .iter()
+            .filter(|c| {
+                !c.optional && !matches!(c.into, Into::FirstSeen | Into::LastSeen | Into::Events)
+            })
+            .map(|c| c.name)
+            .collect();
+        header.extend(["first_seen", "last_seen", "events"]);
+        w.write_record(&header).expect("header");
+        for (k, (first, last, n)) in groups {
+            let mut row = k;
+            row.extend([first, last, n.to_string()]);
+            w.write_record(&row).expect("row");
+        }
+        String::from_utf8(w.into_inner().expect("csv")).expect("utf-8")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Grouping records as the usage query does and reading the result gives the usage,
+        /// sessions, unmapped and permission-free events, and totals reading the records gives.
+        #[test]
+        fn a_usage_result_reads_as_the_records_it_groups(
+            events in prop::collection::vec(
+                (0u8..4, 0u8..6, "[a-z/ ,\"\n\u{e9}]{1,8}", 0i64..(5 * 86_400), any::<bool>()),
+                1..40,
+            )
+        ) {
+            let records: Vec<Value> = events.into_iter().map(record).collect();
+            let catalog = AwsCatalog::embedded();
+            let delivery = json!({"Records": records}).to_string();
+            let raw = super::super::parse("trail.json", delivery.as_bytes(), &mut Mapper::new(catalog));
+            prop_assert_eq!(raw.skipped_records, 0);
+            let csv = usage_result(&records);
+            let src = SourceFile::from_text("usage.csv", &csv);
+            let (agg, warnings) = summarise(&src, &csv, &mut Mapper::new(catalog))
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert!(warnings.is_empty());
+            let r = &raw.summary;
+            prop_assert_eq!(&agg.usage, &r.usage);
+            prop_assert_eq!(&agg.sessions, &r.sessions);
+            prop_assert_eq!(&agg.unmapped, &r.unmapped);
+            prop_assert_eq!(&agg.permissionless, &r.permissionless);
+            prop_assert_eq!(&agg.resources, &r.resources);
+            prop_assert_eq!((agg.events, agg.denied_events), (r.events, r.denied_events));
+        }
+    }
+}
