@@ -196,8 +196,16 @@ fn summarise(
     text: &str,
     mapper: &mut Mapper<'_>,
 ) -> Result<Summarised, InputError> {
-    let table = if text.trim_start().starts_with('{') {
+    let start = text.trim_start();
+    let table = if start.starts_with('{') {
         json_lines(src, text)?
+    } else if start.starts_with('[') {
+        return Err(src.error(
+            "",
+            Some(text.len() - start.len()),
+            "a JSON array: give the rows as JSON lines, one object per line \
+             (`jq -c '.[]' FILE`), or as CSV with a header",
+        ));
     } else {
         csv_table(src, text)?
     };
@@ -799,6 +807,18 @@ mod tests {
             w.write_record(&row).expect("row");
         }
         String::from_utf8(w.into_inner().expect("csv")).expect("utf-8")
+    }
+
+    /// `az … -o json` and `bq --format=json` print one JSON array: said so, with the fix.
+    #[test]
+    fn a_json_array_is_refused_with_how_to_make_json_lines() {
+        let text = "\n[{\"event_name\": \"GetObject\"}]\n";
+        let src = SourceFile::from_text("rows.json", text);
+        let e = summarise(&src, text, &mut Mapper::new(AwsCatalog::embedded()))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("rows.json:2:1") && e.contains("jq -c"), "{e}");
     }
 
     proptest! {
