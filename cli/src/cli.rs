@@ -818,17 +818,19 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
-    /// Show one action: access level, resource types, condition keys.
+    /// Show one AWS action (access level, resource types, condition keys), GCP permission (the
+    /// predefined roles that grant it) or GCP predefined role (what it grants).
     Show {
-        /// Action name, e.g. `s3:GetObject` (case-insensitive).
+        /// `s3:GetObject` (any casing), `storage.objects.get`, `roles/storage.objectViewer`.
         action: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]
         format: Format,
     },
-    /// List the actions a pattern matches (`s3:Get*`, `*`, `iam:*Policy*`, `?`).
+    /// List the actions a pattern matches (`s3:Get*`, `*`, `iam:*Policy*`, `?`; GCP:
+    /// `storage.objects.*`).
     Expand {
-        /// Action pattern.
+        /// Action or permission pattern.
         pattern: String,
         /// Output format.
         #[arg(long, value_enum, default_value_t)]

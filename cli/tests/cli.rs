@@ -296,6 +296,69 @@ fn catalog_lookups() {
     );
 }
 
+/// GCP permissions and predefined roles, from the embedded catalog: a role's permissions, the
+/// roles granting a permission, and what a pattern expands to.
+#[test]
+fn gcp_catalog_lookups() {
+    let role = json_of(whittle().args([
+        "catalog",
+        "show",
+        "roles/storage.objectViewer",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(role["catalog"]["provider"], "gcp");
+    assert_eq!(role["title"], "Storage Object Viewer");
+    let perms: Vec<&str> = role["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .filter_map(|p| p.as_str())
+        .collect();
+    assert!(perms.contains(&"storage.objects.get"), "{perms:?}");
+    assert!(!perms.contains(&"storage.objects.delete"), "{perms:?}");
+    assert_eq!(role["count"].as_u64(), Some(perms.len() as u64));
+
+    let perm = json_of(whittle().args([
+        "catalog",
+        "show",
+        "iam.serviceAccounts.actAs",
+        "--format",
+        "json",
+    ]));
+    let roles: Vec<&str> = perm["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    assert!(roles.contains(&"roles/iam.serviceAccountUser"), "{roles:?}");
+    assert!(roles.contains(&"roles/owner"), "{roles:?}");
+    assert_eq!(perm["service"], "iam");
+
+    let text = whittle()
+        .args(["catalog", "expand", "storage.objects.*"])
+        .output()
+        .expect("runs");
+    let lines: Vec<String> = String::from_utf8_lossy(&text.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert!(lines.len() >= 8, "{lines:?}");
+    assert!(lines.iter().all(|l| l.starts_with("storage.objects.")));
+    let info = json_of(whittle().args(["catalog", "info", "--format", "json"]));
+    let gcp = info["providers"]
+        .as_array()
+        .and_then(|p| p.iter().find(|p| p["provider"] == "gcp"))
+        .expect("gcp");
+    assert!(
+        gcp["source"]
+            .as_str()
+            .is_some_and(|s| s.contains("iam-dataset")),
+        "{info}"
+    );
+}
+
 #[test]
 fn unknown_actions_are_reported_not_dropped() {
     let snap = "testdata/aws/authz/unknown-actions-in-inline-policy.json";

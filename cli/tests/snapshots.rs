@@ -136,6 +136,10 @@ fn diagnostics_of_names_that_are_not_there() {
             &["catalog", "show", "iam:PassRoel"][..],
         ),
         (
+            "catalog_unknown_gcp_permission",
+            &["catalog", "show", "storage.object.get"][..],
+        ),
+        (
             "rules_explain_unknown_rule",
             &["rules", "explain", "aws-passrole", "--rules", "rules"][..],
         ),

@@ -372,6 +372,79 @@ pub fn catalog_expansion(
     }
 }
 
+/// A GCP document (its catalog named in the header).
+fn json_gcp_doc<T: Serialize>(body: T) -> miette::Result<()> {
+    let doc = json::Doc::gcp(body);
+    stdout(|w| {
+        serde_json::to_writer_pretty(&mut *w, &doc)?;
+        writeln!(w)
+    })
+}
+
+/// `catalog show roles/…`: a GCP predefined role and what it grants.
+pub fn gcp_role(format: Format, role: &whittle_engine::catalog::GcpRole) -> miette::Result<()> {
+    let gcp = whittle_engine::catalog::GcpCatalog::embedded();
+    let permissions: Vec<String> = role
+        .permissions
+        .iter()
+        .map(|&id| gcp.name(id).to_string())
+        .collect();
+    match format {
+        Format::Text => stdout(|w| text::gcp_role(w, role, &permissions)),
+        Format::Json => json_gcp_doc(json::GcpRoleDoc {
+            provider: "gcp",
+            role: role.name.clone(),
+            title: role.title.clone(),
+            stage: role.stage.clone(),
+            count: permissions.len(),
+            permissions,
+        }),
+    }
+}
+
+/// `catalog show` of a GCP permission: the predefined roles that grant it.
+pub fn gcp_permission(
+    format: Format,
+    id: whittle_engine::model::PermissionId,
+) -> miette::Result<()> {
+    let gcp = whittle_engine::catalog::GcpCatalog::embedded();
+    let name = gcp.name(id);
+    let roles: Vec<String> = gcp.roles_granting(id).map(|r| r.name.clone()).collect();
+    match format {
+        Format::Text => stdout(|w| text::gcp_permission(w, name, &roles)),
+        Format::Json => json_gcp_doc(json::GcpPermissionDoc {
+            provider: "gcp",
+            permission: name.to_string(),
+            service: name.split('.').next().unwrap_or("").to_string(),
+            roles,
+        }),
+    }
+}
+
+/// `catalog expand` of a GCP pattern.
+pub fn gcp_expansion(
+    format: Format,
+    pattern: &str,
+    ids: &[whittle_engine::model::PermissionId],
+) -> miette::Result<()> {
+    let gcp = whittle_engine::catalog::GcpCatalog::embedded();
+    let names: Vec<String> = ids.iter().map(|&id| gcp.name(id).to_string()).collect();
+    match format {
+        Format::Text => stdout(|w| {
+            for n in &names {
+                writeln!(w, "{n}")?;
+            }
+            Ok(())
+        }),
+        Format::Json => json_gcp_doc(json::GcpExpandDoc {
+            provider: "gcp",
+            pattern: pattern.to_string(),
+            count: names.len(),
+            permissions: names,
+        }),
+    }
+}
+
 pub fn catalog_info(format: Format, catalog: &AwsCatalog) -> miette::Result<()> {
     match format {
         Format::Text => stdout(|w| text::catalog_info(w, catalog)),

@@ -565,6 +565,32 @@ pub fn catalog_expansion(
     Ok(())
 }
 
+pub fn gcp_role(
+    w: &mut dyn Write,
+    role: &whittle_engine::catalog::GcpRole,
+    permissions: &[String],
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "{} — {} (GCP predefined role, {})",
+        role.name, role.title, role.stage
+    )?;
+    writeln!(w, "{} permissions:", permissions.len())?;
+    for p in permissions {
+        writeln!(w, "  {p}")?;
+    }
+    Ok(())
+}
+
+pub fn gcp_permission(w: &mut dyn Write, name: &str, roles: &[String]) -> io::Result<()> {
+    writeln!(w, "{name} (GCP permission)")?;
+    writeln!(w, "granted by {} predefined role(s):", roles.len())?;
+    for r in roles {
+        writeln!(w, "  {r}")?;
+    }
+    Ok(())
+}
+
 pub fn catalog_info(w: &mut dyn Write, catalog: &AwsCatalog) -> io::Result<()> {
     let h = catalog.header();
     writeln!(
@@ -576,6 +602,18 @@ pub fn catalog_info(w: &mut dyn Write, catalog: &AwsCatalog) -> io::Result<()> {
     writeln!(w, "source:  {}", h.source)?;
     writeln!(w, "version: {} (data of {})", h.version, h.date)?;
     writeln!(w, "licence: {}", h.licence)?;
+    let gcp = whittle_engine::catalog::GcpCatalog::embedded();
+    let g = gcp.header();
+    writeln!(
+        w,
+        "GCP catalog: {} services, {} permissions, {} predefined roles",
+        g.services,
+        gcp.len(),
+        gcp.roles().len()
+    )?;
+    writeln!(w, "source:  {}", g.source)?;
+    writeln!(w, "version: {}", g.version)?;
+    writeln!(w, "licence: {}", g.licence)?;
     for (provider, header) in whittle_engine::catalog::Registry::embedded().providers() {
         if header.is_none() {
             writeln!(w, "{}: no catalog yet", provider.as_str())?;

