@@ -9,6 +9,7 @@ pub mod aws;
 pub mod catalog;
 pub mod diff;
 mod effective;
+pub mod gcp;
 mod glob;
 pub mod progress;
 pub mod propose;

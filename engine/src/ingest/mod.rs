@@ -7,6 +7,7 @@ pub mod change;
 pub mod cloudformation;
 pub mod cloudtrail;
 pub mod credential_report;
+pub mod gcp_iam;
 pub mod log_source;
 pub mod policy_json;
 pub mod recognize;
