@@ -8,11 +8,14 @@ pub fn run(a: InventoryArgs) -> miette::Result<u8> {
     let r = whittle_engine::inventory_reporting(&a.snapshots, &progress);
     progress.finish();
     diagnostics::load_problems(&r.load.errors, &r.load.warnings);
+    if let Some(g) = &r.gcp {
+        diagnostics::load_problems(&g.load.errors, &g.load.warnings);
+    }
     let catalog = AwsCatalog::embedded();
-    render::inventory(a.format, catalog, &r.counts, &r.admins, &r.unknown, &r.load)?;
-    Ok(if r.load.errors.is_empty() {
-        exit::CLEAN
-    } else {
+    render::inventory(a.format, catalog, &r)?;
+    Ok(if r.has_errors() {
         exit::INPUT_ERROR
+    } else {
+        exit::CLEAN
     })
 }

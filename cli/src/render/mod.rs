@@ -17,11 +17,10 @@ use serde::Serialize;
 use std::io::{self, Write};
 use whittle_engine::aws::policy::{Request, Simulation};
 use whittle_engine::catalog::{ActionId, ActionSet, AwsCatalog};
-use whittle_engine::ingest::aws_authz::LoadReport;
 use whittle_engine::model::JournalEntry;
 use whittle_engine::rules::{RuleDoc, RuleSet};
 use whittle_engine::usage::{EventCount, Summary};
-use whittle_engine::{AdminEquivalent, CheckReport, Counts, SourceFile, UnknownAction};
+use whittle_engine::{CheckReport, SourceFile};
 
 /// Where reports go (`--output FILE`, else stdout) and whether text is coloured.
 struct Sink {
@@ -295,23 +294,31 @@ pub fn explanation(
 pub fn inventory(
     format: Format,
     catalog: &AwsCatalog,
-    counts: &Counts,
-    admins: &[AdminEquivalent],
-    unknown: &[UnknownAction],
-    report: &LoadReport,
+    r: &whittle_engine::InventoryReport,
 ) -> miette::Result<()> {
+    let report = &r.load;
     match format {
-        Format::Text => stdout(|w| text::inventory(w, catalog, counts, admins, unknown, report)),
+        Format::Text => stdout(|w| {
+            // only GCP exports given: no empty AWS lines before them
+            if report.files > 0 || r.gcp.is_none() {
+                text::inventory(w, catalog, &r.counts, &r.admins, &r.unknown, report)?;
+            }
+            if let Some(g) = &r.gcp {
+                text::gcp_inventory(w, g, report.files > 0)?;
+            }
+            Ok(())
+        }),
         Format::Json => json_doc(
             catalog,
             json::Inventory {
                 files: report.files,
-                counts: json::Counts::from(counts),
-                admin_equivalent: admins.iter().map(json::Admin::from).collect(),
+                counts: json::Counts::from(&r.counts),
+                admin_equivalent: r.admins.iter().map(json::Admin::from).collect(),
                 missing_policies: report.missing_policies.clone(),
-                unknown_actions: json::unknown(catalog, unknown),
+                unknown_actions: json::unknown(catalog, &r.unknown),
                 errors: report.errors.iter().map(ToString::to_string).collect(),
                 warnings: report.warnings.iter().map(ToString::to_string).collect(),
+                gcp: r.gcp.as_ref().map(json::GcpInventoryDoc::from),
             },
         ),
     }

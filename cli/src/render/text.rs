@@ -565,6 +565,70 @@ pub fn catalog_expansion(
     Ok(())
 }
 
+pub fn gcp_inventory(
+    w: &mut dyn Write,
+    g: &whittle_engine::GcpInventory,
+    after_aws: bool,
+) -> io::Result<()> {
+    let s = &g.summary;
+    if after_aws {
+        writeln!(w)?;
+    }
+    let members: Vec<String> = s.members.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    writeln!(
+        w,
+        "GCP: {} file(s): {} binding(s) on {} resource(s); members: {}; {} custom role(s)",
+        g.load.files,
+        s.bindings,
+        s.resources,
+        if members.is_empty() {
+            "none".to_string()
+        } else {
+            members.join(", ")
+        },
+        s.custom_roles
+    )?;
+    let list = |w: &mut dyn Write,
+                title: &str,
+                items: &[whittle_engine::gcp::summary::MemberBinding],
+                reason: bool|
+     -> io::Result<()> {
+        writeln!(w, "\n{title}: {}", items.len())?;
+        for m in items {
+            let cond = if m.conditional { " [conditional]" } else { "" };
+            if reason {
+                writeln!(w, "  {} — {} on {}{cond}", m.member, m.reason, m.resource)?;
+            } else {
+                writeln!(w, "  {} — {} on {}{cond}", m.member, m.role, m.resource)?;
+            }
+        }
+        Ok(())
+    };
+    list(w, "admin-equivalent members", &s.admin_equivalent, true)?;
+    list(
+        w,
+        "public bindings (allUsers, allAuthenticatedUsers)",
+        &s.public,
+        false,
+    )?;
+    list(w, "deleted members still bound", &s.deleted, false)?;
+    if s.expired > 0 {
+        writeln!(
+            w,
+            "\n{} binding(s) whose time condition has expired (they grant nothing)",
+            s.expired
+        )?;
+    }
+    if !s.unknown_roles.is_empty() {
+        writeln!(
+            w,
+            "\nroles whose permissions are unknown (export them with `gcloud iam roles list --project P --view=FULL --format=json`): {}",
+            s.unknown_roles.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
 pub fn gcp_role(
     w: &mut dyn Write,
     role: &whittle_engine::catalog::GcpRole,

@@ -6,6 +6,7 @@
 pub mod condition;
 pub mod effective;
 pub mod member;
+pub mod summary;
 
 use crate::source::Location;
 use serde::Serialize;

@@ -34,7 +34,9 @@ impl Shape {
             Shape::PolicyDocument => {
                 "a lone IAM policy document: check it with `whittle check FILE`, or evaluate it with `whittle simulate --policy`"
             }
-            Shape::GcpIamPolicy => "a GCP IAM policy: whittle does not read GCP yet",
+            Shape::GcpIamPolicy => {
+                "a GCP IAM policy: `whittle inventory --snapshot` reads GCP exports (docs/gcp.md); other commands read AWS only so far"
+            }
             Shape::AzureRbac => "Azure role assignments or definitions: whittle does not read Azure yet",
         }
     }

@@ -9,6 +9,14 @@ use crate::summary::{admin_equivalence, count, AdminEquivalent, Counts};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
+/// What the GCP exports among the snapshots hold.
+pub struct GcpInventory {
+    /// The exports as loaded, with their problems.
+    pub load: crate::ingest::gcp_iam::LoadReport,
+    /// Their summary, as of now.
+    pub summary: crate::gcp::summary::GcpSummary,
+}
+
 /// What an inventory found.
 pub struct InventoryReport {
     /// The snapshots as loaded, with their problems.
@@ -19,6 +27,15 @@ pub struct InventoryReport {
     pub admins: Vec<AdminEquivalent>,
     /// Action patterns the catalog does not know, once per statement.
     pub unknown: Vec<UnknownAction>,
+    /// The GCP exports among the snapshots (recognised by content), when there were some.
+    pub gcp: Option<GcpInventory>,
+}
+
+impl InventoryReport {
+    /// True when some input could not be used.
+    pub fn has_errors(&self) -> bool {
+        !self.load.errors.is_empty() || self.gcp.as_ref().is_some_and(|g| !g.load.errors.is_empty())
+    }
 }
 
 /// Loads `snapshots` and sums them up.
@@ -28,10 +45,18 @@ pub fn inventory(snapshots: &[PathBuf]) -> InventoryReport {
 
 /// [`inventory`], telling `progress` how far loading and resolving are.
 pub fn inventory_reporting(snapshots: &[PathBuf], progress: &dyn Stages) -> InventoryReport {
-    inventory_of_reporting(
-        aws_authz::load_files_reporting(snapshots, progress),
-        progress,
-    )
+    let (gcp, aws): (Vec<PathBuf>, Vec<PathBuf>) = snapshots
+        .iter()
+        .cloned()
+        .partition(|p| crate::ingest::gcp_iam::is_gcp_file(p));
+    let mut report =
+        inventory_of_reporting(aws_authz::load_files_reporting(&aws, progress), progress);
+    if !gcp.is_empty() {
+        let load = crate::ingest::gcp_iam::load_files(&gcp);
+        let summary = crate::gcp::summary::summarize(&load.snapshot, crate::model::time::now());
+        report.gcp = Some(GcpInventory { load, summary });
+    }
+    report
 }
 
 /// Sums up snapshots already loaded.
@@ -69,6 +94,7 @@ fn inventory_of_reporting(load: LoadReport, progress: &dyn Stages) -> InventoryR
         admins,
         unknown,
         load,
+        gcp: None,
     }
 }
 

@@ -22,7 +22,7 @@ pub use explain::{
     explain, AssumableBy, ExplainReport, ExplainRequest, LastAccessed, PermissionUse, ResourceGrant,
 };
 pub use generate::{generate, GenerateReport, GenerateRequest};
-pub use inventory::{inventory, inventory_of, inventory_reporting, InventoryReport};
+pub use inventory::{inventory, inventory_of, inventory_reporting, GcpInventory, InventoryReport};
 pub use recommend::{recommend, RecommendReport, RecommendRequest, Skipped};
 pub use rules::{rules_explain, rules_load, rules_test, RulesReport, TestReport};
 pub use simulate::{simulate, SimulateReport, SimulateRequest};

@@ -52,6 +52,27 @@ impl<T: Serialize> Doc<T> {
     }
 }
 
+/// `inventory`'s GCP part.
+#[derive(Serialize)]
+pub struct GcpInventoryDoc<'a> {
+    pub files: usize,
+    #[serde(flatten)]
+    pub summary: &'a whittle_engine::gcp::summary::GcpSummary,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl<'a> From<&'a whittle_engine::GcpInventory> for GcpInventoryDoc<'a> {
+    fn from(g: &'a whittle_engine::GcpInventory) -> Self {
+        GcpInventoryDoc {
+            files: g.load.files,
+            summary: &g.summary,
+            errors: g.load.errors.iter().map(ToString::to_string).collect(),
+            warnings: g.load.warnings.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
 /// `catalog show roles/…`.
 #[derive(Serialize)]
 pub struct GcpRoleDoc {
@@ -841,7 +862,7 @@ impl From<&whittle_engine::AdminEquivalent> for Admin {
 
 /// `inventory --format json`.
 #[derive(Serialize)]
-pub struct Inventory {
+pub struct Inventory<'a> {
     pub files: usize,
     pub counts: Counts,
     pub admin_equivalent: Vec<Admin>,
@@ -849,6 +870,9 @@ pub struct Inventory {
     pub unknown_actions: Vec<Unknown>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
+    /// The GCP exports among the snapshots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gcp: Option<GcpInventoryDoc<'a>>,
 }
 
 #[derive(Serialize)]

@@ -20,6 +20,37 @@ use std::path::PathBuf;
 
 pub use diags::LoadReport;
 
+/// True when the start of a file reads as a GCP IAM export (not an AWS snapshot): what decides
+/// which reader a `--snapshot` file goes to, without reading a large file twice.
+pub fn looks_like(head: &str) -> bool {
+    const GCP: &[&str] = &[
+        "\"iam_policy\"",
+        "\"iamPolicy\"",
+        "\"bindings\"",
+        "\"includedPermissions\"",
+        "\"denyRule\"",
+        "\"asset_type\"",
+        "\"assetType\"",
+    ];
+    const AWS: &[&str] = &[
+        "\"UserDetailList\"",
+        "\"GroupDetailList\"",
+        "\"RoleDetailList\"",
+        "\"Policies\"",
+        "\"Statement\"",
+    ];
+    GCP.iter().any(|m| head.contains(m)) && !AWS.iter().any(|m| head.contains(m))
+}
+
+/// [`looks_like`] on the first 16 KiB of the file at `path` (false when it cannot be read: the
+/// reader that gets it says why).
+pub fn is_gcp_file(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(16 << 10);
+    let read = std::fs::File::open(path).and_then(|f| f.take(16 << 10).read_to_end(&mut head));
+    read.is_ok() && looks_like(&String::from_utf8_lossy(&head))
+}
+
 /// Reads every file; what cannot be used is reported and the rest kept.
 pub fn load_files(paths: &[PathBuf]) -> LoadReport {
     let mut report = LoadReport::default();
