@@ -63,3 +63,61 @@ fn a_bare_policy_and_bad_members_are_named_and_the_rest_is_read() {
     assert!(err.contains("deny policy"), "{err}");
     assert!(out.contains("2 binding(s) on 1 resource(s)"), "{out}");
 }
+
+fn explain(args: &[&str]) -> (Option<i32>, String, String) {
+    outcome(
+        whittle()
+            .args(["explain", "--snapshot"])
+            .args(files(&[
+                "asset-export-with-ancestors.jsonl",
+                "project-policy-wrapped.json",
+                "custom-roles-gcloud-list.json",
+            ]))
+            .args(args),
+    )
+}
+
+/// Each binding that reaches a member — through a collective, with its condition decided or
+/// kept, inherited down the hierarchy — and per matching permission the bindings that grant it.
+#[test]
+fn explain_of_a_gcp_member_is_reviewed() {
+    let (code, out, err) = explain(&[
+        "--principal",
+        "bob@example.com",
+        "--action",
+        "storage.objects.get*",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    insta::assert_snapshot!("gcp_explain_bob", out);
+    let (code, out, err) = explain(&["--principal", "group:ops@example.com"]);
+    assert_eq!(code, Some(0), "{err}");
+    insta::assert_snapshot!("gcp_explain_folder_binding", out);
+}
+
+#[test]
+fn explain_json_and_unknown_members() {
+    let v = json_of(
+        whittle()
+            .args(["explain", "--format", "json", "--snapshot"])
+            .args(files(&["asset-export-with-ancestors.jsonl"]))
+            .args([
+                "--principal",
+                "user:admin@example.com",
+                "--action",
+                "resourcemanager.projects.get",
+            ]),
+    );
+    assert_eq!(v["catalog"]["provider"], "gcp");
+    assert_eq!(v["principal"], "user:admin@example.com");
+    assert_eq!(v["bindings"][0]["resource"], "organizations/123456789012");
+    let reaches = v["bindings"][0]["reaches"].as_array().expect("reaches");
+    assert!(reaches.iter().any(|r| r == "projects/987654321098"), "{v}");
+    assert_eq!(
+        v["permissions"]["resourcemanager.projects.get"][0]["role"],
+        "roles/resourcemanager.organizationAdmin"
+    );
+    assert_eq!(v["not_held"], 0);
+    let (code, _, err) = explain(&["--principal", "alic@example.com"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no principal `alic@example.com`"), "{err}");
+}

@@ -7,6 +7,9 @@ pub fn run(a: ExplainArgs) -> miette::Result<u8> {
     let Some(now) = crate::cli::now_or_today(a.now.as_deref()) else {
         return Ok(exit::INPUT_ERROR);
     };
+    if whittle_engine::is_gcp_explain(&a.snapshots, &a.principal) {
+        return gcp(&a, now);
+    }
     let req = ExplainRequest {
         snapshots: a.snapshots.clone(),
         principal: a.principal.clone(),
@@ -26,6 +29,28 @@ pub fn run(a: ExplainArgs) -> miette::Result<u8> {
     diagnostics::load_problems(&r.load.errors, &r.load.warnings);
     let catalog = AwsCatalog::embedded();
     render::explanation(a.format, catalog, &r)?;
+    Ok(if r.load.errors.is_empty() {
+        exit::CLEAN
+    } else {
+        exit::INPUT_ERROR
+    })
+}
+
+/// `explain` of a GCP member.
+fn gcp(a: &ExplainArgs, now: whittle_engine::model::time::Epoch) -> miette::Result<u8> {
+    if a.db.is_some() {
+        diagnostics::note("--db: GCP usage is not read yet; the permissions held are shown");
+    }
+    let r = match whittle_engine::explain_gcp(&a.snapshots, &a.principal, a.action.as_deref(), now)
+    {
+        Ok(r) => r,
+        Err((load, e)) => {
+            diagnostics::load_problems(&load.errors, &load.warnings);
+            return Ok(diagnostics::fatal(&miette::Report::new(e)));
+        }
+    };
+    diagnostics::load_problems(&r.load.errors, &r.load.warnings);
+    render::gcp_explanation(a.format, &r)?;
     Ok(if r.load.errors.is_empty() {
         exit::CLEAN
     } else {

@@ -388,6 +388,14 @@ fn json_gcp_doc<T: Serialize>(body: T) -> miette::Result<()> {
     })
 }
 
+/// `explain` of a GCP member.
+pub fn gcp_explanation(format: Format, r: &whittle_engine::GcpExplainReport) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::gcp_explanation(w, r)),
+        Format::Json => json_gcp_doc(json::GcpExplainDoc::from(r)),
+    }
+}
+
 /// `catalog show roles/…`: a GCP predefined role and what it grants.
 pub fn gcp_role(format: Format, role: &whittle_engine::catalog::GcpRole) -> miette::Result<()> {
     let gcp = whittle_engine::catalog::GcpCatalog::embedded();

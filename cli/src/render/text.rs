@@ -629,6 +629,77 @@ pub fn gcp_inventory(
     Ok(())
 }
 
+pub fn gcp_explanation(w: &mut dyn Write, r: &whittle_engine::GcpExplainReport) -> io::Result<()> {
+    writeln!(
+        w,
+        "{} (GCP {})",
+        r.principal,
+        r.kind.principal_kind().as_str()
+    )?;
+    if !r.named {
+        writeln!(w, "no binding names it: only what reaches everyone applies")?;
+    }
+    let in_force = r
+        .bindings
+        .iter()
+        .filter(|b| matches!(b.state, "active" | "conditional"))
+        .count();
+    writeln!(
+        w,
+        "bindings that reach it: {} ({in_force} in force)",
+        r.bindings.len()
+    )?;
+    let line = |b: &whittle_engine::BindingView| {
+        let title = b
+            .title
+            .as_deref()
+            .map(|t| format!(" ({t})"))
+            .unwrap_or_default();
+        let via = b
+            .via
+            .as_deref()
+            .map(|v| format!(" via {v}"))
+            .unwrap_or_default();
+        format!("{}{title} on {}{via}", b.role, b.resource)
+    };
+    for b in &r.bindings {
+        let grants = match b.permissions {
+            Some(n) => format!("{n} permission(s)"),
+            None => "permissions unknown (role not in the exports)".to_string(),
+        };
+        writeln!(w, "  {} — {grants}", line(b))?;
+        if let Some(c) = &b.condition {
+            let how = match b.state {
+                "expired" => "expired",
+                "not-yet" => "not in force yet",
+                "conditional" => "holds only when",
+                _ => "in force",
+            };
+            writeln!(w, "      {how} (`{}`): {}", c.title, c.expression)?;
+        }
+        if !b.reaches.is_empty() {
+            writeln!(w, "      reaches: {}", b.reaches.join(", "))?;
+        }
+        writeln!(w, "      from {}", b.location)?;
+    }
+    if let Some(perms) = &r.permissions {
+        writeln!(w)?;
+        for (p, ix) in perms {
+            writeln!(w, "{p}")?;
+            for b in ix.iter().filter_map(|&i| r.bindings.get(i)) {
+                let cond = if b.state == "conditional" {
+                    " [conditional]"
+                } else {
+                    ""
+                };
+                writeln!(w, "  {}{cond}", line(b))?;
+            }
+        }
+        writeln!(w, "{} matching permission(s) not held", r.not_held)?;
+    }
+    Ok(())
+}
+
 pub fn gcp_role(
     w: &mut dyn Write,
     role: &whittle_engine::catalog::GcpRole,

@@ -81,9 +81,9 @@ fn reaches<'b>(binding_member: &'b str, principal: &str) -> Option<Option<&'b st
         p.kind,
         MemberKind::User | MemberKind::ServiceAccount | MemberKind::Principal
     );
+    // collectives reach identities that call, not groups or sets (those hold for their members)
     let reached = match binding_member {
-        "allUsers" => true,
-        "allAuthenticatedUsers" => identity,
+        "allUsers" | "allAuthenticatedUsers" => identity,
         m => m.strip_prefix("domain:").is_some_and(|d| {
             p.kind == MemberKind::User && p.name.rsplit_once('@').is_some_and(|(_, pd)| pd == d)
         }),

@@ -6,6 +6,7 @@ mod catalog;
 mod check;
 mod errors;
 mod explain;
+mod explain_gcp;
 mod generate;
 mod inventory;
 mod recommend;
@@ -21,6 +22,7 @@ pub use errors::{JobError, NotFound};
 pub use explain::{
     explain, AssumableBy, ExplainReport, ExplainRequest, LastAccessed, PermissionUse, ResourceGrant,
 };
+pub use explain_gcp::{explain_gcp, is_gcp_explain, BindingView, GcpExplainReport};
 pub use generate::{generate, GenerateReport, GenerateRequest};
 pub use inventory::{inventory, inventory_of, inventory_reporting, GcpInventory, InventoryReport};
 pub use recommend::{recommend, RecommendReport, RecommendRequest, Skipped};

@@ -73,6 +73,95 @@ impl<'a> From<&'a whittle_engine::GcpInventory> for GcpInventoryDoc<'a> {
     }
 }
 
+/// `explain` of a GCP member.
+#[derive(Serialize)]
+pub struct GcpExplainDoc<'a> {
+    pub provider: &'static str,
+    pub principal: &'a str,
+    pub kind: &'static str,
+    pub named: bool,
+    pub bindings: Vec<GcpBindingDoc<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<BTreeMap<&'a str, Vec<GcpBindingRef<'a>>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_held: Option<usize>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct GcpBindingDoc<'a> {
+    pub role: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<&'a str>,
+    pub resource: &'a str,
+    pub reaches: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<&'a str>,
+    pub state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<&'a whittle_engine::gcp::Condition>,
+    /// `null` when the role is unknown.
+    pub permissions: Option<usize>,
+    pub location: String,
+}
+
+/// A binding that grants a permission, by role and resource.
+#[derive(Serialize)]
+pub struct GcpBindingRef<'a> {
+    pub role: &'a str,
+    pub resource: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub via: Option<&'a str>,
+    pub state: &'static str,
+}
+
+impl<'a> From<&'a whittle_engine::GcpExplainReport> for GcpExplainDoc<'a> {
+    fn from(r: &'a whittle_engine::GcpExplainReport) -> Self {
+        GcpExplainDoc {
+            provider: "gcp",
+            principal: &r.principal,
+            kind: r.kind.principal_kind().as_str(),
+            named: r.named,
+            bindings: r
+                .bindings
+                .iter()
+                .map(|b| GcpBindingDoc {
+                    role: &b.role,
+                    title: b.title.as_deref(),
+                    resource: &b.resource,
+                    reaches: &b.reaches,
+                    via: b.via.as_deref(),
+                    state: b.state,
+                    condition: b.condition.as_ref(),
+                    permissions: b.permissions,
+                    location: b.location.to_string(),
+                })
+                .collect(),
+            permissions: r.permissions.as_ref().map(|m| {
+                m.iter()
+                    .map(|(p, ix)| {
+                        let refs = ix
+                            .iter()
+                            .filter_map(|&i| r.bindings.get(i))
+                            .map(|b| GcpBindingRef {
+                                role: &b.role,
+                                resource: &b.resource,
+                                via: b.via.as_deref(),
+                                state: b.state,
+                            })
+                            .collect();
+                        (p.as_str(), refs)
+                    })
+                    .collect()
+            }),
+            not_held: r.permissions.as_ref().map(|_| r.not_held),
+            errors: r.load.errors.iter().map(ToString::to_string).collect(),
+            warnings: r.load.warnings.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
 /// `catalog show roles/…`.
 #[derive(Serialize)]
 pub struct GcpRoleDoc {

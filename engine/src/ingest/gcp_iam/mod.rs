@@ -108,15 +108,27 @@ fn strip_pos(e: &serde_json::Error) -> String {
         .map_or(s.clone(), |i| s[..i].to_string())
 }
 
-/// An error at `json_path`, on line `line` (JSON lines) when known.
-fn at_line(src: &SourceFile, line: usize, json_path: &str, msg: String) -> InputError {
-    let offset = src
-        .text
+/// Where line `line` (1-based) starts.
+fn line_start(src: &SourceFile, line: usize) -> usize {
+    src.text
         .split_inclusive('\n')
         .take(line.saturating_sub(1))
         .map(str::len)
-        .sum();
-    src.error(json_path, Some(offset), msg)
+        .sum()
+}
+
+/// An error at `json_path`, on line `line` (JSON lines) when known.
+fn at_line(src: &SourceFile, line: usize, json_path: &str, msg: String) -> InputError {
+    src.error(json_path, Some(line_start(src, line)), msg)
+}
+
+/// The location of `json_path`, on line `line` (JSON lines) when known.
+fn location(src: &SourceFile, line: Option<usize>, json_path: &str) -> crate::source::Location {
+    let span = line.map(|l| {
+        let o = line_start(src, l);
+        o..o + 1
+    });
+    src.location(json_path, span)
 }
 
 fn problem(src: &SourceFile, line: Option<usize>, path: &str, msg: String) -> InputError {
@@ -305,7 +317,7 @@ fn binding(
         role: role.to_string(),
         members: kept,
         condition,
-        location: src.location(path, None),
+        location: location(src, line, path),
     })
 }
 
@@ -357,7 +369,7 @@ fn custom_role(
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             permissions,
-            location: src.location(path, None),
+            location: location(src, line, path),
             name,
         },
     );
