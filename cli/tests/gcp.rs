@@ -121,3 +121,43 @@ fn explain_json_and_unknown_members() {
     assert_eq!(code, Some(2));
     assert!(err.contains("no principal `alic@example.com`"), "{err}");
 }
+
+/// Cloud Audit Logs and CloudTrail in one `ingest`, told apart by content: GCP uses by member,
+/// permission and resource; the impersonator kept as the session; each object recorded with
+/// its format.
+#[test]
+fn ingest_reads_cloud_audit_logs_beside_cloudtrail() {
+    let dir = common::tmp("gcp-ingest");
+    let db = dir.join("usage.db");
+    let (code, out, err) = outcome(
+        whittle()
+            .args(["ingest", "--no-journal", "--db"])
+            .arg(&db)
+            .args(["testdata/gcp/audit", "testdata/demo/cloudtrail"]),
+    );
+    // two entries of the sink export cannot be used (named on stderr): exit 1, the rest counted
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("line 11") && err.contains("no `timestamp`"),
+        "{err}"
+    );
+    assert!(out.contains("1367 events"), "{out}");
+    let (code, show, err) = outcome(whittle().args(["usage", "show", "--db"]).arg(&db).args([
+        "--principal",
+        "serviceAccount:ci-deployer@demo-app-prod.iam.gserviceaccount.com",
+    ]));
+    assert_eq!(code, Some(0), "{err}");
+    insta::assert_snapshot!("gcp_usage_show_service_account", show);
+    let formats = common::store_dump(&db, &["SELECT DISTINCT source FROM log_objects"]);
+    assert_eq!(formats, [r#"Text("cloudtrail")"#, r#"Text("gcp-audit")"#]);
+    let sessions = common::store_dump(
+        &db,
+        &["SELECT p.ident, s.session FROM sessions s JOIN principals p ON p.id = s.principal WHERE p.provider = 'gcp'"],
+    );
+    assert_eq!(
+        sessions,
+        [
+            r#"Text("serviceAccount:deployer@demo-app-prod.iam.gserviceaccount.com")|Text("impersonated by alice@example.com")"#
+        ]
+    );
+}

@@ -77,6 +77,9 @@ pub struct FileOutcome {
     pub skipped_records: u64,
     /// What was read with a caveat (a query result without resource columns).
     pub warnings: Vec<InputError>,
+    /// The format it was read as, when a source reads several (`gcp-audit`); else the source's
+    /// name is recorded.
+    pub format: Option<&'static str>,
     /// The file held CloudTrail records (or was a valid empty delivery file).
     pub recognised: bool,
     /// Top-level JSON values that were not CloudTrail.
@@ -100,6 +103,7 @@ impl FileOutcome {
             record_errors: Vec::new(),
             skipped_records: 0,
             warnings: Vec::new(),
+            format: None,
             recognised: false,
             unrecognised: 0,
             skip_reason: None,

@@ -1,5 +1,6 @@
 //! Ingest: every input format is parsed here, once, into the [`crate::model`].
 
+pub mod audit_logs;
 pub mod aws_authz;
 pub mod aws_config;
 pub mod aws_org;
@@ -7,6 +8,7 @@ pub mod change;
 pub mod cloudformation;
 pub mod cloudtrail;
 pub mod credential_report;
+pub mod gcp_audit;
 pub mod gcp_iam;
 pub mod log_source;
 pub mod policy_json;

@@ -3,6 +3,7 @@
 
 use super::{JobError, NotFound};
 use crate::catalog::Registry;
+use crate::ingest::audit_logs::AuditLogs;
 use crate::ingest::cloudtrail::aggregate::Aggregates;
 use crate::ingest::cloudtrail::{Activity, CloudTrail};
 use crate::model::time::Epoch;
@@ -176,10 +177,10 @@ pub fn ingest(req: &IngestRequest<'_>) -> Result<Ingested, JobError> {
     }
     let (set, mut rule_diagnostics) = usable_rules(&req.rules, catalogs);
     let mut store = Store::open(&req.db)?;
-    let source = match &set {
+    let source = AuditLogs::new(match &set {
         Some(s) => CloudTrail::with_activity(catalogs.aws(), Activity::new(&s.lp.activity_rules())),
         None => CloudTrail::new(catalogs.aws()),
-    };
+    });
     // what alert candidates are measured against: the store as it is before this run
     let mut snapshot = None;
     let prior = match &set {

@@ -678,6 +678,7 @@ mod properties {
                 size: 1,
                 events: 0,
                 skipped_records: 0,
+                format: None,
             })
             .collect();
         st.commit(s, &objects, "cloudtrail", Registry::embedded(), 0)

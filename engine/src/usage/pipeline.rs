@@ -27,6 +27,8 @@ pub struct LogObjectRecord {
     pub events: u64,
     /// Records skipped in it.
     pub skipped_records: u64,
+    /// The format it was read as, when not the source's own (see [`FileOutcome::format`]).
+    pub format: Option<&'static str>,
 }
 
 /// How often to commit.
@@ -298,6 +300,7 @@ impl Pending {
             size: out.object.size,
             events: out.summary.events,
             skipped_records: out.skipped_records,
+            format: out.format,
         });
         self.summary.merge(out.summary);
     }

@@ -763,7 +763,7 @@ impl Store {
                     o.events as i64,
                     o.skipped_records as i64,
                     now,
-                    source
+                    o.format.unwrap_or(source)
                 ])
                 .map_err(err)?;
             }

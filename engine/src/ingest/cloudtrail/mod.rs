@@ -296,7 +296,7 @@ impl<'c> LogSource for CloudTrail<'c> {
 
 /// Reads a file into `buf`, gunzipping when it starts with the gzip magic bytes. Both buffers
 /// are reused from file to file: `raw` holds the file as read.
-fn load(path: &Path, raw: &mut Vec<u8>, buf: &mut Vec<u8>) -> Result<(), String> {
+pub(crate) fn load(path: &Path, raw: &mut Vec<u8>, buf: &mut Vec<u8>) -> Result<(), String> {
     raw.clear();
     std::fs::File::open(path)
         .and_then(|mut f| f.read_to_end(raw))
