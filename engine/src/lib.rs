@@ -6,6 +6,7 @@
 pub mod access_diff;
 pub mod aggregate;
 pub mod aws;
+pub mod azure;
 pub mod catalog;
 pub mod diff;
 mod effective;

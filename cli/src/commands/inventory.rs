@@ -11,6 +11,9 @@ pub fn run(a: InventoryArgs) -> miette::Result<u8> {
     if let Some(g) = &r.gcp {
         diagnostics::load_problems(&g.load.errors, &g.load.warnings);
     }
+    if let Some(az) = &r.azure {
+        diagnostics::load_problems(&az.load.errors, &az.load.warnings);
+    }
     let catalog = AwsCatalog::embedded();
     render::inventory(a.format, catalog, &r)?;
     Ok(if r.has_errors() {

@@ -299,12 +299,16 @@ pub fn inventory(
     let report = &r.load;
     match format {
         Format::Text => stdout(|w| {
-            // only GCP exports given: no empty AWS lines before them
-            if report.files > 0 || r.gcp.is_none() {
+            // only GCP or Azure exports given: no empty AWS lines before them
+            let aws = report.files > 0 || (r.gcp.is_none() && r.azure.is_none());
+            if aws {
                 text::inventory(w, catalog, &r.counts, &r.admins, &r.unknown, report)?;
             }
             if let Some(g) = &r.gcp {
-                text::gcp_inventory(w, g, report.files > 0)?;
+                text::gcp_inventory(w, g, aws)?;
+            }
+            if let Some(az) = &r.azure {
+                text::azure_inventory(w, az, aws || r.gcp.is_some())?;
             }
             Ok(())
         }),
@@ -319,6 +323,7 @@ pub fn inventory(
                 errors: report.errors.iter().map(ToString::to_string).collect(),
                 warnings: report.warnings.iter().map(ToString::to_string).collect(),
                 gcp: r.gcp.as_ref().map(json::GcpInventoryDoc::from),
+                azure: r.azure.as_ref().map(json::AzureInventoryDoc::from),
             },
         ),
     }

@@ -629,6 +629,66 @@ pub fn gcp_inventory(
     Ok(())
 }
 
+pub fn azure_inventory(
+    w: &mut dyn Write,
+    a: &whittle_engine::AzureInventory,
+    after_other: bool,
+) -> io::Result<()> {
+    let s = &a.summary;
+    if after_other {
+        writeln!(w)?;
+    }
+    let principals: Vec<String> = s
+        .principals
+        .iter()
+        .map(|(k, n)| format!("{n} {k}"))
+        .collect();
+    writeln!(
+        w,
+        "Azure: {} file(s): {} role assignment(s); principals: {}; {} custom role(s), {} deny assignment(s)",
+        a.load.files,
+        s.assignments,
+        if principals.is_empty() { "none".to_string() } else { principals.join(", ") },
+        s.custom_roles,
+        s.deny_assignments
+    )?;
+    let list = |w: &mut dyn Write,
+                title: &str,
+                items: &[whittle_engine::azure::summary::AssignmentLine]|
+     -> io::Result<()> {
+        writeln!(w, "\n{title}: {}", items.len())?;
+        for l in items {
+            writeln!(
+                w,
+                "  {} ({}) — {} at {}",
+                l.principal, l.principal_type, l.reason, l.scope
+            )?;
+        }
+        Ok(())
+    };
+    list(w, "privileged assignments", &s.privileged)?;
+    list(
+        w,
+        "assignments to deleted principals",
+        &s.deleted_principals,
+    )?;
+    if !s.wildcard_custom_roles.is_empty() {
+        writeln!(
+            w,
+            "\ncustom roles granting every action (`*`): {}",
+            s.wildcard_custom_roles.join(", ")
+        )?;
+    }
+    if !s.unknown_roles.is_empty() {
+        writeln!(
+            w,
+            "\nroles whose permissions are unknown (export them with `az role definition list --custom-role-only true --output json`): {}",
+            s.unknown_roles.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
 pub fn gcp_explanation(w: &mut dyn Write, r: &whittle_engine::GcpExplainReport) -> io::Result<()> {
     writeln!(
         w,
@@ -749,11 +809,17 @@ pub fn catalog_info(w: &mut dyn Write, catalog: &AwsCatalog) -> io::Result<()> {
     writeln!(w, "source:  {}", g.source)?;
     writeln!(w, "version: {}", g.version)?;
     writeln!(w, "licence: {}", g.licence)?;
-    for (provider, header) in whittle_engine::catalog::Registry::embedded().providers() {
-        if header.is_none() {
-            writeln!(w, "{}: no catalog yet", provider.as_str())?;
-        }
-    }
+    let azure = whittle_engine::catalog::AzureCatalog::embedded();
+    let a = azure.header();
+    writeln!(
+        w,
+        "Azure catalog: {} built-in roles ({} resource providers)",
+        azure.roles().len(),
+        a.services
+    )?;
+    writeln!(w, "source:  {}", a.source)?;
+    writeln!(w, "version: {}", a.version)?;
+    writeln!(w, "licence: {}", a.licence)?;
     Ok(())
 }
 

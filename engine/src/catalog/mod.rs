@@ -6,12 +6,14 @@
 
 mod aws;
 mod aws_logging;
+mod azure;
 mod gcp;
 mod registry;
 
 /// A set of AWS actions (the model's permission set over the AWS catalog).
 pub use crate::model::PermissionSet as ActionSet;
 pub use aws::{ActionId, AwsAction, AwsCatalog, AwsService, CatalogHeader, ResourceType};
+pub use azure::{AzureCatalog, AzurePermissions, AzureRole};
 pub use gcp::{GcpCatalog, GcpRole};
 pub use registry::Registry;
 

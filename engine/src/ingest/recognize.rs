@@ -37,7 +37,9 @@ impl Shape {
             Shape::GcpIamPolicy => {
                 "a GCP IAM policy: `whittle inventory --snapshot` reads GCP exports (docs/gcp.md); other commands read AWS only so far"
             }
-            Shape::AzureRbac => "Azure role assignments or definitions: whittle does not read Azure yet",
+            Shape::AzureRbac => {
+                "Azure role assignments or definitions: `whittle inventory --snapshot` reads them (docs/azure.md); other commands read AWS only so far"
+            }
         }
     }
 }

@@ -17,6 +17,14 @@ pub struct GcpInventory {
     pub summary: crate::gcp::summary::GcpSummary,
 }
 
+/// What the Azure exports among the snapshots hold.
+pub struct AzureInventory {
+    /// The exports as loaded, with their problems.
+    pub load: crate::ingest::azure_rbac::LoadReport,
+    /// Their summary.
+    pub summary: crate::azure::summary::AzureSummary,
+}
+
 /// What an inventory found.
 pub struct InventoryReport {
     /// The snapshots as loaded, with their problems.
@@ -29,12 +37,19 @@ pub struct InventoryReport {
     pub unknown: Vec<UnknownAction>,
     /// The GCP exports among the snapshots (recognised by content), when there were some.
     pub gcp: Option<GcpInventory>,
+    /// The Azure exports among the snapshots (recognised by content), when there were some.
+    pub azure: Option<AzureInventory>,
 }
 
 impl InventoryReport {
     /// True when some input could not be used.
     pub fn has_errors(&self) -> bool {
-        !self.load.errors.is_empty() || self.gcp.as_ref().is_some_and(|g| !g.load.errors.is_empty())
+        !self.load.errors.is_empty()
+            || self.gcp.as_ref().is_some_and(|g| !g.load.errors.is_empty())
+            || self
+                .azure
+                .as_ref()
+                .is_some_and(|a| !a.load.errors.is_empty())
     }
 }
 
@@ -45,16 +60,24 @@ pub fn inventory(snapshots: &[PathBuf]) -> InventoryReport {
 
 /// [`inventory`], telling `progress` how far loading and resolving are.
 pub fn inventory_reporting(snapshots: &[PathBuf], progress: &dyn Stages) -> InventoryReport {
-    let (gcp, aws): (Vec<PathBuf>, Vec<PathBuf>) = snapshots
+    let (gcp, rest): (Vec<PathBuf>, Vec<PathBuf>) = snapshots
         .iter()
         .cloned()
         .partition(|p| crate::ingest::gcp_iam::is_gcp_file(p));
+    let (azure, aws): (Vec<PathBuf>, Vec<PathBuf>) = rest
+        .into_iter()
+        .partition(|p| crate::ingest::azure_rbac::is_azure_file(p));
     let mut report =
         inventory_of_reporting(aws_authz::load_files_reporting(&aws, progress), progress);
     if !gcp.is_empty() {
         let load = crate::ingest::gcp_iam::load_files(&gcp);
         let summary = crate::gcp::summary::summarize(&load.snapshot, crate::model::time::now());
         report.gcp = Some(GcpInventory { load, summary });
+    }
+    if !azure.is_empty() {
+        let load = crate::ingest::azure_rbac::load_files(&azure);
+        let summary = crate::azure::summary::summarize(&load.snapshot);
+        report.azure = Some(AzureInventory { load, summary });
     }
     report
 }
@@ -95,6 +118,7 @@ fn inventory_of_reporting(load: LoadReport, progress: &dyn Stages) -> InventoryR
         unknown,
         load,
         gcp: None,
+        azure: None,
     }
 }
 

@@ -24,7 +24,9 @@ pub use explain::{
 };
 pub use explain_gcp::{explain_gcp, is_gcp_explain, BindingView, GcpExplainReport};
 pub use generate::{generate, GenerateReport, GenerateRequest};
-pub use inventory::{inventory, inventory_of, inventory_reporting, GcpInventory, InventoryReport};
+pub use inventory::{
+    inventory, inventory_of, inventory_reporting, AzureInventory, GcpInventory, InventoryReport,
+};
 pub use recommend::{recommend, RecommendReport, RecommendRequest, Skipped};
 pub use rules::{rules_explain, rules_load, rules_test, RulesReport, TestReport};
 pub use simulate::{simulate, SimulateReport, SimulateRequest};

@@ -962,6 +962,30 @@ pub struct Inventory<'a> {
     /// The GCP exports among the snapshots.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gcp: Option<GcpInventoryDoc<'a>>,
+    /// The Azure exports among the snapshots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub azure: Option<AzureInventoryDoc<'a>>,
+}
+
+/// `inventory`'s Azure part.
+#[derive(Serialize)]
+pub struct AzureInventoryDoc<'a> {
+    pub files: usize,
+    #[serde(flatten)]
+    pub summary: &'a whittle_engine::azure::summary::AzureSummary,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl<'a> From<&'a whittle_engine::AzureInventory> for AzureInventoryDoc<'a> {
+    fn from(a: &'a whittle_engine::AzureInventory) -> Self {
+        AzureInventoryDoc {
+            files: a.load.files,
+            summary: &a.summary,
+            errors: a.load.errors.iter().map(ToString::to_string).collect(),
+            warnings: a.load.warnings.iter().map(ToString::to_string).collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
