@@ -49,3 +49,61 @@ fn three_clouds_side_by_side_and_bad_items_named() {
     );
     assert!(out.contains("1 role assignment(s)"), "{out}");
 }
+
+fn explain(args: &[&str]) -> (Option<i32>, String, String) {
+    outcome(
+        whittle()
+            .args(["explain", "--snapshot"])
+            .args(files(&[
+                "role-assignments-az-cli.json",
+                "role-definitions-az-cli.json",
+                "arm-rest-deny-and-assignments.json",
+            ]))
+            .args(args),
+    )
+}
+
+/// A principal's assignments by name or object id, whether each grants an operation, and the
+/// deny assignment that takes it away where the principal reaches.
+#[test]
+fn explain_of_an_azure_principal_is_reviewed() {
+    let (code, out, err) = explain(&[
+        "--principal",
+        "ci-deployer",
+        "--action",
+        "Microsoft.Web/sites/delete",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    insta::assert_snapshot!("azure_explain_ci_deployer", out);
+    let v = json_of(
+        whittle()
+            .args(["explain", "--format", "json", "--snapshot"])
+            .args(files(&[
+                "role-assignments-az-cli.json",
+                "role-definitions-az-cli.json",
+            ]))
+            .args([
+                "--principal",
+                "dddddddd-0000-4000-8000-000000000004",
+                "--action",
+                "Microsoft.Authorization/roleAssignments/write",
+            ]),
+    );
+    assert_eq!(v["principal_name"], "bob@contoso.com");
+    let grants: Vec<(&str, bool)> = v["assignments"]
+        .as_array()
+        .expect("assignments")
+        .iter()
+        .map(|a| {
+            (
+                a["role"].as_str().unwrap_or(""),
+                a["grants"].as_bool().unwrap_or(true),
+            )
+        })
+        .collect();
+    // Reader reads; the `*` custom role takes Microsoft.Authorization/*/Write out again
+    assert_eq!(grants, [("Reader", false), ("Everything Operator", false)]);
+    let (code, _, err) = explain(&["--principal", "carol@contoso.com"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no principal `carol@contoso.com`"), "{err}");
+}

@@ -7,8 +7,16 @@ pub fn run(a: ExplainArgs) -> miette::Result<u8> {
     let Some(now) = crate::cli::now_or_today(a.now.as_deref()) else {
         return Ok(exit::INPUT_ERROR);
     };
-    if whittle_engine::is_gcp_explain(&a.snapshots, &a.principal) {
+    // a GCP member string is GCP's; a bare email or object id goes to Azure when Azure exports
+    // are given, else to GCP
+    let gcp_member = whittle_engine::gcp::member::parse(&a.principal).is_ok();
+    if whittle_engine::is_gcp_explain(&a.snapshots, &a.principal)
+        && (gcp_member || !whittle_engine::is_azure_explain(&a.snapshots, &a.principal))
+    {
         return gcp(&a, now);
+    }
+    if whittle_engine::is_azure_explain(&a.snapshots, &a.principal) {
+        return azure(&a);
     }
     let req = ExplainRequest {
         snapshots: a.snapshots.clone(),
@@ -51,6 +59,27 @@ fn gcp(a: &ExplainArgs, now: whittle_engine::model::time::Epoch) -> miette::Resu
     };
     diagnostics::load_problems(&r.load.errors, &r.load.warnings);
     render::gcp_explanation(a.format, &r)?;
+    Ok(if r.load.errors.is_empty() {
+        exit::CLEAN
+    } else {
+        exit::INPUT_ERROR
+    })
+}
+
+/// `explain` of an Azure principal.
+fn azure(a: &ExplainArgs) -> miette::Result<u8> {
+    if a.db.is_some() {
+        diagnostics::note("--db: Azure usage is not read yet; the assignments held are shown");
+    }
+    let r = match whittle_engine::explain_azure(&a.snapshots, &a.principal, a.action.as_deref()) {
+        Ok(r) => r,
+        Err((load, e)) => {
+            diagnostics::load_problems(&load.errors, &load.warnings);
+            return Ok(diagnostics::fatal(&miette::Report::new(e)));
+        }
+    };
+    diagnostics::load_problems(&r.load.errors, &r.load.warnings);
+    render::azure_explanation(a.format, &r)?;
     Ok(if r.load.errors.is_empty() {
         exit::CLEAN
     } else {

@@ -393,6 +393,17 @@ fn json_gcp_doc<T: Serialize>(body: T) -> miette::Result<()> {
     })
 }
 
+/// `explain` of an Azure principal.
+pub fn azure_explanation(
+    format: Format,
+    r: &whittle_engine::AzureExplainReport,
+) -> miette::Result<()> {
+    match format {
+        Format::Text => stdout(|w| text::azure_explanation(w, r)),
+        Format::Json => json_doc(catalog(), json::AzureExplainDoc::from(r)),
+    }
+}
+
 /// `explain` of a GCP member.
 pub fn gcp_explanation(format: Format, r: &whittle_engine::GcpExplainReport) -> miette::Result<()> {
     match format {

@@ -689,6 +689,61 @@ pub fn azure_inventory(
     Ok(())
 }
 
+pub fn azure_explanation(
+    w: &mut dyn Write,
+    r: &whittle_engine::AzureExplainReport,
+) -> io::Result<()> {
+    let name = r
+        .principal_name
+        .as_deref()
+        .map(|n| format!("{n} "))
+        .unwrap_or_default();
+    writeln!(
+        w,
+        "{name}({}, Azure object {})",
+        r.principal_type, r.principal_id
+    )?;
+    writeln!(w, "role assignments: {}", r.assignments.len())?;
+    for a in &r.assignments {
+        let level = serde_json::to_value(a.level)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let grants = match (&r.action, a.grants) {
+            (Some(op), Some(true)) => format!(" — grants {op}"),
+            (Some(op), Some(false)) => format!(" — does not grant {op}"),
+            _ => String::new(),
+        };
+        writeln!(
+            w,
+            "  {} ({}) at {} ({level}){grants}",
+            a.role, a.role_kind, a.scope
+        )?;
+        if let Some(c) = &a.condition {
+            writeln!(w, "      holds only when: {c}")?;
+        }
+        if a.role_kind == "unknown" {
+            writeln!(w, "      permissions unknown (role not in the exports)")?;
+        } else if r.action.is_none() {
+            let shown: Vec<&str> = a.actions.iter().take(6).map(String::as_str).collect();
+            let more = a.actions.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(", … {more} more")
+            } else {
+                String::new()
+            };
+            writeln!(w, "      actions: {}{more}", shown.join(", "))?;
+        }
+        writeln!(w, "      from {}", a.location)?;
+    }
+    if let Some(op) = &r.action {
+        for (n, s) in &r.denied_by {
+            writeln!(w, "{op} is denied at {s} by deny assignment `{n}`")?;
+        }
+    }
+    Ok(())
+}
+
 pub fn gcp_explanation(w: &mut dyn Write, r: &whittle_engine::GcpExplainReport) -> io::Result<()> {
     writeln!(
         w,

@@ -6,6 +6,7 @@ mod catalog;
 mod check;
 mod errors;
 mod explain;
+mod explain_azure;
 mod explain_gcp;
 mod generate;
 mod inventory;
@@ -22,6 +23,7 @@ pub use errors::{JobError, NotFound};
 pub use explain::{
     explain, AssumableBy, ExplainReport, ExplainRequest, LastAccessed, PermissionUse, ResourceGrant,
 };
+pub use explain_azure::{explain_azure, is_azure_explain, AssignmentView, AzureExplainReport};
 pub use explain_gcp::{explain_gcp, is_gcp_explain, BindingView, GcpExplainReport};
 pub use generate::{generate, GenerateReport, GenerateRequest};
 pub use inventory::{

@@ -73,6 +73,77 @@ impl<'a> From<&'a whittle_engine::GcpInventory> for GcpInventoryDoc<'a> {
     }
 }
 
+/// `explain` of an Azure principal.
+#[derive(Serialize)]
+pub struct AzureExplainDoc<'a> {
+    pub provider: &'static str,
+    pub principal_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub principal_name: Option<&'a str>,
+    pub principal_type: &'a str,
+    pub assignments: Vec<AzureAssignmentDoc<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub denied_by: Option<Vec<AzureDenyRef<'a>>>,
+    pub errors: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Serialize)]
+pub struct AzureAssignmentDoc<'a> {
+    pub role: &'a str,
+    pub role_kind: &'static str,
+    pub scope: &'a str,
+    pub level: whittle_engine::azure::ScopeLevel,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<&'a str>,
+    pub actions: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grants: Option<bool>,
+    pub location: String,
+}
+
+#[derive(Serialize)]
+pub struct AzureDenyRef<'a> {
+    pub name: &'a str,
+    pub scope: &'a str,
+}
+
+impl<'a> From<&'a whittle_engine::AzureExplainReport> for AzureExplainDoc<'a> {
+    fn from(r: &'a whittle_engine::AzureExplainReport) -> Self {
+        AzureExplainDoc {
+            provider: "azure",
+            principal_id: &r.principal_id,
+            principal_name: r.principal_name.as_deref(),
+            principal_type: &r.principal_type,
+            assignments: r
+                .assignments
+                .iter()
+                .map(|a| AzureAssignmentDoc {
+                    role: &a.role,
+                    role_kind: a.role_kind,
+                    scope: &a.scope,
+                    level: a.level,
+                    condition: a.condition.as_deref(),
+                    actions: &a.actions,
+                    grants: a.grants,
+                    location: a.location.to_string(),
+                })
+                .collect(),
+            action: r.action.as_deref(),
+            denied_by: r.action.as_ref().map(|_| {
+                r.denied_by
+                    .iter()
+                    .map(|(n, s)| AzureDenyRef { name: n, scope: s })
+                    .collect()
+            }),
+            errors: r.load.errors.iter().map(ToString::to_string).collect(),
+            warnings: r.load.warnings.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
 /// `explain` of a GCP member.
 #[derive(Serialize)]
 pub struct GcpExplainDoc<'a> {
