@@ -467,7 +467,8 @@ pub fn usage_db(db: Option<&PathBuf>) -> (Option<PathBuf>, Option<String>) {
 pub struct IngestArgs {
     /// Files or directories (walked recursively): CloudTrail `.json`/`.json.gz` in the S3 key
     /// layout, JSON lines, `lookup-events` output, EventBridge envelopes; GCP Cloud Audit Logs
-    /// (sink exports, `gcloud logging read --format=json`), told apart by content.
+    /// (sink exports, `gcloud logging read --format=json`); the Azure Activity Log (`az monitor
+    /// activity-log list`, diagnostic-settings exports); told apart by content.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The usage store (SQLite); created when absent.

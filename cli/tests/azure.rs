@@ -107,3 +107,34 @@ fn explain_of_an_azure_principal_is_reviewed() {
     assert_eq!(code, Some(2));
     assert!(err.contains("no principal `carol@contoso.com`"), "{err}");
 }
+
+/// Activity Log records beside CloudTrail in one `ingest`: uses by object id, each object
+/// recorded with its format.
+#[test]
+fn ingest_reads_the_activity_log() {
+    let dir = common::tmp("azure-ingest");
+    let db = dir.join("usage.db");
+    let (code, out, err) = outcome(
+        whittle()
+            .args(["ingest", "--no-journal", "--db"])
+            .arg(&db)
+            .args(["testdata/azure/activity", "testdata/demo/cloudtrail"]),
+    );
+    // the export's last line is cut short: named, exit 1, the rest counted
+    assert_eq!(code, Some(1), "{err}");
+    assert!(err.contains("PT1H.json") && err.contains("line 3"), "{err}");
+    assert!(out.contains("1366 events"), "{out}");
+    let (code, show, err) = outcome(
+        whittle()
+            .args(["usage", "show", "--db"])
+            .arg(&db)
+            .args(["--principal", "bbbbbbbb-0000-4000-8000-000000000002"]),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    insta::assert_snapshot!("azure_usage_show_app", show);
+    let formats = common::store_dump(&db, &["SELECT DISTINCT source FROM log_objects"]);
+    assert_eq!(
+        formats,
+        [r#"Text("azure-activity")"#, r#"Text("cloudtrail")"#]
+    );
+}

@@ -53,9 +53,11 @@ pub struct AzureRole {
     pub permissions: AzurePermissions,
 }
 
-/// The built-in roles.
+/// The built-in roles, and the operations the sources name.
 pub struct AzureCatalog {
     header: CatalogHeader,
+    operations: Vec<Box<str>>,
+    operation_by_lower: HashMap<String, crate::model::PermissionId>,
     roles: Vec<AzureRole>,
     by_id: HashMap<String, usize>,
     by_name: HashMap<String, usize>,
@@ -81,6 +83,21 @@ impl AzureCatalog {
             .ok_or_else(|| CatalogError::new(0, "no header".into()))?;
         let header: CatalogHeader =
             serde_json::from_str(first).map_err(|e| CatalogError::new(0, e.to_string()))?;
+        #[derive(Deserialize)]
+        struct Operations {
+            operations: Vec<String>,
+        }
+        let (i, second) = lines
+            .next()
+            .ok_or_else(|| CatalogError::new(1, "no operation list".into()))?;
+        let ops: Operations =
+            serde_json::from_str(second).map_err(|e| CatalogError::new(i, e.to_string()))?;
+        let operations: Vec<Box<str>> = ops.operations.into_iter().map(Into::into).collect();
+        let operation_by_lower = operations
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.to_ascii_lowercase(), crate::model::PermissionId(i as u32)))
+            .collect();
         let mut roles = Vec::new();
         for (i, line) in lines {
             roles.push(
@@ -100,6 +117,8 @@ impl AzureCatalog {
             .collect();
         Ok(AzureCatalog {
             header,
+            operations,
+            operation_by_lower,
             roles,
             by_id,
             by_name,
@@ -109,6 +128,23 @@ impl AzureCatalog {
     /// Where the data comes from.
     pub fn header(&self) -> &CatalogHeader {
         &self.header
+    }
+
+    /// An operation by name, in any casing (`microsoft.storage/storageaccounts/read`).
+    pub fn lookup(&self, operation: &str) -> Option<crate::model::PermissionId> {
+        self.operation_by_lower
+            .get(&operation.to_ascii_lowercase())
+            .copied()
+    }
+
+    /// An operation's name, in the sources' casing.
+    pub fn operation(&self, id: crate::model::PermissionId) -> &str {
+        self.operations.get(id.0 as usize).map_or("", |s| s)
+    }
+
+    /// Number of operations the sources name.
+    pub fn operation_count(&self) -> usize {
+        self.operations.len()
     }
 
     /// Every built-in role, sorted by name.
@@ -161,6 +197,11 @@ mod tests {
         assert!(!uaa
             .permissions
             .grants("Microsoft.Compute/virtualMachines/write", false));
+        let op = c
+            .lookup("microsoft.compute/virtualmachines/write")
+            .expect("operation");
+        assert_eq!(c.operation(op), "Microsoft.Compute/virtualMachines/write");
+        assert!(c.operation_count() > 5_000);
         let reader = c.by_name("Storage Blob Data Reader").expect("blob reader");
         assert!(reader.permissions.grants(
             "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read",

@@ -1,7 +1,6 @@
 //! Every provider's permission catalog behind one registry: a permission is addressed by
-//! provider and id ([`PermissionRef`]). AWS and GCP have their permission catalogs (GCP's parsed
-//! on first use); Azure's catalog holds its built-in roles (operations are matched by pattern),
-//! so no Azure permission has an id yet.
+//! provider and id ([`PermissionRef`]). AWS's catalog is parsed at start; GCP's and Azure's on
+//! first use (Azure's operations are those its sources name; roles grant them by pattern).
 
 use super::{AwsCatalog, CatalogHeader, GcpCatalog};
 use crate::model::{Logging, PermissionId, PermissionRef, Provider};
@@ -62,7 +61,9 @@ impl Registry {
                 .gcp()
                 .lookup(name)
                 .map(|id| PermissionRef::new(provider, id)),
-            Provider::Azure => None,
+            Provider::Azure => super::AzureCatalog::embedded()
+                .lookup(name)
+                .map(|id| PermissionRef::new(provider, id)),
         }
     }
 
@@ -71,8 +72,7 @@ impl Registry {
         match p.provider {
             Provider::Aws => &self.aws.action(p.id).name,
             Provider::Gcp => self.gcp().name(p.id),
-            // no Azure catalog yet: no PermissionRef of its can be made
-            Provider::Azure => "",
+            Provider::Azure => super::AzureCatalog::embedded().operation(p.id),
         }
     }
 

@@ -1,10 +1,10 @@
 //! Audit logs of any provider, told apart by content: CloudTrail delivery files (by their object
-//! name, or as the fallback) and Cloud Audit Logs entries (GCP), so `whittle ingest` needs no
-//! flag to read either, or both in one run.
+//! name, or as the fallback), Cloud Audit Logs entries (GCP) and Activity Log records (Azure), so
+//! `whittle ingest` needs no flag to read any of them, or all in one run.
 
 use super::cloudtrail::{self, CloudTrail, Mapper};
-use super::gcp_audit;
 use super::log_source::{FileOutcome, LogObject, LogSource, Skipped};
+use super::{azure_activity, gcp_audit};
 use crate::source::InputError;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -38,21 +38,41 @@ fn head(path: &Path) -> std::io::Result<String> {
     Ok(String::from_utf8_lossy(&raw).into_owned())
 }
 
-/// True when `obj` holds Cloud Audit Logs entries. CloudTrail's own delivery files (named
-/// `…_CloudTrail_…`) are not opened to find out.
-fn is_gcp(obj: &LogObject) -> bool {
-    !obj.key.starts_with("cloudtrail:") && head(&obj.path).is_ok_and(|h| gcp_audit::looks_like(&h))
+/// Another provider's logs.
+#[derive(Clone, Copy)]
+enum Other {
+    Gcp,
+    Azure,
 }
 
-/// Reads a Cloud Audit Logs object whole.
-fn read_gcp(obj: &LogObject) -> FileOutcome {
+/// Which other provider's logs `obj` holds, if any. CloudTrail's own delivery files (named
+/// `…_CloudTrail_…`) are not opened to find out.
+fn other(obj: &LogObject) -> Option<Other> {
+    if obj.key.starts_with("cloudtrail:") {
+        return None;
+    }
+    let h = head(&obj.path).ok()?;
+    if gcp_audit::looks_like(&h) {
+        Some(Other::Gcp)
+    } else if azure_activity::looks_like(&h) {
+        Some(Other::Azure)
+    } else {
+        None
+    }
+}
+
+/// Reads another provider's log object whole.
+fn read_other(obj: &LogObject, which: Other) -> FileOutcome {
     let path = obj.path.display().to_string();
     let (mut raw, mut buf) = (Vec::new(), Vec::new());
     if let Err(e) = cloudtrail::load(&obj.path, &mut raw, &mut buf) {
         return FileOutcome::failed(obj, InputError::plain(&path, e));
     }
     match std::str::from_utf8(&buf) {
-        Ok(text) => gcp_audit::read_object(obj, text),
+        Ok(text) => match which {
+            Other::Gcp => gcp_audit::read_object(obj, text),
+            Other::Azure => azure_activity::read_object(obj, text),
+        },
         Err(e) => FileOutcome::failed(
             obj,
             InputError::plain(&path, format!("not UTF-8 text: {e}")),
@@ -79,9 +99,12 @@ impl LogSource for AuditLogs<'_> {
     }
 
     fn read(&self, object: &LogObject, reader: &mut Mapper<'_>) -> FileOutcome {
-        if is_gcp(object) {
-            let mut out = read_gcp(object);
-            out.format = Some("gcp-audit");
+        if let Some(which) = other(object) {
+            let mut out = read_other(object, which);
+            out.format = Some(match which {
+                Other::Gcp => "gcp-audit",
+                Other::Azure => "azure-activity",
+            });
             return out;
         }
         cloudtrail::read_object(object, reader)

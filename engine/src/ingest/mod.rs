@@ -4,6 +4,7 @@ pub mod audit_logs;
 pub mod aws_authz;
 pub mod aws_config;
 pub mod aws_org;
+pub mod azure_activity;
 pub mod azure_rbac;
 pub mod change;
 pub mod cloudformation;
