@@ -104,11 +104,7 @@ impl SourceFile {
     /// A JSON syntax or shape error from serde, at the line and column it names.
     pub fn json_error(&self, e: &serde_json::Error) -> InputError {
         let offset = (e.line() > 0).then(|| offset_of(&self.text, e.line(), e.column()));
-        let msg = e.to_string();
-        let msg = msg
-            .rfind(" at line ")
-            .map_or(msg.clone(), |i| msg[..i].to_string());
-        self.error("", offset, msg)
+        self.error("", offset, json_message(e))
     }
 
     /// An error at `json_path`, pointing at `offset` when known.
@@ -306,6 +302,14 @@ pub fn column_of(text: &str, offset: usize) -> usize {
     let offset = offset.min(text.len());
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     text.get(start..offset).map_or(1, |s| s.chars().count() + 1)
+}
+
+/// A serde_json error's message without its ` at line L column C`: the position is given apart,
+/// in the reader's own terms (a line of JSON lines, a record's index).
+pub fn json_message(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    s.rfind(" at line ")
+        .map_or(s.clone(), |i| s[..i].to_string())
 }
 
 #[cfg(test)]

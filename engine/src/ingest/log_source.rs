@@ -148,3 +148,61 @@ impl FileOutcome {
         self.failed.is_none()
     }
 }
+
+/// Calls `each` with every record of a JSON file that is an array of records (`gcloud logging
+/// read`, `az … list`) or JSON lines (log sinks, diagnostic exports): its line (JSON lines) and
+/// index. A line that is not JSON is a record error of its own; an array that is not JSON fails
+/// the file.
+pub(crate) fn each_json_record(
+    path: &str,
+    text: &str,
+    out: &mut FileOutcome,
+    mut each: impl FnMut(&mut FileOutcome, Option<usize>, usize, &serde_json::value::RawValue),
+) {
+    use serde_json::value::RawValue;
+    if text.trim_start().starts_with('[') {
+        match serde_json::from_str::<Vec<&RawValue>>(text) {
+            Ok(items) => {
+                for (i, item) in items.into_iter().enumerate() {
+                    each(out, None, i, item);
+                }
+            }
+            Err(e) => out.failed = Some(SourceFile::from_text(path, text).json_error(&e)),
+        }
+        return;
+    }
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<&RawValue>(line) {
+            Ok(item) => each(out, Some(i + 1), i, item),
+            Err(e) => out.record_error(
+                path,
+                Some(i + 1),
+                i,
+                &format!("invalid JSON: {}", crate::source::json_message(&e)),
+            ),
+        }
+    }
+}
+
+/// The outcome of reading `obj`, whose text is `text`, with `parse`; an object that gave nothing
+/// is skipped for `not_this` (`no Cloud Audit Logs entries in this JSON`).
+pub(crate) fn read_text_object(
+    obj: &LogObject,
+    text: &str,
+    not_this: &'static str,
+    parse: impl FnOnce(&str, &str, &mut FileOutcome),
+) -> FileOutcome {
+    let path = obj.path.display().to_string();
+    let mut out = FileOutcome {
+        object: obj.clone(),
+        ..FileOutcome::empty(&path)
+    };
+    parse(&path, text, &mut out);
+    if out.failed.is_none() && !out.recognised && out.summary.events == 0 {
+        out.skip_reason.get_or_insert(not_this);
+    }
+    out
+}

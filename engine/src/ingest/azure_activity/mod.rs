@@ -18,7 +18,7 @@
 mod diags;
 
 use crate::catalog::AzureCatalog;
-use crate::ingest::log_source::{FileOutcome, LogObject};
+use crate::ingest::log_source::{each_json_record, read_text_object, FileOutcome, LogObject};
 use crate::model::time::parse_time;
 use crate::model::{Calls, LogClass, PermissionRef, Provider, UsageSummary};
 use serde_json::Value;
@@ -75,50 +75,15 @@ fn subscription_of(resource: &str) -> Option<&str> {
 
 /// Reads the text of one file (already decompressed) into `out`.
 pub fn parse(path: &str, text: &str, catalog: &AzureCatalog, out: &mut FileOutcome) {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        match serde_json::from_str::<Vec<Value>>(text) {
-            Ok(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    one(path, None, i, item, catalog, out);
-                }
-            }
-            Err(e) => {
-                let src = crate::SourceFile::from_text(path, text);
-                out.failed = Some(src.json_error(&e));
-            }
+    each_json_record(path, text, out, |out, line, index, raw| {
+        let result = serde_json::from_str::<Value>(raw.get())
+            .map_err(|e| format!("invalid JSON: {}", crate::source::json_message(&e)))
+            .and_then(|v| record(&v, catalog, &mut out.summary));
+        match result {
+            Ok(()) => out.recognised = true,
+            Err(msg) => out.record_error(path, line, index, &msg),
         }
-        return;
-    }
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        match serde_json::from_str::<Value>(line) {
-            Ok(item) => one(path, Some(i + 1), i, &item, catalog, out),
-            Err(e) => {
-                let msg = e.to_string();
-                let msg = msg
-                    .rfind(" at line ")
-                    .map_or(msg.clone(), |i| msg[..i].to_string());
-                out.record_error(path, Some(i + 1), i, &format!("invalid JSON: {msg}"));
-            }
-        }
-    }
-}
-
-fn one(
-    path: &str,
-    line: Option<usize>,
-    index: usize,
-    v: &Value,
-    catalog: &AzureCatalog,
-    out: &mut FileOutcome,
-) {
-    match record(v, catalog, &mut out.summary) {
-        Ok(()) => out.recognised = true,
-        Err(msg) => out.record_error(path, line, index, &msg),
-    }
+    });
 }
 
 fn record(v: &Value, catalog: &AzureCatalog, summary: &mut UsageSummary) -> Result<(), String> {
@@ -200,16 +165,9 @@ fn record(v: &Value, catalog: &AzureCatalog, summary: &mut UsageSummary) -> Resu
 
 /// Reads one log object that [`looks_like`] the Activity Log.
 pub fn read_object(obj: &LogObject, text: &str) -> FileOutcome {
-    let path = obj.path.display().to_string();
-    let mut out = FileOutcome {
-        object: obj.clone(),
-        ..FileOutcome::empty(&path)
-    };
-    parse(&path, text, AzureCatalog::embedded(), &mut out);
-    if out.failed.is_none() && !out.recognised && out.summary.events == 0 {
-        out.skip_reason.get_or_insert(diags::NOT_ACTIVITY_LOG);
-    }
-    out
+    read_text_object(obj, text, diags::NOT_ACTIVITY_LOG, |path, text, out| {
+        parse(path, text, AzureCatalog::embedded(), out)
+    })
 }
 
 #[cfg(test)]

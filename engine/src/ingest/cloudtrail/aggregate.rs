@@ -624,10 +624,7 @@ fn json_lines(src: &SourceFile, text: &str) -> Result<Table, InputError> {
         }
         let obj: Map<String, Value> = serde_json::from_str(line).map_err(|e| {
             let col = crate::source::offset_of(line, e.line(), e.column());
-            let msg = e.to_string();
-            let msg = msg
-                .rfind(" at line ")
-                .map_or(msg.clone(), |i| msg[..i].to_string());
+            let msg = crate::source::json_message(&e);
             src.error("", Some(at + col), format!("invalid JSON line: {msg}"))
         })?;
         for k in obj.keys() {

@@ -406,7 +406,7 @@ pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
                         path,
                         Some(offset_line),
                         i,
-                        &format!("invalid JSON: {}", strip_pos(&e)),
+                        &format!("invalid JSON: {}", crate::source::json_message(&e)),
                     ),
                 }
             }
@@ -416,19 +416,17 @@ pub fn parse(path: &str, bytes: &[u8], mapper: &mut Mapper<'_>) -> FileOutcome {
         let src = crate::SourceFile::from_text(path, text);
         return FileOutcome::failed_path(
             path,
-            src.error("", Some(at), format!("invalid JSON: {}", strip_pos(&e))),
+            src.error(
+                "",
+                Some(at),
+                format!("invalid JSON: {}", crate::source::json_message(&e)),
+            ),
         );
     }
     for (i, v) in values.into_iter().enumerate() {
         value(path, v, i, &mut out, mapper);
     }
     out
-}
-
-fn strip_pos(e: &serde_json::Error) -> String {
-    let s = e.to_string();
-    s.rfind(" at line ")
-        .map_or(s.clone(), |i| s[..i].to_string())
 }
 
 /// One top-level JSON value: a delivery file, a lookup-events page, an EventBridge envelope, an
@@ -458,7 +456,7 @@ fn value_at(
                     value_at(path, item, i, out, mapper, depth + 1);
                 }
             }
-            Err(e) => out.record_error(path, None, index, &strip_pos(&e)),
+            Err(e) => out.record_error(path, None, index, &crate::source::json_message(&e)),
         }
         return;
     }
@@ -481,7 +479,12 @@ fn value_at(
                     one_record(path, item.get(), i, out, mapper);
                 }
             }
-            Err(e) => out.record_error(path, None, index, &format!("`Records`: {}", strip_pos(&e))),
+            Err(e) => out.record_error(
+                path,
+                None,
+                index,
+                &format!("`Records`: {}", crate::source::json_message(&e)),
+            ),
         }
     } else if let Some(events) = probe.events {
         // `aws cloudtrail lookup-events`: {"Events": [{"CloudTrailEvent": "<record as a string>"}]}
@@ -496,7 +499,12 @@ fn value_at(
                     }
                 }
             }
-            Err(e) => out.record_error(path, None, index, &format!("`Events`: {}", strip_pos(&e))),
+            Err(e) => out.record_error(
+                path,
+                None,
+                index,
+                &format!("`Events`: {}", crate::source::json_message(&e)),
+            ),
         }
     } else if let Some(ev) = probe.cloudtrail_event {
         match serde_json::from_str::<S>(ev.get()) {
@@ -505,7 +513,7 @@ fn value_at(
                 path,
                 None,
                 index,
-                &format!("`CloudTrailEvent`: {}", strip_pos(&e)),
+                &format!("`CloudTrailEvent`: {}", crate::source::json_message(&e)),
             ),
         }
     } else if let (Some(detail), Some(_)) = (probe.detail, probe.detail_type) {
@@ -531,7 +539,7 @@ fn one_record(path: &str, raw: &str, index: usize, out: &mut FileOutcome, mapper
                 out.record_error(path, None, index, &msg);
             }
         }
-        Err(e) => out.record_error(path, None, index, &strip_pos(&e)),
+        Err(e) => out.record_error(path, None, index, &crate::source::json_message(&e)),
     }
 }
 

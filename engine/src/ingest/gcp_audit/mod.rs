@@ -18,7 +18,7 @@
 mod diags;
 
 use crate::catalog::GcpCatalog;
-use crate::ingest::log_source::{FileOutcome, LogObject};
+use crate::ingest::log_source::{each_json_record, read_text_object, FileOutcome, LogObject};
 use crate::model::time::parse_time;
 use crate::model::{Calls, LogClass, PermissionRef, Provider, UsageSummary};
 use serde::Deserialize;
@@ -148,51 +148,24 @@ fn region_of(location: &str) -> &str {
 
 /// Reads the text of one file (already decompressed) into `out`.
 pub fn parse(path: &str, text: &str, catalog: &GcpCatalog, out: &mut FileOutcome) {
-    let trimmed = text.trim_start();
-    if trimmed.starts_with('[') {
-        match serde_json::from_str::<Vec<&serde_json::value::RawValue>>(text) {
-            Ok(items) => {
-                for (i, item) in items.iter().enumerate() {
-                    one(path, None, i, item.get(), catalog, out);
-                }
-            }
-            Err(e) => {
-                let src = crate::SourceFile::from_text(path, text);
-                out.failed = Some(src.json_error(&e));
-            }
-        }
-        return;
-    }
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        one(path, Some(i + 1), i, line, catalog, out);
-    }
-}
-
-fn one(
-    path: &str,
-    line: Option<usize>,
-    index: usize,
-    raw: &str,
-    catalog: &GcpCatalog,
-    out: &mut FileOutcome,
-) {
-    match serde_json::from_str::<Entry>(raw) {
-        Ok(e) => match entry(&e, catalog, &mut out.summary) {
-            Ok(true) => out.recognised = true,
-            Ok(false) => out.unrecognised += 1,
-            Err(msg) => out.record_error(path, line, index, &msg),
+    each_json_record(
+        path,
+        text,
+        out,
+        |out, line, index, raw| match serde_json::from_str::<Entry>(raw.get()) {
+            Ok(e) => match entry(&e, catalog, &mut out.summary) {
+                Ok(true) => out.recognised = true,
+                Ok(false) => out.unrecognised += 1,
+                Err(msg) => out.record_error(path, line, index, &msg),
+            },
+            Err(e) => out.record_error(
+                path,
+                line,
+                index,
+                &format!("invalid JSON: {}", crate::source::json_message(&e)),
+            ),
         },
-        Err(e) => {
-            let msg = e.to_string();
-            let msg = msg
-                .rfind(" at line ")
-                .map_or(msg.clone(), |i| msg[..i].to_string());
-            out.record_error(path, line, index, &format!("invalid JSON: {msg}"));
-        }
-    }
+    );
 }
 
 /// Adds one entry; `Ok(false)` when it is not an audit log entry.
@@ -304,16 +277,9 @@ fn entry(e: &Entry, catalog: &GcpCatalog, summary: &mut UsageSummary) -> Result<
 
 /// Reads one log object that [`looks_like`] Cloud Audit Logs.
 pub fn read_object(obj: &LogObject, text: &str) -> FileOutcome {
-    let path = obj.path.display().to_string();
-    let mut out = FileOutcome {
-        object: obj.clone(),
-        ..FileOutcome::empty(&path)
-    };
-    parse(&path, text, GcpCatalog::embedded(), &mut out);
-    if out.failed.is_none() && !out.recognised && out.summary.events == 0 {
-        out.skip_reason.get_or_insert(diags::NOT_AUDIT_LOG);
-    }
-    out
+    read_text_object(obj, text, diags::NOT_AUDIT_LOG, |path, text, out| {
+        parse(path, text, GcpCatalog::embedded(), out)
+    })
 }
 
 #[cfg(test)]

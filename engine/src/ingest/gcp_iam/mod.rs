@@ -94,18 +94,12 @@ pub fn read_text(src: &SourceFile, report: &mut LoadReport) {
                         src,
                         n + 1,
                         "",
-                        format!("invalid JSON: {}", strip_pos(&e)),
+                        format!("invalid JSON: {}", crate::source::json_message(&e)),
                     )),
                 }
             }
         }
     }
-}
-
-fn strip_pos(e: &serde_json::Error) -> String {
-    let s = e.to_string();
-    s.rfind(" at line ")
-        .map_or(s.clone(), |i| s[..i].to_string())
 }
 
 /// Where line `line` (1-based) starts.
