@@ -612,6 +612,9 @@ pub fn gcp_inventory(
         false,
     )?;
     list(w, "deleted members still bound", &s.deleted, false)?;
+    if s.deny_policies > 0 {
+        writeln!(w, "\n{} deny policy(ies), applied", s.deny_policies)?;
+    }
     if s.expired > 0 {
         writeln!(
             w,
@@ -808,6 +811,9 @@ pub fn gcp_explanation(w: &mut dyn Write, r: &whittle_engine::GcpExplainReport) 
                     ""
                 };
                 writeln!(w, "  {}{cond}", line(b))?;
+            }
+            for d in r.denied.get(p).into_iter().flatten() {
+                writeln!(w, "  denied by deny policy {d}")?;
             }
         }
         writeln!(w, "{} matching permission(s) not held", r.not_held)?;

@@ -113,7 +113,8 @@ pub fn held_by<'s>(snapshot: &'s Snapshot, principal: &str, now: Epoch) -> Vec<H
 }
 
 /// The bindings in force through which `principal` holds `permission` on `resource` (directly
-/// or inherited from an ancestor).
+/// or inherited from an ancestor); none when a deny policy without a condition denies it there
+/// (see [`super::deny::denials`]).
 pub fn holds<'s>(
     snapshot: &'s Snapshot,
     principal: &str,
@@ -121,6 +122,12 @@ pub fn holds<'s>(
     resource: &str,
     now: Epoch,
 ) -> Vec<Held<'s>> {
+    let denied = super::deny::denials(snapshot, principal, permission, resource)
+        .iter()
+        .any(|d| !d.conditional);
+    if denied {
+        return Vec::new();
+    }
     held_by(snapshot, principal, now)
         .into_iter()
         .filter(|h| h.in_force() && snapshot.is_within(resource, &h.binding.resource))

@@ -4,6 +4,7 @@
 //! `ingest::gcp_iam`.
 
 pub mod condition;
+pub mod deny;
 pub mod effective;
 pub mod member;
 pub mod summary;
@@ -68,6 +69,8 @@ pub struct Snapshot {
     /// Each resource's ancestors (nearest first: `projects/1`, `folders/2`, `organizations/3`), as
     /// Asset Inventory exports give them.
     pub ancestors: BTreeMap<String, Vec<String>>,
+    /// IAM deny policies.
+    pub deny_policies: Vec<deny::DenyPolicy>,
 }
 
 impl Snapshot {

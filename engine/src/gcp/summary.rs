@@ -54,6 +54,8 @@ pub struct GcpSummary {
     pub expired: usize,
     /// Roles bound whose permissions are unknown (a custom role not in the snapshot).
     pub unknown_roles: Vec<String>,
+    /// IAM deny policies read (and applied).
+    pub deny_policies: usize,
 }
 
 fn kind_name(k: MemberKind) -> &'static str {
@@ -81,6 +83,7 @@ pub fn summarize(snapshot: &Snapshot, now: Epoch) -> GcpSummary {
     let mut s = GcpSummary {
         bindings: snapshot.bindings.len(),
         custom_roles: snapshot.custom_roles.len(),
+        deny_policies: snapshot.deny_policies.len(),
         ..GcpSummary::default()
     };
     let mut members = BTreeSet::new();

@@ -57,6 +57,9 @@ pub struct GcpExplainReport {
     pub permissions: Option<BTreeMap<String, Vec<usize>>>,
     /// With `--action`: matching permissions of the catalog not held.
     pub not_held: usize,
+    /// With `--action`: per held permission, the deny policies that deny it to the member, and
+    /// where they are attached (`[conditional]` when the rule has a condition).
+    pub denied: BTreeMap<String, Vec<String>>,
 }
 
 fn state_name(s: ConditionState) -> &'static str {
@@ -187,6 +190,16 @@ pub fn explain_gcp(
             (Some(by), not_held)
         }
     };
+    let mut denied: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for p in permissions.iter().flat_map(|m| m.keys()) {
+        for d in crate::gcp::deny::denying(snapshot, &member, p) {
+            let cond = if d.conditional { " [conditional]" } else { "" };
+            denied.entry(p.clone()).or_default().push(format!(
+                "{} on {}{cond}",
+                d.policy.name, d.policy.attachment
+            ));
+        }
+    }
     let named = snapshot
         .bindings
         .iter()
@@ -198,6 +211,7 @@ pub fn explain_gcp(
         bindings,
         permissions,
         not_held,
+        denied,
         load,
     })
 }

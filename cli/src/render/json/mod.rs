@@ -156,6 +156,9 @@ pub struct GcpExplainDoc<'a> {
     pub permissions: Option<BTreeMap<&'a str, Vec<GcpBindingRef<'a>>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_held: Option<usize>,
+    /// Per held permission, the deny policies that deny it (`name on attachment`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub denied: &'a BTreeMap<String, Vec<String>>,
     pub errors: Vec<String>,
     pub warnings: Vec<String>,
 }
@@ -227,6 +230,7 @@ impl<'a> From<&'a whittle_engine::GcpExplainReport> for GcpExplainDoc<'a> {
                     .collect()
             }),
             not_held: r.permissions.as_ref().map(|_| r.not_held),
+            denied: &r.denied,
             errors: r.load.errors.iter().map(ToString::to_string).collect(),
             warnings: r.load.warnings.iter().map(ToString::to_string).collect(),
         }

@@ -22,10 +22,6 @@ pub const BARE_POLICY: &str = "an IAM policy without the resource it is set on: 
     PROJECT_ID --format=json | jq '{resource: \"projects/PROJECT_ID\", policy: .}'` — or export \
     with `gcloud asset search-all-iam-policies` / `gcloud asset export --content-type=iam-policy`";
 
-/// Deny policies are read in a later release.
-pub const DENY_POLICY: &str = "an IAM deny policy: not applied yet (whittle reads allow policies \
-    and custom roles); its denials are not subtracted";
-
 /// Not an export whittle knows.
 pub const UNKNOWN_ITEM: &str = "not a GCP IAM export: expected a `{resource, policy}` pair, an \
     Asset Inventory item (`name` and `iam_policy`, or `resource` and `policy`), or a custom role \

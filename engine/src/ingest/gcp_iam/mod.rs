@@ -156,9 +156,10 @@ fn read_item(
         .and_then(Value::as_array)
         .is_some_and(|r| r.iter().any(|x| x.get("denyRule").is_some()))
     {
-        report
-            .warnings
-            .push(problem(src, line, path, diags::DENY_POLICY.into()));
+        match deny_policy(src, line, path, item) {
+            Ok(p) => report.snapshot.deny_policies.push(p),
+            Err(e) => report.errors.push(e),
+        }
         return;
     }
     if obj.contains_key("bindings") && !obj.contains_key("resource") {
@@ -311,6 +312,57 @@ fn binding(
         role: role.to_string(),
         members: kept,
         condition,
+        location: location(src, line, path),
+    })
+}
+
+fn deny_policy(
+    src: &SourceFile,
+    line: Option<usize>,
+    path: &str,
+    item: &Value,
+) -> Result<crate::gcp::deny::DenyPolicy, InputError> {
+    let name = str_of(item, &["name"]).unwrap_or_default();
+    let attachment = crate::gcp::deny::attachment_of(name).ok_or_else(|| {
+        problem(
+            src,
+            line,
+            path,
+            format!("a deny policy whose name does not say where it is attached: `{name}` (expected `policies/<attachment point>/denypolicies/<id>`)"),
+        )
+    })?;
+    let strings = |v: &Value, k: &str| -> Vec<String> {
+        v.get(k)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let rules = item
+        .get("rules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("denyRule"))
+        .map(|d| crate::gcp::deny::DenyRule {
+            denied_principals: strings(d, "deniedPrincipals"),
+            exception_principals: strings(d, "exceptionPrincipals"),
+            denied_permissions: strings(d, "deniedPermissions"),
+            exception_permissions: strings(d, "exceptionPermissions"),
+            condition: d
+                .get("denialCondition")
+                .and_then(|c| str_of(c, &["expression"]))
+                .map(str::to_string),
+        })
+        .collect();
+    Ok(crate::gcp::deny::DenyPolicy {
+        name: name.to_string(),
+        attachment,
+        rules,
         location: location(src, line, path),
     })
 }

@@ -196,10 +196,10 @@ fn what_cannot_be_read_is_reported_with_its_place_and_the_rest_is_kept() {
     let s = &r.snapshot;
     assert_eq!(s.bindings.len(), 2);
     assert_eq!(s.bindings[0].members, ["user:ok@example.com"]);
-    assert!(r
-        .warnings
-        .iter()
-        .any(|w| w.to_string().contains("deny policy")));
+    // the deny policy is read, attached where its name says
+    assert!(r.warnings.is_empty(), "{:?}", r.warnings);
+    assert_eq!(s.deny_policies.len(), 1);
+    assert_eq!(s.deny_policies[0].attachment, "projects/demo-app-prod");
 }
 
 #[test]
@@ -262,4 +262,68 @@ fn conformance_real_gcp_iam_exports() {
         read += 1;
     }
     assert!(read > 100 && bad_members < 10, "{read} {bad_members}");
+}
+
+/// A deny policy takes a permission away from everyone its rules name, whatever their roles
+/// grant, except its exceptions; a rule with a condition denies only sometimes.
+#[test]
+fn deny_policies_take_permissions_away() {
+    let r = load(&[
+        "project-policy-wrapped.json",
+        "custom-roles-gcloud-list.json",
+        "deny-policy.json",
+    ]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let s = &r.snapshot;
+    let p = "projects/demo-app-prod";
+    // Owner grants it; the deny policy takes it away
+    assert!(
+        holds(
+            s,
+            "user:alice@example.com",
+            "resourcemanager.projects.delete",
+            p,
+            NOW
+        )
+        .len()
+            == 1
+    );
+    assert!(holds(
+        s,
+        "user:alice@example.com",
+        "iam.serviceAccountKeys.create",
+        p,
+        NOW
+    )
+    .is_empty());
+    let d = crate::gcp::deny::denials(
+        s,
+        "user:alice@example.com",
+        "iam.serviceAccountKeys.create",
+        p,
+    );
+    assert_eq!((d.len(), d[0].conditional), (1, false));
+    // the exception is not denied; the conditional rule denies only sometimes: still held
+    assert!(crate::gcp::deny::denials(
+        s,
+        "user:breakglass@example.com",
+        "iam.serviceAccountKeys.create",
+        p
+    )
+    .is_empty());
+    let cond = crate::gcp::deny::denials(
+        s,
+        "group:deployers@example.com",
+        "storage.buckets.delete",
+        p,
+    );
+    assert_eq!((cond.len(), cond[0].conditional), (1, true));
+    // not attached above other projects
+    assert!(crate::gcp::deny::denials(
+        s,
+        "user:alice@example.com",
+        "iam.serviceAccountKeys.create",
+        "projects/other"
+    )
+    .is_empty());
 }
