@@ -138,3 +138,24 @@ fn ingest_reads_the_activity_log() {
         [r#"Text("azure-activity")"#, r#"Text("cloudtrail")"#]
     );
 }
+
+/// With the management-group tree among the snapshots, an assignment on a group shows the
+/// subscriptions it reaches.
+#[test]
+fn a_management_group_assignment_reaches_its_subscriptions() {
+    let v = json_of(
+        whittle()
+            .args(["explain", "--format", "json", "--snapshot"])
+            .args(files(&[
+                "role-assignments-az-cli.json",
+                "management-groups-az-cli.json",
+            ]))
+            .args(["--principal", "ci-deployer"]),
+    );
+    let mg = &v["assignments"][0];
+    assert_eq!(mg["level"], "management-group");
+    assert_eq!(
+        mg["reaches"],
+        serde_json::json!(["/subscriptions/11111111-2222-3333-4444-555555555555"])
+    );
+}

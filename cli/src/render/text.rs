@@ -725,6 +725,9 @@ pub fn azure_explanation(
         if let Some(c) = &a.condition {
             writeln!(w, "      holds only when: {c}")?;
         }
+        if !a.reaches.is_empty() {
+            writeln!(w, "      reaches: {}", a.reaches.join(", "))?;
+        }
         if a.role_kind == "unknown" {
             writeln!(w, "      permissions unknown (role not in the exports)")?;
         } else if r.action.is_none() {

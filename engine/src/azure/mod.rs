@@ -75,6 +75,9 @@ pub struct Snapshot {
     pub custom_roles: BTreeMap<String, RoleDefinition>,
     /// Deny assignments.
     pub deny_assignments: Vec<DenyAssignment>,
+    /// The management-group hierarchy, when exported: each group's or subscription's parent
+    /// group, by scope in lower case.
+    pub parents: BTreeMap<String, String>,
 }
 
 /// Where a role's permissions come from.
@@ -109,6 +112,39 @@ impl<'s> RoleSource<'s> {
 }
 
 impl Snapshot {
+    /// True when an assignment at `scope` applies to `resource`: the same scope or a path under
+    /// it, or — through the exported management-group hierarchy — a subscription (and what is
+    /// in it) under a management group.
+    pub fn covers(&self, scope: &str, resource: &str) -> bool {
+        if covers(scope, resource) {
+            return true;
+        }
+        let target = scope.trim_end_matches('/').to_ascii_lowercase();
+        let Some(sub) = subscription_scope(resource) else {
+            return false;
+        };
+        let mut at = sub;
+        // the hierarchy is a tree; the bound guards against a malformed export's cycle
+        for _ in 0..16 {
+            match self.parents.get(&at) {
+                Some(parent) if *parent == target => return true,
+                Some(parent) => at = parent.clone(),
+                None => return false,
+            }
+        }
+        false
+    }
+
+    /// The subscriptions under a management group, as the exported hierarchy knows them.
+    pub fn subscriptions_under(&self, group: &str) -> Vec<String> {
+        let group = group.trim_end_matches('/').to_ascii_lowercase();
+        self.parents
+            .keys()
+            .filter(|k| k.starts_with("/subscriptions/") && self.covers(&group, k))
+            .cloned()
+            .collect()
+    }
+
     /// The role an assignment grants.
     pub fn role_of(&self, a: &Assignment) -> RoleSource<'_> {
         let guid = a
@@ -125,6 +161,14 @@ impl Snapshot {
             None => RoleSource::Unknown,
         }
     }
+}
+
+/// `/subscriptions/S` of a scope under a subscription, in lower case.
+fn subscription_scope(resource: &str) -> Option<String> {
+    let lower = resource.to_ascii_lowercase();
+    let rest = lower.strip_prefix("/subscriptions/")?;
+    let sub = rest.split('/').next()?;
+    Some(format!("/subscriptions/{sub}"))
 }
 
 /// How far up the hierarchy a scope is.

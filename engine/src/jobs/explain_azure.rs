@@ -3,7 +3,7 @@
 //! (control or data plane) and which deny assignments take it away.
 
 use super::{JobError, NotFound};
-use crate::azure::{covers, scope_level, RoleSource, ScopeLevel};
+use crate::azure::{scope_level, RoleSource, ScopeLevel};
 use crate::ingest::azure_rbac::{self, LoadReport};
 use crate::source::Location;
 use std::collections::BTreeSet;
@@ -18,6 +18,8 @@ pub struct AssignmentView {
     pub role_kind: &'static str,
     /// Where it applies (and below).
     pub scope: String,
+    /// For a management group: the subscriptions under it, from the exported hierarchy.
+    pub reaches: Vec<String>,
     /// How far up that is.
     pub level: ScopeLevel,
     /// The ABAC condition, verbatim.
@@ -138,6 +140,11 @@ pub fn explain_azure(
                     RoleSource::Unknown => "unknown",
                 },
                 scope: a.scope.clone(),
+                reaches: if scope_level(&a.scope) == ScopeLevel::ManagementGroup {
+                    s.subscriptions_under(&a.scope)
+                } else {
+                    Vec::new()
+                },
                 level: scope_level(&a.scope),
                 condition: a.condition.clone(),
                 actions: perms
@@ -166,7 +173,7 @@ pub fn explain_azure(
                     && (d.permissions.grants(op, false) || d.permissions.grants(op, true))
                     && mine
                         .iter()
-                        .any(|a| covers(&d.scope, &a.scope) || covers(&a.scope, &d.scope))
+                        .any(|a| s.covers(&d.scope, &a.scope) || s.covers(&a.scope, &d.scope))
             })
             .map(|d| (d.name.clone(), d.scope.clone()))
             .collect(),

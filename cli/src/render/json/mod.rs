@@ -95,6 +95,8 @@ pub struct AzureAssignmentDoc<'a> {
     pub role: &'a str,
     pub role_kind: &'static str,
     pub scope: &'a str,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub reaches: &'a [String],
     pub level: whittle_engine::azure::ScopeLevel,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub condition: Option<&'a str>,
@@ -124,6 +126,7 @@ impl<'a> From<&'a whittle_engine::AzureExplainReport> for AzureExplainDoc<'a> {
                     role: &a.role,
                     role_kind: a.role_kind,
                     scope: &a.scope,
+                    reaches: &a.reaches,
                     level: a.level,
                     condition: a.condition.as_deref(),
                     actions: &a.actions,

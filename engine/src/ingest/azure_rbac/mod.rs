@@ -37,6 +37,7 @@ pub fn looks_like(head: &str) -> bool {
         "\"denyAssignmentName\"",
         "Microsoft.Authorization/roleAssignments",
         "Microsoft.Authorization/roleDefinitions",
+        "Microsoft.Management/managementGroups",
     ];
     const OTHERS: &[&str] = &[
         "\"UserDetailList\"",
@@ -130,6 +131,24 @@ fn list(v: &Value, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// Records the parent of every child in a management-group tree.
+fn hierarchy(node: &Value, parents: &mut std::collections::BTreeMap<String, String>) {
+    let Some(id) = text(node, &["id"]) else {
+        return;
+    };
+    for child in node
+        .get("children")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        if let Some(c) = text(child, &["id"]) {
+            parents.insert(c.to_ascii_lowercase(), id.to_ascii_lowercase());
+        }
+        hierarchy(child, parents);
+    }
+}
+
 /// The union of a definition's permission blocks.
 fn permissions(v: &Value) -> AzurePermissions {
     let mut p = AzurePermissions::default();
@@ -192,6 +211,14 @@ fn read_item(
             scope: text(props, &["scope"]).ok_or("a deny assignment without its `scope`")?,
             location,
         });
+        return Ok(());
+    }
+    // `az account management-group show --expand --recurse`: the group tree
+    if text(item, &["type"])
+        .is_some_and(|t| t.eq_ignore_ascii_case("Microsoft.Management/managementGroups"))
+        && item.get("children").is_some()
+    {
+        hierarchy(item, &mut report.snapshot.parents);
         return Ok(());
     }
     if props.get("roleName").is_some() && props.get("permissions").is_some() {

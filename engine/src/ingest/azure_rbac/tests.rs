@@ -109,3 +109,33 @@ fn conformance_real_azure_rbac() {
     assert!(!s.privileged.is_empty());
     assert!(is_azure_file(&dir.join("role_assignments.json")));
 }
+
+/// The management-group tree (`az account management-group show --expand --recurse`): an
+/// assignment on a group covers the subscriptions under it, and only those.
+#[test]
+fn management_groups_cover_their_subscriptions() {
+    let r = load(&[
+        "role-assignments-az-cli.json",
+        "management-groups-az-cli.json",
+    ]);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let s = &r.snapshot;
+    let prod = "/providers/Microsoft.Management/managementGroups/contoso-prod";
+    let sub = "/subscriptions/11111111-2222-3333-4444-555555555555/resourceGroups/app-rg";
+    assert!(s.covers(prod, sub));
+    assert!(!s.covers(prod, "/subscriptions/99999999-0000-4000-8000-000000000099"));
+    // the root group covers every subscription through its children
+    let root =
+        "/providers/Microsoft.Management/managementGroups/72f988bf-0000-4000-8000-000000000000";
+    assert!(s.covers(
+        root,
+        "/subscriptions/99999999-0000-4000-8000-000000000099/resourceGroups/x"
+    ));
+    assert_eq!(
+        s.subscriptions_under(prod),
+        ["/subscriptions/11111111-2222-3333-4444-555555555555"]
+    );
+    // without the tree, a group is known to cover nothing but itself
+    let bare = load(&["role-assignments-az-cli.json"]);
+    assert!(!bare.snapshot.covers(prod, sub));
+}
