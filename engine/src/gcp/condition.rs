@@ -15,6 +15,58 @@ pub enum ConditionState {
     NotYet,
     /// It depends on the request (resource names, tags, …): the grant holds only sometimes.
     Conditional,
+    /// It names resources, and not this one: the grant does not apply here.
+    NotHere,
+}
+
+/// Decides `expression` for a request on `resource` at `now`: a conjunction of comparisons of
+/// `request.time` with `timestamp("…")` and tests of the resource's name
+/// (`resource.name.startsWith("…")`, `resource.name.endsWith("…")`, `resource.name == "…"`). A
+/// name test false for `resource` makes the binding not apply there
+/// ([`ConditionState::NotHere`]); what is left is decided as [`evaluate`] does.
+pub fn evaluate_for(expression: &str, resource: &str, now: Epoch) -> ConditionState {
+    if expression.contains("||") || expression.contains('!') {
+        return ConditionState::Conditional;
+    }
+    let mut rest = Vec::new();
+    for clause in expression.split("&&") {
+        let c = unparenthesize(clause.trim());
+        match name_test(c, resource) {
+            Some(true) => {}
+            Some(false) => return ConditionState::NotHere,
+            None => rest.push(c),
+        }
+    }
+    if rest.is_empty() {
+        ConditionState::Active
+    } else {
+        evaluate(&rest.join(" && "), now)
+    }
+}
+
+/// `resource.name.startsWith("x")`, `.endsWith("x")`, `resource.name == "x"` decided for
+/// `resource`; `None` when `clause` is not such a test.
+fn name_test(clause: &str, resource: &str) -> Option<bool> {
+    let quoted = |s: &str| -> Option<String> {
+        let s = s.trim();
+        s.strip_prefix('"')
+            .and_then(|x| x.strip_suffix('"'))
+            .or_else(|| s.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')))
+            .map(str::to_string)
+    };
+    let arg = |rest: &str| rest.strip_suffix(')').and_then(quoted);
+    if let Some(rest) = clause.strip_prefix("resource.name.startsWith(") {
+        return arg(rest).map(|p| resource.starts_with(&p));
+    }
+    if let Some(rest) = clause.strip_prefix("resource.name.endsWith(") {
+        return arg(rest).map(|p| resource.ends_with(&p));
+    }
+    if let Some(rest) = clause.strip_prefix("resource.name") {
+        if let Some(v) = rest.trim().strip_prefix("==") {
+            return quoted(v).map(|n| resource == n);
+        }
+    }
+    None
 }
 
 /// Decides `expression` at `now` when it is a conjunction of comparisons of `request.time` with
@@ -159,5 +211,35 @@ mod tests {
         for (e, want) in cases {
             assert_eq!(evaluate(e, NOW), want, "{e}");
         }
+    }
+
+    #[test]
+    fn resource_name_conditions_are_decided_for_a_resource() {
+        use ConditionState::*;
+        let logs = "projects/_/buckets/demo-app-logs/objects/a.log";
+        let other = "projects/_/buckets/demo-app-data/objects/b";
+        let e = r#"resource.name.startsWith("projects/_/buckets/demo-app-logs")"#;
+        assert_eq!(
+            (evaluate_for(e, logs, NOW), evaluate_for(e, other, NOW)),
+            (Active, NotHere)
+        );
+        let e = r#"resource.name.startsWith("projects/_/buckets/demo-app-logs") && request.time < timestamp("2026-01-01T00:00:00Z")"#;
+        assert_eq!(evaluate_for(e, logs, NOW), Expired);
+        assert_eq!(
+            evaluate_for(r#"resource.name == "projects/p""#, "projects/p", NOW),
+            Active
+        );
+        assert_eq!(
+            evaluate_for(r#"resource.name.endsWith(".log")"#, other, NOW),
+            NotHere
+        );
+        assert_eq!(
+            evaluate_for(
+                r#"resource.type == "storage.googleapis.com/Bucket""#,
+                logs,
+                NOW
+            ),
+            Conditional
+        );
     }
 }

@@ -130,7 +130,15 @@ pub fn holds<'s>(
     }
     held_by(snapshot, principal, now)
         .into_iter()
-        .filter(|h| h.in_force() && snapshot.is_within(resource, &h.binding.resource))
+        .filter(|h| snapshot.is_within(resource, &h.binding.resource))
+        .map(|mut h| {
+            // on a named resource, a condition on resource names is decided
+            if let Some(c) = &h.binding.condition {
+                h.state = super::condition::evaluate_for(&c.expression, resource, now);
+            }
+            h
+        })
+        .filter(|h| h.in_force())
         .filter(|h| h.permissions().contains(&permission))
         .collect()
 }

@@ -68,6 +68,7 @@ fn state_name(s: ConditionState) -> &'static str {
         ConditionState::Expired => "expired",
         ConditionState::NotYet => "not-yet",
         ConditionState::Conditional => "conditional",
+        ConditionState::NotHere => "not-here",
     }
 }
 

@@ -327,3 +327,23 @@ fn deny_policies_take_permissions_away() {
     )
     .is_empty());
 }
+
+/// A binding conditioned on resource names holds on the resources it names and not on others.
+#[test]
+fn a_resource_name_condition_is_decided_on_a_named_resource() {
+    let mut r = load(&["project-policy-wrapped.json"]);
+    // objects of two buckets of the project (their names do not say the project: the hierarchy does)
+    let logs = "projects/_/buckets/demo-app-logs/objects/2026/11/01.log";
+    let data = "projects/_/buckets/demo-app-data/objects/orders.csv";
+    for o in [logs, data] {
+        r.snapshot
+            .ancestors
+            .insert(o.to_string(), vec!["projects/demo-app-prod".to_string()]);
+    }
+    let s = &r.snapshot;
+    let bob = "user:bob@example.com";
+    let on_logs = holds(s, bob, "storage.objects.delete", logs, NOW);
+    assert_eq!(on_logs.len(), 1, "{on_logs:?}");
+    assert_eq!(on_logs[0].state, ConditionState::Active);
+    assert!(holds(s, bob, "storage.objects.delete", data, NOW).is_empty());
+}
