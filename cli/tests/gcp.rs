@@ -184,3 +184,53 @@ fn explain_names_the_deny_policy_in_the_way() {
         "{out}"
     );
 }
+
+/// `explain --db`: per binding how many of its permissions were used in the window, per
+/// permission the last use the store saw — and no claim of non-use the logs cannot back.
+#[test]
+fn explain_with_a_store_shows_held_versus_used() {
+    let dir = common::tmp("gcp-explain-db");
+    let db = dir.join("usage.db");
+    let (code, _, err) = outcome(
+        whittle()
+            .args(["ingest", "-q", "--no-journal", "--db"])
+            .arg(&db)
+            .arg("testdata/gcp/audit"),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    let v = json_of(
+        whittle()
+            .args(["explain", "--format", "json", "--now", "2026-11-30", "--db"])
+            .arg(&db)
+            .arg("--snapshot")
+            .args(files(&["project-policy-wrapped.json"]))
+            .args(["--principal", "alice@example.com"]),
+    );
+    let viewer = v["bindings"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["role"] == "roles/storage.objectViewer"))
+        .expect("binding");
+    assert_eq!(viewer["used_in_window"], 1);
+    let (code, out, err) = outcome(
+        whittle()
+            .args(["explain", "--now", "2026-11-30", "--db"])
+            .arg(&db)
+            .arg("--snapshot")
+            .args(files(&["project-policy-wrapped.json"]))
+            .args([
+                "--principal",
+                "alice@example.com",
+                "--action",
+                "storage.objects.*",
+            ]),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("last used 2026-11-03T09:00:00Z (2 call(s))"),
+        "{out}"
+    );
+    assert!(
+        out.contains("not seen in the logs (they cannot vouch for GCP permissions yet)"),
+        "{out}"
+    );
+}

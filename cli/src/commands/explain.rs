@@ -46,11 +46,17 @@ pub fn run(a: ExplainArgs) -> miette::Result<u8> {
 
 /// `explain` of a GCP member.
 fn gcp(a: &ExplainArgs, now: whittle_engine::model::time::Epoch) -> miette::Result<u8> {
-    if a.db.is_some() {
-        diagnostics::note("--db: GCP usage is not read yet; the permissions held are shown");
-    }
-    let r = match whittle_engine::explain_gcp(&a.snapshots, &a.principal, a.action.as_deref(), now)
-    {
+    let usage = a.db.as_deref().map(|db| whittle_engine::UsageEvidence {
+        db,
+        window_days: a.window,
+    });
+    let r = match whittle_engine::explain_gcp(
+        &a.snapshots,
+        &a.principal,
+        a.action.as_deref(),
+        now,
+        usage,
+    ) {
         Ok(r) => r,
         Err((load, e)) => {
             diagnostics::load_problems(&load.errors, &load.warnings);

@@ -784,9 +784,10 @@ pub fn gcp_explanation(w: &mut dyn Write, r: &whittle_engine::GcpExplainReport) 
         format!("{}{title} on {}{via}", b.role, b.resource)
     };
     for b in &r.bindings {
-        let grants = match b.permissions {
-            Some(n) => format!("{n} permission(s)"),
-            None => "permissions unknown (role not in the exports)".to_string(),
+        let grants = match (b.permissions, b.used_in_window) {
+            (Some(n), Some(u)) => format!("{n} permission(s), {u} used in the window"),
+            (Some(n), None) => format!("{n} permission(s)"),
+            (None, _) => "permissions unknown (role not in the exports)".to_string(),
         };
         writeln!(w, "  {} — {grants}", line(b))?;
         if let Some(c) = &b.condition {
@@ -817,6 +818,19 @@ pub fn gcp_explanation(w: &mut dyn Write, r: &whittle_engine::GcpExplainReport) 
             }
             for d in r.denied.get(p).into_iter().flatten() {
                 writeln!(w, "  denied by deny policy {d}")?;
+            }
+            if let Some(used) = &r.last_used {
+                match used.get(p) {
+                    Some((t, n)) => writeln!(
+                        w,
+                        "  last used {} ({n} call(s))",
+                        whittle_engine::model::time::iso(*t)
+                    )?,
+                    None => writeln!(
+                        w,
+                        "  not seen in the logs (they cannot vouch for GCP permissions yet)"
+                    )?,
+                }
             }
         }
         writeln!(w, "{} matching permission(s) not held", r.not_held)?;

@@ -35,6 +35,8 @@ pub struct BindingView {
     pub condition: Option<Condition>,
     /// Permissions the role grants; `None` when the role is unknown.
     pub permissions: Option<usize>,
+    /// With a usage store: how many of them the member used in the window.
+    pub used_in_window: Option<usize>,
     /// Where the binding was read.
     pub location: Location,
 }
@@ -60,6 +62,19 @@ pub struct GcpExplainReport {
     /// With `--action`: per held permission, the deny policies that deny it to the member, and
     /// where they are attached (`[conditional]` when the rule has a condition).
     pub denied: BTreeMap<String, Vec<String>>,
+    /// With a usage store: per permission the member used (any time), its last allowed use and
+    /// allowed calls.
+    pub last_used: Option<BTreeMap<String, (Epoch, u64)>>,
+    /// The window `used_in_window` counts: its first day (epoch seconds).
+    pub window_start: Option<Epoch>,
+}
+
+/// Where a member's use comes from, for the "last accessed" view.
+pub struct UsageEvidence<'a> {
+    /// The usage store.
+    pub db: &'a std::path::Path,
+    /// Days of the window, ending `now`.
+    pub window_days: u32,
 }
 
 fn state_name(s: ConditionState) -> &'static str {
@@ -127,6 +142,7 @@ pub fn explain_gcp(
     principal: &str,
     action: Option<&str>,
     now: Epoch,
+    usage: Option<UsageEvidence<'_>>,
 ) -> Result<GcpExplainReport, (LoadReport, JobError)> {
     let gcp_files: Vec<PathBuf> = snapshots
         .iter()
@@ -148,6 +164,32 @@ pub fn explain_gcp(
         .chain(snapshot.ancestors.values().flatten().map(String::as_str))
         .collect();
     let held = held_by(snapshot, &member, now);
+    // held versus used: what the store saw this member use
+    let last_used = match &usage {
+        None => None,
+        Some(u) => {
+            let store = match crate::usage::Store::open_read_only(u.db) {
+                Ok(s) => s,
+                Err(e) => return Err((load, e.into())),
+            };
+            let rows = match store.principal_usage(&member) {
+                Ok(r) => r,
+                Err(e) => return Err((load, e.into())),
+            };
+            let mut m: BTreeMap<String, (Epoch, u64)> = BTreeMap::new();
+            for r in rows {
+                if let Some(t) = r.last_seen {
+                    let e = m.entry(r.permission).or_insert((t, 0));
+                    e.0 = e.0.max(t);
+                    e.1 += r.count;
+                }
+            }
+            Some(m)
+        }
+    };
+    let window_start = usage
+        .as_ref()
+        .map(|u| now - i64::from(u.window_days) * crate::model::time::DAY);
     let catalog = GcpCatalog::embedded();
     let bindings: Vec<BindingView> = held
         .iter()
@@ -168,6 +210,12 @@ pub fn explain_gcp(
             state: state_name(h.state),
             condition: h.binding.condition.clone(),
             permissions: (!matches!(h.role, RoleSource::Unknown)).then(|| h.permissions().len()),
+            used_in_window: last_used.as_ref().zip(window_start).map(|(m, start)| {
+                h.permissions()
+                    .iter()
+                    .filter(|p| m.get(**p).is_some_and(|(t, _)| *t >= start))
+                    .count()
+            }),
             location: h.binding.location.clone(),
         })
         .collect();
@@ -213,6 +261,8 @@ pub fn explain_gcp(
         permissions,
         not_held,
         denied,
+        last_used,
+        window_start,
         load,
     })
 }
@@ -240,6 +290,7 @@ mod tests {
             "ops@example.com",
             Some("compute.instances.delete"),
             NOW,
+            None,
         )
         .map_err(|(_, e)| e.to_string())
         .expect("explained");
@@ -269,6 +320,7 @@ mod tests {
             "user:bob@example.com",
             Some("storage.objects.*"),
             NOW,
+            None,
         )
         .map_err(|(_, e)| e.to_string())
         .expect("explained");
@@ -296,7 +348,7 @@ mod tests {
 
     #[test]
     fn an_unknown_or_ambiguous_principal_is_named() {
-        let e = explain_gcp(&fixtures(), "alic@example.com", None, NOW)
+        let e = explain_gcp(&fixtures(), "alic@example.com", None, NOW, None)
             .err()
             .map(|(_, e)| e.to_string());
         assert!(e.is_some_and(|e| e.contains("alic@example.com")));

@@ -24,7 +24,7 @@ pub use explain::{
     explain, AssumableBy, ExplainReport, ExplainRequest, LastAccessed, PermissionUse, ResourceGrant,
 };
 pub use explain_azure::{explain_azure, is_azure_explain, AssignmentView, AzureExplainReport};
-pub use explain_gcp::{explain_gcp, is_gcp_explain, BindingView, GcpExplainReport};
+pub use explain_gcp::{explain_gcp, is_gcp_explain, BindingView, GcpExplainReport, UsageEvidence};
 pub use generate::{generate, GenerateReport, GenerateRequest};
 pub use inventory::{
     inventory, inventory_of, inventory_reporting, AzureInventory, GcpInventory, InventoryReport,

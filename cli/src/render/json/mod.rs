@@ -180,6 +180,8 @@ pub struct GcpBindingDoc<'a> {
     pub condition: Option<&'a whittle_engine::gcp::Condition>,
     /// `null` when the role is unknown.
     pub permissions: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used_in_window: Option<usize>,
     pub location: String,
 }
 
@@ -212,6 +214,7 @@ impl<'a> From<&'a whittle_engine::GcpExplainReport> for GcpExplainDoc<'a> {
                     state: b.state,
                     condition: b.condition.as_ref(),
                     permissions: b.permissions,
+                    used_in_window: b.used_in_window,
                     location: b.location.to_string(),
                 })
                 .collect(),
