@@ -159,3 +159,44 @@ fn a_management_group_assignment_reaches_its_subscriptions() {
         serde_json::json!(["/subscriptions/11111111-2222-3333-4444-555555555555"])
     );
 }
+
+/// `explain --db`: per assignment the operations used in the window that its role grants, and the
+/// asked operation's last use.
+#[test]
+fn explain_with_a_store_shows_held_versus_used() {
+    let dir = common::tmp("azure-explain-db");
+    let db = dir.join("usage.db");
+    let (code, _, err) = outcome(
+        whittle()
+            .args(["ingest", "-q", "--no-journal", "--db"])
+            .arg(&db)
+            .arg("testdata/azure/activity"),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    let (code, out, err) = explain_with_db(&db, "Microsoft.Compute/virtualMachines/write");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains("used in the window: Microsoft.Compute/virtualMachines/write"),
+        "{out}"
+    );
+    assert!(
+        out.contains("last used 2026-11-02T08:02:00Z (1 call(s))"),
+        "{out}"
+    );
+    let (_, out, _) = explain_with_db(&db, "Microsoft.Compute/virtualMachines/delete");
+    assert!(
+        out.contains("not seen in the Activity Log (it cannot vouch that it was unused)"),
+        "{out}"
+    );
+}
+
+fn explain_with_db(db: &std::path::Path, op: &str) -> (Option<i32>, String, String) {
+    outcome(
+        whittle()
+            .args(["explain", "--now", "2026-11-30", "--db"])
+            .arg(db)
+            .arg("--snapshot")
+            .args(files(&["role-assignments-az-cli.json"]))
+            .args(["--principal", "alice@contoso.com", "--action", op]),
+    )
+}

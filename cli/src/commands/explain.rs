@@ -16,7 +16,7 @@ pub fn run(a: ExplainArgs) -> miette::Result<u8> {
         return gcp(&a, now);
     }
     if whittle_engine::is_azure_explain(&a.snapshots, &a.principal) {
-        return azure(&a);
+        return azure(&a, now);
     }
     let req = ExplainRequest {
         snapshots: a.snapshots.clone(),
@@ -73,11 +73,18 @@ fn gcp(a: &ExplainArgs, now: whittle_engine::model::time::Epoch) -> miette::Resu
 }
 
 /// `explain` of an Azure principal.
-fn azure(a: &ExplainArgs) -> miette::Result<u8> {
-    if a.db.is_some() {
-        diagnostics::note("--db: Azure usage is not read yet; the assignments held are shown");
-    }
-    let r = match whittle_engine::explain_azure(&a.snapshots, &a.principal, a.action.as_deref()) {
+fn azure(a: &ExplainArgs, now: whittle_engine::model::time::Epoch) -> miette::Result<u8> {
+    let usage = a.db.as_deref().map(|db| whittle_engine::UsageEvidence {
+        db,
+        window_days: a.window,
+    });
+    let r = match whittle_engine::explain_azure(
+        &a.snapshots,
+        &a.principal,
+        a.action.as_deref(),
+        now,
+        usage,
+    ) {
         Ok(r) => r,
         Err((load, e)) => {
             diagnostics::load_problems(&load.errors, &load.warnings);

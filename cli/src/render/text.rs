@@ -728,6 +728,16 @@ pub fn azure_explanation(
         if !a.reaches.is_empty() {
             writeln!(w, "      reaches: {}", a.reaches.join(", "))?;
         }
+        if let Some(used) = &a.used_in_window {
+            if used.is_empty() {
+                writeln!(
+                    w,
+                    "      used in the window: none of its operations the logs show"
+                )?;
+            } else {
+                writeln!(w, "      used in the window: {}", used.join(", "))?;
+            }
+        }
         if a.role_kind == "unknown" {
             writeln!(w, "      permissions unknown (role not in the exports)")?;
         } else if r.action.is_none() {
@@ -741,6 +751,19 @@ pub fn azure_explanation(
             writeln!(w, "      actions: {}{more}", shown.join(", "))?;
         }
         writeln!(w, "      from {}", a.location)?;
+    }
+    if let (Some(op), Some(last)) = (&r.action, &r.last_used) {
+        match last {
+            Some((t, n)) => writeln!(
+                w,
+                "{op} last used {} ({n} call(s))",
+                whittle_engine::model::time::iso(*t)
+            )?,
+            None => writeln!(
+                w,
+                "{op} not seen in the Activity Log (it cannot vouch that it was unused)"
+            )?,
+        }
     }
     if let Some(op) = &r.action {
         for (n, s) in &r.denied_by {

@@ -28,6 +28,9 @@ pub struct AssignmentView {
     pub actions: Vec<String>,
     /// With `--action`: whether the role grants the operation (control or data plane).
     pub grants: Option<bool>,
+    /// With a usage store: the operations the principal used in the window that this role
+    /// grants.
+    pub used_in_window: Option<Vec<String>>,
     /// Where the assignment was read.
     pub location: Location,
 }
@@ -49,6 +52,8 @@ pub struct AzureExplainReport {
     pub denied_by: Vec<(String, String)>,
     /// The operation asked about.
     pub action: Option<String>,
+    /// With a usage store and `--action`: the operation's last allowed use and calls.
+    pub last_used: Option<Option<(crate::model::time::Epoch, u64)>>,
 }
 
 /// True when `explain` of `principal` is an Azure question: some snapshot is an Azure export and
@@ -65,6 +70,8 @@ pub fn explain_azure(
     snapshots: &[PathBuf],
     principal: &str,
     action: Option<&str>,
+    now: crate::model::time::Epoch,
+    usage: Option<super::UsageEvidence<'_>>,
 ) -> Result<AzureExplainReport, (LoadReport, JobError)> {
     let files: Vec<PathBuf> = snapshots
         .iter()
@@ -117,6 +124,34 @@ pub fn explain_azure(
             return Err((load, e));
         }
     };
+    // held versus used: the operations the store saw this principal use, with last use and calls
+    let used: Option<Vec<(String, crate::model::time::Epoch, u64)>> = match &usage {
+        None => None,
+        Some(u) => {
+            let rows = crate::usage::Store::open_read_only(u.db)
+                .and_then(|st| st.principal_usage(&id.to_ascii_lowercase()));
+            match rows {
+                Ok(rows) => {
+                    let mut m: std::collections::BTreeMap<
+                        String,
+                        (crate::model::time::Epoch, u64),
+                    > = Default::default();
+                    for r in rows {
+                        if let Some(t) = r.last_seen {
+                            let e = m.entry(r.permission).or_insert((t, 0));
+                            e.0 = e.0.max(t);
+                            e.1 += r.count;
+                        }
+                    }
+                    Some(m.into_iter().map(|(k, (t, n))| (k, t, n)).collect())
+                }
+                Err(e) => return Err((load, e.into())),
+            }
+        }
+    };
+    let start = usage
+        .as_ref()
+        .map(|u| now - i64::from(u.window_days) * crate::model::time::DAY);
     let mine: Vec<&crate::azure::Assignment> = s
         .assignments
         .iter()
@@ -152,6 +187,15 @@ pub fn explain_azure(
                     .unwrap_or_default(),
                 grants: action
                     .map(|op| perms.is_some_and(|p| p.grants(op, false) || p.grants(op, true))),
+                used_in_window: used.as_ref().zip(start).map(|(u, start)| {
+                    u.iter()
+                        .filter(|(op, t, _)| {
+                            *t >= start
+                                && perms.is_some_and(|p| p.grants(op, false) || p.grants(op, true))
+                        })
+                        .map(|(op, _, _)| op.clone())
+                        .collect()
+                }),
                 location: a.location.clone(),
             }
         })
@@ -186,6 +230,11 @@ pub fn explain_azure(
         principal_id: id,
         assignments,
         denied_by,
+        last_used: action.zip(used.as_ref()).map(|(op, u)| {
+            u.iter()
+                .find(|(o, _, _)| o.eq_ignore_ascii_case(op))
+                .map(|(_, t, n)| (*t, *n))
+        }),
         action: action.map(str::to_string),
         load,
     })
@@ -211,6 +260,8 @@ mod tests {
             &fixtures(),
             "ci-deployer",
             Some("Microsoft.Web/sites/write"),
+            0,
+            None,
         )
         .map_err(|(_, e)| e.to_string())
         .expect("explained");
@@ -232,6 +283,8 @@ mod tests {
             &fixtures(),
             "bbbbbbbb-0000-4000-8000-000000000002",
             Some("Microsoft.Web/sites/delete"),
+            0,
+            None,
         )
         .map_err(|(_, e)| e.to_string())
         .expect("explained");
@@ -249,6 +302,8 @@ mod tests {
             &fixtures(),
             "alice@contoso.com",
             Some("Microsoft.Compute/virtualMachines/delete"),
+            0,
+            None,
         )
         .map_err(|(_, e)| e.to_string())
         .expect("explained");
@@ -258,7 +313,7 @@ mod tests {
 
     #[test]
     fn a_principal_no_assignment_names_is_an_error_naming_it() {
-        let e = explain_azure(&fixtures(), "carol@contoso.com", None)
+        let e = explain_azure(&fixtures(), "carol@contoso.com", None, 0, None)
             .err()
             .map(|(_, e)| e.to_string());
         assert!(e.is_some_and(|e| e.contains("carol@contoso.com")));

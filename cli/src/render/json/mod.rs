@@ -103,6 +103,8 @@ pub struct AzureAssignmentDoc<'a> {
     pub actions: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grants: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub used_in_window: Option<&'a [String]>,
     pub location: String,
 }
 
@@ -131,6 +133,7 @@ impl<'a> From<&'a whittle_engine::AzureExplainReport> for AzureExplainDoc<'a> {
                     condition: a.condition.as_deref(),
                     actions: &a.actions,
                     grants: a.grants,
+                    used_in_window: a.used_in_window.as_deref(),
                     location: a.location.to_string(),
                 })
                 .collect(),
