@@ -9,7 +9,8 @@
 //! - `gcloud iam roles list|describe --format=json` (custom roles, `includedPermissions`).
 //!
 //! Several files merge. A bad item or binding is reported with its JSON path (and line, for JSON
-//! lines) and the rest is read; deny policies are recognised and reported as not applied yet.
+//! lines) and the rest is read. Deny policies (`gcloud iam policies list --kind=denypolicies`) are
+//! read with the attachment point their name encodes.
 
 mod diags;
 
