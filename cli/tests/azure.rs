@@ -200,3 +200,19 @@ fn explain_with_db(db: &std::path::Path, op: &str) -> (Option<i32>, String, Stri
             .args(["--principal", "alice@contoso.com", "--action", op]),
     )
 }
+
+#[test]
+fn check_holds_azure_assignments_to_the_builtin_guardrails() {
+    let (code, out, err) = outcome(
+        whittle()
+            .args(["check", "--rules", "@builtin", "--snapshot"])
+            .args(files(&[
+                "role-assignments-az-cli.json",
+                "role-definitions-az-cli.json",
+                "management-groups-az-cli.json",
+                "arm-rest-deny-and-assignments.json",
+            ])),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    insta::assert_snapshot!("azure_check", out);
+}

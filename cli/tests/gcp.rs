@@ -234,3 +234,71 @@ fn explain_with_a_store_shows_held_versus_used() {
         "{out}"
     );
 }
+
+#[test]
+fn check_holds_gcp_bindings_to_the_builtin_guardrails() {
+    let (code, out, err) = outcome(
+        whittle()
+            .args(["check", "--rules", "@builtin", "--snapshot"])
+            .args(files(&[
+                "project-policy-wrapped.json",
+                "custom-roles-gcloud-list.json",
+                "deny-policy.json",
+            ])),
+    );
+    // a critical finding (allUsers) fails the check at the default `--fail-on high`
+    assert_eq!(code, Some(1), "{err}");
+    insta::assert_snapshot!("gcp_check", out);
+}
+
+#[test]
+fn check_of_gcp_bindings_in_sarif_points_at_each_binding() {
+    let (code, out, err) = outcome(
+        whittle()
+            .args([
+                "check",
+                "--rules",
+                "@builtin",
+                "--format",
+                "sarif",
+                "--snapshot",
+            ])
+            .args(files(&["project-policy-wrapped.json"])),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_default();
+    let results = v["runs"][0]["results"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let public = results
+        .iter()
+        .find(|r| r["ruleId"] == "gcp-public-binding")
+        .unwrap_or_else(|| panic!("no public-binding result: {v}"));
+    let uri = &public["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert!(
+        uri.as_str()
+            .is_some_and(|u| u.ends_with("project-policy-wrapped.json")),
+        "{public}"
+    );
+    // the line of the binding to allUsers in the file, not the top of the file
+    let text =
+        std::fs::read_to_string(common::root().join(DIR).join("project-policy-wrapped.json"))
+            .unwrap_or_default();
+    let expected = text
+        .lines()
+        .position(|l| l.contains("roles/storage.objectViewer"))
+        .unwrap_or_default();
+    let line = public["locations"][0]["physicalLocation"]["region"]["startLine"]
+        .as_u64()
+        .unwrap_or_default() as usize;
+    assert!(
+        line > 1 && line <= expected + 1 && expected + 1 - line <= 2,
+        "binding at line {line}, its role on line {}",
+        expected + 1
+    );
+    assert_eq!(
+        public["message"]["text"],
+        "a role is bound to allUsers or allAuthenticatedUsers: allUsers (role `roles/storage.objectViewer` at `projects/demo-app-prod`)"
+    );
+}

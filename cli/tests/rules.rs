@@ -25,7 +25,7 @@ fn validate_reports_every_problem_with_file_and_line_and_exits_2() {
         .args(["rules", "validate", "rules", USER_REPO])
         .assert()
         .success()
-        .stdout(predicate::str::contains("ok: 14 guardrail(s)"));
+        .stdout(predicate::str::contains("ok: 22 guardrail(s)"));
     whittle()
         .args(["rules", "validate", "no/such/dir"])
         .assert()
@@ -39,7 +39,7 @@ fn rule_tests_end_with_the_tally_and_fail_with_1() {
         .args(["rules", "test", "rules", USER_REPO])
         .assert()
         .success()
-        .stdout(predicate::str::ends_with("43 passed, 0 failed\n"));
+        .stdout(predicate::str::ends_with("68 passed, 0 failed\n"));
     let dir = tmp("rules-failing");
     std::fs::write(
         dir.join("wrong-expectation.toml"),
@@ -67,7 +67,7 @@ principal = "arn:aws:iam::111122223333:role/x"
         .stdout(predicate::str::contains(
             "expected, not found: aws-passrole-star on arn:aws:iam::111122223333:role/x",
         ))
-        .stdout(predicate::str::ends_with("38 passed, 1 failed\n"));
+        .stdout(predicate::str::ends_with("63 passed, 1 failed\n"));
     // the same for machines: JSON, and JUnit XML as CI systems read it
     let out = whittle()
         .args(["rules", "test", "--format", "json", "rules"])
@@ -78,7 +78,7 @@ principal = "arn:aws:iam::111122223333:role/x"
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(
         (v["passed"].as_u64(), v["failed"].as_u64()),
-        (Some(38), Some(1))
+        (Some(63), Some(1))
     );
     let failed = v["tests"]
         .as_array()
@@ -427,7 +427,7 @@ fn watch_reruns_when_a_rule_file_changes() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stdout.contains("43 passed, 0 failed"),
+        stdout.contains("68 passed, 0 failed"),
         "first run: {stdout}"
     );
     assert!(
@@ -583,7 +583,7 @@ fn watch_json_prints_one_document_per_run() {
     assert_eq!(doc["run"], 1);
     assert_eq!(doc["clean"], true);
     assert_eq!(doc["validate"]["valid"], true);
-    assert_eq!(doc["test"]["passed"], 43);
+    assert_eq!(doc["test"]["passed"], 68);
     assert_eq!(doc["test"]["failed"], 0);
 
     // a broken repo, written to --output: not clean, the problems listed, no tests run
@@ -624,8 +624,8 @@ fn output_file_keeps_every_part_of_a_text_report() {
         .assert()
         .code(0);
     let text = std::fs::read_to_string(&file).expect("written");
-    assert!(text.starts_with("ok: 14 guardrail(s)"), "{text}");
-    assert!(text.contains("43 passed, 0 failed"), "{text}");
+    assert!(text.starts_with("ok: 22 guardrail(s)"), "{text}");
+    assert!(text.contains("68 passed, 0 failed"), "{text}");
 }
 
 #[test]

@@ -31,6 +31,8 @@ fn bench(c: &mut Criterion) {
         usage: None,
         now: 1_795_000_000,
         planned: &nothing_planned,
+        gcp: None,
+        azure: None,
     };
     let (findings, _) = evaluate(&set, &input);
     assert!(
@@ -58,6 +60,8 @@ fn bench(c: &mut Criterion) {
                 usage: None,
                 now: 1_795_000_000,
                 planned: &nothing_planned,
+                gcp: None,
+                azure: None,
             };
             evaluate(&set, &input).0.len()
         })

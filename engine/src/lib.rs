@@ -12,6 +12,7 @@ pub mod diff;
 mod effective;
 pub mod gcp;
 mod glob;
+mod json_span;
 pub mod progress;
 pub mod propose;
 mod source;

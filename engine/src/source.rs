@@ -84,6 +84,14 @@ impl SourceFile {
         }
     }
 
+    /// A location at `json_path`, pointed at the value's text when the path is found in this
+    /// file's JSON.
+    pub fn locate(&self, json_path: impl Into<String>) -> Location {
+        let json_path = json_path.into();
+        let span = crate::json_span::span_of(&self.text, &json_path);
+        self.location(json_path, span)
+    }
+
     /// Points `location` at `span` of this file: its line and column.
     pub fn point(&self, location: &mut Location, span: Range<usize>) {
         location.line = Some(self.line_of(span.start));

@@ -71,7 +71,10 @@ pub fn count(inv: &Inventory) -> Counts {
             PolicyKind::CustomerManaged => c.customer_managed_policies += 1,
             PolicyKind::AwsManaged => c.aws_managed_policies += 1,
             // a role's trust policy says who may assume it; it grants the role nothing
-            PolicyKind::Trust | PolicyKind::ServiceControl | PolicyKind::ResourceBased => {}
+            PolicyKind::Trust
+            | PolicyKind::ServiceControl
+            | PolicyKind::ResourceBased
+            | PolicyKind::RoleBinding => {}
         }
     }
     c

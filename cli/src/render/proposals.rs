@@ -74,6 +74,7 @@ fn kind_word(k: PolicyKind) -> &'static str {
         PolicyKind::Trust => "trust",
         PolicyKind::ServiceControl => "service-control",
         PolicyKind::ResourceBased => "resource-based",
+        PolicyKind::RoleBinding => "role binding",
     }
 }
 

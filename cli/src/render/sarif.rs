@@ -5,6 +5,7 @@ use super::json as wire;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use whittle_engine::model::PolicyKind;
 use whittle_engine::rules::{Finding, RuleSet, Severity};
 use whittle_engine::InputError;
 
@@ -240,7 +241,7 @@ pub fn log(
         .rules
         .iter()
         // alert rules raise alerts at ingest, never findings of a check
-        .filter(|r| !r.alert)
+        .filter(|r| !r.is_alert())
         .map(|r| ReportingDescriptor {
             id: r.id.clone(),
             name: rule_name(&r.id),
@@ -313,7 +314,17 @@ pub fn log(
             let grant = f
                 .granted_by
                 .as_ref()
-                .map(|o| format!("{}#{}", o.policy, o.statement))
+                .map(|o| match o.policy_kind {
+                    // a role binding is one role at one scope
+                    PolicyKind::RoleBinding => format!("{}#{}", o.policy, o.policy_name),
+                    _ => format!("{}#{}", o.policy, o.statement),
+                })
+                .unwrap_or_default();
+            let role = f
+                .granted_by
+                .as_ref()
+                .filter(|o| o.policy_kind == PolicyKind::RoleBinding)
+                .map(|o| format!(" (role `{}` at `{}`)", o.policy_name, o.policy))
                 .unwrap_or_default();
             SarifResult {
                 rule_id: f.rule.clone(),
@@ -321,9 +332,11 @@ pub fn log(
                 message: text(
                     if f.rule_location == whittle_engine::aws::validate::RULE_LOCATION {
                         f.message.clone()
+                    } else if f.permissions.is_empty() {
+                        format!("{}: {}{role}", f.message, f.principal)
                     } else {
                         format!(
-                            "{}: {} holds {}",
+                            "{}: {} holds {}{role}",
                             f.message,
                             f.principal,
                             super::text::permissions(&f.permissions)

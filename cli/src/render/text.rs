@@ -41,6 +41,23 @@ fn unknown_hint(catalog: &AwsCatalog, u: &UnknownAction) -> String {
 }
 
 fn origin_text(o: &Origin) -> String {
+    if o.policy_kind == whittle_engine::model::PolicyKind::RoleBinding {
+        // a GCP binding or an Azure role assignment: the role, where, and where it was read
+        let at = match o.location.line {
+            Some(l) => format!(":{l}"),
+            None if !o.location.json_path.is_empty() => format!(" at {}", o.location.json_path),
+            None => String::new(),
+        };
+        let condition = o
+            .sid
+            .as_deref()
+            .map(|c| format!(" under condition `{c}`"))
+            .unwrap_or_default();
+        return format!(
+            "role `{}` at `{}`{condition} — {}{at}",
+            o.policy_name, o.policy, o.location.file
+        );
+    }
     let sid = o
         .sid
         .as_deref()
@@ -1251,8 +1268,8 @@ pub fn validate_summary(
         Some(s) if errors == 0 => writeln!(
             w,
             "ok: {} guardrail(s), {} alert rule(s), {} risk class(es), {} unused rule(s), {} exemption(s), {} test(s) in {} file(s); {warnings} warning(s)",
-            s.guardrails.rules.iter().filter(|r| !r.alert).count(),
-            s.guardrails.rules.iter().filter(|r| r.alert).count(),
+            s.guardrails.rules.iter().filter(|r| !r.is_alert()).count(),
+            s.guardrails.rules.iter().filter(|r| r.is_alert()).count(),
             s.lp.risks.len(),
             s.lp.unused.len(),
             s.lp.exemptions.len(),

@@ -111,7 +111,38 @@ impl<'s> RoleSource<'s> {
     }
 }
 
+impl Assignment {
+    /// True when the directory no longer knows its principal: `principalType` "Unknown", or a
+    /// name resolved to nothing (the portal's "Identity not found").
+    pub fn principal_deleted(&self) -> bool {
+        self.principal_type == "Unknown"
+            || self.principal_name.as_deref().is_some_and(str::is_empty)
+    }
+}
+
+/// The principal id deny assignments use for everyone.
+pub const EVERYONE: &str = "00000000-0000-0000-0000-000000000000";
+
 impl Snapshot {
+    /// The deny assignments that deny `operation` (control or data plane) to `principal_id`,
+    /// wherever they are.
+    pub fn denying<'s>(
+        &'s self,
+        principal_id: &'s str,
+        operation: &'s str,
+    ) -> impl Iterator<Item = &'s DenyAssignment> + 's {
+        self.deny_assignments.iter().filter(move |d| {
+            d.principals
+                .iter()
+                .any(|p| p == EVERYONE || p.eq_ignore_ascii_case(principal_id))
+                && !d
+                    .exclude_principals
+                    .iter()
+                    .any(|p| p.eq_ignore_ascii_case(principal_id))
+                && (d.permissions.grants(operation, false) || d.permissions.grants(operation, true))
+        })
+    }
+
     /// True when an assignment at `scope` applies to `resource`: the same scope or a path under
     /// it, or — through the exported management-group hierarchy — a subscription (and what is
     /// in it) under a management group.

@@ -78,8 +78,7 @@ pub fn summarize(snapshot: &Snapshot) -> AzureSummary {
             scope: a.scope.clone(),
             reason: reason.to_string(),
         };
-        let deleted =
-            a.principal_type == "Unknown" || a.principal_name.as_deref().is_some_and(str::is_empty);
+        let deleted = a.principal_deleted();
         if deleted {
             s.deleted_principals.push(line(
                 "its principal no longer exists (\"Identity not found\")",

@@ -45,6 +45,23 @@ impl MemberKind {
         }
     }
 
+    /// The word GCP writes before the member's name (`serviceAccount`), or the member itself for
+    /// the two public ones; `principal`, `principalSet` for pool identities, `projectRole` for
+    /// the convenience values.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            MemberKind::User => "user",
+            MemberKind::Group => "group",
+            MemberKind::ServiceAccount => "serviceAccount",
+            MemberKind::Domain => "domain",
+            MemberKind::AllUsers => "allUsers",
+            MemberKind::AllAuthenticatedUsers => "allAuthenticatedUsers",
+            MemberKind::Principal => "principal",
+            MemberKind::PrincipalSet => "principalSet",
+            MemberKind::ProjectRole => "projectRole",
+        }
+    }
+
     /// True for members that stand for the public: anyone, or anyone with a Google account.
     pub fn is_public(self) -> bool {
         matches!(

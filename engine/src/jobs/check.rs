@@ -19,7 +19,8 @@ pub struct CheckRequest {
     /// What a change declares: plain policy documents, Terraform plans, CloudFormation templates
     /// (files, or directories to walk). Validated, and checked against the rules.
     pub paths: Vec<PathBuf>,
-    /// Entitlement snapshots (`get-account-authorization-details` JSON).
+    /// Entitlement snapshots: AWS `get-account-authorization-details` JSON, GCP IAM policies and
+    /// Azure role assignments (told apart by content).
     pub snapshots: Vec<PathBuf>,
     /// The same kind of inputs as `paths`, as they were before the change (the base branch):
     /// what the access diff compares with, instead of a plan's own before-state.
@@ -109,7 +110,27 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
         report.rule_diagnostics = rule_diagnostics;
         return Ok(report);
     };
-    let mut loaded = aws_authz::load_files(&req.snapshots);
+    // GCP and Azure snapshots are recognised by content, the rest read as AWS
+    let (gcp_files, rest): (Vec<PathBuf>, Vec<PathBuf>) = req
+        .snapshots
+        .iter()
+        .cloned()
+        .partition(|p| crate::ingest::gcp_iam::is_gcp_file(p));
+    let (azure_files, aws_files): (Vec<PathBuf>, Vec<PathBuf>) = rest
+        .into_iter()
+        .partition(|p| crate::ingest::azure_rbac::is_azure_file(p));
+    let gcp = (!gcp_files.is_empty()).then(|| crate::ingest::gcp_iam::load_files(&gcp_files));
+    let azure =
+        (!azure_files.is_empty()).then(|| crate::ingest::azure_rbac::load_files(&azure_files));
+    let mut loaded = aws_authz::load_files(&aws_files);
+    if let Some(g) = &gcp {
+        loaded.errors.extend(g.errors.iter().cloned());
+        loaded.warnings.extend(g.warnings.iter().cloned());
+    }
+    if let Some(a) = &azure {
+        loaded.errors.extend(a.errors.iter().cloned());
+        loaded.warnings.extend(a.warnings.iter().cloned());
+    }
     let mut change = crate::ingest::change::load(&req.paths);
     if !req.baseline.is_empty() {
         let base = crate::ingest::change::load(&req.baseline);
@@ -151,6 +172,8 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
             usage: facts.as_ref(),
             now: req.now,
             planned: &change.planned,
+            gcp: gcp.as_ref().map(|g| &g.snapshot),
+            azure: azure.as_ref().map(|a| &a.snapshot),
         },
     );
     // with a change to check, the snapshots and what a plan keeps unchanged are context: the

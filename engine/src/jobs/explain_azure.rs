@@ -200,24 +200,13 @@ pub fn explain_azure(
             }
         })
         .collect();
-    const EVERYONE: &str = "00000000-0000-0000-0000-000000000000";
     let denied_by = match action {
         None => Vec::new(),
         Some(op) => s
-            .deny_assignments
-            .iter()
+            .denying(&id, op)
             .filter(|d| {
-                (d.principals
-                    .iter()
-                    .any(|p| p == EVERYONE || p.eq_ignore_ascii_case(&id)))
-                    && !d
-                        .exclude_principals
-                        .iter()
-                        .any(|p| p.eq_ignore_ascii_case(&id))
-                    && (d.permissions.grants(op, false) || d.permissions.grants(op, true))
-                    && mine
-                        .iter()
-                        .any(|a| s.covers(&d.scope, &a.scope) || s.covers(&a.scope, &d.scope))
+                mine.iter()
+                    .any(|a| s.covers(&d.scope, &a.scope) || s.covers(&a.scope, &d.scope))
             })
             .map(|d| (d.name.clone(), d.scope.clone()))
             .collect(),

@@ -23,6 +23,8 @@ pub enum PolicyKind {
     ServiceControl,
     /// Attached to a resource (bucket, key, queue, topic, function, secret, repository).
     ResourceBased,
+    /// A role granted at a scope: a GCP IAM policy binding or an Azure role assignment.
+    RoleBinding,
 }
 
 /// A policy document with its identity and where it came from.

@@ -36,6 +36,10 @@ pub struct CheckInput<'a> {
     /// Principal ids and resource ARNs a change declares (a plan, a template, a policy file):
     /// their grants' `context.source` is `plan`, everything else's `snapshot`.
     pub planned: &'a BTreeSet<String>,
+    /// GCP bindings, asked of the `bind` rules.
+    pub gcp: Option<&'a crate::gcp::Snapshot>,
+    /// Azure role assignments, asked of the `assign` rules.
+    pub azure: Option<&'a crate::azure::Snapshot>,
 }
 
 /// Builds an entity uid; ids are escaped by Cedar's own constructor.
@@ -784,7 +788,7 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
     let g = &rules.guardrails;
     // alert rules are asked about events (`use`), never about holdings
     let unscoped: Vec<usize> = (0..g.rules.len())
-        .filter(|&i| g.rules[i].scope.is_none() && !g.rules[i].alert)
+        .filter(|&i| g.rules[i].scope.is_none() && g.rules[i].asks.holdings())
         .collect();
     // what resource policies grant beyond what is already among the principals' permissions
     let exposures: Vec<ResourceGrant> =
@@ -815,7 +819,8 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
     let applicable = |a: ActionId, through_resource: bool| -> Vec<usize> {
         let mut v: Vec<usize> = (0..g.rules.len())
             .filter(|&i| {
-                !g.rules[i].alert && g.rules[i].scope.as_ref().is_some_and(|s| s.contains(a))
+                g.rules[i].asks.holdings()
+                    && g.rules[i].scope.as_ref().is_some_and(|s| s.contains(a))
             })
             .collect();
         v.extend(&unscoped);
@@ -1071,6 +1076,20 @@ pub fn evaluate(rules: &RuleSet, input: &CheckInput<'_>) -> (Vec<Finding>, Vec<R
         );
     }
     let mut findings: Vec<Finding> = found.into_values().collect();
+    let mut clouds = super::bindings::Outcome::default();
+    if let Some(snapshot) = input.gcp {
+        super::bindings::gcp(rules, snapshot, input.now, &mut clouds);
+    }
+    if let Some(snapshot) = input.azure {
+        super::bindings::azure(rules, snapshot, input.now, &mut clouds);
+    }
+    findings.extend(clouds.findings);
+    errored.extend(clouds.errored);
+    for p in clouds.problems {
+        diags.push(
+            RuleDiagnostic::general(super::Level::Error, "<request>", p).with(Problem::Evaluation),
+        );
+    }
     for e in errored {
         // A rule that errors is skipped by Cedar: never let that pass silently.
         let rule = e.split(':').next().unwrap_or_default().to_string();

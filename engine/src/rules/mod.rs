@@ -3,6 +3,7 @@
 //! with every problem collected, and evaluated into findings.
 
 mod alerts;
+mod bindings;
 pub mod cedar;
 mod diags;
 mod docs;
@@ -124,6 +125,22 @@ pub fn builtin_sources() -> Vec<SourceFile> {
         (
             "@builtin/aws/tests/guardrails.toml",
             include_str!("../../../rules/aws/tests/guardrails.toml"),
+        ),
+        (
+            "@builtin/azure/guardrails.cedar",
+            include_str!("../../../rules/azure/guardrails.cedar"),
+        ),
+        (
+            "@builtin/azure/tests/guardrails.toml",
+            include_str!("../../../rules/azure/tests/guardrails.toml"),
+        ),
+        (
+            "@builtin/gcp/guardrails.cedar",
+            include_str!("../../../rules/gcp/guardrails.cedar"),
+        ),
+        (
+            "@builtin/gcp/tests/guardrails.toml",
+            include_str!("../../../rules/gcp/tests/guardrails.toml"),
         ),
     ]
     .into_iter()

@@ -29,6 +29,19 @@
 //! principal = "arn:aws:iam::111122223333:role/ci"
 //! permission = "iam:PassRole"
 //! ```
+//!
+//! GCP and Azure tests give the snapshot files inline, as the exports write them, and expect
+//! findings on member strings (`user:alice@example.com`) or principal object ids:
+//!
+//! ```toml
+//! [[test]]
+//! name = "Owner on a project is flagged"
+//! rules = ["gcp-basic-role-on-project-or-above"]
+//! gcp = ['{"resource": "projects/shop", "policy": {"bindings": [{"role": "roles/owner", "members": ["user:alice@example.com"]}]}}']
+//! [[test.expect]]
+//! rule = "gcp-basic-role-on-project-or-above"
+//! principal = "user:alice@example.com"
+//! ```
 
 use super::diags::{Problem, RuleDiagnostic};
 use super::eval::{evaluate, CheckInput};
@@ -69,6 +82,13 @@ struct TestCaseSpec {
     /// SCP documents attached to every account of the test (the root allows everything).
     #[serde(default)]
     scp: Vec<String>,
+    /// GCP snapshot files, inline: IAM policies (`{"resource": …, "policy": …}`), Asset
+    /// Inventory items, custom roles, deny policies.
+    #[serde(default)]
+    gcp: Vec<String>,
+    /// Azure snapshot files, inline: role assignments, role definitions, deny assignments.
+    #[serde(default)]
+    azure: Vec<String>,
     /// Events alert rules are asked about (`[[test.event]]`).
     #[serde(default)]
     event: Vec<super::test_events::TestEvent>,
@@ -297,6 +317,38 @@ fn coverage_cells(
     Ok(cells)
 }
 
+/// The GCP and Azure snapshots a test gives inline (`None` when it gives none); a file that does
+/// not read is a fixture error.
+fn cloud_snapshots(
+    case: &TestCase,
+) -> Result<(Option<crate::gcp::Snapshot>, Option<crate::azure::Snapshot>), String> {
+    let fail = |errors: &[crate::source::InputError]| match errors.first() {
+        Some(e) => Err(format!("{e}")),
+        None => Ok(()),
+    };
+    let mut gcp = None;
+    if !case.spec.gcp.is_empty() {
+        let mut report = crate::ingest::gcp_iam::LoadReport::default();
+        for (i, text) in case.spec.gcp.iter().enumerate() {
+            let src = SourceFile::from_text(&format!("{} gcp[{i}]", case.location), text);
+            crate::ingest::gcp_iam::read_text(&src, &mut report);
+        }
+        fail(&report.errors)?;
+        gcp = Some(report.snapshot);
+    }
+    let mut azure = None;
+    if !case.spec.azure.is_empty() {
+        let mut report = crate::ingest::azure_rbac::LoadReport::default();
+        for (i, text) in case.spec.azure.iter().enumerate() {
+            let src = SourceFile::from_text(&format!("{} azure[{i}]", case.location), text);
+            crate::ingest::azure_rbac::read_source(&src, &mut report);
+        }
+        fail(&report.errors)?;
+        azure = Some(report.snapshot);
+    }
+    Ok((gcp, azure))
+}
+
 fn build(
     case: &TestCase,
     rules: &RuleSet,
@@ -461,7 +513,9 @@ pub fn run_tests(rules: &RuleSet, catalog: &AwsCatalog) -> Vec<TestOutcome> {
                 missing,
                 unexpected,
             };
-            let (inv, usage, now) = match build(case, rules, catalog) {
+            let built = build(case, rules, catalog)
+                .and_then(|b| cloud_snapshots(case).map(|clouds| (b, clouds)));
+            let ((inv, usage, now), (gcp, azure)) = match built {
                 Ok(b) => b,
                 Err(e) => return outcome(vec![format!("fixture error: {e}")], Vec::new()),
             };
@@ -481,6 +535,8 @@ pub fn run_tests(rules: &RuleSet, catalog: &AwsCatalog) -> Vec<TestOutcome> {
             let planned = BTreeSet::new();
             let input = CheckInput {
                 planned: &planned,
+                gcp: gcp.as_ref(),
+                azure: azure.as_ref(),
                 inventory: &inv,
                 catalog,
                 usage: Some(&usage),

@@ -309,6 +309,7 @@ fn policy_kind(k: PolicyKind) -> &'static str {
         PolicyKind::Trust => "trust",
         PolicyKind::ServiceControl => "service-control",
         PolicyKind::ResourceBased => "resource-based",
+        PolicyKind::RoleBinding => "role-binding",
     }
 }
 
@@ -1621,9 +1622,11 @@ impl RulesValidate {
             errors: r.errors(),
             warnings: r.diagnostics.len() - r.errors(),
             guardrails: set.map_or(0, |s| {
-                s.guardrails.rules.iter().filter(|r| !r.alert).count()
+                s.guardrails.rules.iter().filter(|r| !r.is_alert()).count()
             }),
-            alert_rules: set.map_or(0, |s| s.guardrails.rules.iter().filter(|r| r.alert).count()),
+            alert_rules: set.map_or(0, |s| {
+                s.guardrails.rules.iter().filter(|r| r.is_alert()).count()
+            }),
             unused_rules: set.map_or(0, |s| s.lp.unused.len()),
             risk_classes: set.map_or(0, |s| s.lp.risks.len()),
             exemptions: set.map_or(0, |s| s.lp.exemptions.len()),

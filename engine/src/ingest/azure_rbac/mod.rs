@@ -72,6 +72,11 @@ pub fn load_files(paths: &[PathBuf]) -> LoadReport {
     report
 }
 
+/// Reads one file's text into `report` (rule tests give snapshots inline).
+pub fn read_source(src: &SourceFile, report: &mut LoadReport) {
+    read_text(src, report, &mut BTreeSet::new());
+}
+
 fn read_text(src: &SourceFile, report: &mut LoadReport, seen: &mut BTreeSet<String>) {
     let items: Vec<(String, Value)> = match serde_json::from_str::<Value>(&src.text) {
         Ok(Value::Array(items)) => items
@@ -175,7 +180,7 @@ fn read_item(
 ) -> Result<(), String> {
     // `az` flattens the properties; ARM keeps them under `properties`
     let props = item.get("properties").unwrap_or(item);
-    let location = src.location(path, None);
+    let location = src.locate(path);
     if props.get("roleDefinitionId").is_some() && props.get("principalId").is_some() {
         let id = text(item, &["id"]).unwrap_or_default();
         if !id.is_empty() && !seen.insert(id.to_ascii_lowercase()) {

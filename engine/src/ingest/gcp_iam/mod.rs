@@ -119,11 +119,13 @@ fn at_line(src: &SourceFile, line: usize, json_path: &str, msg: String) -> Input
 
 /// The location of `json_path`, on line `line` (JSON lines) when known.
 fn location(src: &SourceFile, line: Option<usize>, json_path: &str) -> crate::source::Location {
-    let span = line.map(|l| {
-        let o = line_start(src, l);
-        o..o + 1
-    });
-    src.location(json_path, span)
+    match line {
+        Some(l) => {
+            let o = line_start(src, l);
+            src.location(json_path, Some(o..o + 1))
+        }
+        None => src.locate(json_path),
+    }
 }
 
 fn problem(src: &SourceFile, line: Option<usize>, path: &str, msg: String) -> InputError {

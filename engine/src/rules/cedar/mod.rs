@@ -2,13 +2,18 @@
 //! re-keyed by `@id`, strictly validated against the generated schema, and linted: permission
 //! literals must exist in the catalog, risk literals must be declared.
 
+mod asked;
+
+pub use asked::Asks;
+
 use super::diags::{Problem, RuleDiagnostic};
 use super::toml_rules::Severity;
 use crate::catalog::{ActionSet, AwsCatalog};
 use crate::source::SourceFile;
+use asked::asked_permissions;
 use cedar_policy::{
-    ActionConstraint, Effect, EntityUid, Policy, PolicyId, PolicySet, ResourceConstraint, Schema,
-    ValidationMode, Validator,
+    Effect, EntityUid, Policy, PolicyId, PolicySet, ResourceConstraint, Schema, ValidationMode,
+    Validator,
 };
 use miette::Diagnostic;
 use serde::Serialize;
@@ -51,8 +56,18 @@ pub struct GuardRule {
     /// Catalog actions its resource scope can match (`None`: any).
     #[serde(skip)]
     pub scope: Option<ActionSet>,
+    /// What it is asked about (alert rules: events, not holdings).
+    pub asks: Asks,
+    /// The permissions its conditions ask `context.permissions` about (GCP and Azure rules).
+    #[serde(skip)]
+    pub asked: BTreeSet<String>,
+}
+
+impl GuardRule {
     /// An alert rule (`action == Guard::Action::"use"`): asked about events, not holdings.
-    pub alert: bool,
+    pub fn is_alert(&self) -> bool {
+        self.asks == Asks::Events
+    }
 }
 
 /// Loaded, validated guardrails.
@@ -292,10 +307,8 @@ impl CedarSources {
                 line,
                 text: p.to_string(),
                 scope,
-                alert: matches!(
-                    p.action_constraint(),
-                    ActionConstraint::Eq(a) if a.id().unescaped() == "use"
-                ),
+                asks: Asks::of(&p),
+                asked: asked_permissions(&p),
             });
             let keyed = p.new_id(PolicyId::new(&id));
             policies.push((keyed, file, span.clone()));
