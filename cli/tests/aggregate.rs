@@ -133,7 +133,7 @@ fn bad_results_name_the_file_line_and_column_and_add_nothing() {
         &[
             result("renamed-and-missing-columns.csv"),
             result("malformed-time-on-line-4.csv"),
-            result("gcp-usage-from-bigquery.csv"),
+            result("columns-of-no-whittle-query.csv"),
             result("athena-coverage.csv"),
         ],
     );
@@ -144,7 +144,7 @@ fn bad_results_name_the_file_line_and_column_and_add_nothing() {
         "unknown column(s) `event_count`",
         "malformed-time-on-line-4.csv:4:",
         "at `first_seen`: `2026-11-02T25:61:00Z` is not a date-time",
-        "whittle does not read GCP or Azure usage yet",
+        "columns-of-no-whittle-query.csv:1:1: not a result of `whittle usage sql`",
     ] {
         assert!(err.contains(want), "{want} in\n{err}");
     }
@@ -201,4 +201,210 @@ fn without_resource_columns_calls_are_on_any_resource_and_some_of_them_is_an_err
         err.contains("missing column(s) `resource_arns`: a result has all the query's resource columns or none"),
         "{err}"
     );
+}
+
+/// A string field, or the `value` of an `{value, localizedValue}` pair (the Activity Log's).
+fn text_of(v: &serde_json::Value, key: &str) -> Option<String> {
+    let f = v.get(key)?;
+    f.as_str()
+        .or_else(|| f.get("value").and_then(|x| x.as_str()))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// Groups rows by their key columns as the query does: `min(first_seen)`, `max(last_seen)`,
+/// `count(*)`; written as JSON lines, the way `bq query --format=json` rows read once flattened
+/// (`jq -c '.[]'`) and `az monitor log-analytics query` rows do.
+fn grouped(rows: Vec<(serde_json::Value, String)>, usage: bool) -> String {
+    let mut groups: std::collections::BTreeMap<String, (serde_json::Value, String, String, u64)> =
+        std::collections::BTreeMap::new();
+    for (key, time) in rows {
+        let g = groups
+            .entry(key.to_string())
+            .or_insert_with(|| (key.clone(), time.clone(), time.clone(), 0));
+        g.1 = g.1.clone().min(time.clone());
+        g.2 = g.2.clone().max(time);
+        g.3 += 1;
+    }
+    let mut out = String::new();
+    for (_, (mut key, first, last, n)) in groups {
+        if let Some(o) = key.as_object_mut() {
+            if usage {
+                o.insert("first_seen".into(), first.into());
+                o.insert("last_seen".into(), last.into());
+            }
+            o.insert("events".into(), n.into());
+        }
+        out.push_str(&key.to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// The BigQuery queries over the sink tables, run here on the same entries: what the usage and
+/// coverage results hold.
+fn bigquery_results(entries: &[serde_json::Value]) -> (String, String) {
+    use serde_json::json;
+    let (mut usage, mut coverage) = (Vec::new(), Vec::new());
+    for e in entries {
+        let p = &e["protoPayload"];
+        let authn = &p["authenticationInfo"];
+        let time = e["timestamp"].as_str().unwrap_or_default();
+        // second precision, as FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%SZ') writes it
+        let second = format!("{}Z", &time[..19]);
+        let delegated = authn["serviceAccountDelegationInfo"].get(0).and_then(|d| {
+            d["principalSubject"]
+                .as_str()
+                .or(d["firstPartyPrincipal"]["principalEmail"].as_str())
+        });
+        let authz: Vec<serde_json::Value> = p["authorizationInfo"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|a| json!({"resource": a["resource"], "permission": a["permission"], "granted": a["granted"]}))
+            .collect();
+        usage.push((
+            json!({
+                "principal_email": authn["principalEmail"],
+                "principal_subject": authn["principalSubject"],
+                "delegated_by": delegated,
+                "service_name": p["serviceName"],
+                "method_name": p["methodName"],
+                "resource_name": p["resourceName"],
+                "status_code": p["status"]["code"],
+                "authorization_info": serde_json::Value::Array(authz).to_string(),
+            }),
+            second,
+        ));
+        let labels = &e["resource"]["labels"];
+        let log = e["logName"].as_str().unwrap_or_default();
+        coverage.push((
+            json!({
+                "provider": "gcp",
+                "scope": labels["project_id"],
+                "location": labels["location"].as_str().or(labels["region"].as_str()).or(labels["zone"].as_str()).unwrap_or("global"),
+                "day": &time[..10],
+                "service": p["serviceName"],
+                "log": if log.ends_with("data_access") { "data_access" } else { "activity" },
+            }),
+            String::new(),
+        ));
+    }
+    (grouped(usage, true), grouped(coverage, false))
+}
+
+/// The Kusto queries over `AzureActivity`, run here on the same records (the table's columns are
+/// the records' fields: `Caller`, `Claims_d`, `Authorization_d`, `OperationNameValue`,
+/// `ActivityStatusValue`, `ActivitySubstatusValue`, `SubscriptionId`).
+fn kusto_results(records: &[serde_json::Value]) -> (String, String) {
+    use serde_json::json;
+    let (mut usage, mut coverage) = (Vec::new(), Vec::new());
+    for r in records {
+        let time = text_of(r, "eventTimestamp").unwrap_or_default();
+        let second = format!("{}Z", &time[..19]);
+        let claims = &r["claims"];
+        let claim = |k: &str| claims[k].as_str().filter(|s| !s.is_empty());
+        let app = claim("idtyp") == Some("app")
+            || (claim("appid").is_some()
+                && claim("http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn").is_none()
+                && claim("name").is_none());
+        let operation = text_of(&r["authorization"], "action").or(text_of(r, "operationName"));
+        let resource = text_of(&r["authorization"], "scope").or(text_of(r, "resourceId"));
+        usage.push((
+            json!({
+                "caller": text_of(r, "caller"),
+                "caller_object_id": claim("http://schemas.microsoft.com/identity/claims/objectidentifier"),
+                "caller_type": if app { "app" } else { "user" },
+                "operation_name": operation,
+                "resource_id": resource,
+                "outcome": text_of(r, "status"),
+                "sub_status": text_of(r, "subStatus"),
+            }),
+            second,
+        ));
+        let op_name = text_of(r, "operationName").unwrap_or_default();
+        coverage.push((
+            json!({
+                "provider": "azure",
+                "scope": text_of(r, "subscriptionId"),
+                "location": "global",
+                "day": &time[..10],
+                "service": op_name.split('/').next(),
+                "log": text_of(r, "category"),
+            }),
+            String::new(),
+        ));
+    }
+    (grouped(usage, true), grouped(coverage, false))
+}
+
+/// The GCP (BigQuery) and Azure (Kusto) results of the audit-log fixtures read into the store
+/// raw ingest of the same entries makes: usage per permission, sessions (impersonation),
+/// unmapped and permission-free calls, coverage.
+#[test]
+fn bigquery_and_kusto_results_make_the_store_raw_ingest_makes() {
+    let dir = tmp("aggregate-clouds");
+    let root = common::root();
+    // the sink tables hold Admin Activity and Data Access: the entries of those logs
+    let sink = std::fs::read_to_string(
+        root.join("testdata/gcp/audit/sink-export-activity-and-data-access.jsonl"),
+    )
+    .expect("fixture");
+    let entries: Vec<serde_json::Value> = sink
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|e| {
+            let log = e["logName"].as_str().unwrap_or_default();
+            // (the fixture's entry without a timestamp is one no sink table can hold)
+            (log.ends_with("%2Factivity") || log.ends_with("%2Fdata_access"))
+                && e["timestamp"].is_string()
+        })
+        .collect();
+    assert!(entries.len() >= 5, "{}", entries.len());
+    let records: Vec<serde_json::Value> = serde_json::from_str(
+        &std::fs::read_to_string(root.join("testdata/azure/activity/az-activity-log-list.json"))
+            .expect("fixture"),
+    )
+    .expect("json");
+    let raw_files = [dir.join("entries.jsonl"), dir.join("activity.json")];
+    let lines: Vec<String> = entries.iter().map(|e| e.to_string()).collect();
+    std::fs::write(&raw_files[0], lines.join("\n")).expect("write");
+    std::fs::write(
+        &raw_files[1],
+        serde_json::Value::Array(records.clone()).to_string(),
+    )
+    .expect("write");
+    let raw = dir.join("raw.db");
+    let (code, _, err) = outcome(
+        whittle()
+            .args(["ingest", "-q", "--no-journal", "--db"])
+            .arg(&raw)
+            .args(&raw_files),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let expected = store_dump(&raw, USE_AND_COVERAGE);
+    assert!(
+        expected.iter().any(|r| r.starts_with("Text(\"gcp\")"))
+            && expected.iter().any(|r| r.starts_with("Text(\"azure\")")),
+        "{expected:?}"
+    );
+
+    let (gcp_usage, gcp_coverage) = bigquery_results(&entries);
+    let (az_usage, az_coverage) = kusto_results(&records);
+    let results = [
+        ("gcp-usage.jsonl", gcp_usage),
+        ("gcp-coverage.jsonl", gcp_coverage),
+        ("azure-usage.jsonl", az_usage),
+        ("azure-coverage.jsonl", az_coverage),
+    ];
+    let mut files = Vec::new();
+    for (name, text) in results {
+        let f = dir.join(name);
+        std::fs::write(&f, text).expect("write");
+        files.push(f);
+    }
+    let agg = dir.join("aggregate.db");
+    let (code, _, err) = ingest_aggregate(&agg, &files);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(store_dump(&agg, USE_AND_COVERAGE), expected);
 }

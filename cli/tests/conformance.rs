@@ -290,7 +290,14 @@ fn checkov_cloudformation_fixtures_are_read_and_public_trust_is_flagged() {
 /// with their counts; no rule may have errored.
 fn cloud_check(files: &[PathBuf]) -> std::collections::BTreeMap<String, usize> {
     let out = whittle()
-        .args(["check", "--rules", "@builtin", "--format", "json", "--snapshot"])
+        .args([
+            "check",
+            "--rules",
+            "@builtin",
+            "--format",
+            "json",
+            "--snapshot",
+        ])
         .args(files)
         .output()
         .expect("runs");
@@ -326,7 +333,10 @@ fn gcp_policy_library_fixtures_checked_against_the_builtin_pack() {
         "gcp-basic-role-on-project-or-above",
         "gcp-service-account-impersonation",
     ] {
-        assert!(by_rule.get(rule).is_some_and(|&n| n > 0), "{rule}: {by_rule:?}");
+        assert!(
+            by_rule.get(rule).is_some_and(|&n| n > 0),
+            "{rule}: {by_rule:?}"
+        );
     }
     assert!(by_rule.keys().all(|r| r.starts_with("gcp-")), "{by_rule:?}");
 }
@@ -345,5 +355,8 @@ fn custodian_azure_rbac_checked_against_the_builtin_pack() {
         .copied()
         .unwrap_or_default();
     assert!((1..=74).contains(&privileged), "{by_rule:?}");
-    assert!(by_rule.keys().all(|r| r.starts_with("azure-")), "{by_rule:?}");
+    assert!(
+        by_rule.keys().all(|r| r.starts_with("azure-")),
+        "{by_rule:?}"
+    );
 }

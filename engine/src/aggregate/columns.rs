@@ -141,37 +141,45 @@ pub const CLOUDTRAIL_COVERAGE: &[&str] = &[
     "events",
 ];
 
-/// The Cloud Audit Logs usage result (`bigquery`): per principal × permission × resource × outcome.
+/// The Cloud Audit Logs usage result (`bigquery`): per entry alike — who, which method, which
+/// permissions with their outcome (`authorization_info`, the entry's list as JSON) — when and how
+/// often. Read back into the entry it stands for, through the same mapping as raw entries.
 pub const GCP_USAGE: &[&str] = &[
     "principal_email",
-    "delegation_chain",
+    "principal_subject",
+    "delegated_by",
     "service_name",
     "method_name",
-    "permission",
-    "granted",
     "resource_name",
-    "project_id",
-    "log_name",
+    "status_code",
+    "authorization_info",
     "first_seen",
     "last_seen",
     "events",
 ];
 
-/// The Azure Activity Log usage result (`kusto`).
+/// The Azure Activity Log usage result (`kusto`): per record alike, as [`GCP_USAGE`].
+/// `caller_type` is `app` when the claims say an application called (`idtyp`, or an `appid`
+/// without a user's name), else `user`.
 pub const AZURE_USAGE: &[&str] = &[
     "caller",
     "caller_object_id",
+    "caller_type",
     "operation_name",
     "resource_id",
-    "subscription_id",
     "outcome",
+    "sub_status",
     "first_seen",
     "last_seen",
     "events",
 ];
 
-/// The coverage result of GCP and Azure (`--query coverage` with `bigquery` or `kusto`).
-pub const CLOUD_COVERAGE: &[&str] = &["scope", "location", "day", "service", "log", "events"];
+/// The coverage result of GCP and Azure (`--query coverage` with `bigquery` or `kusto`):
+/// `provider` is `gcp` or `azure`, `log` the log (`activity`, `data_access`, …) or the Activity
+/// Log's category.
+pub const CLOUD_COVERAGE: &[&str] = &[
+    "provider", "scope", "location", "day", "service", "log", "events",
+];
 
 impl Column {
     /// True for the columns resources are derived from (request parameters, `resources[]`): a

@@ -247,25 +247,33 @@ fn bigquery(q: Query, prefix: &str, since: &str, days: u32) -> String {
             );
             out.push_str(&entries);
             out.push_str(
-                "SELECT
-  protopayload_auditlog.authenticationInfo.principalEmail AS principal_email,
-  TO_JSON_STRING(ARRAY(
-    SELECT d.firstPartyPrincipal.principalEmail
-    FROM UNNEST(protopayload_auditlog.authenticationInfo.serviceAccountDelegationInfo) AS d
-  )) AS delegation_chain,
-  protopayload_auditlog.serviceName AS service_name,
-  protopayload_auditlog.methodName AS method_name,
-  a.permission AS permission,
-  a.granted AS granted,
-  a.resource AS resource_name,
-  resource.labels.project_id AS project_id,
-  log_name,
+                ", calls AS (
+  SELECT
+    protopayload_auditlog.authenticationInfo.principalEmail AS principal_email,
+    protopayload_auditlog.authenticationInfo.principalSubject AS principal_subject,
+    (SELECT COALESCE(d.principalSubject, d.firstPartyPrincipal.principalEmail)
+     FROM UNNEST(protopayload_auditlog.authenticationInfo.serviceAccountDelegationInfo) AS d
+     WITH OFFSET AS o ORDER BY o LIMIT 1) AS delegated_by,
+    protopayload_auditlog.serviceName AS service_name,
+    protopayload_auditlog.methodName AS method_name,
+    protopayload_auditlog.resourceName AS resource_name,
+    protopayload_auditlog.status.code AS status_code,
+    TO_JSON_STRING(ARRAY(
+      SELECT AS STRUCT a.resource, a.permission, a.granted
+      FROM UNNEST(protopayload_auditlog.authorizationInfo) AS a WITH OFFSET AS o ORDER BY o
+    )) AS authorization_info,
+    timestamp
+  FROM entries
+)
+SELECT
+  principal_email, principal_subject, delegated_by, service_name, method_name, resource_name,
+  status_code, authorization_info,
   FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%SZ', MIN(timestamp)) AS first_seen,
   FORMAT_TIMESTAMP('%Y-%m-%dT%H:%M:%SZ', MAX(timestamp)) AS last_seen,
   COUNT(*) AS events
-FROM entries, UNNEST(protopayload_auditlog.authorizationInfo) AS a
-GROUP BY principal_email, delegation_chain, service_name, method_name, permission, granted,
-  resource_name, project_id, log_name
+FROM calls
+GROUP BY principal_email, principal_subject, delegated_by, service_name, method_name,
+  resource_name, status_code, authorization_info
 ",
             );
         }
@@ -280,6 +288,7 @@ GROUP BY principal_email, delegation_chain, service_name, method_name, permissio
             out.push_str(&entries);
             out.push_str(
                 "SELECT
+  'gcp' AS provider,
   resource.labels.project_id AS scope,
   COALESCE(resource.labels.location, resource.labels.region, resource.labels.zone, 'global') AS location,
   FORMAT_TIMESTAMP('%Y-%m-%d', timestamp) AS day,
@@ -310,13 +319,17 @@ fn kusto(q: Query, table: &str, since: &str, days: u32) -> String {
                 out,
                 "{table}
 | where TimeGenerated >= datetime({since})
-| extend action = tostring(Authorization_d.action),
-    caller_object_id = tostring(Claims_d[\"http://schemas.microsoft.com/identity/claims/objectidentifier\"])
+| extend action = tostring(Authorization_d.action), scope = tostring(Authorization_d.scope),
+    caller_object_id = tostring(Claims_d[\"http://schemas.microsoft.com/identity/claims/objectidentifier\"]),
+    caller_type = iff(tostring(Claims_d.idtyp) == \"app\"
+        or (isnotempty(tostring(Claims_d.appid))
+            and isempty(tostring(Claims_d[\"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn\"]))
+            and isempty(tostring(Claims_d.name))), \"app\", \"user\")
 | summarize first_seen = min(TimeGenerated), last_seen = max(TimeGenerated), events = count()
-    by caller = Caller, caller_object_id,
+    by caller = Caller, caller_object_id, caller_type,
     operation_name = iff(isempty(action), OperationNameValue, action),
-    resource_id = tolower(_ResourceId), subscription_id = SubscriptionId,
-    outcome = ActivityStatusValue
+    resource_id = iff(isempty(scope), _ResourceId, scope),
+    outcome = ActivityStatusValue, sub_status = ActivitySubstatusValue
 "
             );
         }
@@ -333,7 +346,7 @@ fn kusto(q: Query, table: &str, since: &str, days: u32) -> String {
                 "{table}
 | where TimeGenerated >= datetime({since})
 | summarize events = count()
-    by scope = SubscriptionId, location = \"global\",
+    by provider = \"azure\", scope = SubscriptionId, location = \"global\",
     day = format_datetime(startofday(TimeGenerated), \"yyyy-MM-dd\"),
     service = tostring(split(OperationNameValue, \"/\")[0]), log = CategoryValue
 "

@@ -117,7 +117,42 @@ fn record(v: &Value, catalog: &AzureCatalog, summary: &mut UsageSummary) -> Resu
         LogClass::Management,
         at,
     );
-    summary.events += 1;
+    calls_of(v, operation, resource, Calls::one(at), catalog, summary);
+    Ok(())
+}
+
+/// Adds the calls of one record from an aggregation result (`whittle usage sql --engine
+/// kusto`): `record` is the record the row stands for, rebuilt (`authorization`, `caller`,
+/// `claims`, `status`, `subStatus`), and `calls` when and how often it was seen. Coverage comes
+/// from the coverage result.
+pub fn aggregated(
+    record: &Value,
+    calls: Calls,
+    catalog: &AzureCatalog,
+    summary: &mut UsageSummary,
+) -> Result<(), String> {
+    let authorization = record.get("authorization");
+    let operation = authorization
+        .and_then(|a| field(a, "action"))
+        .ok_or("`operation_name` is empty")?;
+    let resource = authorization.and_then(|a| field(a, "scope")).unwrap_or("*");
+    calls_of(record, operation, resource, calls, catalog, summary);
+    Ok(())
+}
+
+/// What `calls` of one record used: its events, and — when it succeeded or was refused — a use
+/// (or denial) of its operation by the caller.
+fn calls_of(
+    v: &Value,
+    operation: &str,
+    resource: &str,
+    calls: Calls,
+    catalog: &AzureCatalog,
+    summary: &mut UsageSummary,
+) {
+    let identity = v.get("identity");
+    let namespace = operation.split('/').next().unwrap_or(operation);
+    summary.events += calls.count;
     let status = field(v, "status")
         .or_else(|| field(v, "resultType"))
         .unwrap_or("");
@@ -128,16 +163,15 @@ fn record(v: &Value, catalog: &AzureCatalog, summary: &mut UsageSummary) -> Resu
     let refused = matches!(status, "Failed" | "Failure")
         && (sub.contains("Forbidden") || sub.contains("AuthorizationFailed"));
     if refused {
-        summary.denied_events += 1;
+        summary.denied_events += calls.count;
     }
     if !succeeded && !refused {
         // `Started`, `Accepted`, or a failure of another kind: the operation's outcome is another record
-        return Ok(());
+        return;
     }
-    let calls = Calls::one(at);
     let Some(id) = catalog.lookup(operation) else {
         summary.unmapped(Provider::Azure, namespace, operation, calls);
-        return Ok(());
+        return;
     };
     let claims = v
         .get("claims")
@@ -145,7 +179,7 @@ fn record(v: &Value, catalog: &AzureCatalog, summary: &mut UsageSummary) -> Resu
     let object_id = claims.and_then(|c| field(c, OBJECT_ID));
     let Some(who) = object_id.or_else(|| field(v, "caller")) else {
         summary.permissionless(Provider::Azure, namespace, operation, calls);
-        return Ok(());
+        return;
     };
     // an application (service principal, managed identity) signs in without a user's name
     let claim = |k: &str| claims.and_then(|c| field(c, k));
@@ -160,7 +194,6 @@ fn record(v: &Value, catalog: &AzureCatalog, summary: &mut UsageSummary) -> Resu
         calls,
         refused,
     );
-    Ok(())
 }
 
 /// Reads one log object that [`looks_like`] the Activity Log.

@@ -2,8 +2,9 @@
 //! or JSON lines; gzipped or not), read into the store as a log would be.
 //!
 //! Each usage row stands for calls alike: it becomes the CloudTrail record its columns describe
-//! and goes through the same attribution, event → permission mapping and resource derivation as
-//! a logged event, counted as many times as the row says. Coverage rows add their events to
+//! (or the Cloud Audit Logs entry, or the Activity Log record: `aggregate_clouds.rs`) and goes
+//! through the same attribution, event → permission mapping and resource derivation as a logged
+//! event, counted as many times as the row says. Coverage rows add their events to
 //! their day. A result is one log object, identified by its content: the same result read again
 //! adds nothing. A file with a bad row or a bad header adds nothing either (the error names the
 //! line and column); the other files are read.
@@ -11,7 +12,9 @@
 use super::mapping::source_prefix;
 use super::record::Record;
 use super::{process_calls, walk_files, Mapper};
-use crate::aggregate::columns::{Column, Into, CLOUDTRAIL_COVERAGE, CLOUDTRAIL_USAGE};
+use crate::aggregate::columns::{
+    Column, Into, AZURE_USAGE, CLOUDTRAIL_COVERAGE, CLOUDTRAIL_USAGE, CLOUD_COVERAGE, GCP_USAGE,
+};
 use crate::catalog::AwsCatalog;
 use crate::ingest::log_source::{FileOutcome, LogObject, LogSource, Skipped};
 use crate::model::time::{day_of, parse_date, parse_time, Epoch};
@@ -128,7 +131,7 @@ pub fn read_result(obj: &LogObject, mapper: &mut Mapper<'_>) -> FileOutcome {
 
 /// A table of strings: the header's (lower-cased) names, and each row's cells by column with
 /// where the row starts in the text.
-struct Table {
+pub(super) struct Table {
     names: Vec<String>,
     /// Where each name is first written.
     name_offsets: Vec<usize>,
@@ -142,15 +145,18 @@ struct Table {
 const NEVER_EMPTY: &[&str] = &[
     "event_source",
     "event_name",
+    "service_name",
+    "operation_name",
+    "provider",
     "first_seen",
     "last_seen",
     "events",
     "day",
 ];
 
-struct Row {
+pub(super) struct Row {
     /// Byte offset of the row in the file.
-    at: usize,
+    pub(super) at: usize,
     /// Cells by column; `None` for an empty cell or JSON `null`.
     cells: Vec<Option<String>>,
     /// Byte offset of each cell (the row's start when unknown).
@@ -158,7 +164,7 @@ struct Row {
 }
 
 impl Row {
-    fn cell(&self, i: Option<usize>) -> Option<&str> {
+    pub(super) fn cell(&self, i: Option<usize>) -> Option<&str> {
         i.and_then(|i| self.cells[i].as_deref())
             .filter(|s| !s.is_empty())
     }
@@ -169,18 +175,21 @@ impl Row {
 enum Kind {
     CloudTrailUsage,
     CloudTrailCoverage,
-    Gcp,
-    Azure,
+    GcpUsage,
+    AzureUsage,
+    CloudCoverage,
 }
 
 fn kind_of(names: &[String]) -> Option<Kind> {
     let has = |n: &str| names.iter().any(|x| x == n);
     if has("event_name") {
         Some(Kind::CloudTrailUsage)
-    } else if has("permission") {
-        Some(Kind::Gcp)
-    } else if has("operation_name") || has("scope") && has("log") {
-        Some(Kind::Azure)
+    } else if has("authorization_info") {
+        Some(Kind::GcpUsage)
+    } else if has("operation_name") {
+        Some(Kind::AzureUsage)
+    } else if has("provider") && has("log") {
+        Some(Kind::CloudCoverage)
     } else if has("day") && (has("event_source") || has("account_id")) {
         Some(Kind::CloudTrailCoverage)
     } else {
@@ -214,11 +223,13 @@ fn summarise(
             "",
             Some(0),
             format!(
-                "not a result of `whittle usage sql`: its columns ({}) are neither the usage \
-                 result's (`event_source`, `event_name`, …, `events`) nor the coverage result's \
-                 (`{}`)",
+                "not a result of `whittle usage sql`: its columns ({}) are none of its \
+                 results' — CloudTrail usage (`event_source`, `event_name`, …, `events`), \
+                 CloudTrail coverage (`{}`), Cloud Audit Logs usage (`authorization_info`, …), \
+                 Activity Log usage (`operation_name`, …), GCP and Azure coverage (`{}`)",
                 table.names.join(", "),
-                CLOUDTRAIL_COVERAGE.join("`, `")
+                CLOUDTRAIL_COVERAGE.join("`, `"),
+                CLOUD_COVERAGE.join("`, `")
             ),
         )
     })?;
@@ -228,21 +239,9 @@ fn summarise(
             .map(|c| (c.name, c.optional || c.names_resources()))
             .collect(),
         Kind::CloudTrailCoverage => CLOUDTRAIL_COVERAGE.iter().map(|&n| (n, false)).collect(),
-        Kind::Gcp | Kind::Azure => {
-            let what = if kind == Kind::Gcp {
-                "a Cloud Audit Logs (GCP) result"
-            } else {
-                "an Azure Activity Log result"
-            };
-            return Err(src.error(
-                "",
-                Some(0),
-                format!(
-                    "{what}: whittle does not read GCP or Azure usage yet (AWS CloudTrail \
-                     results only); nothing was ingested from it"
-                ),
-            ));
-        }
+        Kind::GcpUsage => GCP_USAGE.iter().map(|&n| (n, false)).collect(),
+        Kind::AzureUsage => AZURE_USAGE.iter().map(|&n| (n, false)).collect(),
+        Kind::CloudCoverage => CLOUD_COVERAGE.iter().map(|&n| (n, false)).collect(),
     };
     check_columns(src, &table, &expected)?;
     let mut warnings = Vec::new();
@@ -261,10 +260,33 @@ fn summarise(
                 usage_row(src, row, &columns, mapper, &mut summary)?;
             }
         }
-        _ => {
+        Kind::CloudTrailCoverage => {
             let at: Vec<Option<usize>> = CLOUDTRAIL_COVERAGE.iter().map(|n| index(n)).collect();
             for row in &table.rows {
                 coverage_row(src, row, &at, &mut summary)?;
+            }
+        }
+        Kind::GcpUsage | Kind::AzureUsage => {
+            let columns = if kind == Kind::GcpUsage {
+                GCP_USAGE
+            } else {
+                AZURE_USAGE
+            };
+            let at: Vec<Option<usize>> = columns.iter().map(|n| index(n)).collect();
+            for row in &table.rows {
+                super::aggregate_clouds::usage_row(
+                    src,
+                    row,
+                    kind == Kind::GcpUsage,
+                    &at,
+                    &mut summary,
+                )?;
+            }
+        }
+        Kind::CloudCoverage => {
+            let at: Vec<Option<usize>> = CLOUD_COVERAGE.iter().map(|n| index(n)).collect();
+            for row in &table.rows {
+                super::aggregate_clouds::coverage_row(src, row, &at, &mut summary)?;
             }
         }
     }
@@ -341,7 +363,7 @@ fn check_columns(
     Err(src.error("", Some(at), msg))
 }
 
-fn cell_error(
+pub(super) fn cell_error(
     src: &SourceFile,
     row: &Row,
     i: Option<usize>,
@@ -352,7 +374,7 @@ fn cell_error(
     src.error(name, Some(at), msg)
 }
 
-fn time_cell(
+pub(super) fn time_cell(
     src: &SourceFile,
     row: &Row,
     i: Option<usize>,
@@ -366,7 +388,7 @@ fn time_cell(
     parse_time(t).ok_or_else(|| cell_error(src, row, i, name, format!("`{v}` is not a date-time")))
 }
 
-fn count_cell(src: &SourceFile, row: &Row, i: Option<usize>) -> Result<u64, InputError> {
+pub(super) fn count_cell(src: &SourceFile, row: &Row, i: Option<usize>) -> Result<u64, InputError> {
     let v = row.cell(i).unwrap_or("");
     match v.parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),

@@ -9,6 +9,7 @@
 
 mod activity;
 pub mod aggregate;
+mod aggregate_clouds;
 mod attribution;
 mod diags;
 mod mapping;

@@ -124,7 +124,7 @@ fn principal_of(a: &AuthenticationInfo) -> Option<String> {
 
 /// The log class of a `logName`: management for Admin Activity, System Event and Policy Denied,
 /// data for Data Access.
-fn class_of(log_name: &str) -> LogClass {
+pub(crate) fn class_of(log_name: &str) -> LogClass {
     if log_name.ends_with("data_access") {
         LogClass::Data
     } else {
@@ -133,7 +133,7 @@ fn class_of(log_name: &str) -> LogClass {
 }
 
 /// A zone's region (`us-central1-a` → `us-central1`); regions and multi-regions as they are.
-fn region_of(location: &str) -> &str {
+pub(crate) fn region_of(location: &str) -> &str {
     match location.rsplit_once('-') {
         Some((region, zone))
             if zone.len() == 1
@@ -186,7 +186,6 @@ fn entry(e: &Entry, catalog: &GcpCatalog, summary: &mut UsageSummary) -> Result<
         .service_name
         .as_deref()
         .ok_or("entry has no `protoPayload.serviceName`")?;
-    let method = p.method_name.as_deref().unwrap_or("");
     let labels = e.resource.as_ref().map(|r| &r.labels);
     let label = |k: &str| labels.and_then(|l| l.get(k)).and_then(|v| v.as_str());
     let project = label("project_id")
@@ -209,9 +208,35 @@ fn entry(e: &Entry, catalog: &GcpCatalog, summary: &mut UsageSummary) -> Result<
         class_of(log_name),
         at,
     );
-    let calls = Calls::one(at);
+    calls_of(p, Calls::one(at), catalog, summary);
+    Ok(true)
+}
+
+/// Adds the calls of one entry from an aggregation result (`whittle usage sql --engine
+/// bigquery`): `entry` is the entry the row stands for, rebuilt (its `protoPayload` fields), and
+/// `calls` when and how often it was seen. Coverage comes from the coverage result.
+pub fn aggregated(
+    entry: serde_json::Value,
+    calls: Calls,
+    catalog: &GcpCatalog,
+    summary: &mut UsageSummary,
+) -> Result<(), String> {
+    let e: Entry = serde_json::from_value(entry).map_err(|e| e.to_string())?;
+    let p = e.proto_payload.as_ref().ok_or("no `protoPayload`")?;
+    if p.service_name.is_none() {
+        return Err("`service_name` is empty".into());
+    }
+    calls_of(p, calls, catalog, summary);
+    Ok(())
+}
+
+/// What `calls` of one audit log entry used: its events, and per permission of
+/// `authorizationInfo` a use by the principal (or a denial).
+fn calls_of(p: &AuditLog, calls: Calls, catalog: &GcpCatalog, summary: &mut UsageSummary) {
+    let service = p.service_name.as_deref().unwrap_or_default();
+    let method = p.method_name.as_deref().unwrap_or("");
     let status_denied = p.status.as_ref().and_then(|s| s.code) == Some(7);
-    summary.events += 1;
+    summary.events += calls.count;
     let authz: Vec<&AuthorizationInfo> = p
         .authorization_info
         .iter()
@@ -219,16 +244,16 @@ fn entry(e: &Entry, catalog: &GcpCatalog, summary: &mut UsageSummary) -> Result<
         .collect();
     let denied = status_denied || authz.iter().any(|a| a.granted == Some(false));
     if denied {
-        summary.denied_events += 1;
+        summary.denied_events += calls.count;
     }
     if authz.is_empty() {
         summary.unmapped(Provider::Gcp, service, method, calls);
-        return Ok(true);
+        return;
     }
     let Some(who) = p.authentication_info.as_ref().and_then(principal_of) else {
         // an anonymous call (`allUsers` access to public data) uses no one's permissions
         summary.permissionless(Provider::Gcp, service, method, calls);
-        return Ok(true);
+        return;
     };
     let kind = crate::gcp::member::parse(&who)
         .map(|m| m.kind.principal_kind().as_str())
@@ -272,7 +297,6 @@ fn entry(e: &Entry, catalog: &GcpCatalog, summary: &mut UsageSummary) -> Result<
             refused,
         );
     }
-    Ok(true)
 }
 
 /// Reads one log object that [`looks_like`] Cloud Audit Logs.
