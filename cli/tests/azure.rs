@@ -216,3 +216,26 @@ fn check_holds_azure_assignments_to_the_builtin_guardrails() {
     assert_eq!(code, Some(1), "{err}");
     insta::assert_snapshot!("azure_check", out);
 }
+
+/// `usage summary` over a store with GCP and Azure logs: a coverage section per provider, each
+/// saying what its logs cannot show (Data Access where not enabled; the data plane).
+#[test]
+fn usage_summary_speaks_of_each_cloud_in_its_own_words() {
+    let dir = common::tmp("three-clouds-summary");
+    let db = dir.join("usage.db");
+    let (code, _, err) = outcome(
+        whittle()
+            .args(["ingest", "-q", "--no-journal", "--db"])
+            .arg(&db)
+            .args([
+                "testdata/gcp/audit",
+                "testdata/azure/activity/az-activity-log-list.json",
+            ]),
+    );
+    // the GCP sink export has a bad line on purpose: named, exit 1, the rest counted
+    assert_eq!(code, Some(1), "{err}");
+    let (code, out, err) = outcome(whittle().args(["usage", "summary", "--db"]).arg(&db));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(!out.contains("coverage by account and region:"), "{out}");
+    insta::assert_snapshot!("gcp_and_azure_usage_summary", out);
+}

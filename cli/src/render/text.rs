@@ -1174,8 +1174,6 @@ pub fn rule_list(w: &mut dyn Write, set: &whittle_engine::rules::RuleSet) -> io:
 }
 
 pub fn usage_summary(w: &mut dyn Write, s: &whittle_engine::usage::Summary) -> io::Result<()> {
-    use whittle_engine::model::time::{iso_day, iso_days};
-
     writeln!(
         w,
         "{} log objects, {} events ({} records skipped)",
@@ -1191,39 +1189,45 @@ pub fn usage_summary(w: &mut dyn Write, s: &whittle_engine::usage::Summary) -> i
         "{} events need no permission, {} events unmapped (see `whittle usage unmapped`)",
         s.permissionless_events, s.unmapped_events
     )?;
-    writeln!(w, "\ncoverage by account and region:")?;
-    for r in &s.regions {
-        let gaps = if r.gaps.is_empty() {
-            "no gaps".to_string()
-        } else {
-            let g: Vec<String> = r
-                .gaps
-                .iter()
-                .take(5)
-                .map(|(a, b)| iso_days(*a, *b))
-                .collect();
-            format!(
-                "{} gap(s): {}{}",
-                r.gaps.len(),
-                g.join(", "),
-                if r.gaps.len() > 5 { ", …" } else { "" }
-            )
-        };
-        writeln!(
-            w,
-            "  {} {:<14} {} .. {}  {} days with events, {}, {} events",
-            r.scope,
-            r.location,
-            iso_day(r.first_day),
-            iso_day(r.last_day),
-            r.days_with_events,
-            gaps,
-            r.events
-        )?;
-    }
-    writeln!(w, "\ncoverage by service:")?;
-    for c in &s.services {
-        service_row(w, c)?;
+    // one section per provider, each in its own words (AWS first, as stores of AWS alone read)
+    for (provider, regions, services, note) in [
+        ("aws", "coverage by account and region:", "coverage by service:", None),
+        (
+            "gcp",
+            "coverage by project and location (GCP):",
+            "coverage by service (GCP):",
+            Some(
+                "Admin Activity audit logs are always written; Data Access logs only where they are \
+                 enabled: `data` counts show the services and days they were, and where there are \
+                 none, data reads and writes are not in these logs",
+            ),
+        ),
+        (
+            "azure",
+            "coverage by subscription (Azure):",
+            "coverage by resource provider (Azure):",
+            Some(
+                "the Activity Log holds control-plane operations only: data-plane operations (blob \
+                 reads, Key Vault secret gets, …) are not in it, so their absence is never read as \
+                 non-use",
+            ),
+        ),
+    ] {
+        let rows: Vec<_> = s.regions.iter().filter(|r| r.provider == provider).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        writeln!(w, "\n{regions}")?;
+        if let Some(n) = note {
+            writeln!(w, "  ({n})")?;
+        }
+        for r in rows {
+            coverage_row(w, r)?;
+        }
+        writeln!(w, "\n{services}")?;
+        for c in s.services.iter().filter(|c| c.provider == provider) {
+            service_row(w, c)?;
+        }
     }
     if let Some(v) = s.migrated_from {
         writeln!(
@@ -1235,6 +1239,38 @@ pub fn usage_summary(w: &mut dyn Write, s: &whittle_engine::usage::Summary) -> i
         }
     }
     Ok(())
+}
+
+/// One scope and location's coverage: days with events, gaps, events.
+fn coverage_row(w: &mut dyn Write, r: &whittle_engine::usage::RegionCoverage) -> io::Result<()> {
+    use whittle_engine::model::time::{iso_day, iso_days};
+    let gaps = if r.gaps.is_empty() {
+        "no gaps".to_string()
+    } else {
+        let g: Vec<String> = r
+            .gaps
+            .iter()
+            .take(5)
+            .map(|(a, b)| iso_days(*a, *b))
+            .collect();
+        format!(
+            "{} gap(s): {}{}",
+            r.gaps.len(),
+            g.join(", "),
+            if r.gaps.len() > 5 { ", …" } else { "" }
+        )
+    };
+    writeln!(
+        w,
+        "  {} {:<14} {} .. {}  {} days with events, {}, {} events",
+        r.scope,
+        r.location,
+        iso_day(r.first_day),
+        iso_day(r.last_day),
+        r.days_with_events,
+        gaps,
+        r.events
+    )
 }
 
 /// One service's coverage: events of each class, the days they span.
