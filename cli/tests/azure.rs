@@ -239,3 +239,30 @@ fn usage_summary_speaks_of_each_cloud_in_its_own_words() {
     assert!(!out.contains("coverage by account and region:"), "{out}");
     insta::assert_snapshot!("gcp_and_azure_usage_summary", out);
 }
+
+/// `check --principal` takes an Azure principal's UPN: its findings name its object id.
+#[test]
+fn check_finds_an_azure_principal_by_its_upn() {
+    let (code, out, err) = outcome(
+        whittle()
+            .args([
+                "check",
+                "--rules",
+                "@builtin",
+                "--principal",
+                "Alice@Contoso.com",
+            ])
+            .arg("--snapshot")
+            .args(files(&[
+                "role-assignments-az-cli.json",
+                "role-definitions-az-cli.json",
+            ])),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        out.contains(
+            "azure-privileged-role-at-subscription-or-above  aaaaaaaa-0000-4000-8000-000000000001"
+        ) && out.contains("1 finding(s)"),
+        "{out}"
+    );
+}

@@ -302,3 +302,54 @@ fn check_of_gcp_bindings_in_sarif_points_at_each_binding() {
         "a role is bound to allUsers or allAuthenticatedUsers: allUsers (role `roles/storage.objectViewer` at `projects/demo-app-prod`)"
     );
 }
+
+/// `--principal` takes the bare email of a GCP member where it is unambiguous: `check` keeps that
+/// member's findings, `usage show` shows its usage under the member string.
+#[test]
+fn a_bare_email_names_the_gcp_member() {
+    let (code, out, err) = outcome(
+        whittle()
+            .args([
+                "check",
+                "--rules",
+                "@builtin",
+                "--principal",
+                "alice@example.com",
+            ])
+            .arg("--snapshot")
+            .args(files(&["project-policy-wrapped.json"])),
+    );
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        out.contains("gcp-basic-role-on-project-or-above  user:alice@example.com")
+            && out.contains("1 finding(s)")
+            && !out.contains("allUsers"),
+        "{out}"
+    );
+    let db = common::tmp("gcp-bare-email").join("usage.db");
+    let (code, _, err) = outcome(
+        whittle()
+            .args(["ingest", "-q", "--no-journal", "--db"])
+            .arg(&db)
+            .arg("testdata/gcp/audit/gcloud-logging-read.json"),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, out, err) = outcome(
+        whittle()
+            .args(["usage", "show", "--principal", "alice@example.com", "--db"])
+            .arg(&db),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("user:alice@example.com: "), "{out}");
+    // not a member of the store: said so, with nothing guessed
+    let (code, _, err) = outcome(
+        whittle()
+            .args(["usage", "show", "--principal", "nobody@example.com", "--db"])
+            .arg(&db),
+    );
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("no usage recorded for `nobody@example.com`"),
+        "{err}"
+    );
+}

@@ -22,6 +22,7 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
             principal: a.principal.clone(),
             rules: a.rules_shown.clone(),
             min_severity: a.severity.map(|s| s.severity()),
+            aliases: Vec::new(),
         },
     })?;
     diagnostics::rule_diagnostics(&report.rule_diagnostics);

@@ -44,6 +44,9 @@ pub struct FindingFilter {
     pub rules: Vec<String>,
     /// At or above this severity.
     pub min_severity: Option<Severity>,
+    /// Other ids of the principal `principal` names: the Azure object ids of the assignments
+    /// whose principal name (UPN) it matches. Filled in by [`check`] from the snapshots.
+    pub aliases: Vec<String>,
 }
 
 impl FindingFilter {
@@ -51,7 +54,15 @@ impl FindingFilter {
     pub fn keeps(&self, f: &Finding) -> bool {
         let principal = self.principal.as_deref().is_none_or(|pat| {
             let name = f.principal.rsplit('/').next().unwrap_or(&f.principal);
-            crate::glob::matches(pat, &f.principal, false) || crate::glob::matches(pat, name, false)
+            // a GCP member by its email: `user:alice@example.com`, `deleted:user:…?uid=…`
+            let email = f
+                .principal
+                .rsplit_once(':')
+                .map(|(_, e)| e.split_once("?uid=").map_or(e, |(e, _)| e));
+            crate::glob::matches(pat, &f.principal, false)
+                || crate::glob::matches(pat, name, false)
+                || email.is_some_and(|e| crate::glob::matches(pat, e, false))
+                || self.aliases.contains(&f.principal)
         });
         let rule = self.rules.is_empty()
             || self
@@ -123,6 +134,21 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
     let azure =
         (!azure_files.is_empty()).then(|| crate::ingest::azure_rbac::load_files(&azure_files));
     let mut loaded = aws_authz::load_files(&aws_files);
+    let mut filter = req.filter.clone();
+    if let (Some(pat), Some(a)) = (&filter.principal, &azure) {
+        // an Azure principal by its UPN or display name: findings name its object id
+        filter.aliases = a
+            .snapshot
+            .assignments
+            .iter()
+            .filter(|x| {
+                x.principal_name
+                    .as_deref()
+                    .is_some_and(|n| crate::glob::matches(pat, n, true))
+            })
+            .map(|x| x.principal_id.to_ascii_lowercase())
+            .collect();
+    }
     if let Some(g) = &gcp {
         loaded.errors.extend(g.errors.iter().cloned());
         loaded.warnings.extend(g.warnings.iter().cloned());
@@ -209,10 +235,7 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
     report.input_warnings = loaded.warnings;
     report.input_warnings.extend(change.warnings);
     let total = findings.len();
-    report.findings = findings
-        .into_iter()
-        .filter(|f| req.filter.keeps(f))
-        .collect();
+    report.findings = findings.into_iter().filter(|f| filter.keeps(f)).collect();
     report.filtered_out = total - report.findings.len();
     report.rules = Some(set);
     Ok(report)

@@ -454,6 +454,22 @@ pub struct UsageShowReport {
     pub rule_diagnostics: Vec<crate::rules::RuleDiagnostic>,
 }
 
+/// The one GCP member of the store whose email is `email` (`alice@example.com` for
+/// `user:alice@example.com`); `None` when there is none, or more than one.
+fn gcp_member_of(store: &Store, email: &str) -> Result<Option<String>, JobError> {
+    if email.contains(':') || !email.contains('@') {
+        return Ok(None);
+    }
+    let mut found = store.principals()?.into_iter().map(|(p, _)| p).filter(|p| {
+        p.split_once(':')
+            .is_some_and(|(kind, e)| !kind.contains('/') && e.eq_ignore_ascii_case(email))
+    });
+    Ok(match (found.next(), found.next()) {
+        (Some(one), None) => Some(one),
+        _ => None,
+    })
+}
+
 /// The error for a principal the store has no usage of, naming the ones with the same name.
 pub(super) fn no_usage(store: &Store, principal: &str) -> Result<JobError, JobError> {
     let tail = |s: &str| s.rsplit(['/', ':']).next().unwrap_or("").to_string();
@@ -484,7 +500,12 @@ pub fn usage_show(
     let mut rows = store.usage_rows(query.principal.as_deref(), query.resource.as_deref())?;
     if let Some(principal) = &query.principal {
         if rows.is_empty() && !store.principals()?.iter().any(|(p, _)| p == principal) {
-            return Err(no_usage(&store, principal)?);
+            match gcp_member_of(&store, principal)? {
+                Some(member) => {
+                    rows = store.usage_rows(Some(&member), query.resource.as_deref())?;
+                }
+                None => return Err(no_usage(&store, principal)?),
+            }
         }
     }
     if let Some(pat) = &query.action {
