@@ -266,3 +266,28 @@ fn check_finds_an_azure_principal_by_its_upn() {
         "{out}"
     );
 }
+
+/// `usage show --principal` takes the UPN a user signed in with: the Activity Log names it
+/// beside the object id, and the usage is shown under the object id, the UPN as its session.
+#[test]
+fn usage_show_finds_an_azure_user_by_its_upn() {
+    let db = common::tmp("azure-upn").join("usage.db");
+    let (code, _, err) = outcome(
+        whittle()
+            .args(["ingest", "-q", "--no-journal", "--db"])
+            .arg(&db)
+            .arg("testdata/azure/activity/az-activity-log-list.json"),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let (code, out, err) = outcome(
+        whittle()
+            .args(["usage", "show", "--principal", "Alice@Contoso.com", "--db"])
+            .arg(&db),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.starts_with("aaaaaaaa-0000-4000-8000-000000000001: 1 permission/resource pair(s)")
+            && out.contains("signed in as alice@contoso.com"),
+        "{out}"
+    );
+}

@@ -1018,15 +1018,7 @@ pub fn usage_show(w: &mut dyn Write, r: &whittle_engine::UsageShowReport) -> io:
     use whittle_engine::model::time::iso;
     let t = |v: Option<i64>| v.map(iso).unwrap_or_else(|| "-".into());
     let q = &r.query;
-    // a bare email resolves to the GCP member it is: name the member
-    let principal = q.principal.as_ref().map(|p| {
-        r.rows
-            .first()
-            .map(|x| &x.principal)
-            .filter(|x| !x.eq_ignore_ascii_case(p) && x.ends_with(p.as_str()))
-            .unwrap_or(p)
-    });
-    let subject = match (principal, &q.resource) {
+    let subject = match (&q.principal, &q.resource) {
         (Some(p), Some(res)) => format!("{p} on {res}"),
         (Some(p), None) => p.clone(),
         (None, Some(res)) => format!("who used {res}"),

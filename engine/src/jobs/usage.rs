@@ -454,20 +454,32 @@ pub struct UsageShowReport {
     pub rule_diagnostics: Vec<crate::rules::RuleDiagnostic>,
 }
 
-/// The one GCP member of the store whose email is `email` (`alice@example.com` for
-/// `user:alice@example.com`); `None` when there is none, or more than one.
-fn gcp_member_of(store: &Store, email: &str) -> Result<Option<String>, JobError> {
+/// The one principal of the store an email names: the GCP member with that email
+/// (`user:alice@example.com`), else the Azure principal whose calls were signed in as that UPN
+/// (its object id); `None` when there is none, or more than one.
+fn principal_named(store: &Store, email: &str) -> Result<Option<String>, JobError> {
     if email.contains(':') || !email.contains('@') {
         return Ok(None);
     }
-    let mut found = store.principals()?.into_iter().map(|(p, _)| p).filter(|p| {
-        p.split_once(':')
-            .is_some_and(|(kind, e)| !kind.contains('/') && e.eq_ignore_ascii_case(email))
-    });
-    Ok(match (found.next(), found.next()) {
+    let one = |mut found: std::vec::IntoIter<String>| match (found.next(), found.next()) {
         (Some(one), None) => Some(one),
         _ => None,
-    })
+    };
+    let members: Vec<String> = store
+        .principals()?
+        .into_iter()
+        .map(|(p, _)| p)
+        .filter(|p| {
+            p.split_once(':')
+                .is_some_and(|(kind, e)| !kind.contains('/') && e.eq_ignore_ascii_case(email))
+        })
+        .collect();
+    if let Some(m) = one(members.into_iter()) {
+        return Ok(Some(m));
+    }
+    let signed_in =
+        store.principals_with_session(&crate::ingest::azure_activity::signed_in_as(email))?;
+    Ok(one(signed_in.into_iter()))
 }
 
 /// The error for a principal the store has no usage of, naming the ones with the same name.
@@ -497,15 +509,16 @@ pub fn usage_show(
     rules: &[PathBuf],
 ) -> Result<UsageShowReport, JobError> {
     let store = open_existing(db)?;
+    let mut query = query.clone();
     let mut rows = store.usage_rows(query.principal.as_deref(), query.resource.as_deref())?;
-    if let Some(principal) = &query.principal {
-        if rows.is_empty() && !store.principals()?.iter().any(|(p, _)| p == principal) {
-            match gcp_member_of(&store, principal)? {
-                Some(member) => {
-                    rows = store.usage_rows(Some(&member), query.resource.as_deref())?;
-                }
-                None => return Err(no_usage(&store, principal)?),
-            }
+    if let Some(principal) = query.principal.clone() {
+        if rows.is_empty() && !store.principals()?.iter().any(|(p, _)| *p == principal) {
+            // a GCP member's bare email, an Azure user's UPN: the principal they name
+            let Some(id) = principal_named(&store, &principal)? else {
+                return Err(no_usage(&store, &principal)?);
+            };
+            rows = store.usage_rows(Some(&id), query.resource.as_deref())?;
+            query.principal = Some(id);
         }
     }
     if let Some(pat) = &query.action {
@@ -564,7 +577,7 @@ pub fn usage_show(
         }
     }
     Ok(UsageShowReport {
-        query: query.clone(),
+        query,
         rows,
         rollup,
         sessions,

@@ -914,6 +914,16 @@ impl Store {
         )
     }
 
+    /// The principals with a session of that name (compared without regard to case).
+    pub fn principals_with_session(&self, session: &str) -> Result<Vec<String>, StoreError> {
+        self.query(
+            "SELECT DISTINCT p.ident FROM sessions s JOIN principals p ON p.id = s.principal
+             WHERE s.session = ?1 COLLATE NOCASE ORDER BY p.ident",
+            [session],
+            |r| r.get(0),
+        )
+    }
+
     /// A principal's role sessions: (session name, calls, last seen), most recent first.
     pub fn sessions(&self, principal: &str) -> Result<Vec<(String, u64, Epoch)>, StoreError> {
         self.query(

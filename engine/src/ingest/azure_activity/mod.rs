@@ -121,6 +121,11 @@ fn record(v: &Value, catalog: &AzureCatalog, summary: &mut UsageSummary) -> Resu
     Ok(())
 }
 
+/// The session under which an Azure principal's calls made as `upn` are kept.
+pub fn signed_in_as(upn: &str) -> String {
+    format!("signed in as {}", upn.to_ascii_lowercase())
+}
+
 /// Adds the calls of one record from an aggregation result (`whittle usage sql --engine
 /// kusto`): `record` is the record the row stands for, rebuilt (`authorization`, `caller`,
 /// `claims`, `status`, `subStatus`), and `calls` when and how often it was seen. Coverage comes
@@ -187,6 +192,12 @@ fn calls_of(
         || (claim("appid").is_some() && claim(UPN).is_none() && claim("name").is_none());
     let kind = if app { "service-account" } else { "user" };
     let p = summary.principal(Provider::Azure, &who.to_ascii_lowercase(), kind);
+    // the name a user signed in with, beside its object id: `usage show` finds it by its UPN
+    if let Some(upn) = claim(UPN).or_else(|| field(v, "caller").filter(|c| c.contains('@'))) {
+        if !upn.eq_ignore_ascii_case(who) {
+            summary.session(p, &signed_in_as(upn), calls);
+        }
+    }
     summary.record(
         p,
         PermissionRef::new(Provider::Azure, id),
