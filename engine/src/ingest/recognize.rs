@@ -121,3 +121,29 @@ mod tests {
         assert_eq!(shape_of(["something"]), None);
     }
 }
+
+/// Snapshot files told apart by cloud, from their content (`--snapshot` takes all three).
+#[derive(Debug, Default)]
+pub struct SnapshotFiles {
+    /// GCP IAM exports.
+    pub gcp: Vec<std::path::PathBuf>,
+    /// Azure RBAC exports.
+    pub azure: Vec<std::path::PathBuf>,
+    /// The rest, read as AWS snapshots (which say what they are when they are not).
+    pub aws: Vec<std::path::PathBuf>,
+}
+
+/// Sorts `paths` by the cloud their content belongs to.
+pub fn by_cloud(paths: &[std::path::PathBuf]) -> SnapshotFiles {
+    let mut out = SnapshotFiles::default();
+    for p in paths {
+        if super::gcp_iam::is_gcp_file(p) {
+            out.gcp.push(p.clone());
+        } else if super::azure_rbac::is_azure_file(p) {
+            out.azure.push(p.clone());
+        } else {
+            out.aws.push(p.clone());
+        }
+    }
+    out
+}

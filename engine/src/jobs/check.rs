@@ -122,18 +122,11 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
         return Ok(report);
     };
     // GCP and Azure snapshots are recognised by content, the rest read as AWS
-    let (gcp_files, rest): (Vec<PathBuf>, Vec<PathBuf>) = req
-        .snapshots
-        .iter()
-        .cloned()
-        .partition(|p| crate::ingest::gcp_iam::is_gcp_file(p));
-    let (azure_files, aws_files): (Vec<PathBuf>, Vec<PathBuf>) = rest
-        .into_iter()
-        .partition(|p| crate::ingest::azure_rbac::is_azure_file(p));
-    let gcp = (!gcp_files.is_empty()).then(|| crate::ingest::gcp_iam::load_files(&gcp_files));
+    let files = crate::ingest::recognize::by_cloud(&req.snapshots);
+    let gcp = (!files.gcp.is_empty()).then(|| crate::ingest::gcp_iam::load_files(&files.gcp));
     let azure =
-        (!azure_files.is_empty()).then(|| crate::ingest::azure_rbac::load_files(&azure_files));
-    let mut loaded = aws_authz::load_files(&aws_files);
+        (!files.azure.is_empty()).then(|| crate::ingest::azure_rbac::load_files(&files.azure));
+    let mut loaded = aws_authz::load_files(&files.aws);
     let mut filter = req.filter.clone();
     if let (Some(pat), Some(a)) = (&filter.principal, &azure) {
         // an Azure principal by its UPN or display name: findings name its object id

@@ -60,13 +60,8 @@ pub fn inventory(snapshots: &[PathBuf]) -> InventoryReport {
 
 /// [`inventory`], telling `progress` how far loading and resolving are.
 pub fn inventory_reporting(snapshots: &[PathBuf], progress: &dyn Stages) -> InventoryReport {
-    let (gcp, rest): (Vec<PathBuf>, Vec<PathBuf>) = snapshots
-        .iter()
-        .cloned()
-        .partition(|p| crate::ingest::gcp_iam::is_gcp_file(p));
-    let (azure, aws): (Vec<PathBuf>, Vec<PathBuf>) = rest
-        .into_iter()
-        .partition(|p| crate::ingest::azure_rbac::is_azure_file(p));
+    let crate::ingest::recognize::SnapshotFiles { gcp, azure, aws } =
+        crate::ingest::recognize::by_cloud(snapshots);
     let mut report =
         inventory_of_reporting(aws_authz::load_files_reporting(&aws, progress), progress);
     if !gcp.is_empty() {
