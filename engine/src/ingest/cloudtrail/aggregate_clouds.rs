@@ -4,7 +4,7 @@
 //! `azure_activity::aggregated`), counted as often as the row says; coverage rows add their events
 //! to their day, as raw entries would.
 
-use super::aggregate::{cell_error, count_cell, time_cell, Row};
+use super::result_table::{cell_error, count_cell, time_cell, Row};
 use crate::catalog::{AzureCatalog, GcpCatalog};
 use crate::ingest::{azure_activity, gcp_audit};
 use crate::model::time::{day_of, parse_date};

@@ -15,6 +15,7 @@ mod diags;
 mod mapping;
 mod record;
 mod resources;
+mod result_table;
 
 pub use activity::{decompress, Activity};
 use attribution::attribute;
