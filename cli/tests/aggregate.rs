@@ -281,7 +281,10 @@ fn bigquery_results(entries: &[serde_json::Value]) -> (String, String) {
         coverage.push((
             json!({
                 "provider": "gcp",
-                "scope": labels["project_id"],
+                // the label, else the project the entry was logged in
+                "scope": labels["project_id"].as_str().or_else(|| {
+                    log.strip_prefix("projects/").and_then(|r| r.split('/').next())
+                }),
                 "location": labels["location"].as_str().or(labels["region"].as_str()).or(labels["zone"].as_str()).unwrap_or("global"),
                 "day": &time[..10],
                 "service": p["serviceName"],

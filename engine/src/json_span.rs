@@ -136,9 +136,93 @@ pub fn span_of(text: &str, path: &str) -> Option<Range<usize>> {
     Some(at..value_end(b, at)?)
 }
 
+/// Every object and array of a JSON text by its path, found in one pass: for a reader that
+/// locates thousands of items of one file (`[i]`, `.value[i]`, `.policy.bindings[k]`), where
+/// [`span_of`] for each would scan the file again and again.
+pub fn containers(text: &str) -> std::collections::HashMap<String, Range<usize>> {
+    let mut out = std::collections::HashMap::new();
+    let b = text.as_bytes();
+    let at = ws(b, 0);
+    let mut path = String::new();
+    walk(b, text, at, &mut path, &mut out);
+    out
+}
+
+/// Records the container at `at` (and those inside it) under `path`; returns where it ends.
+fn walk(
+    b: &[u8],
+    text: &str,
+    at: usize,
+    path: &mut String,
+    out: &mut std::collections::HashMap<String, Range<usize>>,
+) -> Option<usize> {
+    let open = *b.get(at)?;
+    if open != b'{' && open != b'[' {
+        return value_end(b, at);
+    }
+    let mut i = ws(b, at + 1);
+    let mut n = 0usize;
+    let base = path.len();
+    loop {
+        match *b.get(i)? {
+            b'}' | b']' => {
+                out.insert(path.clone(), at..i + 1);
+                return Some(i + 1);
+            }
+            b',' => i = ws(b, i + 1),
+            _ if open == b'{' => {
+                let key_end = string_end(b, i)?;
+                let key = text.get(i + 1..key_end - 1)?;
+                i = ws(b, key_end);
+                if *b.get(i)? != b':' {
+                    return None;
+                }
+                path.push('.');
+                path.push_str(key);
+                let end = walk(b, text, ws(b, i + 1), path, out)?;
+                path.truncate(base);
+                i = ws(b, end);
+            }
+            _ => {
+                path.push_str(&format!("[{n}]"));
+                n += 1;
+                let end = walk(b, text, i, path, out)?;
+                path.truncate(base);
+                i = ws(b, end);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::span_of;
+    use super::{containers, span_of};
+
+    #[test]
+    fn one_pass_finds_every_container_where_span_of_does() {
+        let index = containers(DOC);
+        for path in [
+            "",
+            ".policy",
+            ".policy.bindings",
+            ".policy.bindings[0]",
+            ".policy.bindings[1]",
+            ".policy.bindings[1].members",
+        ] {
+            assert_eq!(index.get(path).cloned(), span_of(DOC, path), "{path}");
+        }
+        assert!(
+            !index.contains_key(".resource"),
+            "scalars are not containers"
+        );
+        let arr = "[{\"a\": 1}, [2, {\"b\": []}], 3]";
+        let index = containers(arr);
+        assert_eq!(index.get("[1][1].b").map(|r| &arr[r.clone()]), Some("[]"));
+        assert_eq!(
+            index.get("[0]").map(|r| &arr[r.clone()]),
+            Some("{\"a\": 1}")
+        );
+    }
 
     const DOC: &str = r#"{
   "resource": "projects/p",

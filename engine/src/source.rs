@@ -48,6 +48,18 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Byte offsets of line starts, built on first use: line lookups stay O(log n) in big files.
     line_starts: Arc<OnceLock<Vec<usize>>>,
+    /// Where each JSON object and array is, by path, built on the first [`SourceFile::locate`].
+    containers: Arc<OnceLock<std::collections::HashMap<String, Range<usize>>>>,
+    /// Characters before every `CHAR_STEP`-th byte, built on first use: columns stay cheap on a
+    /// line of megabytes (a one-line export of thousands of items).
+    char_marks: Arc<OnceLock<Vec<usize>>>,
+}
+
+const CHAR_STEP: usize = 4096;
+
+/// Characters that start in `bytes` (UTF-8: every byte but continuation bytes).
+fn chars_in(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&c| c & 0xC0 != 0x80).count()
 }
 
 impl SourceFile {
@@ -59,6 +71,8 @@ impl SourceFile {
             path: name,
             text: text.into(),
             line_starts: Arc::default(),
+            containers: Arc::default(),
+            char_marks: Arc::default(),
         })
     }
 
@@ -68,13 +82,15 @@ impl SourceFile {
             path: path.into(),
             text: text.into(),
             line_starts: Arc::default(),
+            containers: Arc::default(),
+            char_marks: Arc::default(),
         }
     }
 
     /// A location at `json_path` spanning `span` bytes of this file.
     pub fn location(&self, json_path: impl Into<String>, span: Option<Range<usize>>) -> Location {
         let line = span.as_ref().map(|s| self.line_of(s.start));
-        let column = span.as_ref().map(|s| column_of(&self.text, s.start));
+        let column = span.as_ref().map(|s| self.column_at(s.start));
         Location {
             file: self.path.clone(),
             json_path: json_path.into(),
@@ -88,14 +104,21 @@ impl SourceFile {
     /// file's JSON.
     pub fn locate(&self, json_path: impl Into<String>) -> Location {
         let json_path = json_path.into();
-        let span = crate::json_span::span_of(&self.text, &json_path);
+        let index = self
+            .containers
+            .get_or_init(|| crate::json_span::containers(&self.text));
+        let span = match index.get(&json_path) {
+            Some(r) => Some(r.clone()),
+            // a scalar: scanned for on its own
+            None => crate::json_span::span_of(&self.text, &json_path),
+        };
         self.location(json_path, span)
     }
 
     /// Points `location` at `span` of this file: its line and column.
     pub fn point(&self, location: &mut Location, span: Range<usize>) {
         location.line = Some(self.line_of(span.start));
-        location.column = Some(column_of(&self.text, span.start));
+        location.column = Some(self.column_at(span.start));
         location.span = Some(span);
     }
 
@@ -107,6 +130,35 @@ impl SourceFile {
                 .collect()
         });
         starts.partition_point(|&s| s <= offset)
+    }
+
+    /// 1-based column, in characters, of byte `offset` — as [`column_of`], without scanning the
+    /// line up to it.
+    pub fn column_at(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        let line = self.line_of(offset);
+        let start = self
+            .line_starts
+            .get()
+            .and_then(|s| s.get(line.saturating_sub(1)))
+            .copied()
+            .unwrap_or(0);
+        self.chars_before(offset) - self.chars_before(start) + 1
+    }
+
+    fn chars_before(&self, offset: usize) -> usize {
+        let b = self.text.as_bytes();
+        let marks = self.char_marks.get_or_init(|| {
+            let mut n = 0;
+            std::iter::once(0)
+                .chain(b.chunks(CHAR_STEP).map(|c| {
+                    n += chars_in(c);
+                    n
+                }))
+                .collect()
+        });
+        let k = offset / CHAR_STEP;
+        marks.get(k).copied().unwrap_or(0) + chars_in(b.get(k * CHAR_STEP..offset).unwrap_or(&[]))
     }
 
     /// A JSON syntax or shape error from serde, at the line and column it names.
@@ -318,6 +370,24 @@ pub fn json_message(e: &serde_json::Error) -> String {
     let s = e.to_string();
     s.rfind(" at line ")
         .map_or(s.clone(), |i| s[..i].to_string())
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::{column_of, SourceFile};
+
+    #[test]
+    fn columns_from_the_marks_are_the_columns_counted() {
+        // multi-byte characters on both sides of a mark, and several lines
+        let line = "é€x".repeat(3000);
+        let text = format!("{line}\n{line}\nabc");
+        let f = SourceFile::from_text("t", &text);
+        for offset in (0..text.len()).step_by(997).chain([0, text.len()]) {
+            if text.is_char_boundary(offset) {
+                assert_eq!(f.column_at(offset), column_of(&text, offset), "{offset}");
+            }
+        }
+    }
 }
 
 #[cfg(test)]

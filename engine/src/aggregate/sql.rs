@@ -234,7 +234,7 @@ fn cloudtrail_coverage(engine: Engine, table: &str, since: &str, days: u32) -> S
 fn bigquery(q: Query, prefix: &str, since: &str, days: u32) -> String {
     let mut out = String::new();
     let entries = format!(
-        "WITH entries AS (\n  SELECT 'activity' AS log_name, timestamp, resource, protopayload_auditlog\n  FROM `{prefix}_activity`\n  WHERE timestamp >= TIMESTAMP('{since}')\n  UNION ALL\n  SELECT 'data_access' AS log_name, timestamp, resource, protopayload_auditlog\n  FROM `{prefix}_data_access`\n  WHERE timestamp >= TIMESTAMP('{since}')\n)\n"
+        "WITH entries AS (\n  SELECT 'activity' AS log_name, logName, timestamp, resource, protopayload_auditlog\n  FROM `{prefix}_activity`\n  WHERE timestamp >= TIMESTAMP('{since}')\n  UNION ALL\n  SELECT 'data_access' AS log_name, logName, timestamp, resource, protopayload_auditlog\n  FROM `{prefix}_data_access`\n  WHERE timestamp >= TIMESTAMP('{since}')\n)\n"
     );
     match q {
         Query::Usage => {
@@ -289,8 +289,11 @@ GROUP BY principal_email, principal_subject, delegated_by, service_name, method_
             out.push_str(
                 "SELECT
   'gcp' AS provider,
-  resource.labels.project_id AS scope,
-  COALESCE(resource.labels.location, resource.labels.region, resource.labels.zone, 'global') AS location,
+  COALESCE(JSON_VALUE(TO_JSON_STRING(resource.labels), '$.project_id'),
+    REGEXP_EXTRACT(logName, r'^projects/([^/]+)/')) AS scope,
+  COALESCE(JSON_VALUE(TO_JSON_STRING(resource.labels), '$.location'),
+    JSON_VALUE(TO_JSON_STRING(resource.labels), '$.region'),
+    JSON_VALUE(TO_JSON_STRING(resource.labels), '$.zone'), 'global') AS location,
   FORMAT_TIMESTAMP('%Y-%m-%d', timestamp) AS day,
   protopayload_auditlog.serviceName AS service,
   log_name AS log,
