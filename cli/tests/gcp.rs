@@ -281,6 +281,23 @@ fn check_of_gcp_bindings_in_sarif_points_at_each_binding() {
             .is_some_and(|u| u.ends_with("project-policy-wrapped.json")),
         "{public}"
     );
+    // in Markdown (a PR comment), the role and where it is bound
+    let (_, md, _) = outcome(
+        whittle()
+            .args([
+                "check",
+                "--rules",
+                "@builtin",
+                "--format",
+                "markdown",
+                "--snapshot",
+            ])
+            .args(files(&["project-policy-wrapped.json"])),
+    );
+    assert!(
+        md.contains("`roles/owner` at `projects/demo-app-prod` (`testdata/gcp/iam/project-policy-wrapped.json:7:7`)"),
+        "{md}"
+    );
     // the line of the binding to allUsers in the file, not the top of the file
     let text =
         std::fs::read_to_string(common::root().join(DIR).join("project-policy-wrapped.json"))

@@ -86,7 +86,12 @@ pub fn findings(w: &mut dyn Write, findings: &[Finding]) -> io::Result<()> {
                     (Some(l), None) => format!(" (`{}:{l}`)", o.location.file),
                     _ => String::new(),
                 };
-                format!("`{}` statement {}{at}", o.policy_name, o.statement)
+                if o.policy_kind == whittle_engine::model::PolicyKind::RoleBinding {
+                    // a GCP binding or an Azure assignment: the role and where it is granted
+                    format!("`{}` at `{}`{at}", o.policy_name, o.policy)
+                } else {
+                    format!("`{}` statement {}{at}", o.policy_name, o.statement)
+                }
             })
             .unwrap_or_default();
         let what = if validation || f.permissions.is_empty() {
