@@ -133,13 +133,25 @@ pub struct SnapshotFiles {
     pub aws: Vec<std::path::PathBuf>,
 }
 
-/// Sorts `paths` by the cloud their content belongs to.
+/// The first 16 KiB of the file at `path`, as text (`None` when it cannot be read: the reader
+/// that gets the file says why) — enough to tell what an export is.
+pub fn head_of(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(16 << 10);
+    std::fs::File::open(path)
+        .and_then(|f| f.take(16 << 10).read_to_end(&mut head))
+        .ok()?;
+    Some(String::from_utf8_lossy(&head).into_owned())
+}
+
+/// Sorts `paths` by the cloud their content belongs to (each file's head read once).
 pub fn by_cloud(paths: &[std::path::PathBuf]) -> SnapshotFiles {
     let mut out = SnapshotFiles::default();
     for p in paths {
-        if super::gcp_iam::is_gcp_file(p) {
+        let head = head_of(p).unwrap_or_default();
+        if super::gcp_iam::looks_like(&head) {
             out.gcp.push(p.clone());
-        } else if super::azure_rbac::is_azure_file(p) {
+        } else if super::azure_rbac::looks_like(&head) {
             out.azure.push(p.clone());
         } else {
             out.aws.push(p.clone());

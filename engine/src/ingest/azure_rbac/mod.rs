@@ -50,10 +50,7 @@ pub fn looks_like(head: &str) -> bool {
 
 /// [`looks_like`] on the first 16 KiB of the file at `path`.
 pub fn is_azure_file(path: &std::path::Path) -> bool {
-    use std::io::Read;
-    let mut head = Vec::with_capacity(16 << 10);
-    let read = std::fs::File::open(path).and_then(|f| f.take(16 << 10).read_to_end(&mut head));
-    read.is_ok() && looks_like(&String::from_utf8_lossy(&head))
+    super::recognize::head_of(path).is_some_and(|head| looks_like(&head))
 }
 
 /// Reads every file; what cannot be used is reported and the rest kept.
