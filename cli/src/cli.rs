@@ -68,6 +68,9 @@ pub enum Command {
     /// Propose each principal's minimal policy from its usage: diffs, evidence, safety checks,
     /// ready-to-apply policy files.
     Recommend(RecommendArgs),
+    /// Write the periodic review for people: one self-contained HTML page with charts —
+    /// proposals, findings, risk classes, coverage over time, alerts (`--output report.html`).
+    Report(ReportArgs),
     /// Write a policy from observed usage alone: for a new role, or to replace a hand-written one.
     Generate(GenerateArgs),
     /// Print a shell completion script: `whittle completions bash > /etc/bash_completion.d/whittle`.
@@ -217,6 +220,8 @@ pub enum CheckFormat {
     Json,
     Sarif,
     Markdown,
+    /// A self-contained HTML page (as `whittle report` writes, with the findings only).
+    Html,
 }
 
 #[derive(Debug, Args)]
@@ -272,6 +277,44 @@ pub enum RecommendFormat {
     Text,
     Json,
     Markdown,
+    /// A self-contained HTML page (as `whittle report` writes, with the proposals only).
+    Html,
+}
+
+/// `report` output formats.
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained HTML page: inline CSS, SVG and script, no network access.
+    #[default]
+    Html,
+    /// The numbers the page shows, as a versioned JSON document.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// `get-account-authorization-details` output; several files merge.
+    #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
+    pub snapshots: Vec<PathBuf>,
+    /// Usage store from `whittle ingest` (default: `$WHITTLE_DB` or `.whittle/usage.db`).
+    #[arg(long, value_name = "FILE", conflicts_with = "logs")]
+    pub db: Option<PathBuf>,
+    /// CloudTrail logs to read into a temporary store first, instead of `--db`.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub logs: Vec<PathBuf>,
+    /// Rule directories (repeatable; `@builtin` for the built-in packs). Default: `./rules` when
+    /// it exists, else `@builtin`.
+    #[arg(long = "rules", value_name = "DIR", num_args = 1..)]
+    pub rules: Vec<PathBuf>,
+    /// Days of usage to look at (default: the rules' `window-days`).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub window: Option<u32>,
+    /// End the window on this date (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+    /// Output format (the page goes to `--output FILE`, else stdout).
+    #[arg(long, value_enum, default_value_t)]
+    pub format: ReportFormat,
 }
 
 /// How far `recommend` and `generate` narrow resources.

@@ -18,6 +18,7 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
         rules,
         db,
         now,
+        window_days: None,
         filter: FindingFilter {
             principal: a.principal.clone(),
             rules: a.rules_shown.clone(),
@@ -30,7 +31,8 @@ pub fn run(a: CheckArgs) -> miette::Result<u8> {
     let Some(set) = &report.rules else {
         return Ok(exit::INPUT_ERROR);
     };
-    render::check(a.format, &report, set, a.verbose)?;
+    let page = render::html::Page::new("Findings", now, &a.snapshots);
+    render::check(a.format, &report, set, a.verbose, &page)?;
     let threshold = a.fail_on.severity();
     if report.input_failed() {
         return Ok(exit::INPUT_ERROR);

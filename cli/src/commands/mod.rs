@@ -9,6 +9,7 @@ mod generate;
 mod ingest;
 mod inventory;
 mod recommend;
+mod report;
 mod rules;
 mod simulate;
 mod usage;
@@ -32,6 +33,7 @@ pub fn run(cli: Cli) -> miette::Result<u8> {
         Command::Check(a) => check::run(a),
         Command::Watch(a) => watch::run(a),
         Command::Recommend(a) => recommend::run(a),
+        Command::Report(a) => report::run(a),
         Command::Generate(a) => generate::run(a),
         Command::Completions { shell } => docs::completions(shell),
         Command::Man => docs::man(),

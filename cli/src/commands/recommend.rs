@@ -41,7 +41,8 @@ pub fn run(a: RecommendArgs) -> miette::Result<u8> {
             dir.display()
         ));
     }
-    render::recommend(a.format, &report, a.verbose)?;
+    let page = render::html::Page::new("Least-privilege recommendations", now, &a.snapshots);
+    render::recommend(a.format, &report, a.verbose, &page)?;
     Ok(if report.input_failed() {
         exit::INPUT_ERROR
     } else {

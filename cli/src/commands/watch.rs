@@ -31,6 +31,7 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf], run: u32, changed: &[PathBuf]) -> bool 
                 rules: dirs.to_vec(),
                 db: a.db.clone(),
                 now: whittle_engine::model::time::now(),
+                window_days: None,
                 filter: whittle_engine::FindingFilter::default(),
             };
             match whittle_engine::check(&req) {
@@ -42,7 +43,8 @@ fn pass(a: &WatchArgs, dirs: &[PathBuf], run: u32, changed: &[PathBuf]) -> bool 
                     );
                     diagnostics::load_problems(&r.input_errors, &r.input_warnings);
                     if let (false, Some(set)) = (json, &r.rules) {
-                        let _ = render::check(crate::cli::CheckFormat::Text, &r, set, false);
+                        let page = render::html::Page::new("Findings", req.now, &req.snapshots);
+                        let _ = render::check(crate::cli::CheckFormat::Text, &r, set, false, &page);
                     }
                     clean &= !r.input_failed();
                     report = Some(r);

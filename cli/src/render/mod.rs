@@ -4,6 +4,7 @@
 //! (`whittle … | head`) is not an error.
 
 mod activity;
+pub mod html;
 pub mod json;
 pub mod junit;
 pub mod markdown;
@@ -12,7 +13,7 @@ pub mod sarif;
 pub mod text;
 pub mod webhook;
 
-use crate::cli::{CheckFormat, Format, RecommendFormat};
+use crate::cli::{CheckFormat, Format, RecommendFormat, ReportFormat};
 use serde::Serialize;
 use std::io::{self, Write};
 use whittle_engine::aws::policy::{Request, Simulation};
@@ -84,6 +85,24 @@ fn json_doc<T: Serialize>(catalog: &AwsCatalog, body: T) -> miette::Result<()> {
     })
 }
 
+/// The HTML report of `data`.
+fn html_doc(data: &whittle_engine::ReportData, page: &html::Page) -> miette::Result<()> {
+    let text = html::page(data, page);
+    stdout(|w| w.write_all(text.as_bytes()))
+}
+
+/// The periodic review: HTML, or its data as JSON.
+pub fn report(
+    format: ReportFormat,
+    run: &whittle_engine::ReportRun,
+    page: &html::Page,
+) -> miette::Result<()> {
+    match format {
+        ReportFormat::Html => html_doc(&run.data, page),
+        ReportFormat::Json => json_doc(catalog(), &run.data),
+    }
+}
+
 /// One JSON document on one line, flushed: a stream a script reads line by line.
 pub fn json_line<T: Serialize>(body: T) -> miette::Result<()> {
     let doc = json::Doc::new(catalog(), body);
@@ -108,8 +127,13 @@ pub fn recommend(
     format: RecommendFormat,
     report: &whittle_engine::RecommendReport,
     verbose: bool,
+    page: &html::Page,
 ) -> miette::Result<()> {
     match format {
+        RecommendFormat::Html => html_doc(
+            &whittle_engine::ReportData::compose(Some(report), None, Vec::new()),
+            page,
+        ),
         RecommendFormat::Text => stdout(|w| proposals::text(w, report, verbose)),
         RecommendFormat::Markdown => stdout(|w| proposals::markdown(w, report)),
         RecommendFormat::Json => json_doc(catalog(), json::Recommend::new(report)),
@@ -165,9 +189,14 @@ pub fn check(
     report: &CheckReport,
     set: &RuleSet,
     verbose: bool,
+    page: &html::Page,
 ) -> miette::Result<()> {
     let findings = &report.findings;
     match format {
+        CheckFormat::Html => html_doc(
+            &whittle_engine::ReportData::compose(None, Some(report), Vec::new()),
+            page,
+        ),
         CheckFormat::Text => stdout(|w| text::check(w, report, verbose)),
         CheckFormat::Markdown => stdout(|w| {
             markdown::findings(w, findings)?;

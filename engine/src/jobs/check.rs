@@ -31,6 +31,8 @@ pub struct CheckRequest {
     pub db: Option<PathBuf>,
     /// "Now": the end of the observation window.
     pub now: Epoch,
+    /// Window length in days (default: the rules' `window-days`).
+    pub window_days: Option<u32>,
     /// Which findings to report.
     pub filter: FindingFilter,
 }
@@ -173,7 +175,7 @@ pub fn check(req: &CheckRequest) -> Result<CheckReport, JobError> {
     let facts = match &req.db {
         Some(db) if !db.exists() => return Err(JobError::NoStore { path: db.clone() }),
         Some(db) => {
-            let window = Window::ending(req.now, settings.window_days);
+            let window = Window::ending(req.now, req.window_days.unwrap_or(settings.window_days));
             report.window = Some(window);
             Some(load_facts(
                 &Store::open_read_only(db)?,

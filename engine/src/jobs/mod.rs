@@ -11,6 +11,8 @@ mod explain_gcp;
 mod generate;
 mod inventory;
 mod recommend;
+mod report;
+mod report_data;
 mod rules;
 mod simulate;
 mod usage;
@@ -29,7 +31,12 @@ pub use generate::{generate, GenerateReport, GenerateRequest};
 pub use inventory::{
     inventory, inventory_of, inventory_reporting, AzureInventory, GcpInventory, InventoryReport,
 };
-pub use recommend::{recommend, RecommendReport, RecommendRequest, Skipped};
+pub use recommend::{recommend, PrincipalInfo, RecommendReport, RecommendRequest, Skipped};
+pub use report::{report, ReportRequest, ReportRun};
+pub use report_data::{
+    FindingView, GrantView, PrincipalView, ProposalView, Reduction, ReportData, RiskHolder,
+    RiskView, RuleCount, ServiceView, SeverityCount, Totals, WindowView, NO_OWNER,
+};
 pub use rules::{rules_explain, rules_load, rules_test, RulesReport, TestReport};
 pub use simulate::{simulate, SimulateReport, SimulateRequest};
 pub use usage::{

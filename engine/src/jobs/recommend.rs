@@ -51,6 +51,22 @@ pub struct Skipped {
     pub reason: String,
 }
 
+/// Who a principal is, for people: its account, kind and owner.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PrincipalInfo {
+    /// Principal id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind (`user`, `role`, …).
+    pub kind: crate::model::PrincipalKind,
+    /// Account.
+    pub account: String,
+    /// Team and contact, from its tags or the rules' `[[owner]]` entries.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<crate::model::Owner>,
+}
+
 /// What `recommend` found.
 pub struct RecommendReport {
     /// The rule set (`None` when it did not load; nothing was proposed then).
@@ -82,6 +98,10 @@ pub struct RecommendReport {
     pub credentials_unused_days: u32,
     /// Users the credential report listed, when one was given.
     pub credential_report_users: Option<usize>,
+    /// Every principal considered (proposed for or skipped), with its account and owner.
+    pub principals: Vec<PrincipalInfo>,
+    /// The logs' coverage of the window, per scope and location.
+    pub coverage: Vec<crate::model::timeline::CoverageLine>,
 }
 
 impl RecommendReport {
@@ -218,6 +238,8 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
         credentials: Vec::new(),
         credentials_unused_days: settings.credentials_unused_days,
         credential_report_users: None,
+        principals: Vec::new(),
+        coverage: Vec::new(),
     };
     let Some(set) = set.filter(|_| !rule_diagnostics.iter().any(|d| d.is_error())) else {
         report.rule_diagnostics = rule_diagnostics;
@@ -231,6 +253,7 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
     let store = Store::open_read_only(&db)?;
     let cells = store.coverage(window.first, window.last)?;
     let coverage = crate::model::Coverage::new(&cells, settings.coverage);
+    report.coverage = crate::model::timeline::timeline(&cells, window.first, window.last);
     // who the logs know (each principal's rows are read by the worker that proposes for it)
     let in_logs: Vec<String> = store.principals()?.into_iter().map(|(id, _)| id).collect();
 
@@ -296,6 +319,17 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
             req.principal
                 .as_deref()
                 .is_none_or(|pat| matches_principal(pat, p))
+        })
+        .collect();
+    let owners = set.lp.owners();
+    report.principals = chosen
+        .iter()
+        .map(|p| PrincipalInfo {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            kind: p.kind,
+            account: p.scope.clone(),
+            owner: owners.of(&p.id, &p.tags),
         })
         .collect();
     for p in &chosen {

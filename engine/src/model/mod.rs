@@ -15,6 +15,7 @@ mod permission_set;
 mod principal;
 mod proposal;
 pub mod time;
+pub mod timeline;
 pub mod usage;
 
 pub use activity::{

@@ -256,6 +256,15 @@ pub struct Proposal {
     pub no_new_access: SafetyCheck,
     /// No breakage: every allowed call observed in the window is still allowed.
     pub no_breakage: SafetyCheck,
+    /// Every permission the principal effectively holds (what `counts.granted` counts).
+    #[serde(skip)]
+    pub held: crate::model::PermissionSet,
+    /// Of those, the ones used in the window (what `counts.used` counts).
+    #[serde(skip)]
+    pub used: crate::model::PermissionSet,
+    /// The effective grants, each with the statement it comes from (file:line).
+    #[serde(skip)]
+    pub grants: Vec<crate::model::Grant>,
 }
 
 impl Proposal {
@@ -339,6 +348,9 @@ pub fn propose(input: &ProposeInput<'_>) -> Proposal {
         inactive: plan.inactive,
         no_new_access,
         no_breakage,
+        held: plan.held,
+        used: plan.used,
+        grants: input.effective.grants.clone(),
     }
 }
 

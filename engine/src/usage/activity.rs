@@ -26,6 +26,29 @@ CREATE TABLE IF NOT EXISTS alerts (
 /// last allowed, last denied.
 type UseSpan = (String, String, Option<Epoch>, Option<Epoch>, Option<Epoch>);
 
+/// An alert raised by an earlier ingest, with the event that raised it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RaisedAlert {
+    /// The alert rule.
+    pub rule: String,
+    /// The event's id.
+    pub event_id: String,
+    /// When the alert was raised.
+    pub raised_at: Epoch,
+    /// When the event happened.
+    pub time: Epoch,
+    /// Who.
+    pub principal: String,
+    /// The person or session behind it, when the log says.
+    pub actor: Option<String>,
+    /// `service:Operation`.
+    pub operation: String,
+    /// Account.
+    pub scope: String,
+    /// Region.
+    pub location: String,
+}
+
 /// What the store knew before a run.
 #[derive(Debug, Default)]
 pub struct Prior {
@@ -161,6 +184,38 @@ impl Store {
             Ok(())
         })?;
         Ok(())
+    }
+
+    /// The alerts raised for events at or after `since`, newest first (at most `limit`), with
+    /// what the journal kept of each event.
+    pub fn raised_alerts(
+        &self,
+        since: Epoch,
+        limit: usize,
+    ) -> Result<Vec<RaisedAlert>, StoreError> {
+        if !self.has_table("alerts")? || !self.has_table("journal")? {
+            return Ok(Vec::new());
+        }
+        self.query(
+            "SELECT a.rule, a.event_id, a.raised_at, j.time, j.principal, j.actor, j.operation,
+                    j.scope, j.location
+             FROM alerts a JOIN journal j ON j.event_id = a.event_id
+             WHERE j.time >= ?1 ORDER BY j.time DESC, a.rule LIMIT ?2",
+            params![since, limit as i64],
+            |r| {
+                Ok(RaisedAlert {
+                    rule: r.get(0)?,
+                    event_id: r.get(1)?,
+                    raised_at: r.get(2)?,
+                    time: r.get(3)?,
+                    principal: r.get(4)?,
+                    actor: r.get(5)?,
+                    operation: r.get(6)?,
+                    scope: r.get(7)?,
+                    location: r.get(8)?,
+                })
+            },
+        )
     }
 
     /// Notes that `rule` raised an alert for `event_id`; false when it already had (the same

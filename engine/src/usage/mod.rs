@@ -10,7 +10,7 @@ mod pipeline;
 mod principal_tags;
 mod store;
 
-pub use activity::{use_events, Prior, RunActivity, Thresholds};
+pub use activity::{use_events, Prior, RaisedAlert, RunActivity, Thresholds};
 pub use facts::load_facts;
 pub use journal::JournalQuery;
 pub use merge::{store_version, Overlap, ShardMerged};

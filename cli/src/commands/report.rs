@@ -1,0 +1,42 @@
+use crate::cli::{default_db, rules_or_default, ReportArgs};
+use crate::{diagnostics, exit, progress, render};
+use whittle_engine::ReportRequest;
+
+pub fn run(a: ReportArgs) -> miette::Result<u8> {
+    let Some(now) = crate::cli::now_or_today(a.now.as_deref()) else {
+        return Ok(exit::INPUT_ERROR);
+    };
+    let (rules, rules_note) = rules_or_default(&a.rules);
+    if let Some(n) = &rules_note {
+        diagnostics::note(n);
+    }
+    let progress = progress::IngestProgress::new(false);
+    let run = whittle_engine::report(&ReportRequest {
+        snapshots: a.snapshots.clone(),
+        db: a
+            .logs
+            .is_empty()
+            .then(|| a.db.clone().unwrap_or_else(default_db)),
+        logs: a.logs.clone(),
+        rules,
+        window_days: a.window,
+        now,
+        progress: &progress,
+    })?;
+    if let Some(ingest) = &run.recommend.ingest {
+        diagnostics::ingest_problems(ingest, false);
+    }
+    // both jobs load the same rules and snapshots: their problems are shown once
+    diagnostics::rule_diagnostics(&run.recommend.rule_diagnostics);
+    diagnostics::load_problems(&run.check.input_errors, &run.check.input_warnings);
+    if run.recommend.rules.is_none() {
+        return Ok(exit::INPUT_ERROR);
+    }
+    let page = render::html::Page::new("Least-privilege review", now, &a.snapshots);
+    render::report(a.format, &run, &page)?;
+    Ok(if run.input_failed() {
+        exit::INPUT_ERROR
+    } else {
+        exit::CLEAN
+    })
+}
