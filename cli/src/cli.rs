@@ -281,6 +281,39 @@ pub enum RecommendFormat {
     Html,
 }
 
+/// What `recommend` and `report` read: the snapshots, the usage evidence, the rules and the window.
+#[derive(Debug, Args)]
+pub struct EvidenceArgs {
+    /// `get-account-authorization-details` output; several files merge.
+    #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
+    pub snapshots: Vec<PathBuf>,
+    /// Usage store from `whittle ingest` (default: `$WHITTLE_DB` or `.whittle/usage.db`).
+    #[arg(long, value_name = "FILE", conflicts_with = "logs")]
+    pub db: Option<PathBuf>,
+    /// CloudTrail logs to read into a temporary store first, instead of `--db`.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub logs: Vec<PathBuf>,
+    /// Rule directories (repeatable; `@builtin` for the built-in packs): window, coverage,
+    /// `[[keep]]` entries. Default: `./rules` when it exists, else `@builtin`.
+    #[arg(long = "rules", value_name = "DIR", num_args = 1..)]
+    pub rules: Vec<PathBuf>,
+    /// Days of usage to look at (default: the rules' `window-days`).
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    pub window: Option<u32>,
+    /// End the window on this date (YYYY-MM-DD); default today.
+    #[arg(long, value_name = "DATE")]
+    pub now: Option<String>,
+}
+
+impl EvidenceArgs {
+    /// The store to read: `--db`, else the default store; none when `--logs` are read instead.
+    pub fn store(&self) -> Option<PathBuf> {
+        self.logs
+            .is_empty()
+            .then(|| self.db.clone().unwrap_or_else(default_db))
+    }
+}
+
 /// `report` output formats.
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum ReportFormat {
@@ -293,28 +326,16 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// `get-account-authorization-details` output; several files merge.
-    #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
-    pub snapshots: Vec<PathBuf>,
-    /// Usage store from `whittle ingest` (default: `$WHITTLE_DB` or `.whittle/usage.db`).
-    #[arg(long, value_name = "FILE", conflicts_with = "logs")]
-    pub db: Option<PathBuf>,
-    /// CloudTrail logs to read into a temporary store first, instead of `--db`.
-    #[arg(long, value_name = "PATH", num_args = 1..)]
-    pub logs: Vec<PathBuf>,
-    /// Rule directories (repeatable; `@builtin` for the built-in packs). Default: `./rules` when
-    /// it exists, else `@builtin`.
-    #[arg(long = "rules", value_name = "DIR", num_args = 1..)]
-    pub rules: Vec<PathBuf>,
-    /// Days of usage to look at (default: the rules' `window-days`).
-    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
-    pub window: Option<u32>,
-    /// End the window on this date (YYYY-MM-DD); default today.
-    #[arg(long, value_name = "DATE")]
-    pub now: Option<String>,
+    /// Snapshots, usage evidence, rules and window.
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
     /// Output format (the page goes to `--output FILE`, else stdout).
     #[arg(long, value_enum, default_value_t)]
     pub format: ReportFormat,
+    /// Largest page written as plain HTML, in bytes; past it the details are stored compressed
+    /// (for tests of that mode).
+    #[arg(long, value_name = "BYTES", hide = true)]
+    pub inline_limit: Option<usize>,
 }
 
 /// How far `recommend` and `generate` narrow resources.
@@ -342,25 +363,9 @@ impl ResourcesArg {
 
 #[derive(Debug, Args)]
 pub struct RecommendArgs {
-    /// `get-account-authorization-details` output; several files merge.
-    #[arg(long = "snapshot", value_name = "FILE", required = true, num_args = 1..)]
-    pub snapshots: Vec<PathBuf>,
-    /// Usage store from `whittle ingest` (default: `$WHITTLE_DB` or `.whittle/usage.db`).
-    #[arg(long, value_name = "FILE", conflicts_with = "logs")]
-    pub db: Option<PathBuf>,
-    /// CloudTrail logs to read into a temporary store first, instead of `--db`.
-    #[arg(long, value_name = "PATH", num_args = 1..)]
-    pub logs: Vec<PathBuf>,
-    /// Rule directories (repeatable; `@builtin` for the built-in packs): window, coverage,
-    /// `[[keep]]` entries. Default: `./rules` when it exists, else `@builtin`.
-    #[arg(long = "rules", value_name = "DIR", num_args = 1..)]
-    pub rules: Vec<PathBuf>,
-    /// Days of usage to look at (default: the rules' `window-days`).
-    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..))]
-    pub window: Option<u32>,
-    /// End the window on this date (YYYY-MM-DD); default today.
-    #[arg(long, value_name = "DATE")]
-    pub now: Option<String>,
+    /// Snapshots, usage evidence, rules and window.
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
     /// Only principals whose ARN or name matches (`*`, `?`).
     #[arg(long, value_name = "PATTERN")]
     pub principal: Option<String>,

@@ -49,7 +49,7 @@ fn headline(html: &str, key: &str) -> String {
 
 fn unescape(s: &str) -> String {
     s.replace("&quot;", "\"")
-        .replace("&#39;", "'")
+        .replace("&apos;", "'")
         .replace("&lt;", "<")
         .replace("&gt;", ">")
         .replace("&amp;", "&")
@@ -300,4 +300,57 @@ fn the_overview_reads_as_reviewed() {
     // one element per line, so that a change reads as a small diff
     let overview = html[start..end].replace("><", ">\n<");
     insta::assert_snapshot!("report_overview", overview);
+}
+
+#[test]
+fn alerts_raised_in_the_window_are_listed_newest_first() {
+    let dir = scratch("alerts");
+    let db = dir.join("usage.db");
+    let (code, _, err) = outcome(
+        whittle()
+            .args(["ingest", "-q", "testdata/activity/alert-triggers"])
+            .args(["--rules", "@builtin", "--now", "2026-06-25", "--db"])
+            .arg(&db),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let snapshot = "testdata/activity/privileged-from-snapshot/account-authorization-details.json";
+    let page_at = |now: &str| {
+        let (code, html, err) = outcome(
+            whittle()
+                .args(["report", "--snapshot", snapshot, "--rules", "@builtin"])
+                .args(["--now", now, "--db"])
+                .arg(&db),
+        );
+        assert_eq!(code, Some(0), "{err}");
+        html
+    };
+    let html = page_at("2026-07-01");
+    let start = html
+        .find("<h3 id=\"alerts-h\">")
+        .expect("an alerts section");
+    let section = &html[start..start + html[start..].find("</table>").expect("a table")];
+    let rules: Vec<&str> = [
+        "activity-logging-tampering",
+        "activity-root-use",
+        "activity-access-key-new-network",
+    ]
+    .into_iter()
+    .filter(|r| section.contains(&format!("<td>{r}</td>")))
+    .collect();
+    assert_eq!(rules.len(), 3, "{section}");
+    let at = |r: &str| section.find(&format!("<td>{r}</td>")).expect("listed");
+    assert!(
+        at("activity-logging-tampering") < at("activity-root-use"),
+        "newest first"
+    );
+    // a known key from a new network is not a high-risk event: the journal did not keep it,
+    // the alert stands at the time it was raised
+    assert!(
+        at("activity-access-key-new-network") < at("activity-logging-tampering")
+            && section.contains("not kept in the journal"),
+        "{section}"
+    );
+    // months later the events are out of the window
+    let html = page_at("2026-12-01");
+    assert!(html.contains("No alert was raised in the window."));
 }

@@ -336,6 +336,48 @@ fn the_demo_report_works_in_headless_chromium() {
 
     let errors = session.console_errors();
     assert!(errors.is_empty(), "console errors: {errors:?}");
+
+    // a page past the inline limit keeps its details gzipped and expands them as it loads
+    let packed = dir.join("demo-packed.html");
+    let (code, _, err) = outcome(
+        whittle()
+            .args([
+                "report",
+                "--snapshot",
+                "testdata/demo/snapshot/authorization-details.json",
+            ])
+            .args(["--logs", "testdata/demo/cloudtrail", "--now", "2026-11-25"])
+            .args(["--rules", "rules/", "--inline-limit", "0", "--output"])
+            .arg(&packed),
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let text = std::fs::read_to_string(&packed).expect("page");
+    assert!(text.contains("id=\"deferred-data\"") && !text.contains("<article"));
+    let url = format!(
+        "file://{}#rule=aws-wildcard-data-access",
+        packed.canonicalize().expect("path").display()
+    );
+    session.cmd("POST", "/url", Some(json!({"url": url})));
+    let expanded = session.wait_for(
+        "return document.body.dataset.ready === 'true' ? [document.querySelectorAll('article.principal').length, document.querySelectorAll('article.principal:not([hidden])').length, document.querySelectorAll('tr.finding').length] : null",
+    );
+    let wildcard = html
+        .split("<tr ")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('>').unwrap_or(rest.len())])
+        .filter(|tag| tag.contains("data-granted=") && tag.contains("aws-wildcard-data-access"))
+        .count();
+    assert_eq!(
+        expanded,
+        json!([
+            total,
+            wildcard,
+            html.matches("<tr class=\"finding\"").count()
+        ]),
+        "every section expanded, and the deep link's rule filter applied to them"
+    );
+    let errors = session.console_errors();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
     eprintln!(
         "browser test: {} rendered in {}, screenshots in {}",
         page.display(),

@@ -1,25 +1,23 @@
-use crate::cli::{default_db, rules_or_default, RecommendArgs, ResourcesArg};
+use crate::cli::{rules_or_default, RecommendArgs, ResourcesArg};
 use crate::{diagnostics, exit, progress, render};
 use whittle_engine::RecommendRequest;
 
 pub fn run(a: RecommendArgs) -> miette::Result<u8> {
-    let Some(now) = crate::cli::now_or_today(a.now.as_deref()) else {
+    let e = &a.evidence;
+    let Some(now) = crate::cli::now_or_today(e.now.as_deref()) else {
         return Ok(exit::INPUT_ERROR);
     };
-    let (rules, rules_note) = rules_or_default(&a.rules);
+    let (rules, rules_note) = rules_or_default(&e.rules);
     if let Some(n) = &rules_note {
         diagnostics::note(n);
     }
     let progress = progress::IngestProgress::new(false);
     let report = whittle_engine::recommend(&RecommendRequest {
-        snapshots: a.snapshots.clone(),
-        db: a
-            .logs
-            .is_empty()
-            .then(|| a.db.clone().unwrap_or_else(default_db)),
-        logs: a.logs.clone(),
+        snapshots: e.snapshots.clone(),
+        db: e.store(),
+        logs: e.logs.clone(),
         rules,
-        window_days: a.window,
+        window_days: e.window,
         now,
         principal: a.principal.clone(),
         resources: a.resources.map(ResourcesArg::mode),
@@ -41,7 +39,7 @@ pub fn run(a: RecommendArgs) -> miette::Result<u8> {
             dir.display()
         ));
     }
-    let page = render::html::Page::new("Least-privilege recommendations", now, &a.snapshots);
+    let page = render::html::Page::new("Least-privilege recommendations", now, &e.snapshots);
     render::recommend(a.format, &report, a.verbose, &page)?;
     Ok(if report.input_failed() {
         exit::INPUT_ERROR

@@ -1,25 +1,23 @@
-use crate::cli::{default_db, rules_or_default, ReportArgs};
+use crate::cli::{rules_or_default, ReportArgs};
 use crate::{diagnostics, exit, progress, render};
 use whittle_engine::ReportRequest;
 
 pub fn run(a: ReportArgs) -> miette::Result<u8> {
-    let Some(now) = crate::cli::now_or_today(a.now.as_deref()) else {
+    let e = &a.evidence;
+    let Some(now) = crate::cli::now_or_today(e.now.as_deref()) else {
         return Ok(exit::INPUT_ERROR);
     };
-    let (rules, rules_note) = rules_or_default(&a.rules);
+    let (rules, rules_note) = rules_or_default(&e.rules);
     if let Some(n) = &rules_note {
         diagnostics::note(n);
     }
     let progress = progress::IngestProgress::new(false);
     let run = whittle_engine::report(&ReportRequest {
-        snapshots: a.snapshots.clone(),
-        db: a
-            .logs
-            .is_empty()
-            .then(|| a.db.clone().unwrap_or_else(default_db)),
-        logs: a.logs.clone(),
+        snapshots: e.snapshots.clone(),
+        db: e.store(),
+        logs: e.logs.clone(),
         rules,
-        window_days: a.window,
+        window_days: e.window,
         now,
         progress: &progress,
     })?;
@@ -32,7 +30,10 @@ pub fn run(a: ReportArgs) -> miette::Result<u8> {
     if run.recommend.rules.is_none() {
         return Ok(exit::INPUT_ERROR);
     }
-    let page = render::html::Page::new("Least-privilege review", now, &a.snapshots);
+    let mut page = render::html::Page::new("Least-privilege review", now, &e.snapshots);
+    if let Some(limit) = a.inline_limit {
+        page.inline_limit = limit;
+    }
     render::report(a.format, &run, &page)?;
     Ok(if run.input_failed() {
         exit::INPUT_ERROR

@@ -2,27 +2,10 @@
 //! `testsuite` per rule file, one `testcase` per `[[test]]`, a `failure` with what was expected
 //! and not found, and what was found and not expected.
 
+use super::markup_escape as esc;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use whittle_engine::rules::TestOutcome;
-
-/// Text escaped for XML attributes and content.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 allows no other control characters
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// The JUnit report of `outcomes`.
 pub fn report(w: &mut dyn Write, outcomes: &[TestOutcome]) -> io::Result<()> {

@@ -23,6 +23,24 @@ use whittle_engine::rules::{RuleDoc, RuleSet};
 use whittle_engine::usage::{EventCount, Summary};
 use whittle_engine::{CheckReport, SourceFile};
 
+/// Text escaped for XML and HTML attributes and content (JUnit, the HTML report).
+pub fn markup_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // XML 1.0 allows no other control characters
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\r' | '\t') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Where reports go (`--output FILE`, else stdout) and whether text is coloured.
 struct Sink {
     output: Option<std::path::PathBuf>,

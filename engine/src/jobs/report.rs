@@ -74,8 +74,11 @@ pub fn report(req: &ReportRequest<'_>) -> Result<ReportRun, JobError> {
         window_days: req.window_days,
         filter: FindingFilter::default(),
     })?;
-    let alerts = Store::open_read_only(&evidence.path)?
-        .raised_alerts(recommended.window.since, ALERTS_SHOWN)?;
+    let alerts = Store::open_read_only(&evidence.path)?.raised_alerts(
+        recommended.window.since,
+        req.now,
+        ALERTS_SHOWN,
+    )?;
     let data = ReportData::compose(Some(&recommended), Some(&checked), alerts);
     Ok(ReportRun {
         recommend: recommended,

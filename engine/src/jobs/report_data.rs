@@ -161,6 +161,9 @@ pub struct RuleCount {
     /// Why it matters, from the rule's documentation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub why: Option<String>,
+    /// How to fix it (its first finding's remediation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<String>,
 }
 
 /// A finding, with its rule's reasons.
@@ -324,7 +327,7 @@ impl ReportData {
                     id: p.clone(),
                     name: p.rsplit('/').next().unwrap_or(p).to_string(),
                     kind: None,
-                    account: account_of(p),
+                    account: account_of(p, f.finding.granted_by.as_ref()),
                     team: None,
                     skipped: None,
                     proposal: None,
@@ -421,9 +424,13 @@ impl ReportData {
     }
 }
 
-/// The account an id names: an ARN's account, a GCP/Azure id as is.
-fn account_of(id: &str) -> String {
-    crate::aws::arn::Arn::parse(id).map_or_else(String::new, |a| a.account.to_string())
+/// The account a finding's principal is in: an ARN's account; for a GCP member or an Azure
+/// principal, the scope of the binding or assignment (`projects/p`, `/subscriptions/…`).
+fn account_of(id: &str, granted_by: Option<&crate::model::Origin>) -> String {
+    match crate::aws::arn::Arn::parse(id) {
+        Some(a) => a.account.to_string(),
+        None => granted_by.map(|o| o.policy.clone()).unwrap_or_default(),
+    }
 }
 
 fn finding_views(checked: Option<&CheckReport>, rules: Option<&RuleSet>) -> Vec<FindingView> {
@@ -469,6 +476,7 @@ fn finding_counts(findings: &[FindingView]) -> (Vec<SeverityCount>, Vec<RuleCoun
                 severity: f.finding.severity,
                 count: 0,
                 why: f.why.clone(),
+                remediation: f.finding.remediation.clone(),
             });
         c.count += 1;
         c.severity = c.severity.max(f.finding.severity);

@@ -35,18 +35,20 @@ pub struct RaisedAlert {
     pub event_id: String,
     /// When the alert was raised.
     pub raised_at: Epoch,
-    /// When the event happened.
+    /// When the event happened (when the alert was raised, for an event the journal does not
+    /// keep).
     pub time: Epoch,
-    /// Who.
-    pub principal: String,
+    /// Who; `None` for an event the journal does not keep (not of a high-risk class: a known
+    /// key from a new network, say).
+    pub principal: Option<String>,
     /// The person or session behind it, when the log says.
     pub actor: Option<String>,
     /// `service:Operation`.
-    pub operation: String,
+    pub operation: Option<String>,
     /// Account.
-    pub scope: String,
+    pub scope: Option<String>,
     /// Region.
-    pub location: String,
+    pub location: Option<String>,
 }
 
 /// What the store knew before a run.
@@ -186,22 +188,25 @@ impl Store {
         Ok(())
     }
 
-    /// The alerts raised for events at or after `since`, newest first (at most `limit`), with
-    /// what the journal kept of each event.
+    /// The alerts raised for events in `since..until`, newest first (at most `limit`), with
+    /// what the journal kept of each event (an event it did not keep counts at the time the
+    /// alert was raised).
     pub fn raised_alerts(
         &self,
         since: Epoch,
+        until: Epoch,
         limit: usize,
     ) -> Result<Vec<RaisedAlert>, StoreError> {
         if !self.has_table("alerts")? || !self.has_table("journal")? {
             return Ok(Vec::new());
         }
         self.query(
-            "SELECT a.rule, a.event_id, a.raised_at, j.time, j.principal, j.actor, j.operation,
-                    j.scope, j.location
-             FROM alerts a JOIN journal j ON j.event_id = a.event_id
-             WHERE j.time >= ?1 ORDER BY j.time DESC, a.rule LIMIT ?2",
-            params![since, limit as i64],
+            "SELECT a.rule, a.event_id, a.raised_at, coalesce(j.time, a.raised_at), j.principal,
+                    j.actor, j.operation, j.scope, j.location
+             FROM alerts a LEFT JOIN journal j ON j.event_id = a.event_id
+             WHERE coalesce(j.time, a.raised_at) >= ?1 AND coalesce(j.time, a.raised_at) < ?2
+             ORDER BY coalesce(j.time, a.raised_at) DESC, a.rule LIMIT ?3",
+            params![since, until, limit as i64],
             |r| {
                 Ok(RaisedAlert {
                     rule: r.get(0)?,

@@ -6,6 +6,7 @@
 mod charts;
 mod principal;
 
+pub use super::markup_escape as esc;
 use std::fmt::Write;
 use whittle_engine::model::Severity;
 use whittle_engine::ReportData;
@@ -21,7 +22,13 @@ pub struct Page {
     pub date: String,
     /// Snapshot files read.
     pub snapshots: Vec<String>,
+    /// Largest page written as plain HTML; past it the per-principal sections and the findings
+    /// table are stored gzipped in the page and expanded by its script.
+    pub inline_limit: usize,
 }
+
+/// Pages up to this size are plain HTML throughout (readable without script).
+pub const INLINE_LIMIT: usize = 4_000_000;
 
 impl Page {
     /// The page of a run as of `now` over `snapshots`.
@@ -34,24 +41,17 @@ impl Page {
             title,
             date: whittle_engine::model::time::iso_day(whittle_engine::model::time::day_of(now)),
             snapshots: snapshots.iter().map(|p| p.display().to_string()).collect(),
+            inline_limit: INLINE_LIMIT,
         }
     }
 }
 
-/// Escapes text for HTML content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+/// Text escaped for element content only (quotes stay as they are: a policy diff is full of
+/// them).
+pub fn text(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A value as it appears in a URL fragment (`#principal=…`).
@@ -101,11 +101,36 @@ pub fn page(data: &ReportData, page: &Page) -> String {
     out.push_str("<main>\n");
     overview(&mut out, data);
     principal_table(&mut out, data);
-    principal::articles(&mut out, data);
-    findings_table(&mut out, data);
+    let mut details = String::with_capacity(data.principals.len() * 8192);
+    principal::articles(&mut details, data);
+    findings_table(&mut details, data);
+    if out.len() + details.len() <= page.inline_limit {
+        out.push_str(&details);
+    } else {
+        deferred(&mut out, &details, data.principals.len());
+    }
     out.push_str("</main>\n");
     let _ = write!(out, "<script>{SCRIPT}</script>\n</body></html>\n");
     out
+}
+
+/// `details` stored gzipped and base64-encoded: a page of a thousand principals' sections is
+/// tens of megabytes of HTML and a few once compressed (it repeats itself). The script expands
+/// it when the page loads; without script the overview and the principal table still read.
+fn deferred(out: &mut String, details: &str, principals: usize) {
+    use base64::Engine as _;
+    use std::io::Write as _;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    // writing to memory cannot fail
+    let bytes = gz
+        .write_all(details.as_bytes())
+        .and_then(|()| gz.finish())
+        .unwrap_or_default();
+    let _ = write!(
+        out,
+        r#"<div id="deferred"><p class="hint">The sections of the {principals} principals and the findings table are stored compressed in this page, to keep the file small enough to share; they open as the page loads, with JavaScript enabled.</p><noscript><p>JavaScript is off: the overview and the principal table above are complete; <code>whittle report --format json</code> has the rest.</p></noscript></div><script type="application/octet-stream" id="deferred-data">{}</script>"#,
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    );
 }
 
 fn options<'a>(out: &mut String, id: &str, label: &str, values: impl Iterator<Item = &'a str>) {
@@ -316,17 +341,23 @@ fn findings_overview(out: &mut String, data: &ReportData) {
     }
     out.push_str("<figure>");
     charts::severities(out, &data.severities);
-    out.push_str(r#"<figcaption>Findings per severity; a bar filters the page to it.</figcaption></figure><table class="sortable"><caption>Findings per rule</caption><thead><tr><th scope="col">rule</th><th scope="col">severity</th><th scope="col" class="num">findings</th><th scope="col">why it matters</th></tr></thead><tbody>"#);
+    out.push_str(r#"<figcaption>Findings per severity; a bar filters the page to it.</figcaption></figure><table class="sortable"><caption>Findings per rule</caption><thead><tr><th scope="col">rule</th><th scope="col">severity</th><th scope="col" class="num">findings</th><th scope="col">why it matters, and the fix</th></tr></thead><tbody>"#);
     for r in &data.rules {
         let sev = r.severity.as_str();
         let _ = write!(
             out,
-            r##"<tr><th scope="row"><a href="#rule={}">{}</a></th><td data-sort="{}"><span class="sev sev-{sev}">{sev}</span></td><td class="num">{}</td><td>{}</td></tr>"##,
+            r##"<tr><th scope="row"><a href="#rule={}">{}</a></th><td data-sort="{}"><span class="sev sev-{sev}">{sev}</span></td><td class="num">{}</td><td>{}{}</td></tr>"##,
             fragment(&r.rule),
             esc(&r.rule),
             severity_rank(r.severity),
             r.count,
-            esc(r.why.as_deref().unwrap_or(""))
+            esc(r.why.as_deref().unwrap_or("")),
+            r.remediation
+                .as_deref()
+                .map_or_else(String::new, |f| format!(
+                    "<br><strong>Fix:</strong> {}",
+                    esc(f)
+                ))
         );
     }
     out.push_str("</tbody></table>\n");
@@ -384,22 +415,30 @@ fn alerts(out: &mut String, data: &ReportData) {
     }
     out.push_str(r#"<table class="sortable"><caption>Alerts raised by ingest in the window, newest first</caption><thead><tr><th scope="col">time</th><th scope="col">rule</th><th scope="col">principal</th><th scope="col">operation</th><th scope="col">where</th></tr></thead><tbody>"#);
     for a in &data.alerts {
-        let who = match &a.actor {
-            Some(actor) => format!("{} ({actor})", a.principal),
-            None => a.principal.clone(),
+        let who = match (&a.principal, &a.actor) {
+            (Some(p), Some(actor)) => format!(
+                r#"<a href="{}">{} ({})</a>"#,
+                esc(&principal_link(p)),
+                esc(p),
+                esc(actor)
+            ),
+            (Some(p), None) => format!(r#"<a href="{}">{}</a>"#, esc(&principal_link(p)), esc(p)),
+            (None, _) => format!(
+                "event <code>{}</code> (not kept in the journal: <code>whittle events</code> has the high-risk ones)",
+                esc(&a.event_id)
+            ),
         };
         let _ = write!(
             out,
-            r#"<tr data-principal="{p}"><td data-sort="{}">{}</td><td>{}</td><td><a href="{}">{}</a></td><td><code>{}</code></td><td>{} / {}</td></tr>"#,
+            r#"<tr><td data-sort="{}">{}</td><td>{}</td><td>{who}</td><td><code>{}</code></td><td>{}</td></tr>"#,
             a.time,
             whittle_engine::model::time::iso(a.time),
             esc(&a.rule),
-            esc(&principal_link(&a.principal)),
-            esc(&who),
-            esc(&a.operation),
-            esc(&a.scope),
-            esc(&a.location),
-            p = esc(&a.principal),
+            esc(a.operation.as_deref().unwrap_or("")),
+            match (&a.scope, &a.location) {
+                (Some(s), Some(l)) => format!("{} / {}", esc(s), esc(l)),
+                _ => String::new(),
+            },
         );
     }
     out.push_str("</tbody></table>\n");
@@ -483,7 +522,7 @@ fn findings_table(out: &mut String, data: &ReportData) {
         out.push_str("<p>No findings.</p></section>\n");
         return;
     }
-    out.push_str(r#"<table class="sortable" id="finding-table"><caption>Every finding, most severe first, with where the grant is and how to fix it</caption><thead><tr><th scope="col">severity</th><th scope="col">rule</th><th scope="col">principal</th><th scope="col">what</th><th scope="col">granted at</th></tr></thead><tbody>"#);
+    out.push_str(r#"<table class="sortable" id="finding-table"><caption>Every finding, most severe first, with where the grant is (each rule's why and fix: Findings by severity and rule, above)</caption><thead><tr><th scope="col">severity</th><th scope="col">rule</th><th scope="col">principal</th><th scope="col">what</th><th scope="col">granted at</th></tr></thead><tbody>"#);
     let teams: std::collections::HashMap<&str, &str> = data
         .principals
         .iter()
@@ -518,7 +557,6 @@ fn findings_table(out: &mut String, data: &ReportData) {
             p = esc(&x.principal),
             rule = esc(&x.rule),
         );
-        principal::finding_details(out, f);
         let _ = write!(
             out,
             "</td><td><code>{}</code></td></tr>",

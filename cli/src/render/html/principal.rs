@@ -4,19 +4,23 @@
 //! Long lists are cut with a count of the rest, so that a page of a thousand principals stays
 //! a few megabytes; the JSON output (`--format json`) has them whole.
 
-use super::{esc, principal_attrs};
+use super::{esc, principal_attrs, text};
 use std::fmt::Write;
 use whittle_engine::propose::{KeptBecause, PolicyStatus, SafetyCheck};
 use whittle_engine::{FindingView, PrincipalView, ProposalView, ReportData};
 
-/// Unused services listed per principal (the rest are counted).
-const UNUSED_SERVICES: usize = 15;
+/// Services listed per principal, those with use first (the rest are counted).
+const SERVICE_ROWS: usize = 15;
+/// Used permissions named per service.
+const USED_NAMED: usize = 6;
 /// Permissions named per removed service.
-const REMOVED_NAMED: usize = 30;
+const REMOVED_NAMED: usize = 6;
 /// Services removed on the same evidence listed one by one (more read as one item).
-const SERVICES_ONE_BY_ONE: usize = 8;
+const SERVICES_ONE_BY_ONE: usize = 5;
 /// Grants listed per principal.
-const GRANTS: usize = 60;
+const GRANTS: usize = 25;
+/// Diff lines shown per principal, over all its policies.
+const DIFF_LINES: usize = 60;
 
 pub fn articles(out: &mut String, data: &ReportData) {
     out.push_str(r#"<section id="details" aria-labelledby="details-h"><h2 id="details-h">Per principal</h2><p class="hint">Each section opens on a click (or Enter); a link to one is <code>#principal=</code> followed by its ARN.</p>"#);
@@ -60,25 +64,27 @@ fn article(out: &mut String, data: &ReportData, i: usize, p: &PrincipalView) {
         proposal(out, x);
     }
     if !p.findings.is_empty() {
+        // one item per rule (its why and fix once), each finding of it beneath
         out.push_str("<h4>Findings</h4><ul class=\"findings\">");
-        for &f in &p.findings {
-            let f = &data.findings[f];
-            let sev = f.finding.severity.as_str();
+        let findings: Vec<&FindingView> = p.findings.iter().map(|&i| &data.findings[i]).collect();
+        for group in findings.chunk_by(|a, b| a.finding.rule == b.finding.rule) {
+            let first = group[0];
+            let sev = first.finding.severity.as_str();
             let _ = write!(
                 out,
-                r#"<li><span class="sev sev-{sev}">{sev}</span> <strong>{}</strong>: {}"#,
-                esc(&f.finding.rule),
-                esc(&f.finding.message)
+                r#"<li><span class="sev sev-{sev}">{sev}</span> <strong>{}</strong>"#,
+                esc(&first.finding.rule)
             );
-            finding_details(out, f);
-            if let Some(at) = &f.at {
-                let _ = write!(
-                    out,
-                    r#" <small>granted at <code>{}</code></small>"#,
-                    esc(at)
-                );
+            finding_details(out, first);
+            out.push_str("<ul>");
+            for f in group {
+                let _ = write!(out, "<li>{}", esc(&f.finding.message));
+                if let Some(at) = &f.at {
+                    let _ = write!(out, r#" <small>at <code>{}</code></small>"#, esc(at));
+                }
+                out.push_str("</li>");
             }
-            out.push_str("</li>");
+            out.push_str("</ul></li>");
         }
         out.push_str("</ul>");
     }
@@ -89,7 +95,7 @@ fn article(out: &mut String, data: &ReportData, i: usize, p: &PrincipalView) {
 }
 
 /// A finding's why and remediation, folded.
-pub fn finding_details(out: &mut String, f: &FindingView) {
+fn finding_details(out: &mut String, f: &FindingView) {
     if f.why.is_none() && f.finding.remediation.is_none() {
         return;
     }
@@ -105,18 +111,7 @@ pub fn finding_details(out: &mut String, f: &FindingView) {
 
 fn services(out: &mut String, x: &ProposalView) {
     out.push_str(r#"<h4>Permissions by service</h4><table class="sortable services"><caption>Effective permissions by service: used in the window (named), removed by the proposal, kept though unused</caption><thead><tr><th scope="col">service</th><th scope="col" class="num">granted</th><th scope="col" class="num">used</th><th scope="col" class="num">removed</th><th scope="col" class="num">kept</th><th scope="col">used permissions</th></tr></thead><tbody>"#);
-    let unused_shown = UNUSED_SERVICES;
-    let mut unused = 0;
-    let (mut hidden, mut hidden_permissions) = (0usize, 0usize);
-    for s in &x.services {
-        if s.used.is_empty() {
-            unused += 1;
-            if unused > unused_shown {
-                hidden += 1;
-                hidden_permissions += s.granted;
-                continue;
-            }
-        }
+    for s in x.services.iter().take(SERVICE_ROWS) {
         let _ = write!(
             out,
             r#"<tr class="{}"><th scope="row">{}</th><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td></tr>"#,
@@ -126,20 +121,34 @@ fn services(out: &mut String, x: &ProposalView) {
             s.used.len(),
             s.removed,
             s.kept,
-            s.used
-                .iter()
-                .map(|u| format!("<code>{}</code>", esc(u)))
-                .collect::<Vec<_>>()
-                .join(" ")
+            named(&s.used, USED_NAMED)
         );
     }
     out.push_str("</tbody></table>");
-    if hidden > 0 {
+    let rest = x.services.get(SERVICE_ROWS..).unwrap_or_default();
+    if !rest.is_empty() {
+        let granted: usize = rest.iter().map(|s| s.granted).sum();
+        let with_use = rest.iter().filter(|s| !s.used.is_empty()).count();
         let _ = write!(
             out,
-            r#"<p class="more">and {hidden} more services granting {hidden_permissions} permissions, none used (<code>whittle explain</code> lists them).</p>"#
+            r#"<p class="more">and {} more services granting {granted} permissions, {with_use} of them with some use (<code>whittle explain --db</code> lists every one).</p>"#,
+            rest.len()
         );
     }
+}
+
+/// The first `n` of `names` as code, and how many more.
+fn named(names: &[String], n: usize) -> String {
+    let mut text = names
+        .iter()
+        .take(n)
+        .map(|u| format!("<code>{}</code>", esc(u)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if names.len() > n {
+        let _ = write!(text, " and {} more", names.len() - n);
+    }
+    text
 }
 
 fn safety(out: &mut String, name: &str, c: &SafetyCheck) {
@@ -176,6 +185,7 @@ fn proposal(out: &mut String, x: &ProposalView) {
     if !x.changes {
         out.push_str("<p>Every permission it holds is needed: nothing to change.</p>");
     }
+    let mut budget = DIFF_LINES;
     for p in x
         .policies
         .iter()
@@ -196,17 +206,27 @@ fn proposal(out: &mut String, x: &ProposalView) {
             )),
             esc(&p.name)
         );
-        for line in p.diff.lines() {
-            let class = match line.as_bytes().first() {
-                Some(b'+') if !line.starts_with("+++") => "add",
-                Some(b'-') if !line.starts_with("---") => "del",
-                Some(b'@') => "hunk",
-                _ => "ctx",
+        let lines = p.diff.lines().count();
+        for line in p.diff.lines().take(budget) {
+            // a block element per line (no newline character doubling it): what the diff adds
+            // and removes as `ins` and `del`, as assistive technology announces them
+            let (open, close) = match line.as_bytes().first() {
+                Some(b'+') if !line.starts_with("+++") => ("<ins>", "</ins>"),
+                Some(b'-') if !line.starts_with("---") => ("<del>", "</del>"),
+                Some(b'@') => (r#"<span class="hunk">"#, "</span>"),
+                _ => ("<span>", "</span>"),
             };
-            // block spans: a line each, without a newline character doubling it
-            let _ = write!(out, r#"<span class="{class}">{}</span>"#, esc(line));
+            let _ = write!(out, "{open}{}{close}", text(line));
         }
         out.push_str("</pre>");
+        if lines > budget {
+            let _ = write!(
+                out,
+                r#"<p class="more">and {} more lines of this diff (<code>whittle recommend --principal</code> shows it whole; <code>--out DIR</code> writes the policy).</p>"#,
+                lines - budget
+            );
+        }
+        budget = budget.saturating_sub(lines);
     }
     if !x.removed.is_empty() {
         out.push_str(r#"<h5>Evidence for each removal</h5><ul class="evidence">"#);
@@ -244,25 +264,13 @@ fn proposal(out: &mut String, x: &ProposalView) {
                 continue;
             }
             for r in removed {
-                let named: Vec<String> = r
-                    .permissions
-                    .iter()
-                    .take(REMOVED_NAMED)
-                    .map(|p| format!("<code>{}</code>", esc(p)))
-                    .collect();
-                let more = r.permissions.len().saturating_sub(REMOVED_NAMED);
                 let _ = write!(
                     out,
-                    r#"<li><strong>{}</strong> — {} permission(s), none used in the window: {}.<br>{}{}"#,
+                    r#"<li><strong>{}</strong> — {} permission(s), none used in the window: {}.<br>{}"#,
                     esc(&r.service),
                     r.permissions.len(),
                     esc(&r.coverage),
-                    named.join(" "),
-                    if more > 0 {
-                        format!(" and {more} more")
-                    } else {
-                        String::new()
-                    }
+                    named(&r.permissions, REMOVED_NAMED)
                 );
                 earlier_use(out, r);
                 out.push_str("</li>");
@@ -281,21 +289,10 @@ fn proposal(out: &mut String, x: &ProposalView) {
                     format!("the logs could not have seen its use: {}", esc(coverage))
                 }
             };
-            let more = k.permissions.len().saturating_sub(REMOVED_NAMED);
             let _ = write!(
                 out,
-                "<li>{why}: {}{}</li>",
-                k.permissions
-                    .iter()
-                    .take(REMOVED_NAMED)
-                    .map(|p| format!("<code>{}</code>", esc(p)))
-                    .collect::<Vec<_>>()
-                    .join(" "),
-                if more > 0 {
-                    format!(" and {more} more")
-                } else {
-                    String::new()
-                }
+                "<li>{why}: {}</li>",
+                named(&k.permissions, REMOVED_NAMED)
             );
         }
         out.push_str("</ul>");

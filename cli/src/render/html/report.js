@@ -90,20 +90,42 @@
     });
   }
 
-  all("table.sortable").forEach(sortable);
-  FILTERS.forEach(function (n) {
-    var c = control(n);
-    c.addEventListener(c.tagName === "SELECT" ? "change" : "input", function () { apply(true); });
-  });
-  $("#f-reset").addEventListener("click", function () {
-    FILTERS.forEach(function (n) { control(n).value = ""; }); apply(true);
-  });
-  window.addEventListener("hashchange", fromHash);
-  var opened = [];
-  window.addEventListener("beforeprint", function () {
-    opened = all("details:not([open])"); opened.forEach(function (d) { d.open = true; });
-  });
-  window.addEventListener("afterprint", function () { opened.forEach(function (d) { d.open = false; }); });
-  fromHash();
-  apply(false);
+  function init() {
+    all("table.sortable").forEach(sortable);
+    FILTERS.forEach(function (n) {
+      var c = control(n);
+      c.addEventListener(c.tagName === "SELECT" ? "change" : "input", function () { apply(true); });
+    });
+    $("#f-reset").addEventListener("click", function () {
+      FILTERS.forEach(function (n) { control(n).value = ""; }); apply(true);
+    });
+    window.addEventListener("hashchange", fromHash);
+    var opened = [];
+    window.addEventListener("beforeprint", function () {
+      opened = all("details:not([open])"); opened.forEach(function (d) { d.open = true; });
+    });
+    window.addEventListener("afterprint", function () { opened.forEach(function (d) { d.open = false; }); });
+    fromHash();
+    apply(false);
+    document.body.dataset.ready = "true";
+  }
+
+  // a large page keeps its details gzipped (see `deferred` in html/mod.rs): expanded first
+  function expand(then) {
+    var blob = document.getElementById("deferred-data");
+    if (!blob) { then(); return; }
+    var bin = atob(blob.textContent.trim());
+    var bytes = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i += 1) bytes[i] = bin.charCodeAt(i);
+    var stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+    new Response(stream).text().then(function (html) {
+      var holder = document.getElementById("deferred");
+      holder.insertAdjacentHTML("afterend", html);
+      holder.parentNode.removeChild(holder);
+      blob.parentNode.removeChild(blob);
+      then();
+    });
+  }
+
+  expand(init);
 })();
