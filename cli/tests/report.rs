@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{json_of, outcome, root, whittle};
+use common::{demo_report, json_of, outcome, root, whittle};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -186,21 +186,7 @@ fn the_page_shows_the_numbers_recommend_and_check_give_as_json() {
 fn the_page_is_self_contained() {
     let dir = scratch("self-contained");
     let page = dir.join("report.html");
-    let (code, _, err) = outcome(
-        whittle()
-            .args([
-                "report",
-                "--snapshot",
-                SNAPSHOT,
-                "--logs",
-                LOGS,
-                "--now",
-                NOW,
-            ])
-            .args(["--rules", "rules/", "--output"])
-            .arg(&page),
-    );
-    assert_eq!(code, Some(0), "{err}");
+    demo_report(&page, &[]);
     let html = std::fs::read_to_string(&page).expect("page");
     for needle in [
         " src=",
@@ -279,21 +265,7 @@ fn check_and_recommend_write_the_same_page_for_their_part() {
 fn the_overview_reads_as_reviewed() {
     let dir = scratch("overview");
     let page = dir.join("report.html");
-    let (code, _, err) = outcome(
-        whittle()
-            .args([
-                "report",
-                "--snapshot",
-                SNAPSHOT,
-                "--logs",
-                LOGS,
-                "--now",
-                NOW,
-            ])
-            .args(["--rules", "rules/", "--output"])
-            .arg(&page),
-    );
-    assert_eq!(code, Some(0), "{err}");
+    demo_report(&page, &[]);
     let html = std::fs::read_to_string(&page).expect("page");
     let start = html.find("<section id=\"overview\"").expect("overview");
     let end = start + html[start..].find("</section>").expect("end");

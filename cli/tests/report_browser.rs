@@ -8,7 +8,7 @@
 mod common;
 
 use base64::Engine as _;
-use common::{outcome, root, whittle};
+use common::{demo_report, root};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -242,18 +242,7 @@ fn the_demo_report_works_in_headless_chromium() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("dir");
     let page = dir.join("demo.html");
-    let (code, _, err) = outcome(
-        whittle()
-            .args([
-                "report",
-                "--snapshot",
-                "testdata/demo/snapshot/authorization-details.json",
-            ])
-            .args(["--logs", "testdata/demo/cloudtrail", "--now", "2026-11-25"])
-            .args(["--rules", "rules/", "--output"])
-            .arg(&page),
-    );
-    assert_eq!(code, Some(0), "{err}");
+    demo_report(&page, &[]);
     let html = std::fs::read_to_string(&page).expect("page");
     let total = html.matches(" data-granted=\"").count() as u64;
     let critical = html
@@ -339,18 +328,7 @@ fn the_demo_report_works_in_headless_chromium() {
 
     // a page past the inline limit keeps its details gzipped and expands them as it loads
     let packed = dir.join("demo-packed.html");
-    let (code, _, err) = outcome(
-        whittle()
-            .args([
-                "report",
-                "--snapshot",
-                "testdata/demo/snapshot/authorization-details.json",
-            ])
-            .args(["--logs", "testdata/demo/cloudtrail", "--now", "2026-11-25"])
-            .args(["--rules", "rules/", "--inline-limit", "0", "--output"])
-            .arg(&packed),
-    );
-    assert_eq!(code, Some(0), "{err}");
+    demo_report(&packed, &["--inline-limit", "0"]);
     let text = std::fs::read_to_string(&packed).expect("page");
     assert!(text.contains("id=\"deferred-data\"") && !text.contains("<article"));
     let url = format!(

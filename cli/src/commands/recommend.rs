@@ -1,16 +1,12 @@
-use crate::cli::{rules_or_default, RecommendArgs, ResourcesArg};
+use crate::cli::{RecommendArgs, ResourcesArg};
 use crate::{diagnostics, exit, progress, render};
 use whittle_engine::RecommendRequest;
 
 pub fn run(a: RecommendArgs) -> miette::Result<u8> {
     let e = &a.evidence;
-    let Some(now) = crate::cli::now_or_today(e.now.as_deref()) else {
+    let Some((now, rules)) = e.now_and_rules() else {
         return Ok(exit::INPUT_ERROR);
     };
-    let (rules, rules_note) = rules_or_default(&e.rules);
-    if let Some(n) = &rules_note {
-        diagnostics::note(n);
-    }
     let progress = progress::IngestProgress::new(false);
     let report = whittle_engine::recommend(&RecommendRequest {
         snapshots: e.snapshots.clone(),

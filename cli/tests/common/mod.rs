@@ -143,3 +143,22 @@ pub fn store_dump(db: &std::path::Path, queries: &[&str]) -> Vec<String> {
     }
     out
 }
+
+/// `whittle report` on the demo account and its logs (`testdata/demo`, as of 2026-11-25, the
+/// repository's rules), written to `page`, with `extra` flags.
+pub fn demo_report(page: &std::path::Path, extra: &[&str]) {
+    let (code, _, err) = outcome(
+        whittle()
+            .args([
+                "report",
+                "--snapshot",
+                "testdata/demo/snapshot/authorization-details.json",
+            ])
+            .args(["--logs", "testdata/demo/cloudtrail", "--now", "2026-11-25"])
+            .args(["--rules", "rules/"])
+            .args(extra)
+            .arg("--output")
+            .arg(page),
+    );
+    assert_eq!(code, Some(0), "{err}");
+}
