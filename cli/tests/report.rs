@@ -326,3 +326,43 @@ fn alerts_raised_in_the_window_are_listed_newest_first() {
     let html = page_at("2026-12-01");
     assert!(html.contains("No alert was raised in the window."));
 }
+
+#[test]
+fn principals_that_only_findings_name_get_their_account_from_where_they_are_granted() {
+    let rows = |args: &[&str]| -> Vec<(String, String)> {
+        let (code, html, err) = outcome(
+            whittle()
+                .args([
+                    "check",
+                    "--rules",
+                    "@builtin",
+                    "--format",
+                    "html",
+                    "--fail-on",
+                    "never",
+                ])
+                .args(args),
+        );
+        assert_eq!(code, Some(0), "{err}");
+        let ids = attrs_of(&html, " data-granted=", "data-principal");
+        let accounts = attrs_of(&html, " data-granted=", "data-account");
+        ids.into_iter()
+            .map(|i| unescape(&i))
+            .zip(accounts)
+            .collect()
+    };
+    // a GCP member: the project of its binding
+    let gcp = rows(&["--snapshot", "testdata/gcp/iam/project-policy-wrapped.json"]);
+    assert!(
+        gcp.iter().any(|(p, _)| p == "user:alice@example.com"),
+        "{gcp:?}"
+    );
+    assert!(
+        gcp.iter().all(|(_, a)| a == "projects/demo-app-prod"),
+        "{gcp:?}"
+    );
+    // a Terraform resource address is no account, and no policy address stands in for one
+    let plan = rows(&["testdata/iac/terraform"]);
+    assert!(!plan.is_empty());
+    assert!(plan.iter().all(|(_, a)| a.is_empty()), "{plan:?}");
+}

@@ -429,7 +429,10 @@ impl ReportData {
 fn account_of(id: &str, granted_by: Option<&crate::model::Origin>) -> String {
     match crate::aws::arn::Arn::parse(id) {
         Some(a) => a.account.to_string(),
-        None => granted_by.map(|o| o.policy.clone()).unwrap_or_default(),
+        None => granted_by
+            .filter(|o| o.policy_kind == crate::model::PolicyKind::RoleBinding)
+            .map(|o| o.policy.clone())
+            .unwrap_or_default(),
     }
 }
 
