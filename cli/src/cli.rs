@@ -306,22 +306,26 @@ pub struct EvidenceArgs {
 }
 
 impl EvidenceArgs {
-    /// "Now" and the rule directories, with a note saying which rules were chosen when none
-    /// were given; `None` (exit 2) when `--now` is not a date, which was said.
-    pub fn now_and_rules(&self) -> Option<(whittle_engine::model::time::Epoch, Vec<PathBuf>)> {
+    /// The engine's request: the store to read (`--db`, else the default store; none when
+    /// `--logs` are read instead), the rules (with a note saying which were chosen when none
+    /// were given), "now". `None` (exit 2) when `--now` is not a date, which was said.
+    pub fn request(&self) -> Option<whittle_engine::EvidenceRequest> {
         let now = now_or_today(self.now.as_deref())?;
         let (rules, note) = rules_or_default(&self.rules);
         if let Some(n) = &note {
             crate::diagnostics::note(n);
         }
-        Some((now, rules))
-    }
-
-    /// The store to read: `--db`, else the default store; none when `--logs` are read instead.
-    pub fn store(&self) -> Option<PathBuf> {
-        self.logs
-            .is_empty()
-            .then(|| self.db.clone().unwrap_or_else(default_db))
+        Some(whittle_engine::EvidenceRequest {
+            snapshots: self.snapshots.clone(),
+            db: self
+                .logs
+                .is_empty()
+                .then(|| self.db.clone().unwrap_or_else(default_db)),
+            logs: self.logs.clone(),
+            rules,
+            window_days: self.window,
+            now,
+        })
     }
 }
 

@@ -16,7 +16,7 @@ use whittle_engine::ingest::aws_authz;
 use whittle_engine::model::time::{parse_date, DAY};
 use whittle_engine::model::{LogClass, PermissionRef, Provider, UsageSummary};
 use whittle_engine::usage::{NoProgress, Store};
-use whittle_engine::{recommend, resolve_all, RecommendRequest};
+use whittle_engine::{recommend, resolve_all, EvidenceRequest, RecommendRequest};
 
 #[path = "support/snapshot_gen.rs"]
 mod snapshot_gen;
@@ -97,12 +97,14 @@ fn fixture() -> (PathBuf, PathBuf) {
 fn bench(c: &mut Criterion) {
     let (snapshot, db) = fixture();
     let req = RecommendRequest {
-        snapshots: vec![snapshot],
-        db: Some(db),
-        logs: Vec::new(),
-        rules: vec![PathBuf::from("@builtin")],
-        window_days: None,
-        now: parse_date("2026-11-25").expect("date"),
+        evidence: EvidenceRequest {
+            snapshots: vec![snapshot],
+            db: Some(db),
+            logs: Vec::new(),
+            rules: vec![PathBuf::from("@builtin")],
+            window_days: None,
+            now: parse_date("2026-11-25").expect("date"),
+        },
         principal: None,
         resources: None,
         credential_report: None,

@@ -3,18 +3,13 @@ use crate::{diagnostics, exit, progress, render};
 use whittle_engine::RecommendRequest;
 
 pub fn run(a: RecommendArgs) -> miette::Result<u8> {
-    let e = &a.evidence;
-    let Some((now, rules)) = e.now_and_rules() else {
+    let Some(evidence) = a.evidence.request() else {
         return Ok(exit::INPUT_ERROR);
     };
+    let now = evidence.now;
     let progress = progress::IngestProgress::new(false);
     let report = whittle_engine::recommend(&RecommendRequest {
-        snapshots: e.snapshots.clone(),
-        db: e.store(),
-        logs: e.logs.clone(),
-        rules,
-        window_days: e.window,
-        now,
+        evidence,
         principal: a.principal.clone(),
         resources: a.resources.map(ResourcesArg::mode),
         credential_report: a.credential_report.clone(),
@@ -35,7 +30,11 @@ pub fn run(a: RecommendArgs) -> miette::Result<u8> {
             dir.display()
         ));
     }
-    let page = render::html::Page::new("Least-privilege recommendations", now, &e.snapshots);
+    let page = render::html::Page::new(
+        "Least-privilege recommendations",
+        now,
+        &a.evidence.snapshots,
+    );
     render::recommend(a.format, &report, a.verbose, &page)?;
     Ok(if report.input_failed() {
         exit::INPUT_ERROR

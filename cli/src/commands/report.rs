@@ -3,18 +3,13 @@ use crate::{diagnostics, exit, progress, render};
 use whittle_engine::ReportRequest;
 
 pub fn run(a: ReportArgs) -> miette::Result<u8> {
-    let e = &a.evidence;
-    let Some((now, rules)) = e.now_and_rules() else {
+    let Some(evidence) = a.evidence.request() else {
         return Ok(exit::INPUT_ERROR);
     };
+    let now = evidence.now;
     let progress = progress::IngestProgress::new(false);
     let run = whittle_engine::report(&ReportRequest {
-        snapshots: e.snapshots.clone(),
-        db: e.store(),
-        logs: e.logs.clone(),
-        rules,
-        window_days: e.window,
-        now,
+        evidence,
         progress: &progress,
     })?;
     if let Some(ingest) = &run.recommend.ingest {
@@ -26,7 +21,7 @@ pub fn run(a: ReportArgs) -> miette::Result<u8> {
     if run.recommend.rules.is_none() {
         return Ok(exit::INPUT_ERROR);
     }
-    let mut page = render::html::Page::new("Least-privilege review", now, &e.snapshots);
+    let mut page = render::html::Page::new("Least-privilege review", now, &a.evidence.snapshots);
     if let Some(limit) = a.inline_limit {
         page.inline_limit = limit;
     }

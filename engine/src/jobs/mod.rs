@@ -31,7 +31,9 @@ pub use generate::{generate, GenerateReport, GenerateRequest};
 pub use inventory::{
     inventory, inventory_of, inventory_reporting, AzureInventory, GcpInventory, InventoryReport,
 };
-pub use recommend::{recommend, PrincipalInfo, RecommendReport, RecommendRequest, Skipped};
+pub use recommend::{
+    recommend, EvidenceRequest, PrincipalInfo, RecommendReport, RecommendRequest, Skipped,
+};
 pub use report::{report, ReportRequest, ReportRun};
 pub use report_data::{
     FindingView, GrantView, PrincipalView, ProposalView, Reduction, ReportData, RiskHolder,

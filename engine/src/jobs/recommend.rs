@@ -17,8 +17,10 @@ use rayon::prelude::*;
 use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 
-/// What to recommend for.
-pub struct RecommendRequest<'p> {
+/// What a recommendation (and a report) reads: the snapshots, the usage evidence, the rules
+/// and the window.
+#[derive(Debug, Clone)]
+pub struct EvidenceRequest {
     /// Entitlement snapshots.
     pub snapshots: Vec<PathBuf>,
     /// The usage store to read.
@@ -31,6 +33,12 @@ pub struct RecommendRequest<'p> {
     pub window_days: Option<u32>,
     /// End of the window.
     pub now: Epoch,
+}
+
+/// What to recommend for.
+pub struct RecommendRequest<'p> {
+    /// Snapshots, usage evidence, rules and window.
+    pub evidence: EvidenceRequest,
     /// Only principals whose ARN or name matches this pattern.
     pub principal: Option<String>,
     /// How far to narrow resources (default: the rules' `resources`).
@@ -215,7 +223,8 @@ pub(super) fn observations(
 }
 
 /// Runs the job.
-pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError> {
+pub fn recommend(request: &RecommendRequest<'_>) -> Result<RecommendReport, JobError> {
+    let req = &request.evidence;
     let catalog = AwsCatalog::embedded();
     let (set, mut rule_diagnostics) = rules::load(&req.rules, catalog);
     let settings = set
@@ -234,7 +243,7 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
         warnings: Vec::new(),
         window,
         min_coverage_days: settings.min_coverage_days,
-        resources: req.resources.unwrap_or(settings.resources),
+        resources: request.resources.unwrap_or(settings.resources),
         credentials: Vec::new(),
         credentials_unused_days: settings.credentials_unused_days,
         credential_report_users: None,
@@ -247,7 +256,7 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
     };
 
     // the evidence: a store given, or one made from the logs for this run
-    let mut evidence = Evidence::open(req.db.as_ref(), &req.logs, req.progress, req.now)?;
+    let mut evidence = Evidence::open(req.db.as_ref(), &req.logs, request.progress, req.now)?;
     report.ingest = evidence.ingest.take();
     let db = evidence.path.clone();
     let store = Store::open_read_only(&db)?;
@@ -316,7 +325,8 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
         .iter()
         .filter(|p| p.kind != PrincipalKind::Group)
         .filter(|p| {
-            req.principal
+            request
+                .principal
                 .as_deref()
                 .is_none_or(|pat| matches_principal(pat, p))
         })
@@ -385,7 +395,7 @@ pub fn recommend(req: &RecommendRequest<'_>) -> Result<RecommendReport, JobError
     report.proposals = proposals?;
     report.rule_diagnostics = rule_diagnostics;
     report.input_errors = loaded.errors;
-    if let Some(path) = &req.credential_report {
+    if let Some(path) = &request.credential_report {
         let creds = crate::ingest::credential_report::load(path);
         report.credential_report_users = Some(creds.users);
         report.credentials = unused_credentials(

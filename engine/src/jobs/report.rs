@@ -2,30 +2,18 @@
 //! logs' coverage and the alerts raised — from one evidence store, composed into [`ReportData`].
 
 use super::check::{check, CheckReport, CheckRequest, FindingFilter};
-use super::recommend::{recommend, Evidence, RecommendReport, RecommendRequest};
+use super::recommend::{recommend, Evidence, EvidenceRequest, RecommendReport, RecommendRequest};
 use super::report_data::ReportData;
 use super::JobError;
-use crate::model::time::Epoch;
 use crate::usage::{Progress, Store};
-use std::path::PathBuf;
 
 /// Alerts shown at most (the newest).
 const ALERTS_SHOWN: usize = 500;
 
 /// What to report on.
 pub struct ReportRequest<'p> {
-    /// Entitlement snapshots.
-    pub snapshots: Vec<PathBuf>,
-    /// The usage store to read.
-    pub db: Option<PathBuf>,
-    /// Logs to ingest into a temporary store instead (when not empty).
-    pub logs: Vec<PathBuf>,
-    /// Rule directories.
-    pub rules: Vec<PathBuf>,
-    /// Window length in days (default: the rules' `window-days`).
-    pub window_days: Option<u32>,
-    /// End of the window.
-    pub now: Epoch,
+    /// Snapshots, usage evidence, rules and window.
+    pub evidence: EvidenceRequest,
     /// Told about the temporary ingest's progress.
     pub progress: &'p dyn Progress,
 }
@@ -49,19 +37,21 @@ impl ReportRun {
 
 /// Runs `recommend` and `check` over one evidence store (the logs are ingested once) and
 /// composes their reports with the alerts the store holds.
-pub fn report(req: &ReportRequest<'_>) -> Result<ReportRun, JobError> {
-    let mut evidence = Evidence::open(req.db.as_ref(), &req.logs, req.progress, req.now)?;
-    let mut recommended = recommend(&RecommendRequest {
-        snapshots: req.snapshots.clone(),
+pub fn report(request: &ReportRequest<'_>) -> Result<ReportRun, JobError> {
+    let req = &request.evidence;
+    let mut evidence = Evidence::open(req.db.as_ref(), &req.logs, request.progress, req.now)?;
+    // both jobs read the store made once, never the logs again
+    let from_store = EvidenceRequest {
         db: Some(evidence.path.clone()),
         logs: Vec::new(),
-        rules: req.rules.clone(),
-        window_days: req.window_days,
-        now: req.now,
+        ..req.clone()
+    };
+    let mut recommended = recommend(&RecommendRequest {
+        evidence: from_store,
         principal: None,
         resources: None,
         credential_report: None,
-        progress: req.progress,
+        progress: request.progress,
     })?;
     recommended.ingest = evidence.ingest.take();
     let checked = check(&CheckRequest {
