@@ -366,3 +366,31 @@ fn principals_that_only_findings_name_get_their_account_from_where_they_are_gran
     assert!(!plan.is_empty());
     assert!(plan.iter().all(|(_, a)| a.is_empty()), "{plan:?}");
 }
+
+#[test]
+fn a_snapshot_that_cannot_be_read_is_named_on_the_page_and_the_rest_is_reported() {
+    let dir = scratch("bad-input");
+    let truncated = dir.join("truncated.json");
+    let text = std::fs::read_to_string(root().join(SNAPSHOT)).expect("demo snapshot");
+    std::fs::write(&truncated, &text[..300]).expect("written");
+    let page = dir.join("report.html");
+    let (code, _, err) = outcome(
+        whittle()
+            .args(["report", "--snapshot", SNAPSHOT])
+            .arg(&truncated)
+            .args([
+                "--logs", LOGS, "--now", NOW, "--rules", "rules/", "--output",
+            ])
+            .arg(&page),
+    );
+    assert_eq!(code, Some(2), "an input could not be used");
+    assert!(err.contains("truncated.json:10:13"), "{err}");
+    let html = std::fs::read_to_string(&page).expect("the page is still written");
+    assert!(html.contains("Inputs not read: this report is incomplete"));
+    assert!(html.contains("truncated.json:10:13"));
+    assert_eq!(
+        headline(&html, "principals"),
+        "6",
+        "the readable snapshot is reported"
+    );
+}

@@ -43,6 +43,9 @@ pub struct ReportData {
     pub alerts: Vec<RaisedAlert>,
     /// What to know about the evidence as a whole.
     pub warnings: Vec<String>,
+    /// Inputs that could not be used (`file:line:column: what is wrong`): the report is
+    /// incomplete without them.
+    pub inputs_not_read: Vec<String>,
     /// Principals left out of the recommendations, and why.
     pub skipped: Vec<Skipped>,
 }
@@ -419,6 +422,12 @@ impl ReportData {
             coverage: recommended.map(|r| r.coverage.clone()).unwrap_or_default(),
             alerts,
             warnings: recommended.map(|r| r.warnings.clone()).unwrap_or_default(),
+            // both jobs read the same snapshots: check's errors, else recommend's
+            inputs_not_read: checked
+                .map(|c| &c.input_errors)
+                .or(recommended.map(|r| &r.input_errors))
+                .map(|errors| errors.iter().map(ToString::to_string).collect())
+                .unwrap_or_default(),
             skipped: recommended.map(|r| r.skipped.clone()).unwrap_or_default(),
         }
     }

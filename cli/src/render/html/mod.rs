@@ -219,6 +219,13 @@ fn overview(out: &mut String, data: &ReportData) {
     number(out, "safe", "Proved safe", t.safe);
     number(out, "findings", "Findings", t.findings);
     out.push_str("</dl>\n");
+    if !data.inputs_not_read.is_empty() {
+        out.push_str(r#"<div class="warnings" role="alert"><h3>Inputs not read: this report is incomplete</h3><ul>"#);
+        for e in &data.inputs_not_read {
+            let _ = write!(out, "<li><code>{}</code></li>", esc(e));
+        }
+        out.push_str("</ul></div>\n");
+    }
     if !data.warnings.is_empty() {
         out.push_str(r#"<div class="warnings" role="note"><h3>About the evidence</h3><ul>"#);
         for w in &data.warnings {
